@@ -1,0 +1,214 @@
+"""The ``cib`` command: a thin layer over the library.
+
+User errors (:class:`cib.errors.CibError`) become one line on stderr and exit
+code 2; anything else is a bug and exits 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cib.config import Config, load_config, parse_assignment, registry
+from cib.errors import CibError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find coordinated inauthentic behaviour in social-media collections.",
+    pretty_exceptions_enable=False,
+)
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A cib.toml (default: ./cib.toml when present).")]
+SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")]
+FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format for every file instead of sniffing (see `cib formats`).")]
+ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
+ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
+NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+def _build_config(config: Path | None, sets: list[str] | None, extra: dict[str, Any] | None = None, preset: str | None = None) -> Config:
+    overrides: dict[str, Any] = dict(extra or {})
+    for item in sets or []:
+        name, value = parse_assignment(item)
+        overrides[name] = value
+    preset_values: dict[str, Any] | None = None
+    if preset:
+        try:
+            from cib.detect.presets import PRESETS
+        except ImportError:
+            PRESETS = {}
+        if preset not in PRESETS:
+            raise CibError(f"--preset {preset}: unknown preset", hint=f"use one of: {', '.join(sorted(PRESETS)) or 'none yet'}")
+        preset_values = PRESETS[preset]
+    return load_config(config, overrides=overrides, preset=preset_values, preset_name=preset)
+
+
+@contextmanager
+def _progress() -> Iterator[Any]:
+    """A rich progress display on a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(), transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(file: str, rows: int) -> None:
+            if file not in tasks:
+                tasks[file] = bar.add_task(f"reading {Path(file).name}", rows=0, total=None)
+            bar.update(tasks[file], rows=rows)
+
+        yield update
+
+
+def _ingest_summary(result: Any) -> str:
+    n_in = sum(f.rows_in for f in result.files)
+    dupes = sum(f.duplicates for f in result.files)
+    return (
+        f"ingest: {len(result.files)} file(s), {n_in:,} rows in → {result.posts.height:,} posts, "
+        f"{result.rejects.height:,} rejected, {dupes:,} duplicates removed; {result.accounts.height:,} accounts"
+    )
+
+
+@app.command()
+def ingest(
+    input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
+    name: NameOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    fmt: FormatOpt = None,
+    processed_dir: ProcessedOpt = Path("data/processed"),
+) -> None:
+    """Read exports into canonical posts, accounts and rejects tables."""
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, collection_name, run_ingest
+
+    cfg = _build_config(config, set_)
+    name = name or collection_name(input)
+    out = Outputs.for_collection(name, processed_dir, Path("reports"))
+    manifest = Manifest(name, cfg)
+    with _progress() as progress:
+        result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
+    _err(_ingest_summary(result))
+    _err(f"tables: {out.processed}/")
+
+
+@app.command()
+def analyse(
+    input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
+    name: NameOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    fmt: FormatOpt = None,
+    processed_dir: ProcessedOpt = Path("data/processed"),
+    reports_dir: ReportsOpt = Path("reports"),
+    preset: Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt.")] = None,
+    window: Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")] = None,
+    min_participation: Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")] = None,
+) -> None:
+    """Run every stage on a collection: ingest, then detection and what follows."""
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, collection_name, run_ingest
+
+    extra: dict[str, Any] = {}
+    if window is not None or min_participation is not None:
+        try:
+            from cib.detect.presets import cli_overrides
+        except ImportError as exc:
+            raise CibError("--window and --min-participation need the detection stage") from exc
+        extra = cli_overrides(window, min_participation)
+    cfg = _build_config(config, set_, extra, preset)
+    name = name or collection_name(input)
+    out = Outputs.for_collection(name, processed_dir, reports_dir)
+    manifest = Manifest(name, cfg)
+    with _progress() as progress:
+        result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
+    _err(_ingest_summary(result))
+    try:
+        from cib.pipeline import run_detect
+    except ImportError:
+        run_detect = None
+    if run_detect is not None:
+        det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
+        _err(f"detect: {det.edges.height:,} edges over {len(set(det.edges['account_a']) | set(det.edges['account_b'])):,} accounts")
+    _err(f"tables: {out.processed}/")
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Argument(help="Folder to create (must not exist or be empty).")],
+    posts: Annotated[int, typer.Option("--posts", help="About how many posts.")] = 50_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
+    layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
+    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+) -> None:
+    """Write a synthetic collection with planted networks and its truth."""
+    from cib.synth import synth as make
+
+    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty)
+    _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
+
+
+@app.command()
+def formats() -> None:
+    """List the input formats and what each needs."""
+    from cib.ingest.registry import FORMATS
+
+    for fmt in FORMATS:
+        typer.echo(f"{fmt.name:14} {fmt.needs}")
+
+
+@app.command()
+def params(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/parameters.md.")] = False,
+) -> None:
+    """List every parameter with its default, unit and help."""
+    if markdown:
+        from cib.config import markdown_table
+
+        typer.echo(markdown_table(), nl=False)
+        return
+    for p in registry().values():
+        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]  {p.help}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except CibError as exc:
+        _err(f"error: {exc.one_line()}")
+        sys.exit(exc.exit_code)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        if os.environ.get("CIB_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)")
+        sys.exit(1)

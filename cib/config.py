@@ -1,0 +1,286 @@
+"""Parameters: declared once, read from ``cib.toml`` and flags, recorded everywhere.
+
+Every tunable value in cib is a :class:`Param` declared in :mod:`cib.params`.
+A :class:`Config` holds the effective value of each, layered as
+defaults < preset < ``cib.toml`` < flags, and remembers where each value came
+from so the manifest can say so.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cib.errors import ConfigError
+
+__all__ = ["Param", "Config", "declare", "registry", "load_config", "parse_assignment", "markdown_table"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable value.
+
+    Parameters
+    ----------
+    name
+        Dotted name, e.g. ``"detect.co_reshare.window"``; in ``cib.toml`` the part
+        before the last dot is the table.
+    default
+        Value used when nothing overrides it.
+    unit
+        Unit in plain words (``"seconds"``, ``"accounts"``, ``"-"`` when none).
+    help
+        One sentence saying what it changes.
+    kind
+        ``"int"``, ``"float"``, ``"bool"``, ``"str"``, ``"int|auto"``, ``"table"``
+        (a TOML table) or ``"list"`` (a TOML array).
+    choices
+        Allowed values for ``"str"`` parameters.
+    """
+
+    name: str
+    default: Any
+    unit: str
+    help: str
+    kind: str = "float"
+    choices: tuple[str, ...] | None = None
+
+    def coerce(self, value: Any, origin: str) -> Any:
+        """Check ``value`` against the parameter's kind and return it normalised."""
+        bad = ConfigError(
+            f"{origin}: {self.name} = {value!r} is not a valid {self.kind}"
+            + (f" (one of {', '.join(self.choices)})" if self.choices else ""),
+            hint=f"{self.name}: {self.help}",
+        )
+        kind = self.kind
+        if kind.endswith("|auto") and value == "auto":
+            return "auto"
+        kind = kind.removesuffix("|auto")
+        try:
+            if kind == "int":
+                if isinstance(value, bool):
+                    raise bad
+                if isinstance(value, str):
+                    value = float(value)
+                if float(value) != int(float(value)):
+                    raise bad
+                return int(value)
+            if kind == "float":
+                if isinstance(value, bool):
+                    raise bad
+                return float(value)
+            if kind == "bool":
+                if isinstance(value, str):
+                    low = value.strip().lower()
+                    if low in {"true", "1", "yes", "on"}:
+                        return True
+                    if low in {"false", "0", "no", "off"}:
+                        return False
+                    raise bad
+                if isinstance(value, bool):
+                    return value
+                raise bad
+            if kind == "str":
+                value = str(value)
+                if self.choices and value not in self.choices:
+                    raise bad
+                return value
+            if kind == "table":
+                if isinstance(value, str):
+                    value = json.loads(value)
+                if not isinstance(value, Mapping):
+                    raise bad
+                return dict(value)
+            if kind == "list":
+                if isinstance(value, str):
+                    value = json.loads(value) if value.strip().startswith("[") else value.split(",")
+                if not isinstance(value, list | tuple):
+                    raise bad
+                return list(value)
+        except (TypeError, ValueError, json.JSONDecodeError) as exc:
+            raise bad from exc
+        raise AssertionError(f"unknown parameter kind {self.kind!r}")
+
+
+_REGISTRY: dict[str, Param] = {}
+
+
+def declare(
+    name: str,
+    default: Any,
+    unit: str,
+    help: str,
+    *,
+    kind: str = "float",
+    choices: Iterable[str] | None = None,
+) -> Param:
+    """Declare a parameter once; a second declaration of the same name is a bug."""
+    if name in _REGISTRY:
+        raise AssertionError(f"parameter {name} declared twice")
+    param = Param(name, default, unit, help, kind, tuple(choices) if choices else None)
+    param.coerce(default, "default")
+    _REGISTRY[name] = param
+    return param
+
+
+def registry() -> dict[str, Param]:
+    """Return every declared parameter by name, sorted."""
+    import cib.params  # noqa: F401  (declarations live there)
+
+    return dict(sorted(_REGISTRY.items()))
+
+
+@dataclass
+class Config:
+    """Effective parameter values and where each came from.
+
+    Parameters
+    ----------
+    values
+        Effective value by parameter name.
+    origins
+        ``"default"``, ``"preset NAME"``, a config file path or ``"flag"``.
+    """
+
+    values: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def defaults(cls) -> Config:
+        """A configuration holding every default."""
+        params = registry()
+        return cls(
+            {n: p.default for n, p in params.items()}, {n: "default" for n in params}
+        )
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise KeyError(f"undeclared parameter {name}") from None
+
+    def update(self, values: Mapping[str, Any], origin: str) -> Config:
+        """Return a copy with ``values`` applied, each checked against its declaration."""
+        params = registry()
+        new = Config(dict(self.values), dict(self.origins))
+        for name, value in values.items():
+            if name not in params:
+                close = [n for n in params if n.rsplit(".", 1)[-1] == name.rsplit(".", 1)[-1]]
+                raise ConfigError(
+                    f"{origin}: unknown parameter {name}",
+                    hint=f"did you mean {' or '.join(close)}?" if close else "run `cib params` for the list",
+                )
+            new.values[name] = params[name].coerce(value, origin)
+            new.origins[name] = origin
+        return new
+
+    def as_dict(self) -> dict[str, Any]:
+        """Effective values, JSON-serialisable and sorted by name."""
+        return {k: self.values[k] for k in sorted(self.values)}
+
+    def to_json(self) -> str:
+        """The effective values as canonical JSON (recorded in every output)."""
+        return json.dumps(self.as_dict(), sort_keys=True, ensure_ascii=False, default=str)
+
+
+def _flatten(table: Mapping[str, Any], prefix: str, tables: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and name not in tables:
+            out.update(_flatten(value, f"{name}.", tables))
+        else:
+            out[name] = value
+    return out
+
+
+def load_config(
+    path: str | Path | None = None,
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    preset: Mapping[str, Any] | None = None,
+    preset_name: str | None = None,
+) -> Config:
+    """Build the effective configuration.
+
+    Parameters
+    ----------
+    path
+        A ``cib.toml``; ``None`` uses ``./cib.toml`` when it exists.
+    overrides
+        Values from flags, applied last.
+    preset, preset_name
+        Values of a named preset, applied before the file.
+
+    Returns
+    -------
+    Config
+    """
+    cfg = Config.defaults()
+    if preset:
+        cfg = cfg.update(preset, f"preset {preset_name}")
+    if path is None and Path("cib.toml").is_file():
+        path = Path("cib.toml")
+    if path is not None:
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        tables = {n for n, p in registry().items() if p.kind in {"table", "list"}}
+        cfg = cfg.update(_flatten(data, "", tables), str(path))
+    if overrides:
+        cfg = cfg.update(overrides, "flag")
+    return cfg
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a ``--set name=value`` flag; the value is read as TOML when it can be."""
+    if "=" not in text:
+        raise ConfigError(f"--set {text}: expected NAME=VALUE")
+    name, raw = text.split("=", 1)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return name.strip(), value
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }" if value else "{}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return str(value)
+
+
+def markdown_table() -> str:
+    """``docs/parameters.md``: every parameter with its default, unit and help."""
+    lines = [
+        "# Parameters",
+        "",
+        "Every threshold and setting cib has, declared once in `cib/params.py`. Set them in `cib.toml`",
+        "(the part of the name before the last dot is the table: `detect.co_reshare.window` is",
+        "`window` under `[detect.co_reshare]`) or with `--set NAME=VALUE`; flags win over the file,",
+        "the file over a `--preset`, a preset over the defaults. Every output records the effective",
+        "values (Parquet metadata `cib.params`, `manifest.json` `parameters` and where each came from).",
+        "",
+        "This page is generated: `cib params --markdown > docs/parameters.md`.",
+        "",
+        "| name | default | unit | what it does |",
+        "|---|---|---|---|",
+    ]
+    for p in registry().values():
+        choices = f" One of: {', '.join(p.choices)}." if p.choices else ""
+        lines.append(f"| `{p.name}` | `{_toml_value(p.default)}` | {p.unit} | {p.help}{choices} |")
+    return "\n".join(lines) + "\n"

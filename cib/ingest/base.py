@@ -1,0 +1,350 @@
+"""What every input format shares: the staging contract, sniffing, parsing helpers.
+
+An adapter turns one file into :class:`Chunk` objects: *staged* rows (canonical
+post columns, values still as the source wrote them, plus ``account_*``
+profile columns) and the rows it could not read at all (``rejects``). The
+common :func:`finalise` then parses times and lists, checks required values
+and splits the staged rows into posts, profile rows and rejects, so every
+format obeys the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cib.schema import REJECTS, TIME
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "LIST_COLUMNS",
+    "REQUIRED",
+    "STAGING",
+    "Chunk",
+    "Format",
+    "Head",
+    "finalise",
+    "parse_list",
+    "parse_time",
+    "reject_frame",
+]
+
+REQUIRED = ("post_id", "account_id", "created_at")
+LIST_COLUMNS = ("urls", "hashtags", "mentions", "media")
+#: profile columns an adapter may stage beside each post
+ACCOUNT_COLUMNS = (
+    "account_handle",
+    "account_display_name",
+    "account_created_at",
+    "account_followers",
+    "account_following",
+    "account_post_count",
+    "account_description",
+)
+#: every column a staged chunk may carry (all optional but REQUIRED)
+STAGING = (
+    "post_id",
+    "account_id",
+    "created_at",
+    "text",
+    *LIST_COLUMNS,
+    "reshare_of",
+    "reply_to",
+    "quote_of",
+    "platform",
+    "lang",
+    "source_row",
+    *ACCOUNT_COLUMNS,
+)
+
+
+@dataclass
+class Head:
+    """The start of a file, read once and shared by every format's sniffer.
+
+    Parameters
+    ----------
+    path
+        The file.
+    raw
+        Its first bytes.
+    columns
+        Header names for delimited text, keys of the first object for JSON
+        lines, column names for Parquet; empty when unknown.
+    kind
+        ``"csv"``, ``"tsv"``, ``"jsonl"``, ``"json"``, ``"parquet"`` or ``"unknown"``.
+    """
+
+    path: Path
+    raw: bytes
+    columns: list[str] = field(default_factory=list)
+    kind: str = "unknown"
+
+    @property
+    def lower(self) -> set[str]:
+        """Column names case-folded and stripped."""
+        return {c.strip().lower() for c in self.columns}
+
+
+@dataclass
+class Chunk:
+    """A batch of rows read from one file.
+
+    Parameters
+    ----------
+    rows
+        Staged rows (columns from :data:`STAGING`, ``source_row`` always present).
+    rejects
+        Rows that could not be read at all, in the rejects schema.
+    """
+
+    rows: pl.DataFrame
+    rejects: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class Format:
+    """An input format.
+
+    Parameters
+    ----------
+    name
+        What ``--format`` takes.
+    needs
+        What the format needs, as ``cib formats`` prints it.
+    sniff
+        True when a :class:`Head` looks like this format (the configuration
+        is passed for column maps).
+    read
+        Yields chunks for a file.
+    kind
+        ``"posts"`` or ``"accounts"`` (account files fill the accounts table).
+    time_resolution_s
+        Finest time step the source writes, in seconds.
+    platform
+        Platform recorded for rows that do not name one.
+    """
+
+    name: str
+    needs: str
+    sniff: Callable[[Head, Config], bool]
+    read: Callable[[Path, Config], Iterator[Chunk]]
+    kind: str = "posts"
+    time_resolution_s: float = 1.0
+    platform: str = "unknown"
+
+
+def reject_frame(
+    file: str, rows: list[int], column: str | None, reason: str, raw: list[str], limit: int
+) -> pl.DataFrame:
+    """Build rejects for ``rows`` of ``file`` sharing one reason."""
+    return pl.DataFrame(
+        {
+            "source_file": [file] * len(rows),
+            "source_row": rows,
+            "column": [column] * len(rows),
+            "reason": [reason] * len(rows),
+            "raw": [r[:limit] for r in raw],
+        },
+        schema=REJECTS,
+    )
+
+
+_ZONED = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%a %b %d %H:%M:%S %z %Y")
+_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
+
+
+def parse_time(expr: pl.Expr, default_timezone: str = "UTC") -> pl.Expr:
+    """Parse the time formats exports use into UTC microseconds; null when none fits.
+
+    Accepts ISO 8601 with or without offset (``Z``, ``+03:00``, ``+0300``), a
+    space instead of ``T``, minute resolution, bare dates, X API v1 ``created_at``, and
+    Unix epoch seconds or milliseconds. Times without an offset are read in
+    ``default_timezone``.
+    """
+    s = expr.cast(pl.String).str.strip_chars()
+    zoned = [
+        s.str.to_datetime(f, strict=False, time_unit="us").dt.convert_time_zone("UTC")
+        for f in _ZONED
+    ]
+    naive = [
+        s.str.to_datetime(f, strict=False, time_unit="us")
+        .dt.replace_time_zone(default_timezone, ambiguous="earliest", non_existent="null")
+        .dt.convert_time_zone("UTC")
+        for f in _NAIVE
+    ]
+    digits = s.str.contains(r"^\d{9,13}(\.\d+)?$")
+    number = s.cast(pl.Float64, strict=False)
+    epoch = (
+        pl.when(digits & (number < 1e11))
+        .then((number * 1e6).cast(pl.Int64))
+        .when(digits)
+        .then((number * 1e3).cast(pl.Int64))
+        .otherwise(None)
+        .cast(pl.Datetime("us"))
+        .dt.replace_time_zone("UTC")
+    )
+    return pl.coalesce([*zoned, *naive, epoch]).cast(TIME)
+
+
+# A quoted item may hold commas ("a, b"); unquoted lists are split on commas.
+_QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+
+
+def parse_list(expr: pl.Expr) -> pl.Expr:
+    """Parse a list written as text into ``list[str]``.
+
+    Accepts JSON arrays (``["a", "b"]``), Python list literals (``['a', 'b']``,
+    ``[a, b]``), and ``|``- or whitespace-separated values. Empty items are
+    dropped; an empty or null cell gives an empty list.
+    """
+    s = expr.cast(pl.String).str.strip_chars().fill_null("")
+    bracket = s.str.starts_with("[") & s.str.ends_with("]")
+    inner = s.str.strip_prefix("[").str.strip_suffix("]").str.strip_chars()
+    quoted = inner.str.starts_with('"') | inner.str.starts_with("'")
+    items = (
+        pl.when(bracket & quoted)
+        .then(inner.str.extract_all(_QUOTED))
+        .when(bracket)
+        .then(inner.str.split(","))
+        .when(s.str.contains("|", literal=True))
+        .then(s.str.split("|"))
+        .otherwise(s.str.replace_all(r"\s+", " ").str.split(" "))
+    )
+    cleaned = items.list.eval(
+        pl.element()
+        .str.strip_chars()
+        .str.strip_chars("\"'")
+        .str.replace_all(r"\\(.)", "$1")
+        .str.strip_chars()
+    )
+    return cleaned.list.filter(pl.element().str.len_chars() > 0).cast(pl.List(pl.String))
+
+
+def _as_time(frame: pl.DataFrame, column: str, tz: str) -> pl.Expr:
+    dtype = frame.schema[column]
+    if isinstance(dtype, pl.Datetime):
+        col = pl.col(column)
+        if dtype.time_zone is None:
+            col = col.dt.replace_time_zone(tz)
+        return col.dt.convert_time_zone("UTC").cast(TIME)
+    return parse_time(pl.col(column), tz)
+
+
+def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Turn a staged chunk into canonical post rows (plus ``account_*`` columns) and rejects.
+
+    Parameters
+    ----------
+    chunk
+        What an adapter read.
+    file
+        The file's name as recorded in ``source_file``.
+    cfg
+        Effective configuration (time zone, reject text length).
+    platform
+        Platform to record where the rows do not name one.
+
+    Returns
+    -------
+    posts, rejects
+        Posts in canonical column order followed by the ``account_*`` columns,
+        and every rejected row (the chunk's own rejects first).
+    """
+    tz = cfg["ingest.default_timezone"]
+    limit = cfg["ingest.raw_chars"]
+    rows = chunk.rows
+    rejects = [chunk.rejects]
+    if rows.height == 0:
+        return _empty_staged(), pl.concat(rejects)
+    have = set(rows.columns)
+    exprs: list[pl.Expr] = []
+    for col in STAGING:
+        if col == "source_row":
+            exprs.append(pl.col(col).cast(pl.Int64))
+        elif col not in have:
+            dtype = pl.List(pl.String) if col in LIST_COLUMNS else pl.String
+            exprs.append(pl.lit(None, dtype=dtype).alias(col))
+        elif col in ("created_at", "account_created_at"):
+            exprs.append(pl.col(col).cast(pl.String).alias(f"{col}__raw") if rows.schema[col] == pl.String else pl.lit(None, pl.String).alias(f"{col}__raw"))
+            exprs.append(_as_time(rows, col, tz).alias(col))
+        elif col in LIST_COLUMNS:
+            dtype = rows.schema[col]
+            exprs.append((pl.col(col) if isinstance(dtype, pl.List) else parse_list(pl.col(col))).cast(pl.List(pl.String)).alias(col))
+        elif col in ("account_followers", "account_following", "account_post_count"):
+            exprs.append(pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64).alias(col))
+        else:
+            value = pl.col(col).cast(pl.String)
+            # ids are compared, so stray spaces must go; text stays as written
+            if col != "text":
+                value = value.str.strip_chars()
+            exprs.append(pl.when(value.str.strip_chars() == "").then(None).otherwise(value).alias(col))
+    staged = rows.select(exprs)
+    if "hashtags" in have:
+        staged = staged.with_columns(pl.col("hashtags").list.eval(pl.element().str.strip_prefix("#")))
+    if "mentions" in have:
+        staged = staged.with_columns(pl.col("mentions").list.eval(pl.element().str.strip_prefix("@")))
+    staged = staged.with_columns(
+        [pl.col(c).fill_null(pl.lit([], dtype=pl.List(pl.String))) for c in LIST_COLUMNS]
+        + [pl.col("platform").fill_null(platform)]
+    )
+    raw_created = pl.col("created_at__raw")
+    reason = (
+        pl.when(pl.col("post_id").is_null())
+        .then(pl.lit("post_id|missing post id"))
+        .when(pl.col("account_id").is_null())
+        .then(pl.lit("account_id|missing account id"))
+        .when(pl.col("created_at").is_null() & (raw_created.is_null() | (raw_created.str.strip_chars() == "")))
+        .then(pl.lit("created_at|missing time"))
+        .when(pl.col("created_at").is_null())
+        .then(pl.lit("created_at|unparseable time: ") + raw_created.str.slice(0, 60))
+        .otherwise(None)
+    )
+    staged = staged.with_columns(reason.alias("__reason"))
+    bad = staged.filter(pl.col("__reason").is_not_null())
+    if bad.height:
+        parts = bad["__reason"].str.split_exact("|", 1)
+        raw = bad.select(
+            pl.concat_str(
+                [pl.col(c).cast(pl.String).fill_null("") for c in ("post_id", "account_id", "created_at__raw", "text")],
+                separator=",",
+            )
+        ).to_series()
+        rejects.append(
+            pl.DataFrame(
+                {
+                    "source_file": [file] * bad.height,
+                    "source_row": bad["source_row"],
+                    "column": parts.struct.field("field_0"),
+                    "reason": parts.struct.field("field_1"),
+                    "raw": raw.str.slice(0, limit),
+                },
+                schema=REJECTS,
+            )
+        )
+    good = staged.filter(pl.col("__reason").is_null()).drop(["__reason", "created_at__raw", "account_created_at__raw"], strict=False)
+    good = good.with_columns(pl.lit(file).alias("source_file"))
+    return _order(good), pl.concat(rejects)
+
+
+def _order(frame: pl.DataFrame) -> pl.DataFrame:
+    from cib.schema import POSTS
+
+    return frame.select([*POSTS.keys(), *ACCOUNT_COLUMNS])
+
+
+def _empty_staged() -> pl.DataFrame:
+    from cib.schema import POSTS
+
+    schema = dict(POSTS)
+    for col in ACCOUNT_COLUMNS:
+        schema[col] = pl.Int64() if col.endswith(("followers", "following", "post_count")) else pl.String()
+    schema["account_created_at"] = TIME
+    return pl.DataFrame(schema=schema)

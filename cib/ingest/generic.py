@@ -1,0 +1,210 @@
+"""Generic exports: CSV, TSV, JSON lines and Parquet with canonical (or mapped) columns.
+
+Columns are found by name, never by position; a missing optional column is
+simply empty. Other headers are mapped with ``[ingest.columns]`` in
+``cib.toml`` (canonical name = header in the file). A file with account
+columns but no ``post_id`` is an account file and fills the accounts table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cib.errors import InputError
+from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.textio import iter_delimited, iter_json_lines
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["GENERIC", "ACCOUNTS_FILE", "POST_ALIASES", "ACCOUNT_ALIASES", "resolve_columns", "read_rows"]
+
+#: staged column -> header names accepted for it, most specific first
+POST_ALIASES: dict[str, tuple[str, ...]] = {
+    "post_id": ("post_id", "id"),
+    "account_id": ("account_id", "author_id", "user_id"),
+    "created_at": ("created_at", "timestamp", "date"),
+    "text": ("text", "content", "message"),
+    "urls": ("urls", "url"),
+    "hashtags": ("hashtags", "hashtag"),
+    "mentions": ("mentions",),
+    "media": ("media", "image_hash"),
+    "reshare_of": ("reshare_of", "retweet_of", "forwarded_from"),
+    "reply_to": ("reply_to", "in_reply_to"),
+    "quote_of": ("quote_of",),
+    "platform": ("platform",),
+    "lang": ("lang", "language"),
+    "account_handle": ("handle", "account_name", "screen_name", "username"),
+    "account_display_name": ("display_name",),
+}
+
+ACCOUNT_ALIASES: dict[str, tuple[str, ...]] = {
+    "account_id": ("account_id", "user_id", "id"),
+    "account_handle": ("handle", "account_name", "screen_name", "username"),
+    "account_display_name": ("display_name", "name"),
+    "account_created_at": ("created_at", "account_created_at"),
+    "account_followers": ("followers", "followers_count"),
+    "account_following": ("following", "following_count", "friends_count"),
+    "account_post_count": ("post_count", "statuses_count", "tweet_count"),
+    "account_description": ("description", "bio"),
+    "platform": ("platform",),
+}
+
+_PROFILE_ONLY = ("handle", "display_name", "followers", "following", "post_count", "description")
+
+
+def resolve_columns(
+    columns: list[str], aliases: Mapping[str, tuple[str, ...]], mapping: Mapping[str, str]
+) -> dict[str, str]:
+    """Map staged column names to the file's headers.
+
+    Parameters
+    ----------
+    columns
+        Headers in the file.
+    aliases
+        Accepted header names for each staged column.
+    mapping
+        ``[ingest.columns]``: canonical name -> header, which wins over aliases.
+
+    Returns
+    -------
+    dict
+        staged name -> header in the file, for the columns found.
+    """
+    by_lower = {c.strip().lower(): c for c in columns}
+    found: dict[str, str] = {}
+    for staged, names in aliases.items():
+        canonical = staged.removeprefix("account_") if staged.startswith("account_") and staged != "account_id" else staged
+        wanted = mapping.get(staged) or mapping.get(canonical)
+        if wanted is not None:
+            if wanted.strip().lower() in by_lower:
+                found[staged] = by_lower[wanted.strip().lower()]
+            continue
+        for name in names:
+            if name in by_lower:
+                found[staged] = by_lower[name]
+                break
+    return found
+
+
+def _is_posts(head: Head, mapping: Mapping[str, str]) -> bool:
+    if head.kind not in {"csv", "tsv", "jsonl", "parquet"}:
+        return False
+    found = resolve_columns(head.columns, POST_ALIASES, mapping)
+    return all(k in found for k in ("post_id", "account_id", "created_at"))
+
+
+def _is_accounts(head: Head, mapping: Mapping[str, str]) -> bool:
+    if head.kind not in {"csv", "tsv", "jsonl", "parquet"} or _is_posts(head, mapping):
+        return False
+    lower = head.lower
+    return "account_id" in lower and any(c in lower for c in _PROFILE_ONLY) and "post_id" not in lower
+
+
+def read_rows(path: Path, cfg: Config, label: str) -> Iterator[tuple[pl.DataFrame, pl.DataFrame]]:
+    """Yield ``(rows, rejects)`` of any tabular file as frames with ``source_row``.
+
+    Delimited text and JSON lines come as strings; Parquet keeps its types
+    (ids are cast to strings by the caller).
+    """
+    from cib.ingest.textio import read_head
+
+    head = read_head(path)
+    chunk_rows = cfg["ingest.chunk_rows"]
+    limit = cfg["ingest.raw_chars"]
+    if head.kind in {"csv", "tsv"}:
+        sep = "\t" if head.kind == "tsv" else ","
+        for _, rows, rejects in iter_delimited(path, delimiter=sep, chunk_rows=chunk_rows, raw_chars=limit, file_label=label):
+            yield rows, rejects
+    elif head.kind == "jsonl":
+        for records, rejects in iter_json_lines(path, chunk_rows=chunk_rows, raw_chars=limit, file_label=label):
+            good = [(n, r) for n, r in records if isinstance(r, dict)]
+            bad = [n for n, r in records if not isinstance(r, dict)]
+            if bad:
+                rejects = pl.concat([rejects, reject_frame(label, bad, None, "a JSON line that is not an object", [""] * len(bad), limit)])
+            keys = sorted({k for _, r in good for k in r})
+            data = {k: [_cell(r.get(k)) for _, r in good] for k in keys}
+            frame = pl.DataFrame(
+                {k: pl.Series(k, v, dtype=pl.List(pl.String) if any(isinstance(x, list) for x in v) else pl.String) for k, v in data.items()}
+            )
+            frame = frame.with_columns(pl.Series("source_row", [n for n, _ in good], dtype=pl.Int64))
+            yield frame, rejects
+    elif head.kind == "parquet":
+        try:
+            frame = pl.read_parquet(path)
+        except Exception:
+            raise InputError(path, "a Parquet file that cannot be read (truncated or damaged)", hint="export it again") from None
+        frame = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+        for start in range(0, max(frame.height, 1), chunk_rows):
+            yield frame.slice(start, chunk_rows), reject_frame(label, [], None, "", [], limit)
+    else:
+        raise InputError(path, f"a {head.kind} file is not a table of rows", hint="see `cib formats`")
+
+
+def _cell(value: object) -> object:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return [None if v is None else str(v) for v in value]
+    return str(value)
+
+
+def _ids_as_strings(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    exprs = []
+    for col in columns:
+        dtype = frame.schema[col]
+        if dtype.is_float():
+            # pandas writes nullable integer ids as floats: 123.0 must stay "123"
+            exprs.append(pl.col(col).cast(pl.Int64, strict=False).cast(pl.String).alias(col))
+        elif not isinstance(dtype, pl.List | pl.Datetime) and dtype != pl.String:
+            exprs.append(pl.col(col).cast(pl.String).alias(col))
+    return frame.with_columns(exprs) if exprs else frame
+
+
+def _read_mapped(path: Path, cfg: Config, aliases: Mapping[str, tuple[str, ...]]) -> Iterator[Chunk]:
+    label = str(path)
+    mapping = cfg["ingest.columns"]
+    required = ("post_id", "account_id", "created_at") if aliases is POST_ALIASES else ("account_id",)
+    for rows, rejects in read_rows(path, cfg, label):
+        found = resolve_columns([c for c in rows.columns if c != "source_row"], aliases, mapping)
+        missing = [c for c in required if c not in found]
+        if missing and rows.height:
+            raise InputError(
+                path,
+                f"required column(s) missing: {', '.join(missing)}",
+                hint="rename them or map them with [ingest.columns] in cib.toml",
+            )
+        staged = rows.select([pl.col(src).alias(dst) for dst, src in found.items()] + [pl.col("source_row")])
+        yield Chunk(_ids_as_strings(staged, [c for c in staged.columns if c != "source_row"]), rejects)
+
+
+def _read_posts(path: Path, cfg: Config) -> Iterator[Chunk]:
+    yield from _read_mapped(path, cfg, POST_ALIASES)
+
+
+def _read_accounts(path: Path, cfg: Config) -> Iterator[Chunk]:
+    yield from _read_mapped(path, cfg, ACCOUNT_ALIASES)
+
+
+GENERIC = Format(
+    name="generic",
+    needs="CSV, TSV, JSON lines or Parquet with columns post_id, account_id, created_at "
+    "(other headers through [ingest.columns]); optional text, urls, hashtags, mentions, media, "
+    "reshare_of, reply_to, quote_of, platform, lang, handle, display_name",
+    sniff=lambda head, cfg: _is_posts(head, cfg["ingest.columns"]),
+    read=_read_posts,
+)
+
+ACCOUNTS_FILE = Format(
+    name="accounts",
+    needs="CSV, TSV, JSON lines or Parquet with account_id and profile columns "
+    "(handle, display_name, created_at, followers, following, post_count, description) and no post_id",
+    sniff=lambda head, cfg: _is_accounts(head, cfg["ingest.columns"]),
+    read=_read_accounts,
+    kind="accounts",
+)

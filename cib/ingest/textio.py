@@ -1,0 +1,229 @@
+"""Reading text files row by row without losing any: delimited text and JSON lines.
+
+Rows come out in chunks of Polars string frames with their ``source_row``
+(the 1-based line on which the record starts, so row 2 is the first data row
+under a header, as in a spreadsheet). Rows with the wrong number of fields,
+undecodable bytes or broken JSON become rejects with a reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+
+from cib.errors import InputError
+from cib.ingest.base import Head, reject_frame
+
+__all__ = ["read_head", "iter_delimited", "iter_json_lines", "is_valid_utf8"]
+
+_HEAD_BYTES = 64 * 1024
+_BOM = codecs.BOM_UTF8
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+def is_valid_utf8(path: Path) -> bool:
+    """True when the whole file decodes as UTF-8 (checked in blocks, constant memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while block := fh.read(1 << 24):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def read_head(path: Path) -> Head:
+    """Read the start of ``path`` and guess its kind and columns.
+
+    Raises
+    ------
+    InputError
+        When the file is empty or binary (and not Parquet).
+    """
+    with path.open("rb") as fh:
+        raw = fh.read(_HEAD_BYTES)
+    if not raw.strip():
+        raise InputError(path, "the file is empty", hint="remove it or export it again")
+    if raw[:4] == b"PAR1":
+        try:
+            cols = list(pl.read_parquet_schema(path).keys())
+        except Exception:
+            raise InputError(path, "a Parquet file that cannot be read (truncated or damaged)", hint="export it again") from None
+        return Head(path, raw, cols, "parquet")
+    if b"\x00" in raw:
+        raise InputError(
+            path,
+            "a binary file, not a text export",
+            hint="cib reads CSV, TSV, JSON lines, JSON and Parquet (see `cib formats`)",
+        )
+    text = raw.removeprefix(_BOM).decode("utf-8", errors="replace")
+    stripped = text.lstrip()
+    if stripped.startswith("{"):
+        first = stripped.split("\n", 1)[0].strip()
+        try:
+            obj = json.loads(first)
+            return Head(path, raw, list(obj) if isinstance(obj, dict) else [], "jsonl")
+        except json.JSONDecodeError:
+            return Head(path, raw, _json_keys(stripped), "json")
+    if stripped.startswith("["):
+        return Head(path, raw, [], "json")
+    first_line = next(csv.reader(io.StringIO(text)), [])
+    kind = "tsv" if ("\t" in text.split("\n", 1)[0] and len(first_line) <= 1) else "csv"
+    if kind == "tsv":
+        first_line = next(csv.reader(io.StringIO(text), delimiter="\t"), [])
+    return Head(path, raw, [c.strip() for c in first_line], kind)
+
+
+def _json_keys(text: str) -> list[str]:
+    """Top-level keys of a JSON document from its first bytes (a cheap look, not a parse)."""
+    keys: list[str] = []
+    depth = 0
+    i = 0
+    in_str = False
+    start = 0
+    while i < len(text):
+        ch = text[i]
+        if in_str:
+            if ch == "\\":
+                i += 1
+            elif ch == '"':
+                in_str = False
+                if depth == 1 and text[i + 1 : i + 10].lstrip().startswith(":"):
+                    keys.append(text[start:i])
+        elif ch == '"':
+            in_str, start = True, i + 1
+        elif ch in "{[":
+            depth += 1
+        elif ch in "}]":
+            depth -= 1
+        i += 1
+    return keys
+
+
+def iter_delimited(
+    path: Path, *, delimiter: str, chunk_rows: int, raw_chars: int, file_label: str
+) -> Iterator[tuple[list[str], pl.DataFrame, pl.DataFrame]]:
+    """Yield ``(header, rows, rejects)`` chunks of a delimited text file.
+
+    ``rows`` has one string column per header name plus ``source_row``.
+    A record with more or fewer fields than the header, or with bytes that
+    are not UTF-8, is rejected; an entirely blank line is skipped (not a row).
+    """
+    clean = is_valid_utf8(path)
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise InputError(path, "the file is empty", hint="remove it or export it again") from None
+        except csv.Error as exc:
+            raise InputError(path, f"not readable as delimited text ({exc})", row=1) from None
+        header = [h.strip() for h in header]
+        width = len(header)
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        if dupes:
+            raise InputError(path, f"the header repeats column(s) {', '.join(dupes)}", row=1, hint="rename them so each is unique")
+        cols: list[list[str]] = [[] for _ in range(width)]
+        rows: list[int] = []
+        bad_rows: list[int] = []
+        bad_reason: list[str] = []
+        bad_raw: list[str] = []
+        line = reader.line_num
+        while True:
+            start = line + 1
+            try:
+                rec = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                line = reader.line_num
+                bad_rows.append(start)
+                bad_reason.append(f"not readable as delimited text: {exc}")
+                bad_raw.append("")
+                continue
+            line = reader.line_num
+            if not rec or (len(rec) == 1 and not rec[0].strip() and width > 1):
+                continue
+            if len(rec) != width:
+                bad_rows.append(start)
+                bad_reason.append(f"{len(rec)} fields where the header has {width}")
+                bad_raw.append(_safe(delimiter.join(rec)))
+                continue
+            if not clean:
+                try:
+                    "\x1f".join(rec).encode("utf-8")
+                except UnicodeEncodeError:
+                    bad_rows.append(start)
+                    bad_reason.append("bytes that are not UTF-8")
+                    bad_raw.append(_safe(delimiter.join(rec)))
+                    continue
+            rows.append(start)
+            for j, value in enumerate(rec):
+                cols[j].append(value)
+            if len(rows) >= chunk_rows:
+                yield header, _frame(header, cols, rows), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+                cols = [[] for _ in range(width)]
+                rows, bad_rows, bad_reason, bad_raw = [], [], [], []
+        yield header, _frame(header, cols, rows), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+
+
+def _safe(text: str) -> str:
+    return text.encode("utf-8", errors="replace").decode("utf-8")
+
+
+def _frame(header: list[str], cols: list[list[str]], rows: list[int]) -> pl.DataFrame:
+    data = {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(header, cols, strict=True)}
+    data["source_row"] = pl.Series("source_row", rows, dtype=pl.Int64)
+    return pl.DataFrame(data)
+
+
+def _rejects(file: str, rows: list[int], reasons: list[str], raw: list[str], limit: int) -> pl.DataFrame:
+    frames = [reject_frame(file, [r], None, why, [text], limit) for r, why, text in zip(rows, reasons, raw, strict=True)]
+    return pl.concat(frames) if frames else reject_frame(file, [], None, "", [], limit)
+
+
+def iter_json_lines(
+    path: Path, *, chunk_rows: int, raw_chars: int, file_label: str
+) -> Iterator[tuple[list[tuple[int, object]], pl.DataFrame]]:
+    """Yield ``(records, rejects)``: parsed JSON values with their line numbers.
+
+    A line that is not valid JSON, or not UTF-8, is a reject; blank lines are
+    skipped.
+    """
+    records: list[tuple[int, object]] = []
+    bad_rows: list[int] = []
+    bad_reason: list[str] = []
+    bad_raw: list[str] = []
+    with path.open("rb") as fh:
+        for number, line in enumerate(fh, start=1):
+            if number == 1:
+                line = line.removeprefix(_BOM)
+            if not line.strip():
+                continue
+            try:
+                text = line.decode("utf-8")
+            except UnicodeDecodeError:
+                bad_rows.append(number)
+                bad_reason.append("bytes that are not UTF-8")
+                bad_raw.append(line.decode("utf-8", errors="replace"))
+                continue
+            try:
+                records.append((number, json.loads(text)))
+            except json.JSONDecodeError as exc:
+                bad_rows.append(number)
+                bad_reason.append(f"broken JSON: {exc.msg} at character {exc.pos}")
+                bad_raw.append(text)
+                continue
+            if len(records) >= chunk_rows:
+                yield records, _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+                records, bad_rows, bad_reason, bad_raw = [], [], [], []
+    yield records, _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)

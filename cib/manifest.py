@@ -1,0 +1,90 @@
+"""``manifest.json``: what a run read, with which parameters, and what became of every row."""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from cib import __version__
+from cib.config import Config
+from cib.schema import SCHEMA_VERSION
+
+__all__ = ["Manifest", "read_manifest"]
+
+
+@dataclass
+class Manifest:
+    """Provenance of one collection's outputs, filled in as stages run.
+
+    Parameters
+    ----------
+    collection
+        The collection's name.
+    cfg
+        Effective configuration (recorded whole, with each value's origin).
+    """
+
+    collection: str
+    cfg: Config
+    inputs: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
+    ignored_files: list[str] = field(default_factory=list)
+    counts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Record how long the body takes under ``timings_s[stage]``."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings_s[stage] = round(time.perf_counter() - start, 3)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The manifest as written to ``manifest.json``."""
+        return {
+            "tool": "cib",
+            "version": __version__,
+            "schema_version": SCHEMA_VERSION,
+            "collection": self.collection,
+            "started_at": self.started_at,
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "seed": self.cfg["run.seed"],
+            "parameters": self.cfg.as_dict(),
+            "parameter_origins": {k: self.cfg.origins[k] for k in sorted(self.cfg.origins) if self.cfg.origins[k] != "default"},
+            "inputs": self.inputs,
+            "files": self.files,
+            "ignored_files": self.ignored_files,
+            "counts": self.counts,
+            "stages": self.stages,
+            "timings_s": self.timings_s,
+            "warnings": self.warnings,
+        }
+
+    def write(self, folder: str | Path) -> Path:
+        """Write ``manifest.json`` into ``folder``."""
+        path = Path(folder) / "manifest.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+        return path
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """Read a collection's ``manifest.json`` (empty dict when there is none)."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

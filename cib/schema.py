@@ -1,0 +1,215 @@
+"""Canonical tables: their columns, and how they are written and read.
+
+The column lists are contracts (see DESIGN.md). Every table is written with
+its name, the schema version and the effective parameters in the Parquet
+key-value metadata; reading a table of another version is a clear error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cib.errors import SchemaError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "TIME",
+    "SCHEMAS",
+    "POSTS",
+    "ACCOUNTS",
+    "REJECTS",
+    "EDGES",
+    "EVIDENCE",
+    "CLUSTERS",
+    "ACCOUNT_SCORES",
+    "empty",
+    "conform",
+    "write_table",
+    "read_table",
+    "table_metadata",
+]
+
+SCHEMA_VERSION = "1"
+TIME = pl.Datetime("us", "UTC")
+_STRS = pl.List(pl.String)
+
+POSTS: dict[str, pl.DataType] = {
+    "post_id": pl.String(),
+    "account_id": pl.String(),
+    "created_at": TIME,
+    "text": pl.String(),
+    "urls": _STRS,
+    "hashtags": _STRS,
+    "mentions": _STRS,
+    "media": _STRS,
+    "reshare_of": pl.String(),
+    "reply_to": pl.String(),
+    "quote_of": pl.String(),
+    "platform": pl.String(),
+    "lang": pl.String(),
+    "source_file": pl.String(),
+    "source_row": pl.Int64(),
+}
+
+ACCOUNTS: dict[str, pl.DataType] = {
+    "account_id": pl.String(),
+    "handle": pl.String(),
+    "display_name": pl.String(),
+    "created_at": TIME,
+    "followers": pl.Int64(),
+    "following": pl.Int64(),
+    "post_count": pl.Int64(),
+    "description": pl.String(),
+    "platform": pl.String(),
+}
+
+REJECTS: dict[str, pl.DataType] = {
+    "source_file": pl.String(),
+    "source_row": pl.Int64(),
+    "column": pl.String(),
+    "reason": pl.String(),
+    "raw": pl.String(),
+}
+
+EDGES: dict[str, pl.DataType] = {
+    "account_a": pl.String(),
+    "account_b": pl.String(),
+    "signal": pl.String(),
+    "weight": pl.Float64(),
+    "n_objects": pl.Int64(),
+    "n_pairs": pl.Int64(),
+    "first_at": TIME,
+    "last_at": TIME,
+    "min_delta_s": pl.Float64(),
+    "p_value": pl.Float64(),
+}
+
+EVIDENCE: dict[str, pl.DataType] = {
+    "signal": pl.String(),
+    "object_id": pl.String(),
+    "account_a": pl.String(),
+    "account_b": pl.String(),
+    "post_a": pl.String(),
+    "post_b": pl.String(),
+    "delta_s": pl.Float64(),
+}
+
+CLUSTERS: dict[str, pl.DataType] = {
+    "cluster_id": pl.Int64(),
+    "size": pl.Int64(),
+    "label": pl.String(),
+    "score": pl.Float64(),
+    "reasons": _STRS,
+    "signals": _STRS,
+    "first_at": TIME,
+    "last_at": TIME,
+    "top_objects": _STRS,
+}
+
+ACCOUNT_SCORES: dict[str, pl.DataType] = {
+    "account_id": pl.String(),
+    "cluster_id": pl.Int64(),
+    "flagged": pl.Boolean(),
+    "label": pl.String(),
+    "score": pl.Float64(),
+    "reasons": _STRS,
+}
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "posts": POSTS,
+    "accounts": ACCOUNTS,
+    "rejects": REJECTS,
+    "edges": EDGES,
+    "evidence": EVIDENCE,
+    "clusters": CLUSTERS,
+    "account_scores": ACCOUNT_SCORES,
+}
+
+
+def empty(name: str) -> pl.DataFrame:
+    """An empty frame of the named table."""
+    return pl.DataFrame(schema=SCHEMAS[name])
+
+
+def conform(frame: pl.DataFrame | pl.LazyFrame, name: str) -> pl.DataFrame:
+    """Select, order and cast the named table's columns; missing ones become null."""
+    schema = SCHEMAS[name]
+    lf = frame.lazy()
+    have = lf.collect_schema().names()
+    exprs = [
+        (pl.col(col) if col in have else pl.lit(None)).cast(dtype).alias(col)
+        for col, dtype in schema.items()
+    ]
+    return lf.select(exprs).collect()
+
+
+def write_table(
+    frame: pl.DataFrame,
+    path: str | Path,
+    name: str,
+    *,
+    params: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write a canonical table to Parquet with its provenance in the metadata.
+
+    Parameters
+    ----------
+    frame
+        The table; it is conformed to the named schema first.
+    path
+        Destination file (its folder is created).
+    name
+        Which table (a key of :data:`SCHEMAS`).
+    params
+        Effective parameters, recorded as JSON.
+    extra
+        More metadata, recorded as JSON under ``cib.extra``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = conform(frame, name)
+    meta = {
+        "cib.table": name,
+        "cib.schema_version": SCHEMA_VERSION,
+        "cib.params": json.dumps(dict(params or {}), sort_keys=True, ensure_ascii=False, default=str),
+    }
+    if extra:
+        meta["cib.extra"] = json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    # Statistics carry no information a reader needs and make files differ by
+    # writer version; the fixed settings keep output byte-identical across runs.
+    table.write_parquet(tmp, compression="zstd", statistics=False, metadata=meta)
+    tmp.replace(path)
+    return path
+
+
+def table_metadata(path: str | Path) -> dict[str, str]:
+    """The cib key-value metadata of a Parquet file."""
+    try:
+        return dict(pl.read_parquet_metadata(path))
+    except FileNotFoundError:
+        raise SchemaError(f"{path}: table not found", hint="run the stage that writes it first") from None
+    except Exception as exc:  # polars raises several kinds for a non-Parquet file
+        raise SchemaError(f"{path}: not a readable Parquet file ({type(exc).__name__})") from None
+
+
+def read_table(path: str | Path, name: str) -> pl.DataFrame:
+    """Read a canonical table, checking that it is the named table of this schema version."""
+    meta = table_metadata(path)
+    if meta.get("cib.table") != name:
+        raise SchemaError(
+            f"{path}: expected cib table '{name}', found {meta.get('cib.table') or 'a file not written by cib'}"
+        )
+    version = meta.get("cib.schema_version")
+    if version != SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: written with schema version {version}, this cib reads version {SCHEMA_VERSION}",
+            hint="re-run the stage that writes it with this version of cib",
+        )
+    return pl.read_parquet(path)

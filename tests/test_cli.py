@@ -1,0 +1,100 @@
+"""The command line: exit codes and one-line messages for files that cannot be read."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data" / "formats"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cib", *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
+    tmp.mkdir()
+    (tmp / "empty.csv").write_text("")
+    (tmp / "binary.csv").write_bytes(b"\x7fELF\x02\x01\x01\x00\x00\x00" * 20)
+    (tmp / "unknown.csv").write_text("a,b\n1,2\n")
+    (tmp / "missing.csv").write_text("post_id,account_id,text\n1,a,x\n")
+    parquet = tmp / "whole.parquet"
+    import polars as pl
+
+    pl.DataFrame({"post_id": ["1"] * 1000, "account_id": ["a"] * 1000, "created_at": ["2024-01-01"] * 1000}).write_parquet(parquet)
+    (tmp / "truncated.parquet").write_bytes(parquet.read_bytes()[:300])
+    parquet.unlink()
+    return {
+        "empty": (tmp / "empty.csv", "the file is empty"),
+        "binary": (tmp / "binary.csv", "a binary file"),
+        "unknown": (tmp / "unknown.csv", "not a format cib knows"),
+        "missing": (tmp / "missing.csv", "required column(s) missing: created_at"),
+        "truncated": (tmp / "truncated.parquet", "cannot be read (truncated or damaged)"),
+        "absent": (tmp / "nope.csv", "no such file or folder"),
+    }
+
+
+@pytest.mark.parametrize("case", ["empty", "binary", "unknown", "missing", "truncated", "absent"])
+def test_unreadable_file_exits_2_with_one_line(tmp_path, case):
+    path, words = _bad_files(tmp_path / "in")[case]
+    out = tmp_path / "out"
+    proc = run("ingest", str(path), "--processed-dir", str(out))
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"error: {path}")
+    assert words in lines[0]
+    assert "Traceback" not in proc.stderr
+    if case in {"unknown", "missing"}:
+        assert "generic" in lines[0]  # says which formats are accepted
+    assert not (out / path.stem / "posts.parquet").exists()
+
+
+def test_ingest_writes_tables_and_reconciling_manifest(tmp_path):
+    proc = run("ingest", str(DATA / "generic_nasty.csv"), "--name", "n", "--processed-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "7 rows in → 3 posts, 3 rejected, 1 duplicates removed" in proc.stderr
+    folder = tmp_path / "n"
+    for table in ("posts", "accounts", "rejects"):
+        assert (folder / f"{table}.parquet").is_file()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    counts = manifest["counts"]["ingest"]
+    assert (counts["rows_in"], counts["posts"], counts["rejects"], counts["duplicates_removed"]) == (7, 3, 3, 1)
+    assert counts["reconciled"] is True
+    (entry,) = manifest["files"]
+    assert entry["sha256"] and entry["size"] == (DATA / "generic_nasty.csv").stat().st_size
+    assert manifest["parameters"]["run.seed"] == 42
+
+
+def test_bad_config_value_exits_2(tmp_path):
+    proc = run("ingest", str(DATA / "generic_nasty.csv"), "--set", "ingest.raw_chars=lots", "--processed-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: flag: ingest.raw_chars = 'lots' is not a valid int")
+
+
+def test_unknown_parameter_suggests_the_right_name(tmp_path):
+    proc = run("ingest", str(DATA / "generic_nasty.csv"), "--set", "raw_chars=5", "--processed-dir", str(tmp_path))
+    assert proc.returncode == 2
+    assert "did you mean ingest.raw_chars" in proc.stderr
+
+
+def test_refuses_to_write_inside_the_input_folder(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "p.csv").write_text("post_id,account_id,created_at\n1,a,2024-01-01\n")
+    proc = run("ingest", str(tmp_path / "raw"), "--processed-dir", str(tmp_path / "raw" / "out"))
+    assert proc.returncode == 2
+    assert "inside the input folder" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["p.csv"]
+
+
+def test_formats_lists_every_format():
+    proc = run("formats")
+    assert proc.returncode == 0
+    from cib.ingest.registry import FORMATS
+
+    names = [line.split()[0] for line in proc.stdout.strip().splitlines()]
+    assert names == [f.name for f in FORMATS]
