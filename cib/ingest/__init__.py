@@ -36,7 +36,9 @@ Progress = Callable[[str, int], None]
 class FileReport:
     """What happened to one input file.
 
-    ``rows_in == posts + rejects + duplicates`` always holds.
+    ``rows_in == posts + rejects + duplicates`` always holds (plus ``accounts``
+    for an account file). ``duplicates`` counts repeated post ids and, of
+    those, ``merged`` the rows of a long table folded into their post.
     """
 
     path: str
@@ -48,6 +50,7 @@ class FileReport:
     accounts: int = 0
     rejects: int = 0
     duplicates: int = 0
+    merged: int = 0
     time_resolution_s: float | None = None
 
     def as_dict(self) -> dict:
@@ -163,11 +166,14 @@ def _cast_profiles(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int]:
+    """Read one file: posts, profile rows and rejects, and how many rows were merged into others."""
     label = str(path)
     platform = fmt.platform
     posts, profiles, rejects = [], [], []
     done = 0
+    merged = 0
     for chunk in fmt.read(path, cfg):
+        merged += chunk.merged
         if fmt.kind == "accounts":
             good, bad = _finalise_accounts(chunk, label, cfg)
             profiles.append(good)
@@ -176,10 +182,10 @@ def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) 
             posts.append(good)
             profiles.append(_cast_profiles(good.select(["account_id", "platform", *ACCOUNT_COLUMNS])))
         rejects.append(bad)
-        done += good.height + bad.height
+        done += good.height + bad.height + chunk.merged
         if progress:
             progress(label, done)
-    return posts, profiles, rejects, done
+    return posts, profiles, rejects, merged
 
 
 def ingest(
@@ -226,11 +232,13 @@ def ingest(
     for path in files:
         head = read_head(path)
         chosen = forced or sniff(head, cfg)
-        posts, profiles, rejects, _ = _read_file(path, chosen, cfg, progress)
+        posts, profiles, rejects, merged = _read_file(path, chosen, cfg, progress)
         report = FileReport(str(path), path.stat().st_size, _sha256(path), chosen.name)
         n_posts = sum(p.height for p in posts)
         report.rejects = sum(r.height for r in rejects)
-        report.rows_in = n_posts + report.rejects + (sum(p.height for p in profiles) if chosen.kind == "accounts" else 0)
+        report.merged = merged
+        report.rows_in = n_posts + report.rejects + merged + (sum(p.height for p in profiles) if chosen.kind == "accounts" else 0)
+        report.duplicates = merged
         if chosen.kind == "accounts":
             report.accounts = sum(p.height for p in profiles)
         if posts:
@@ -250,7 +258,7 @@ def ingest(
             lost = posts.with_row_index("__i").join(first, on=["__i", "platform", "post_id"], how="anti")
             per_file = dict(lost.group_by("source_file").len().iter_rows())
             for report in reports:
-                report.duplicates = per_file.get(report.path, 0)
+                report.duplicates += per_file.get(report.path, 0)
         posts = keep.drop("__i")
     kept = dict(posts.group_by("source_file").len().iter_rows()) if posts.height else {}
     for report in reports:

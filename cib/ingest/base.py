@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.schema import REJECTS, TIME
+from cib.schema import POSTS, REJECTS, TIME
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -103,10 +103,14 @@ class Chunk:
         Staged rows (columns from :data:`STAGING`, ``source_row`` always present).
     rejects
         Rows that could not be read at all, in the rejects schema.
+    merged
+        Input rows folded into another row of the same post (a long table
+        with one row per post and object); counted with the duplicates.
     """
 
     rows: pl.DataFrame
     rejects: pl.DataFrame
+    merged: int = 0
 
 
 @dataclass(frozen=True)
@@ -334,17 +338,17 @@ def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.Da
     return _order(good), pl.concat(rejects)
 
 
-def _order(frame: pl.DataFrame) -> pl.DataFrame:
-    from cib.schema import POSTS
-
-    return frame.select([*POSTS.keys(), *ACCOUNT_COLUMNS])
-
-
-def _empty_staged() -> pl.DataFrame:
-    from cib.schema import POSTS
-
+def _staged_schema() -> dict[str, pl.DataType]:
     schema = dict(POSTS)
     for col in ACCOUNT_COLUMNS:
         schema[col] = pl.Int64() if col.endswith(("followers", "following", "post_count")) else pl.String()
     schema["account_created_at"] = TIME
-    return pl.DataFrame(schema=schema)
+    return schema
+
+
+def _order(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select([pl.col(c).cast(t) for c, t in _staged_schema().items()])
+
+
+def _empty_staged() -> pl.DataFrame:
+    return pl.DataFrame(schema=_staged_schema())

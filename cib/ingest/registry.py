@@ -28,6 +28,7 @@ def _platform_formats() -> list[Format]:
         telegram.TELEGRAM,
         crowdtangle.CROWDTANGLE,
         coortweet.COORTWEET,
+        coortweet.COORTWEET_LONG,
     ]
 
 
