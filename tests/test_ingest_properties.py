@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 from hypothesis import HealthCheck, given, settings

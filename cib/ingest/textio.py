@@ -220,7 +220,7 @@ def iter_json_lines(
                 records.append((number, json.loads(text)))
             except json.JSONDecodeError as exc:
                 bad_rows.append(number)
-                bad_reason.append(f"broken JSON: {exc.msg} at character {exc.pos}")
+                bad_reason.append(f"broken JSON: {exc.msg} (character {exc.pos + 1})")
                 bad_raw.append(text)
                 continue
             if len(records) >= chunk_rows:
