@@ -164,6 +164,22 @@ def synth(
 
 
 @app.command()
+def evaluate(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder (holding account_scores.parquet).")],
+    labels: Annotated[Path, typer.Option("--labels", help="CSV or Parquet: account_id plus a network or class column.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
+) -> None:
+    """Score flagged accounts, labels and clusters against known labels."""
+    from cib.evaluate import evaluate as run_eval
+    from cib.evaluate import format_table
+
+    ev = run_eval(processed, labels)
+    typer.echo(format_table(ev), nl=False)
+    if json_out:
+        ev.write_json(json_out)
+
+
+@app.command()
 def formats() -> None:
     """List the input formats and what each needs."""
     from cib.ingest.registry import FORMATS
