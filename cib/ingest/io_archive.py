@@ -125,6 +125,6 @@ IO_ARCHIVE = Format(
     "and the user_* profile columns",
     sniff=_sniff,
     read=_read,
-    time_resolution_s=60,
+    time_resolution_s=60.0,
     platform="x",
 )
