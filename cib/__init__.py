@@ -3,10 +3,24 @@
 Posts and accounts from platform exports become canonical Polars tables,
 co-posting and timing graphs of accounts, clusters labelled bot, troll, mixed
 or organic with their reasons, and a report a journalist can open offline.
+
+>>> import cib
+>>> res = cib.analyse("data/raw/sample")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from typing import Any
+
+__all__ = ["__version__", "analyse", "Analysis"]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    # The API pulls in every stage; importing it lazily keeps `import cib` light.
+    if name in {"analyse", "Analysis"}:
+        from cib import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'cib' has no attribute {name!r}")

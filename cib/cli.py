@@ -107,6 +107,34 @@ def ingest(
     _err(f"tables: {out.processed}/")
 
 
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")]
+WindowOpt = Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")]
+MinPartOpt = Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")]
+EventOpt = Annotated[list[str] | None, typer.Option("--event", help="An event: 'NAME=TIME' or 'NAME=TIME/WINDOW' (repeatable).")]
+
+
+def _analysis_config(config, set_, preset, window, min_participation, event) -> Config:
+    extra: dict[str, Any] = {}
+    if window is not None or min_participation is not None:
+        from cib.detect.presets import cli_overrides
+
+        extra.update(cli_overrides(window, min_participation))
+    cfg = _build_config(config, set_, extra, preset)
+    if event:
+        from cib.events import parse_event_flag
+
+        cfg = cfg.update({"events": [*cfg["events"], *(parse_event_flag(e) for e in event)]}, "flag")
+    return cfg
+
+
+def _network_summary(net: Any) -> str:
+    clusters = net.scores.clusters
+    by_label = dict(clusters.group_by("label").len().iter_rows()) if clusters.height else {}
+    flagged = int(net.scores.account_scores["flagged"].sum()) if net.scores.account_scores.height else 0
+    labels = ", ".join(f"{by_label.get(k, 0)} {k}" for k in ("bot", "troll", "mixed", "organic"))
+    return f"networks: {clusters.height} clusters ({labels}); {flagged:,} accounts flagged"
+
+
 @app.command()
 def analyse(
     input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
@@ -116,36 +144,116 @@ def analyse(
     fmt: FormatOpt = None,
     processed_dir: ProcessedOpt = Path("data/processed"),
     reports_dir: ReportsOpt = Path("reports"),
-    preset: Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt.")] = None,
-    window: Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")] = None,
-    min_participation: Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")] = None,
+    preset: PresetOpt = None,
+    window: WindowOpt = None,
+    min_participation: MinPartOpt = None,
+    event: EventOpt = None,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")] = True,
 ) -> None:
-    """Run every stage on a collection: ingest, then detection and what follows."""
+    """Run every stage on a collection: ingest, detect, cluster and score, report."""
     from cib.manifest import Manifest
-    from cib.pipeline import Outputs, collection_name, run_ingest
+    from cib.pipeline import Outputs, collection_name, run_detect, run_ingest, run_network, run_report
 
-    extra: dict[str, Any] = {}
-    if window is not None or min_participation is not None:
-        try:
-            from cib.detect.presets import cli_overrides
-        except ImportError as exc:
-            raise CibError("--window and --min-participation need the detection stage") from exc
-        extra = cli_overrides(window, min_participation)
-    cfg = _build_config(config, set_, extra, preset)
+    cfg = _analysis_config(config, set_, preset, window, min_participation, event)
     name = name or collection_name(input)
     out = Outputs.for_collection(name, processed_dir, reports_dir)
     manifest = Manifest(name, cfg)
     with _progress() as progress:
         result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
     _err(_ingest_summary(result))
-    try:
-        from cib.pipeline import run_detect
-    except ImportError:
-        run_detect = None
-    if run_detect is not None:
-        det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
-        _err(f"detect: {det.edges.height:,} edges over {len(set(det.edges['account_a']) | set(det.edges['account_b'])):,} accounts")
+    det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
+    _err(_detect_summary(det))
+    net = run_network(result.posts, result.accounts, det, out, cfg, manifest)
+    _err(_network_summary(net))
+    for warning in manifest.warnings:
+        _err(f"warning: {warning}")
     _err(f"tables: {out.processed}/")
+    if report:
+        path = run_report(out, cfg, manifest, net.graph)
+        _err(f"report: {path}")
+
+
+def _detect_summary(det: Any) -> str:
+    edges = det.edges
+    by_signal = dict(sorted(edges.group_by("signal").len().iter_rows())) if edges.height else {}
+    accounts = _accounts_in(edges)
+    parts = ", ".join(f"{k} {v:,}" for k, v in by_signal.items()) or "none"
+    return f"detect: {edges.height:,} edges over {accounts:,} accounts ({parts})"
+
+
+def _accounts_in(edges: Any) -> int:
+    """Accounts appearing in an edges table."""
+    if not edges.height:
+        return 0
+    return len(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()))
+
+
+def _stage_folder(processed: Path) -> Path:
+    if not (processed / "posts.parquet").is_file():
+        raise CibError(f"{processed}: no posts.parquet here", hint="give a folder written by `cib ingest` (data/processed/NAME)")
+    return processed
+
+
+@app.command()
+def detect(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder (data/processed/NAME).")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    preset: PresetOpt = None,
+    window: WindowOpt = None,
+    min_participation: MinPartOpt = None,
+) -> None:
+    """Detect coordination edges on ingested posts (writes edges and evidence)."""
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, load_ingested, run_detect
+
+    folder = _stage_folder(processed)
+    cfg = _analysis_config(config, set_, preset, window, min_participation, None)
+    manifest = Manifest.resume(folder, cfg)
+    posts, _ = load_ingested(folder)
+    resolution = manifest.stages.get("ingest", {}).get("time_resolution_s", 1.0)
+    det = run_detect(posts, Outputs(folder, Path("reports") / folder.name), cfg, manifest, time_resolution_s=resolution)
+    _err(_detect_summary(det))
+
+
+@app.command()
+def cluster(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder holding edges.parquet.")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    event: EventOpt = None,
+) -> None:
+    """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
+    from cib.detect import DetectResult
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, load_ingested, run_network
+    from cib.schema import read_table
+
+    folder = _stage_folder(processed)
+    cfg = _analysis_config(config, set_, None, None, None, event)
+    manifest = Manifest.resume(folder, cfg)
+    posts, accounts = load_ingested(folder)
+    det = DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
+    net = run_network(posts, accounts, det, Outputs(folder, Path("reports") / folder.name), cfg, manifest)
+    _err(_network_summary(net))
+
+
+@app.command()
+def report(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder.")],
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    reports_dir: ReportsOpt = Path("reports"),
+) -> None:
+    """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, run_report
+
+    folder = _stage_folder(processed)
+    cfg = _build_config(config, set_)
+    manifest = Manifest.resume(folder, cfg)
+    path = run_report(Outputs(folder, Path(reports_dir) / folder.name), cfg, manifest)
+    _err(f"report: {path}")
 
 
 @app.command()

@@ -74,6 +74,19 @@ class Manifest:
             "warnings": self.warnings,
         }
 
+    @classmethod
+    def resume(cls, folder: str | Path, cfg: Config) -> Manifest:
+        """Continue the manifest an earlier stage wrote in ``folder`` (for stages run alone)."""
+        old = read_manifest(folder)
+        if not old:
+            from cib.errors import CibError
+
+            raise CibError(f"{folder}: no manifest.json", hint="run `cib ingest` on the collection first")
+        man = cls(old.get("collection", Path(folder).name), cfg)
+        for key in ("inputs", "files", "ignored_files", "counts", "stages", "timings_s", "warnings"):
+            setattr(man, key, old.get(key, getattr(man, key)))
+        return man
+
     def write(self, folder: str | Path) -> Path:
         """Write ``manifest.json`` into ``folder``."""
         path = Path(folder) / "manifest.json"

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import polars as pl
 
 from cib.config import Config
 from cib.errors import CibError
@@ -14,7 +18,18 @@ from cib.ingest import IngestResult, Progress, ingest
 from cib.manifest import Manifest
 from cib.schema import read_table, write_table
 
-__all__ = ["Outputs", "collection_name", "run_ingest", "load_ingested"]
+if TYPE_CHECKING:
+    from cib.detect import DetectResult
+
+__all__ = [
+    "Outputs",
+    "collection_name",
+    "run_ingest",
+    "run_detect",
+    "run_network",
+    "run_report",
+    "load_ingested",
+]
 
 
 @dataclass(frozen=True)
@@ -93,3 +108,110 @@ def load_ingested(folder: str | Path) -> tuple:
     """Read posts and accounts written by :func:`run_ingest`."""
     folder = Path(folder)
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
+
+
+def _with_sync(cfg: Config) -> tuple[Config, bool]:
+    """Split the timing signal off ``detect.signals``: it has its own engine."""
+    signals = list(cfg["detect.signals"])
+    if "sync" not in signals:
+        return cfg, False
+    return cfg.update({"detect.signals": [s for s in signals if s != "sync"]}, cfg.origins["detect.signals"]), True
+
+
+def run_detect(
+    posts: pl.DataFrame,
+    out: Outputs,
+    cfg: Config,
+    manifest: Manifest,
+    *,
+    time_resolution_s: float = 1.0,
+) -> DetectResult:
+    """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
+
+    Returns
+    -------
+    DetectResult
+        With the ``sync`` edges and evidence appended when that signal is on.
+    """
+    from cib.detect import detect
+    from cib.timing import sync_detect
+
+    co_cfg, sync_on = _with_sync(cfg)
+    with manifest.timed("detect"):
+        result = detect(posts, co_cfg, time_resolution_s=time_resolution_s)
+        if sync_on:
+            sync = sync_detect(posts, cfg, time_resolution_s=time_resolution_s)
+            result.edges = pl.concat([result.edges, sync.edges.cast(result.edges.schema)]).sort(
+                ["signal", "account_a", "account_b"]
+            )
+            result.evidence = pl.concat([result.evidence, sync.evidence.cast(result.evidence.schema)])
+            result.info["sync"] = sync.info
+    params = cfg.as_dict()
+    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
+    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
+    manifest.counts["detect"] = {
+        "edges": result.edges.height,
+        "edges_by_signal": dict(sorted(result.edges.group_by("signal").len().iter_rows())),
+        "accounts_in_edges": pl.concat([result.edges["account_a"], result.edges["account_b"]]).n_unique(),
+        "evidence_rows": result.evidence.height,
+    }
+    manifest.stages["detect"] = result.info
+    manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
+    manifest.write(out.processed)
+    return result
+
+
+@dataclass
+class NetworkResult:
+    """The fused graph, its clusters and their scores."""
+
+    graph: nx.Graph
+    clustering: Any
+    scores: Any
+
+
+def run_network(
+    posts: pl.DataFrame,
+    accounts: pl.DataFrame,
+    detected: DetectResult,
+    out: Outputs,
+    cfg: Config,
+    manifest: Manifest,
+) -> NetworkResult:
+    """Fuse the signals, cluster the graph, score clusters and accounts; write both tables."""
+    from cib.cluster import cluster_graph
+    from cib.detect.fusion import fuse
+    from cib.score import score
+
+    with manifest.timed("cluster"):
+        graph = fuse(detected.edges, cfg)
+        clustering = cluster_graph(graph, cfg)
+    with manifest.timed("score"):
+        scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
+    params = cfg.as_dict()
+    write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params)
+    write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
+    labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
+    manifest.counts["cluster"] = {
+        "graph_nodes": graph.number_of_nodes(),
+        "graph_edges": graph.number_of_edges(),
+        "clusters": scores.clusters.height,
+        "clusters_by_label": dict(sorted(labels)),
+        "flagged_accounts": int(scores.account_scores["flagged"].sum()) if scores.account_scores.height else 0,
+    }
+    manifest.stages["cluster"] = clustering.info
+    manifest.write(out.processed)
+    return NetworkResult(graph, clustering, scores)
+
+
+def run_report(out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None) -> Path:
+    """Write the exports beside the tables and the HTML report; return the report's path."""
+    from cib.export import export_all
+    from cib.report import build_report
+
+    with manifest.timed("report"):
+        export_all(out.processed, graph, cfg=cfg)
+        manifest.write(out.processed)
+        path = build_report(out.processed, out.reports, cfg=cfg)
+    manifest.write(out.processed)
+    return path

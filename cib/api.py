@@ -1,0 +1,124 @@
+"""The Python API for notebooks: one call runs every stage and returns the tables and the graph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import polars as pl
+
+from cib.config import Config, load_config
+from cib.manifest import Manifest
+
+__all__ = ["Analysis", "analyse"]
+
+
+@dataclass
+class Analysis:
+    """Everything one analysis produced.
+
+    Attributes
+    ----------
+    posts, accounts, rejects, edges, evidence, clusters, account_scores
+        The canonical tables (Polars frames).
+    graph
+        The fused account graph (NetworkX): edge ``weight`` and ``signals``.
+    report
+        Path of ``index.html`` (``None`` when ``report=False``).
+    processed
+        Folder holding the tables and ``manifest.json``.
+    manifest
+        The manifest as written.
+    """
+
+    posts: pl.DataFrame
+    accounts: pl.DataFrame
+    rejects: pl.DataFrame
+    edges: pl.DataFrame
+    evidence: pl.DataFrame
+    clusters: pl.DataFrame
+    account_scores: pl.DataFrame
+    graph: nx.Graph
+    report: Path | None
+    processed: Path
+    manifest: dict[str, Any]
+
+
+def analyse(
+    source: str | Path,
+    *,
+    name: str | None = None,
+    config: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    preset: str | None = None,
+    processed_dir: str | Path = "data/processed",
+    reports_dir: str | Path = "reports",
+    fmt: str | None = None,
+    report: bool = True,
+    cfg: Config | None = None,
+) -> Analysis:
+    """Run ingest, detection, clustering, scoring and (optionally) the report.
+
+    Parameters
+    ----------
+    source
+        A file or folder of exports.
+    name
+        Collection name (default: the folder's or file's stem).
+    config
+        A ``cib.toml``.
+    params
+        Parameter overrides by name, e.g. ``{"detect.co_reshare.window": 30}``.
+    preset
+        ``"coortweet"`` or ``"cnt"`` for the peers' semantics.
+    processed_dir, reports_dir
+        Where tables and report go (``DIR/NAME/``).
+    fmt
+        Input format for every file instead of sniffing.
+    report
+        Write the HTML report and the exports.
+    cfg
+        A ready configuration (then ``config``, ``params`` and ``preset`` are ignored).
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> import cib
+    >>> res = cib.analyse("data/raw/sample", params={"detect.co_reshare.window": 30})  # doctest: +SKIP
+    >>> res.clusters.filter(res.clusters["label"] == "bot")  # doctest: +SKIP
+    """
+    from cib.pipeline import Outputs, collection_name, run_detect, run_ingest, run_network, run_report
+
+    if cfg is None:
+        preset_values = None
+        if preset:
+            from cib.detect.presets import PRESETS
+
+            preset_values = PRESETS[preset]
+        cfg = load_config(config, overrides=params, preset=preset_values, preset_name=preset)
+    name = name or collection_name(source)
+    out = Outputs.for_collection(name, processed_dir, reports_dir)
+    manifest = Manifest(name, cfg)
+    ing = run_ingest(source, out, cfg, manifest, fmt=fmt)
+    det = run_detect(ing.posts, out, cfg, manifest, time_resolution_s=ing.time_resolution_s)
+    net = run_network(ing.posts, ing.accounts, det, out, cfg, manifest)
+    path = run_report(out, cfg, manifest, net.graph) if report else None
+    return Analysis(
+        posts=ing.posts,
+        accounts=ing.accounts,
+        rejects=ing.rejects,
+        edges=det.edges,
+        evidence=det.evidence,
+        clusters=net.scores.clusters,
+        account_scores=net.scores.account_scores,
+        graph=net.graph,
+        report=path,
+        processed=out.processed,
+        manifest=manifest.as_dict(),
+    )

@@ -1,0 +1,361 @@
+"""Detection: traces → windowed co-occurrences → edges per signal, with evidence.
+
+>>> from cib.detect import detect
+>>> res = detect(posts, cfg, time_resolution_s=1.0)        # doctest: +SKIP
+>>> res.edges, res.evidence, res.edge_stats, res.info        # doctest: +SKIP
+
+For each signal in ``detect.signals``: build traces (:mod:`.traces`), choose
+the window (configured, or estimated with ``"auto"`` by :mod:`.auto_window`;
+widened to the data's time resolution when finer), drop accounts below
+``detect.min_participation``, set crowd objects aside (:mod:`.window`), pair
+shares within the window, aggregate edges (:mod:`.edges`), test them against
+the null model (:mod:`.significance`), threshold, and keep a capped sample of
+evidence for the edges that survive. :func:`fuse` joins the signals into one
+account graph.
+
+Internally accounts, objects and posts are integer codes (accounts and objects
+numbered in sorted order of their ids, posts in sorted order of post id), so
+the pair frames stay small and the result does not depend on row order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from cib.detect.auto_window import estimate_window
+from cib.detect.edges import aggregate, choose_weight, coortweet_second_pass, participation, pick_evidence
+from cib.detect.fusion import fuse
+from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
+from cib.detect.traces import SIGNALS, build_traces, signal_traces
+from cib.detect.window import co_occurrences, crowds, thin_crowds
+from cib.errors import ConfigError
+from cib.schema import EDGES, EVIDENCE, TIME
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["detect", "DetectResult", "EDGE_STATS", "SIGNALS", "build_traces", "fuse"]
+
+#: contract signal names served elsewhere (not by the windowed engine)
+_OTHER_SIGNALS = ("co_similar_text", "sync")
+
+#: per-edge diagnostics beyond the edges table
+EDGE_STATS: dict[str, pl.DataType] = {
+    "signal": pl.String(),
+    "account_a": pl.String(),
+    "account_b": pl.String(),
+    "n_posts_a": pl.Int64(),
+    "n_posts_b": pl.Int64(),
+    "edge_symmetry": pl.Float64(),
+    "avg_delta_s": pl.Float64(),
+    "tfidf": pl.Float64(),
+    "expected": pl.Float64(),
+    "q_value": pl.Float64(),
+}
+
+_SORT = ["signal", "account_a", "account_b"]
+
+
+@dataclass
+class DetectResult:
+    """What detection found.
+
+    Attributes
+    ----------
+    edges
+        The edges table (exactly the ``EDGES`` columns), sorted by signal, account_a, account_b.
+    evidence
+        The ``EVIDENCE`` table: up to ``detect.evidence_per_edge`` co-occurring post
+        pairs per edge (``post_a`` is ``account_a``'s post; ``delta_s`` = ``|Δt|``).
+    info
+        JSON-ready account of what was done: windows used, widened windows, crowd
+        objects, participation drops, evidence kept versus total, warnings.
+    edge_stats
+        Per-edge diagnostics (:data:`EDGE_STATS`), in the order of ``edges``.
+    """
+
+    edges: pl.DataFrame
+    evidence: pl.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+    edge_stats: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EDGE_STATS))
+
+
+def _signals(cfg: Config) -> tuple[list[str], list[str]]:
+    wanted = [str(s) for s in cfg["detect.signals"]]
+    unknown = [s for s in wanted if s not in SIGNALS and s not in _OTHER_SIGNALS]
+    if unknown:
+        raise ConfigError(
+            f"detect.signals: unknown signal {', '.join(unknown)}",
+            hint=f"choose among {', '.join(SIGNALS + _OTHER_SIGNALS)}",
+        )
+    run = [s for s in SIGNALS if s in wanted]
+    return run, [s for s in wanted if s in _OTHER_SIGNALS]
+
+
+def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, pl.Series]:
+    # Posts are numbered in sorted order of their ids (ties: platform, account,
+    # time, source) so that evidence chosen "first by post" is the same however
+    # the rows arrive.
+    keys = [c for c in ("post_id", "platform", "account_id", "created_at", "source_file", "source_row") if c in posts.columns]
+    order = posts.select(pl.arg_sort_by(keys, nulls_last=True)).to_series().to_numpy()
+    code = np.empty(posts.height, dtype=np.uint32)
+    code[order] = np.arange(posts.height, dtype=np.uint32)
+    lf = posts.lazy().with_columns(pl.Series("_p", code))
+    return lf, posts.get_column("post_id").gather(order)
+
+
+def _empty_parts() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    return pl.DataFrame(schema=EDGES), pl.DataFrame(schema=EVIDENCE), pl.DataFrame(schema=EDGE_STATS)
+
+
+def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: dict, warnings: list[str]) -> float:
+    setting = cfg[f"detect.{sig}.window"]
+    info["window_setting"] = setting
+    if setting == "auto":
+        window, details = estimate_window(tr.lazy(), q=cfg["detect.auto_window.q"], p=cfg["detect.auto_window.p"])
+        info["auto_window"] = details
+        if window is None:
+            window = 60.0
+            warnings.append(f"{sig}: window = auto but no object was shared twice; used 60 s")
+    else:
+        window = float(setting)
+    if window < resolution:
+        warnings.append(
+            f"{sig}: window {window:g} s is finer than the data's time resolution ({resolution:g} s); "
+            f"widened to {resolution:g} s"
+        )
+        info["widened_from_s"] = window
+        window = float(resolution)
+    info["window_s"] = window
+    return window
+
+
+def _run_signal(
+    sig: str,
+    posts: pl.LazyFrame,
+    post_ids: pl.Series,
+    accounts: pl.DataFrame,
+    cfg: Config,
+    resolution: float,
+    warnings: list[str],
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
+    info: dict[str, Any] = {}
+    raw = signal_traces(posts, sig, cfg).collect()
+    info["traces"] = raw.height
+    if raw.height == 0:
+        info["window_s"] = None
+        return (*_empty_parts(), info)
+    objects = raw.select("object_id").unique().sort("object_id").with_row_index("o")
+    tr = raw.join(accounts, on="account_id").join(objects, on="object_id").select(
+        "a", "o", pl.col("_p").alias("p"), "t"
+    )
+    del raw
+    window = _window(sig, tr, cfg, resolution, info, warnings)
+    window_us = int(round(window * 1e6))
+
+    min_part = int(cfg["detect.min_participation"])
+    kept_lf, shares = participation(tr.lazy(), min_part)
+    kept = kept_lf.collect()
+    dropped = shares.filter(pl.col("k") < min_part)
+    info.update(
+        accounts=shares.height,
+        objects=objects.height,
+        min_participation=min_part,
+        accounts_dropped_min_participation=dropped.height,
+        traces_dropped_min_participation=int(dropped["k"].sum()),
+    )
+
+    limit = int(cfg["detect.max_object_shares_per_window"])
+    policy = cfg["detect.crowd_policy"]
+    crowd = crowds(kept.lazy(), window_us, limit)
+    if crowd.height:
+        top = crowd.sort(["densest", "o"], descending=[True, False]).head(10).join(objects, on="o", maintain_order="left")
+        warnings.append(f"{sig}: {crowd.height} crowd object(s) above {limit} shares per window were {policy}ped")
+    info["crowds"] = {
+        "limit": limit,
+        "policy": policy,
+        "objects": crowd.height,
+        "shares": int(kept.join(crowd.select("o"), on="o", how="semi").height) if crowd.height else 0,
+        "pairs_upper_bound": int(crowd["est_pairs"].sum()) if crowd.height else 0,
+        "examples": [
+            {"object_id": o, "densest_window_shares": int(d)} for o, d in top.select("object_id", "densest").iter_rows()
+        ]
+        if crowd.height
+        else [],
+    }
+    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
+    every = co_occurrences(thinned, window_us, same_account=True).collect()
+    # Pairs per object for the null model; a crowd object counts its upper bound.
+    window_pairs = pl.concat(
+        [
+            every.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")).join(crowd.select("o"), on="o", how="anti"),
+            crowd.select("o", pl.col("est_pairs").alias("n")),
+        ]
+    )
+    pairs = every.filter(~pl.col("self")).drop("self")
+    info["same_account_pairs"] = every.height - pairs.height
+    del every
+    if cfg["detect.participation_filter"] == "coortweet":
+        before = pairs.height
+        pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
+        info["pairs_dropped_second_pass"] = before - pairs.height
+    info["pairs"] = pairs.height
+    if pairs.height == 0:
+        info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
+        return (*_empty_parts(), info)
+
+    edges = aggregate(pairs, kept.lazy())
+    significance = bool(cfg["detect.significance"])
+    if significance:
+        lam, null_info = null_expectations(edges, kept, window_pairs, int(cfg["detect.null.popular_accounts"]))
+        pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
+        n_acc = kept.get_column("a").n_unique()
+        n_tests = n_acc * (n_acc - 1) // 2
+        edges = edges.with_columns(
+            pl.Series("expected", lam), pl.Series("p_value", pv), pl.Series("q_value", benjamini_hochberg(pv, n_tests))
+        )
+        info["null_model"] = {**null_info, "tests": n_tests}
+    else:
+        edges = edges.with_columns(
+            pl.lit(None, pl.Float64).alias("expected"),
+            pl.lit(None, pl.Float64).alias("p_value"),
+            pl.lit(None, pl.Float64).alias("q_value"),
+        )
+    edges = edges.with_columns(choose_weight(edges, cfg["detect.weight"]).alias("weight"))
+    heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
+    keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
+    found = edges.height
+    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height)
+    edges = edges.filter(keep)
+    info.update(
+        edges_found=found,
+        edges_dropped_fdr=found - info["edges_dropped_min_weight"] - edges.height if significance else 0,
+        edges_kept=edges.height,
+    )
+
+    evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
+    info["evidence_kept"] = evidence.height
+    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    return (*_decode(sig, edges, evidence, accounts, objects, post_ids), info)
+
+
+def _decode(
+    sig: str,
+    edges: pl.DataFrame,
+    evidence: pl.DataFrame,
+    accounts: pl.DataFrame,
+    objects: pl.DataFrame,
+    post_ids: pl.Series,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    names_a = accounts.select(pl.col("a"), pl.col("account_id").alias("account_a"))
+    names_b = accounts.select(pl.col("a").alias("b"), pl.col("account_id").alias("account_b"))
+    named = edges.join(names_a, on="a", how="left").join(names_b, on="b", how="left").sort(["a", "b"])
+    stamp = lambda c: pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC").cast(TIME)  # noqa: E731
+    out_edges = named.select(
+        "account_a",
+        "account_b",
+        pl.lit(sig).alias("signal"),
+        pl.col("weight").cast(pl.Float64),
+        "n_objects",
+        "n_pairs",
+        stamp("first_us").alias("first_at"),
+        stamp("last_us").alias("last_at"),
+        (pl.col("min_delta_us") / 1e6).alias("min_delta_s"),
+        pl.col("p_value").cast(pl.Float64),
+    )
+    stats = named.select(
+        pl.lit(sig).alias("signal"),
+        "account_a",
+        "account_b",
+        "n_posts_a",
+        "n_posts_b",
+        "edge_symmetry",
+        "avg_delta_s",
+        "tfidf",
+        pl.col("expected").cast(pl.Float64),
+        pl.col("q_value").cast(pl.Float64),
+    )
+    ev = (
+        evidence.join(names_a, on="a", how="left")
+        .join(names_b, on="b", how="left")
+        .join(objects, on="o", how="left")
+        .with_columns(
+            post_ids.gather(evidence["pa"]).alias("post_a"),
+            post_ids.gather(evidence["pb"]).alias("post_b"),
+        )
+        .sort(["a", "b", "delta_us", "o", "pa", "pb"])
+        .select(
+            pl.lit(sig).alias("signal"),
+            "object_id",
+            "account_a",
+            "account_b",
+            "post_a",
+            "post_b",
+            (pl.col("delta_us") / 1e6).alias("delta_s"),
+        )
+    )
+    return out_edges.cast(EDGES), ev.cast(EVIDENCE), stats.cast(EDGE_STATS)  # type: ignore[arg-type]
+
+
+def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> DetectResult:
+    """Find coordination edges between accounts, signal by signal.
+
+    Parameters
+    ----------
+    posts
+        Canonical posts (``POSTS`` schema).
+    cfg
+        Effective configuration (``detect.*``, ``run.seed``).
+    time_resolution_s
+        The coarsest time step of the input (60 for minute-resolution sources);
+        windows finer than it are widened, with a warning in ``info``.
+
+    Returns
+    -------
+    DetectResult
+
+    Raises
+    ------
+    ConfigError
+        For an unknown signal name.
+    """
+    run, elsewhere = _signals(cfg)
+    warnings: list[str] = []
+    info: dict[str, Any] = {
+        "posts": posts.height,
+        "time_resolution_s": float(time_resolution_s),
+        "signals_run": run,
+        "signals": {},
+        "windows_s": {},
+        "warnings": warnings,
+    }
+    if elsewhere:
+        info["signals_not_in_this_stage"] = elsewhere
+    edges, evidence, stats = [], [], []
+    if posts.height:
+        lf, post_ids = _post_codes(posts)
+        accounts = (
+            posts.select(pl.col("account_id").drop_nulls().unique().sort())
+            .with_row_index("a")
+            .select("account_id", "a")
+        )
+        for sig in run:
+            e, ev, st, sinfo = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), warnings)
+            edges.append(e)
+            evidence.append(ev)
+            stats.append(st)
+            info["signals"][sig] = sinfo
+            info["windows_s"][sig] = sinfo.get("window_s")
+    e0, ev0, st0 = _empty_parts()
+    out_edges = pl.concat([e0, *edges]).sort(_SORT)
+    out_stats = pl.concat([st0, *stats]).sort(_SORT)
+    out_evidence = pl.concat([ev0, *evidence])
+    info["edges"] = out_edges.height
+    info["evidence_kept"] = out_evidence.height
+    info["evidence_pairs_total"] = int(out_edges["n_pairs"].sum())
+    info["evidence_per_edge"] = int(cfg["detect.evidence_per_edge"])
+    return DetectResult(out_edges, out_evidence, info, out_stats)

@@ -1,0 +1,192 @@
+"""From co-occurring pairs of shares to edges between accounts.
+
+Per signal and unordered account pair ``a < b``:
+
+``n_pairs``
+    Co-occurring pairs of shares (CooRTweet's ``weight``).
+``n_objects``
+    Distinct objects behind them.
+``first_at`` / ``last_at``
+    Earliest and latest share in those pairs; ``min_delta_s`` the fastest pair.
+``n_posts_a`` / ``n_posts_b`` (in ``edge_stats``)
+    Distinct posts of *a* (of *b*) with a co-occurring post of the other:
+    coordination-network-toolkit's directed weights ``a → b`` and ``b → a``.
+``edge_symmetry`` (in ``edge_stats``)
+    ``min(n_posts_a, n_posts_b) / max(...)``: 1 when both accounts contribute
+    equally, near 0 when one hyperactive account makes the edge on its own
+    (CooRTweet's ``edge_symmetry_score``, see docs/signals.md for the one
+    difference).
+``tfidf``
+    TF-IDF cosine similarity of the two accounts' share vectors in the manner
+    of Pacheco et al. (2021), counting in the numerator only shares that
+    co-occur within the window::
+
+        w_x(o) = tf_x(o) · idf(o),   tf_x(o) = shares of o by x,
+        idf(o) = ln(N / df(o)),      N = accounts in the signal, df(o) = accounts sharing o,
+        tfidf(a, b) = Σ_o c_ab(o) idf(o)² / (‖w_a‖ ‖w_b‖)
+
+    where ``c_ab(o) ≤ tf_a(o) tf_b(o)`` is the number of co-occurring pairs of
+    their shares of ``o`` (so the numerator is the cosine's, ``Σ w_a w_b``,
+    when all their shares of an object fall within the window of each other)
+    and the norms run over *all* the account's shares in the signal. An object
+    everyone shares has idf 0 and adds nothing; an account that shares a lot has
+    a large norm, so one overlap means little for it. The value lies in [0, 1]
+    (Cauchy–Schwarz).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+__all__ = ["participation", "coortweet_second_pass", "aggregate", "choose_weight", "pick_evidence"]
+
+
+def participation(tr: pl.LazyFrame, min_participation: int) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """Drop accounts with fewer than ``min_participation`` traces; return kept traces and per-account counts.
+
+    Returns
+    -------
+    traces, shares
+        The traces of the kept accounts, and ``a, k`` (shares per account, all accounts).
+    """
+    shares = tr.group_by("a").agg(pl.len().cast(pl.Int64).alias("k")).collect()
+    keep = shares.filter(pl.col("k") >= min_participation).select("a")
+    return tr.join(keep.lazy(), on="a", how="semi"), shares
+
+
+def coortweet_second_pass(pairs: pl.DataFrame, tr: pl.LazyFrame, min_participation: int) -> pl.DataFrame:
+    """CooRTweet's ``filter_min_participation``.
+
+    An account is *active* when at least ``min_participation`` of its traces are
+    in a co-occurring pair; a pair is kept when either account is active.
+    """
+    posts = pl.concat([pairs.select(pl.col("pa").alias("p")), pairs.select(pl.col("pb").alias("p"))]).unique()
+    active = (
+        tr.join(posts.lazy(), on="p", how="semi")
+        .group_by("a")
+        .agg(pl.len().alias("n"))
+        .filter(pl.col("n") >= min_participation)
+        .select("a")
+        .collect()
+        .get_column("a")
+        .implode()
+    )
+    return pairs.filter(pl.col("a").is_in(active) | pl.col("b").is_in(active))
+
+
+#: fixed-point scale of idf² sums: integer sums do not depend on row order
+_SCALE = float(1 << 32)
+
+
+def _idf_and_norms(tr: pl.LazyFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``o, idf2`` (idf² in fixed point) and ``a, norm`` (‖w_a‖) of one signal's traces."""
+    per = tr.group_by("a", "o").agg(pl.len().cast(pl.Float64).alias("tf")).collect()
+    n_accounts = float(max(per.get_column("a").n_unique(), 1))
+    idf = per.group_by("o").agg((pl.lit(n_accounts) / pl.len().cast(pl.Float64)).log().alias("idf"))
+    norms = (
+        per.join(idf, on="o")
+        .sort(["a", "o"])  # fixed summation order
+        .group_by("a", maintain_order=True)
+        .agg(((pl.col("tf") * pl.col("idf")) ** 2).sum().sqrt().alias("norm"))
+    )
+    idf2 = idf.select("o", (pl.col("idf") ** 2 * _SCALE).round().cast(pl.Int64).alias("idf2"))
+    return idf2, norms
+
+
+def aggregate(pairs: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
+    """Edges of one signal from its co-occurring pairs (different accounts only).
+
+    Parameters
+    ----------
+    pairs
+        ``a, b, o, pa, pb, ta, tb`` from :func:`cib.detect.window.co_occurrences`.
+    tr
+        The signal's traces after the participation filter (``a, o, p, t``).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``a, b, n_pairs, n_objects, first_us, last_us, min_delta_us, avg_delta_s,
+        n_posts_a, n_posts_b, edge_symmetry, tfidf``, sorted by ``a, b``.
+    """
+    idf2, norms = _idf_and_norms(tr)
+    delta = (pl.col("ta") - pl.col("tb")).abs()
+    agg = (
+        pairs.lazy()
+        .join(idf2.lazy(), on="o", how="left")
+        .group_by("a", "b")
+        .agg(
+            pl.len().cast(pl.Int64).alias("n_pairs"),
+            pl.col("o").n_unique().cast(pl.Int64).alias("n_objects"),
+            pl.min_horizontal("ta", "tb").min().alias("first_us"),
+            pl.max_horizontal("ta", "tb").max().alias("last_us"),
+            delta.min().alias("min_delta_us"),
+            delta.sum().alias("_delta_sum"),
+            pl.col("pa").n_unique().cast(pl.Int64).alias("n_posts_a"),
+            pl.col("pb").n_unique().cast(pl.Int64).alias("n_posts_b"),
+            pl.col("idf2").sum().alias("_dot"),
+        )
+        .collect()
+    )
+    norm_b = norms.rename({"a": "b", "norm": "norm_b"})
+    out = (
+        agg.join(norms, on="a", how="left")
+        .join(norm_b, on="b", how="left")
+        .with_columns(
+            (pl.col("_delta_sum").cast(pl.Float64) / pl.col("n_pairs") / 1e6).alias("avg_delta_s"),
+            (
+                pl.min_horizontal("n_posts_a", "n_posts_b").cast(pl.Float64)
+                / pl.max_horizontal("n_posts_a", "n_posts_b")
+            ).alias("edge_symmetry"),
+            pl.when(pl.col("norm") * pl.col("norm_b") > 0)
+            .then((pl.col("_dot").cast(pl.Float64) / _SCALE / (pl.col("norm") * pl.col("norm_b"))).clip(0.0, 1.0))
+            .otherwise(0.0)
+            .alias("tfidf"),
+        )
+        .drop("_delta_sum", "_dot", "norm", "norm_b")
+    )
+    return out.sort(["a", "b"])
+
+
+def choose_weight(edges: pl.DataFrame, kind: str) -> pl.Expr:
+    """The ``weight`` column for ``detect.weight = kind``."""
+    if kind == "tfidf":
+        return pl.col("tfidf")
+    if kind == "n_pairs":
+        return pl.col("n_pairs").cast(pl.Float64)
+    if kind == "n_objects":
+        return pl.col("n_objects").cast(pl.Float64)
+    if kind == "n_posts":
+        # CNT keeps a directed edge when its own count reaches min_edge_weight, so
+        # the undirected pair exists when the larger direction does.
+        return pl.max_horizontal("n_posts_a", "n_posts_b").cast(pl.Float64)
+    raise ValueError(f"unknown weight {kind!r}")
+
+
+def pick_evidence(pairs: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> pl.DataFrame:
+    """Up to ``per_edge`` pairs per kept edge: fastest first, then by object and posts.
+
+    Parameters
+    ----------
+    pairs
+        All co-occurring pairs of the signal.
+    kept
+        ``a, b`` of the edges that survived the thresholds.
+    per_edge
+        Examples kept per edge (``0``: none).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``a, b, o, pa, pb, delta_us``.
+    """
+    if per_edge <= 0 or kept.height == 0:
+        return pairs.clear().select("a", "b", "o", "pa", "pb").with_columns(pl.lit(0, pl.Int64).alias("delta_us"))
+    return (
+        pairs.lazy()
+        .join(kept.lazy().select("a", "b"), on=["a", "b"], how="semi")
+        .select("a", "b", "o", "pa", "pb", (pl.col("ta") - pl.col("tb")).abs().alias("delta_us"))
+        .sort(["a", "b", "delta_us", "o", "pa", "pb"])
+        .filter(pl.int_range(pl.len()).over(["a", "b"]) < per_edge)
+        .collect()
+    )

@@ -1,0 +1,178 @@
+"""Traces: one row per (account, signal, object, time, post).
+
+A trace says "this account shared this object at this time in this post". Each
+signal has its own object: the post reshared, a canonical URL, a text key, a
+hashtag, the post replied to, a mentioned account, an image id. Detection only
+ever looks at traces, so a new signal is a new function here.
+
+Which posts give traces
+    ``co_reshare`` uses reshares; every other signal uses originals only
+    (``reshare_of`` null), because a reshare repeats its source's links, text,
+    hashtags and mentions, and counting them again would turn every co-reshare
+    into a co-link, co-text and co-hashtag edge too. Replies and quotes are
+    originals.
+
+A post that names one object twice (the same hashtag twice) gives one trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from cib.normalise import canonical_urls, hashtag_key, mention_key, text_key
+from cib.schema import TIME
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["SIGNALS", "TRACES", "signal_traces", "build_traces"]
+
+#: signals served by the windowed co-occurrence engine, in output order
+SIGNALS: tuple[str, ...] = (
+    "co_reshare",
+    "co_link",
+    "co_text",
+    "co_hashtag",
+    "co_reply",
+    "co_mention",
+    "co_image",
+)
+
+#: the public traces table
+TRACES: dict[str, pl.DataType] = {
+    "account_id": pl.String(),
+    "signal": pl.String(),
+    "object_id": pl.String(),
+    "created_at": TIME,
+    "post_id": pl.String(),
+}
+
+_ORIGINAL = pl.col("reshare_of").is_null()
+
+
+def _scalar(column: str, *, originals: bool) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
+    def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+        lf = posts.filter(_ORIGINAL) if originals else posts
+        return lf.select("_p", "account_id", "created_at", pl.col(column).str.strip_chars().alias("object_id"))
+
+    return build
+
+
+def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
+    def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+        lf = posts.filter(_ORIGINAL).select("_p", "account_id", "created_at", pl.col(column).alias("object_id"))
+        lf = lf.explode("object_id")
+        obj = pl.col("object_id").cast(pl.String)
+        return lf.with_columns((key(obj) if key else obj.str.strip_chars()).alias("object_id"))
+
+    return build
+
+
+def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    lf = posts.filter(_ORIGINAL).select("_p", "account_id", "created_at", pl.col("urls").alias("object_id"))
+    lf = lf.explode("object_id").filter(pl.col("object_id").is_not_null())
+    # ural is pure Python; map_batches hands it whole columns and canonical_urls
+    # calls it once per distinct URL.
+    return lf.with_columns(
+        pl.col("object_id").map_batches(canonical_urls, return_dtype=pl.String)
+    )
+
+
+def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+    lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select("_p", "account_id", "created_at", "text")
+    # Keys of distinct texts only: copypasta, the thing looked for, repeats.
+    keys = lf.select("text").unique().with_columns(
+        text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"]).alias("object_id")
+    )
+    return lf.join(keys, on="text", how="left").drop("text")
+
+
+_BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
+    "co_reshare": _scalar("reshare_of", originals=False),
+    "co_link": _links,
+    "co_text": _texts,
+    "co_hashtag": _listed("hashtags", hashtag_key),
+    "co_reply": _scalar("reply_to", originals=True),
+    "co_mention": _listed("mentions", mention_key),
+    "co_image": _listed("media", None),
+}
+
+
+def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config) -> pl.LazyFrame:
+    """Internal traces of one signal: ``_p`` (post row code), ``account_id``, ``object_id``, ``t`` (µs).
+
+    Parameters
+    ----------
+    posts
+        Posts with a ``_p`` column (a unique integer per post).
+    signal
+        A name in :data:`SIGNALS`.
+    cfg
+        Effective configuration.
+
+    Returns
+    -------
+    pl.LazyFrame
+        One row per distinct (post, object); rows without object, account or time dropped.
+    """
+    lf = _BUILDERS[signal](posts, cfg)
+    return (
+        lf.filter(
+            pl.col("object_id").is_not_null()
+            & (pl.col("object_id") != "")
+            & pl.col("account_id").is_not_null()
+            & pl.col("created_at").is_not_null()
+        )
+        .select(
+            "_p",
+            "account_id",
+            "object_id",
+            pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"),
+        )
+        .unique(["_p", "object_id"], keep="first", maintain_order=True)
+    )
+
+
+def build_traces(posts: pl.DataFrame, cfg: Config, signals: Iterable[str] | None = None) -> pl.DataFrame:
+    """The traces table of the given signals (all of :data:`SIGNALS` by default).
+
+    Parameters
+    ----------
+    posts
+        Canonical posts.
+    cfg
+        Effective configuration (text key length).
+    signals
+        Which signals.
+
+    Returns
+    -------
+    pl.DataFrame
+        :data:`TRACES` columns, sorted by signal, object, time, account, post.
+    """
+    indexed = posts.lazy().with_row_index("_p")
+    frames = []
+    for sig in signals or SIGNALS:
+        tr = signal_traces(indexed, sig, cfg).join(
+            indexed.select("_p", "post_id"), on="_p", how="left"
+        )
+        frames.append(
+            tr.select(
+                "account_id",
+                pl.lit(sig).alias("signal"),
+                "object_id",
+                pl.from_epoch("t", time_unit="us").dt.replace_time_zone("UTC").cast(TIME).alias("created_at"),
+                "post_id",
+            )
+        )
+    if not frames:
+        return pl.DataFrame(schema=TRACES)
+    return (
+        pl.concat(frames)
+        .collect()
+        .cast(TRACES)  # type: ignore[arg-type]
+        .sort(["signal", "object_id", "created_at", "account_id", "post_id"])
+    )

@@ -1,0 +1,290 @@
+"""Build the report: read the tables, compute the figures and dossiers, render one HTML file."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import polars as pl
+
+from cib import __version__
+from cib.config import Config
+from cib.report import methods
+from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
+from cib.report.dossier import LABEL_ORDER, build_dossiers
+from cib.report.figures import ClusterInfo, network_view, timeline_figure
+from cib.report.layout import Layout, compute_layout
+from cib.report.page import render
+from cib.report.safety import safe_json
+from cib.schema import SCHEMA_VERSION
+
+__all__ = ["NOT_FLAGGED", "AccountModel", "account_model", "report_context", "build_report"]
+
+_KEY_PARAMS = (
+    "detect.signals",
+    "detect.min_participation",
+    "detect.weight",
+    "detect.min_weight",
+    "detect.significance",
+    "detect.max_fdr",
+    "detect.evidence_per_edge",
+    "cluster.resolution",
+    "cluster.min_size",
+    "score.timezone",
+    "run.seed",
+    "report.timezone",
+)
+
+
+@dataclass
+class AccountModel:
+    """The flagged accounts as the report draws them (the exports reuse it so Gephi shows the same picture)."""
+
+    flagged: pl.DataFrame
+    layout: Layout
+    clusters: dict[int, ClusterInfo]
+
+
+#: layout key of accounts that are not flagged (exports only; the report does not draw them)
+NOT_FLAGGED = -2
+
+
+def account_model(d: ReportData, graph: nx.Graph, *, others: Sequence[str] = ()) -> AccountModel:
+    """Flagged accounts with their network, label, score and names, laid out and coloured.
+
+    Parameters
+    ----------
+    d
+        The loaded tables.
+    graph
+        The fused account graph.
+    others
+        Accounts that are not flagged but should be placed too (under the
+        networks, in grey, without moving them): the exports place every node.
+
+    Returns
+    -------
+    AccountModel
+    """
+    people = d.accounts.select("account_id", "handle", "display_name").unique("account_id", keep="first")
+    flagged = (
+        d.scores.filter(pl.col("flagged").fill_null(False))
+        .unique("account_id", keep="first")
+        .select(
+            "account_id",
+            pl.col("cluster_id").fill_null(UNCLUSTERED).alias("cluster_key"),
+            "label",
+            "score",
+        )
+        .join(people, on="account_id", how="left")
+        .sort("account_id")
+    )
+    groups: dict[int, list[str]] = {}
+    for account, key in flagged.select("account_id", "cluster_key").iter_rows():
+        groups.setdefault(int(key), []).append(account)
+    flagged_ids = set(flagged["account_id"].to_list())
+    rest = sorted({o for o in others if o not in flagged_ids})
+    layout = compute_layout(
+        groups, graph, seed=int(d.cfg["run.seed"]), below={NOT_FLAGGED: rest} if rest else None
+    )
+    infos: dict[int, ClusterInfo] = {}
+    for row in d.clusters.iter_rows(named=True):
+        cid = int(row["cluster_id"])
+        infos[cid] = ClusterInfo(
+            key=cid,
+            name=f"Network {cid}",
+            label=str(row["label"] or ""),
+            score=row["score"],
+            reason=str((row["reasons"] or [""])[0]) if row["reasons"] else "",
+            anchor=f"cluster-{cid}",
+        )
+    for key in groups:
+        if key not in infos:
+            infos[key] = ClusterInfo(key, "No network" if key == UNCLUSTERED else f"Network {key}")
+    return AccountModel(flagged, layout, infos)
+
+
+def _value(value: Any) -> str:
+    """A parameter's value as a reader would write it (``60`` rather than ``60.0``, lists comma-separated)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+        return ", ".join(_value(v) for v in value) if value else "(none)"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _count(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return _value(value)
+
+
+def _counts(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+    """The manifest's row counts per stage, one readable line each."""
+    out = []
+    for stage, what in (manifest.get("counts") or {}).items():
+        if isinstance(what, dict):
+            out.append((str(stage), ", ".join(f"{str(k).replace('_', ' ')} {_count(v)}" for k, v in what.items())))
+        else:
+            out.append((str(stage), _value(what)))
+    return out
+
+
+def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values (the template escapes them).
+
+    Parameters
+    ----------
+    d
+        The loaded tables.
+    graph
+        The fused account graph; built from ``d.edges`` when not given.
+
+    Returns
+    -------
+    dict
+    """
+    cfg = d.cfg
+    graph = fused_graph(d.edges, cfg) if graph is None else graph
+    model = account_model(d, graph)
+    view = network_view(
+        model.flagged,
+        graph,
+        model.layout,
+        model.clusters,
+        max_accounts=int(cfg["report.max_accounts_drawn"]),
+        max_links=int(cfg["report.max_edges_drawn"]),
+        webgl_above=int(cfg["report.webgl_above"]),
+        cluster_view_above=int(cfg["report.cluster_view_above"]),
+    )
+    figures: dict[str, Any] = dict(view.figures)
+    member = model.flagged.select("account_id", "cluster_key")
+    timeline, unit = timeline_figure(
+        d.posts,
+        member,
+        model.clusters,
+        model.layout.colours,
+        d.tz,
+        top=int(cfg["report.timeline_clusters"]),
+        events=d.events,
+        bursts=d.bursts,
+    )
+    if timeline is not None:
+        figures["timeline"] = timeline
+    dossiers, dossier_figs = build_dossiers(
+        d.clusters,
+        d.scores,
+        d.accounts,
+        d.posts,
+        d.evidence,
+        graph,
+        model.layout.colours,
+        d.tz,
+        {
+            "members": int(cfg["report.members_listed"]),
+            "evidence_groups": int(cfg["report.evidence_groups"]),
+            "evidence_posts": int(cfg["report.evidence_posts"]),
+            "top_items": int(cfg["report.top_items"]),
+            "text_chars": int(cfg["report.text_chars"]),
+        },
+        strength={str(k): float(v) for k, v in dict(cfg.values.get("detect.fusion.weights") or {}).items()},
+    )
+    figures.update(dossier_figs)
+
+    times = d.posts["created_at"].drop_nulls()
+    fmt = "%Y-%m-%d %H:%M"
+    by_label = (
+        d.clusters.filter(pl.col("label").fill_null("") != "organic")
+        .group_by(pl.col("label").fill_null("unlabelled"))
+        .agg(pl.len().alias("n"))
+        .iter_rows()
+    )
+    networks_by_label = sorted(by_label, key=lambda t: (LABEL_ORDER.get(t[0], 9), t[0]))
+    key_params = [(n, _value(cfg[n]), cfg.origins.get(n, "default")) for n in _KEY_PARAMS if n in cfg.values]
+    windows = [f"detect.{s}.window" for s in (cfg.values.get("detect.signals") or []) if f"detect.{s}.window" in cfg.values]
+    if windows:
+        set_by = sorted({cfg.origins.get(n, "default") for n in windows} - {"default"})
+        text = " · ".join(f"{n.split('.')[1]} {_value(cfg[n])}" for n in windows)
+        key_params.insert(1, ("detect.*.window (seconds)", text, ", ".join(set_by) or "default"))
+    manifest = d.manifest
+    return {
+        "version": __version__,
+        "manifest_version": manifest.get("version"),
+        "schema_version": manifest.get("schema_version", SCHEMA_VERSION),
+        "collection": d.collection,
+        "processed": str(d.processed),
+        "started_at": manifest.get("started_at"),
+        "python": manifest.get("python"),
+        "platform": manifest.get("platform"),
+        "seed": manifest.get("seed", cfg.values.get("run.seed")),
+        "tz": d.tz.key,
+        "first_post": times.min().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
+        "last_post": times.max().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
+        "n_posts": d.posts.height,
+        "n_accounts": d.accounts.height,
+        "n_flagged": model.flagged.height,
+        "n_flagged_networks": sum(n for _, n in networks_by_label),
+        "networks_by_label": networks_by_label,
+        "n_links": graph.number_of_edges(),
+        "notes": d.notes,
+        "key_params": key_params,
+        "network": view,
+        "has_timeline": timeline is not None,
+        "timeline_unit": unit,
+        "events": [{"time": e.time.astimezone(d.tz).strftime(fmt), "name": e.name} for e in d.events],
+        "n_bursts": 0 if d.bursts is None else d.bursts.height,
+        "dossiers": dossiers,
+        "signals": methods.SIGNALS,
+        "labels": methods.LABELS,
+        "caveats": methods.CAVEATS,
+        "files": [
+            {k: f.get(k) for k in ("path", "format", "size", "rows_in", "posts", "rejects", "sha256")}
+            for f in (manifest.get("files") or [])
+            if isinstance(f, dict)
+        ],
+        "counts": _counts(manifest),
+        "timings": [(str(k), v) for k, v in (manifest.get("timings_s") or {}).items()],
+        "warnings": [str(w) for w in (manifest.get("warnings") or [])],
+        "params": [(n, _value(v), cfg.origins.get(n, "default")) for n, v in cfg.as_dict().items()],
+        "data_json": safe_json({"figures": figures}),
+    }
+
+
+def build_report(processed: str | Path, out_dir: str | Path, *, cfg: Config | None = None) -> Path:
+    """Write a collection's report.
+
+    Parameters
+    ----------
+    processed
+        The collection's processed folder (``posts``, ``accounts``, ``edges``,
+        ``evidence``, ``clusters``, ``account_scores`` Parquet tables and
+        ``manifest.json``; all but posts and accounts may be missing or empty).
+    out_dir
+        Folder of the report (created).
+    cfg
+        Configuration; by default the parameters recorded in the manifest.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir/index.html``: one self-contained file that opens offline.
+    """
+    d = load(processed, cfg)
+    html = render(report_context(d))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "index.html"
+    tmp = path.with_suffix(".html.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,192 @@
+"""Deterministic positions, colours and sizes of accounts, shared by the report and the exports.
+
+Each network (cluster) is laid out on its own — a seeded spring layout for
+small ones, a sunflower (phyllotaxis) spiral with the best-linked accounts in
+the middle for large ones — inside a circle whose area grows with its size;
+the circles are then packed in rows, largest first. The same input and seed
+always give the same picture, and Gephi (through the GEXF ``viz`` attributes)
+shows the picture the report shows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+__all__ = [
+    "PALETTE",
+    "GREY",
+    "LABEL_COLOURS",
+    "Layout",
+    "cluster_order",
+    "compute_layout",
+    "node_size",
+    "hex_to_rgb",
+]
+
+#: one colour per network, in order of size (cycled); grey is kept for "no network"
+PALETTE = (
+    "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+    "#bcbd22", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d",
+    "#31a354", "#756bb1", "#de9ed6", "#6baed6",
+)  # fmt: skip
+GREY = "#9aa0a6"
+#: colours of the labels (badges, cluster-level view)
+LABEL_COLOURS = {"bot": "#c0392b", "troll": "#d35400", "mixed": "#8e44ad", "organic": "#607d8b"}
+
+_GOLDEN = math.pi * (3.0 - math.sqrt(5.0))
+_PAD = 1.0
+_ASPECT = 2.0
+
+
+@dataclass
+class Layout:
+    """Where each account and each network goes.
+
+    Attributes
+    ----------
+    positions
+        Account id → ``(x, y)``.
+    centres
+        Cluster key → ``(x, y, radius)`` of its circle.
+    colours
+        Cluster key → ``#rrggbb``.
+    order
+        Cluster keys, largest network first.
+    """
+
+    positions: dict[str, tuple[float, float]] = field(default_factory=dict)
+    centres: dict[int, tuple[float, float, float]] = field(default_factory=dict)
+    colours: dict[int, str] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)
+
+
+def cluster_order(groups: Mapping[int, Sequence[str]]) -> list[int]:
+    """Cluster keys by size (largest first), then key; negative keys (no network) last."""
+    return sorted(groups, key=lambda k: (k < 0, -len(groups[k]), k))
+
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    """``"#1f77b4"`` → ``(31, 119, 180)``."""
+    colour = colour.lstrip("#")
+    return int(colour[0:2], 16), int(colour[2:4], 16), int(colour[4:6], 16)
+
+
+def node_size(degree: int, max_degree: int) -> float:
+    """Marker diameter in pixels for an account with ``degree`` links (6 to 22)."""
+    if max_degree <= 0:
+        return 8.0
+    return round(6.0 + 16.0 * math.sqrt(max(degree, 0) / max_degree), 2)
+
+
+def _sunflower(nodes: Sequence[str], graph: nx.Graph) -> dict[str, tuple[float, float]]:
+    ranked = sorted(nodes, key=lambda n: (-(graph.degree(n) if n in graph else 0), n))
+    count = len(ranked)
+    out = {}
+    for i, node in enumerate(ranked):
+        r = math.sqrt((i + 0.5) / count)
+        out[node] = (r * math.cos(i * _GOLDEN), r * math.sin(i * _GOLDEN))
+    return out
+
+
+def _unit_layout(nodes: Sequence[str], graph: nx.Graph, seed: int, spring_max: int) -> dict[str, tuple[float, float]]:
+    """Positions of one network's accounts inside the unit disc."""
+    nodes = sorted(nodes)
+    if len(nodes) == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    if len(nodes) > spring_max:
+        return _sunflower(nodes, graph)
+    sub = nx.Graph()
+    sub.add_nodes_from(nodes)
+    members = set(nodes)
+    sub.add_edges_from(
+        sorted(
+            (min(a, b), max(a, b), {"weight": float(d.get("weight", 1.0) or 1.0)})
+            for a, b, d in graph.subgraph(members).edges(data=True)
+        )
+    )
+    if sub.number_of_edges() == 0:
+        return _sunflower(nodes, graph)
+    raw = nx.spring_layout(sub, seed=seed, weight="weight")
+    cx = sum(p[0] for p in raw.values()) / len(raw)
+    cy = sum(p[1] for p in raw.values()) / len(raw)
+    reach = max(math.hypot(p[0] - cx, p[1] - cy) for p in raw.values()) or 1.0
+    return {n: ((float(p[0]) - cx) / reach, (float(p[1]) - cy) / reach) for n, p in raw.items()}
+
+
+def _pack(radii: Sequence[tuple[int, float]], top: float = 0.0) -> dict[int, tuple[float, float, float]]:
+    """Circles in rows, largest first, rows going down from ``top``."""
+    if not radii:
+        return {}
+    area = sum((2 * r + _PAD) ** 2 for _, r in radii)
+    # Rows about twice as wide as the whole is tall: the report's chart is a wide box.
+    width = max(math.sqrt(area * _ASPECT), 2 * max(r for _, r in radii) + _PAD)
+    out: dict[int, tuple[float, float, float]] = {}
+    x, y, row_r = 0.0, top, None
+    for key, r in radii:
+        if row_r is None:
+            row_r = r
+        elif x + 2 * r > width:
+            y -= 2 * row_r + _PAD
+            x, row_r = 0.0, r
+        out[key] = (x + r, y - row_r, r)
+        x += 2 * r + _PAD
+    return out
+
+
+def compute_layout(
+    groups: Mapping[int, Sequence[str]],
+    graph: nx.Graph,
+    *,
+    seed: int,
+    spring_max: int = 300,
+    below: Mapping[int, Sequence[str]] | None = None,
+) -> Layout:
+    """Lay out accounts grouped by network.
+
+    Parameters
+    ----------
+    groups
+        Cluster key → its accounts (the flagged accounts the report draws).
+    graph
+        The account graph (edges pull linked accounts together).
+    seed
+        Seed of the spring layouts.
+    spring_max
+        Networks larger than this get the sunflower layout (a spring layout is quadratic).
+    below
+        More groups (e.g. accounts that are not flagged) placed under the
+        others without moving them: the positions of ``groups`` do not depend on it.
+
+    Returns
+    -------
+    Layout
+    """
+    out = Layout()
+    order = cluster_order(groups)
+    out.order = list(order)
+    for i, key in enumerate(order):
+        out.colours[key] = GREY if key < 0 else PALETTE[i % len(PALETTE)]
+    out.centres = _pack([(k, _radius(len(groups[k]))) for k in order])
+    if below:
+        bottom = min((c[1] - c[2] for c in out.centres.values()), default=0.0) - 2 * _PAD
+        extra = cluster_order(below)
+        out.centres.update(_pack([(k, _radius(len(below[k]))) for k in extra], top=bottom))
+        for key in extra:
+            out.colours[key] = GREY
+        out.order += extra
+    for key in out.order:
+        members = groups[key] if key in groups else below[key]  # type: ignore[index]
+        if not members:
+            continue
+        cx, cy, r = out.centres[key]
+        for node, (ux, uy) in _unit_layout(members, graph, seed, spring_max).items():
+            out.positions[node] = (round(cx + r * ux, 3), round(cy + r * uy, 3))
+    return out
+
+
+def _radius(count: int) -> float:
+    return max(math.sqrt(max(count, 1)), 0.6)

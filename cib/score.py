@@ -1,0 +1,546 @@
+"""Labels, scores and reasons for clusters and accounts.
+
+A cluster is judged in three steps (``docs/labels.md`` says the same in plain
+words, with every threshold):
+
+1. **Is it coordinated beyond a shared reaction?** It must have co-shared at
+   least ``score.min_objects`` distinct objects through strong signals (not
+   timing, hashtags or mentions alone, see ``score.weak_signals``) and be
+   grouped together in at least ``score.min_stability`` of the clustering
+   re-runs. Its *coordination* is ``(1 − exp(−objects / score.objects_scale)) ×
+   stability``.
+2. **What does it look like?** An *automation* score (bot) and a
+   *human-operation* score (troll) are weighted means of indicators, each a
+   linear ramp between two thresholds declared in :mod:`cib.params`
+   (``score.bot.*``, ``score.troll.*``: ``[from, to, weight]``). Indicators that
+   cannot be measured (no creation dates, no handles) are left out.
+3. **Label and score.** ``score = coordination × (score.coordination_floor +
+   (1 − floor) × max(bot, troll))``. The cluster is flagged when step 1 holds
+   and ``score ≥ score.flag_threshold``; its label is ``bot`` or ``troll``
+   when that score leads the other by ``score.label_margin``, ``mixed``
+   otherwise. Everything else is ``organic``.
+
+An account is flagged when its cluster is flagged and it is attached to it:
+at least ``score.min_links`` links inside the cluster carrying at least
+``score.min_share_in`` of its fused weight. Its label mixes the cluster's
+bot/troll scores with its own (``score.account_own_weight``).
+
+Coordination is evidence to examine, not proof of inauthenticity: every label
+carries its reasons, and the evidence table leads to the posts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import polars as pl
+
+from cib.features import ACCOUNT_FEATURES, TIMING_SIGNALS, account_features, attachment, cluster_features
+from cib.schema import ACCOUNT_SCORES, CLUSTERS, conform
+from cib.text_terms import ctfidf, top_items
+
+if TYPE_CHECKING:
+    from cib.cluster import ClusterResult
+    from cib.config import Config
+
+__all__ = ["ScoreResult", "score", "BOT_INDICATORS", "TROLL_INDICATORS", "ramp"]
+
+#: automation indicators: (feature, parameter, what it means)
+BOT_INDICATORS: tuple[tuple[str, str, str], ...] = (
+    ("night_share", "score.bot.night_share", "posts at night"),
+    ("reshare_share", "score.bot.reshare_share", "reshares rather than own posts"),
+    ("fast", "score.bot.fast_delta_s", "co-actions seconds apart"),
+    ("creation_share", "score.bot.creation_share", "accounts created together"),
+    ("digit_handle_share", "score.bot.digit_handles", "digit-suffixed handles"),
+)
+#: human-operation indicators
+TROLL_INDICATORS: tuple[tuple[str, str, str], ...] = (
+    ("work_share", "score.troll.work_share", "posts in office hours"),
+    ("quiet_nights", "score.troll.night_share", "no posts at night"),
+    ("reply_share", "score.troll.reply_share", "replies"),
+    ("human_signal_share", "score.troll.human_signals", "paraphrase, hashtag campaigns, reply swarms"),
+)
+#: indicators that popularity or an established outlet explains the coordination
+ORGANIC_INDICATORS: tuple[tuple[str, str, str], ...] = (
+    ("age_days", "score.organic.account_age_days", "long-established accounts"),
+    ("followers", "score.organic.followers", "large audiences"),
+)
+#: signals typical of human-operated campaigns
+HUMAN_SIGNALS = ("co_reply", "co_similar_text", "co_hashtag")
+
+_SIGNAL_VERB = {
+    "co_reshare": ("reshared the same {n} posts", "posts"),
+    "co_link": ("shared the same {n} links", "links"),
+    "co_text": ("posted the same text {n} times", "texts"),
+    "co_similar_text": ("posted near-identical texts {n} times", "texts"),
+    "co_hashtag": ("pushed the same {n} hashtags", "hashtags"),
+    "co_reply": ("replied to the same {n} posts", "posts"),
+    "co_mention": ("mentioned the same {n} accounts", "accounts"),
+    "co_image": ("posted the same {n} images", "images"),
+}
+
+
+@dataclass
+class ScoreResult:
+    """Labels and their grounds.
+
+    Attributes
+    ----------
+    clusters
+        ``CLUSTERS`` table.
+    account_scores
+        ``ACCOUNT_SCORES`` table: one row per account in any edge.
+    features
+        Frames for the report: ``"clusters"`` (cluster features, bot/troll
+        scores), ``"accounts"`` (account features and attachment),
+        ``"narratives"`` (c-TF-IDF terms), ``"items"`` (top hashtags, domains,
+        links, reshared posts), ``"objects"`` (top co-shared objects).
+    """
+
+    clusters: pl.DataFrame
+    account_scores: pl.DataFrame
+    features: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+def ramp(value: float | None, lo: float, hi: float) -> float | None:
+    """0 at ``lo``, 1 at ``hi``, linear between (``lo > hi`` ramps downwards); ``None`` stays."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if lo == hi:
+        return 1.0 if value >= hi else 0.0
+    return min(1.0, max(0.0, (value - lo) / (hi - lo)))
+
+
+def _weighted(values: dict[str, float | None], cfg: Config, table: tuple[tuple[str, str, str], ...]) -> tuple[float, dict[str, float]]:
+    """Weighted mean of the measurable indicators, and each indicator's value."""
+    total = weight = 0.0
+    parts: dict[str, float] = {}
+    for name, param, _ in table:
+        lo, hi, w = (float(x) for x in cfg[param])
+        r = ramp(values.get(name), lo, hi)
+        if r is None or w <= 0:
+            continue
+        parts[name] = r
+        total += w * r
+        weight += w
+    return (total / weight if weight else 0.0), parts
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _secs(x: float | None) -> str:
+    if x is None:
+        return "?"
+    if x < 90:
+        return f"{x:.0f} s"
+    if x < 5400:
+        return f"{x / 60:.0f} min"
+    return f"{x / 3600:.1f} h"
+
+
+def _day(d: datetime | None) -> str:
+    return d.strftime("%-d %B %Y") if d is not None else "?"
+
+
+def _span(a: datetime | None, b: datetime | None) -> str:
+    if a is None or b is None:
+        return "?"
+    if a.year == b.year and a.month == b.month:
+        return f"between {a.day} and {b.day} {b.strftime('%B %Y')}" if a.day != b.day else f"on {_day(a)}"
+    return f"between {_day(a)} and {_day(b)}"
+
+
+def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame) -> pl.DataFrame:
+    """Per cluster and signal: accounts linked, distinct objects, median Δt."""
+    from cib.features import _intra_edges
+
+    intra = _intra_edges(edges, members)
+    acc = pl.concat(
+        [intra.select("cluster_id", "signal", pl.col("account_a").alias("a")), intra.select("cluster_id", "signal", pl.col("account_b").alias("a"))]
+    ).group_by("cluster_id", "signal").agg(pl.col("a").n_unique().alias("accounts"))
+    base = intra.group_by("cluster_id", "signal").agg(
+        pl.len().alias("links"),
+        pl.col("n_objects").max().alias("max_pair_objects"),
+        pl.col("min_delta_s").median().alias("edge_delta"),
+    )
+    out = base.join(acc, on=["cluster_id", "signal"])
+    if evidence is not None and evidence.height:
+        ev = _intra_edges(evidence, members).group_by("cluster_id", "signal").agg(
+            pl.col("object_id").n_unique().alias("objects"), pl.col("delta_s").median().alias("delta")
+        )
+        out = out.join(ev, on=["cluster_id", "signal"], how="left")
+    else:
+        out = out.with_columns(pl.col("max_pair_objects").alias("objects"), pl.col("edge_delta").alias("delta"))
+    return out.with_columns(
+        pl.col("objects").fill_null(pl.col("max_pair_objects")), pl.col("delta").fill_null(pl.col("edge_delta"))
+    )
+
+
+def _cluster_reasons(row: dict[str, Any], sig: list[dict[str, Any]], cfg: Config, judged: dict[str, Any]) -> list[str]:
+    tz = str(cfg["score.timezone"])
+    w0, w1 = (int(x) for x in cfg["score.work_hours"])
+    n0, n1 = (int(x) for x in cfg["score.night_hours"])
+    reasons: list[str] = []
+    for s in sig:
+        if s["signal"] in TIMING_SIGNALS:
+            reasons.append(
+                f"{s['accounts']} accounts were active in the same minutes far more often than chance "
+                f"({s['links']} linked pairs)"
+            )
+            continue
+        verb, _ = _SIGNAL_VERB.get(s["signal"], (f"co-occurred on {{n}} objects ({s['signal']})", "objects"))
+        text = f"{s['accounts']} accounts {verb.format(n=s['objects'])}"
+        if s.get("delta") is not None:
+            text += f", median {_secs(s['delta'])} apart"
+        reasons.append(text)
+    if row.get("creation_share") is not None and row.get("creation_known", 0) >= 0.5 and row["creation_share"] >= float(cfg["score.bot.creation_share"][0]):
+        reasons.append(
+            f"{_pct(row['creation_share'])} of accounts were created {_span(row['creation_from'], row['creation_to'])}"
+        )
+    if row.get("digit_handle_share") is not None and row["digit_handle_share"] >= float(cfg["score.bot.digit_handles"][0]):
+        reasons.append(
+            f"{_pct(row['digit_handle_share'])} of handles end in {int(cfg['score.handle_digits'])} or more digits"
+            + (f" (most look like {row['template']})" if row.get("template") else "")
+        )
+    if row.get("night_share") is not None and row["night_share"] >= float(cfg["score.bot.night_share"][0]):
+        reasons.append(
+            f"active around the clock: {_pct(row['night_share'])} of posts between {n0:02d}:00 and {n1:02d}:00 ({tz})"
+        )
+    if row.get("work_share") is not None and row["work_share"] >= float(cfg["score.troll.work_share"][0]):
+        reasons.append(f"{_pct(row['work_share'])} of posts on weekdays between {w0:02d}:00 and {w1:02d}:00 ({tz}): office hours")
+    if row.get("reshare_share") is not None and row["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
+        reasons.append(f"{_pct(row['reshare_share'])} of their posts are reshares")
+    if row.get("reply_share") is not None and row["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
+        reasons.append(f"{_pct(row['reply_share'])} of their posts are replies")
+    if row.get("identical_text_share") and row["identical_text_share"] >= 0.2:
+        reasons.append(f"{_pct(row['identical_text_share'])} of their own posts repeat a text another member posted")
+    reasons.append(
+        f"grouped together in {_pct(row['stability'])} of {int(cfg['cluster.stability_runs'])} clustering re-runs"
+        if int(cfg["cluster.stability_runs"]) > 0
+        else "stability not measured"
+    )
+    if judged["label"] == "organic":
+        reasons.insert(0, judged["why_not"])
+    else:
+        reasons.insert(0, judged["why"])
+    return reasons
+
+
+def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: Config) -> dict[str, Any]:
+    strong = int(row.get("strong_objects") or 0)
+    script = int(row.get("script_objects") or 0)
+    objects = strong + float(cfg["score.script_weight"]) * script
+    stab = float(row.get("stability") if row.get("stability") is not None else 1.0)
+    coordination = (1.0 - math.exp(-objects / max(float(cfg["score.objects_scale"]), 1e-9))) * stab
+    floor = float(cfg["score.coordination_floor"])
+    discount = 1.0 - float(cfg["score.explained_weight"]) * explained
+    value = coordination * (floor + (1.0 - floor) * max(bot, troll)) * discount
+    out: dict[str, Any] = {"coordination": coordination, "score": value, "objects": objects}
+    threshold = float(cfg["score.flag_threshold"])
+    why_not = None
+    if objects < float(cfg["score.min_objects"]):
+        if objects == 0:
+            why_not = "organic: held together only by timing, hashtags or mentions, which popular topics and schedules explain"
+        else:
+            why_not = (
+                f"organic: they co-shared only {strong} distinct object{'s' if strong != 1 else ''} "
+                f"(fewer than {int(cfg['score.min_objects'])}), consistent with a shared reaction to news or popular posts"
+            )
+    elif stab < float(cfg["score.min_stability"]):
+        why_not = f"organic: the grouping is unstable (together in {_pct(stab)} of re-runs)"
+    elif value < threshold and explained > 0 and value / max(discount, 1e-9) >= threshold:
+        why_not = (
+            f"organic: coordinated, but explained by established accounts with large audiences "
+            f"(score {value:.2f} < {threshold:.2f} after the discount for {_pct(explained)} established)"
+        )
+    elif value < threshold:
+        why_not = (
+            f"organic: coordination without a clear bot or troll signature "
+            f"(score {value:.2f} < {threshold:.2f}; automation {bot:.2f}, human operation {troll:.2f})"
+        )
+    if why_not:
+        out.update(label="organic", flagged=False, why_not=why_not)
+        return out
+    margin = float(cfg["score.label_margin"])
+    if bot - troll >= margin:
+        label, why = "bot", f"bot: automation dominates (automation {bot:.2f} vs human operation {troll:.2f})"
+    elif troll - bot >= margin:
+        label, why = "troll", f"troll: human-operated coordination (human operation {troll:.2f} vs automation {bot:.2f})"
+    else:
+        label, why = "mixed", f"mixed: signs of automation ({bot:.2f}) and of human operation ({troll:.2f})"
+    out.update(label=label, flagged=True, why=why)
+    return out
+
+
+def _account_values(row: dict[str, Any]) -> dict[str, float | None]:
+    return {
+        "night_share": row.get("night_share"),
+        "reshare_share": row.get("reshare_share"),
+        "work_share": row.get("work_share"),
+        "quiet_nights": row.get("night_share"),
+        "reply_share": row.get("reply_share"),
+        "digit_handle_share": None if row.get("handle_digits") is None else float(row["handle_digits"] >= row["_digits"]),
+    }
+
+
+def score(
+    posts: pl.DataFrame,
+    accounts: pl.DataFrame | None,
+    edges: pl.DataFrame,
+    graph: nx.Graph,
+    clustering: ClusterResult,
+    cfg: Config,
+    evidence: pl.DataFrame | None = None,
+) -> ScoreResult:
+    """Label clusters and accounts, with scores and reasons.
+
+    Parameters
+    ----------
+    posts, accounts
+        Canonical tables (``accounts`` may be ``None``).
+    edges
+        The edges table, every signal (``sync`` included when computed).
+    graph
+        The fused account graph (:func:`cib.detect.fuse`).
+    clustering
+        From :func:`cib.cluster.cluster_graph` on that graph.
+    cfg
+        Effective configuration.
+    evidence
+        The evidence table (recommended: counts of objects and speeds come from it).
+
+    Returns
+    -------
+    ScoreResult
+    """
+    ids = sorted(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()) | set(graph.nodes()))
+    acc_feats = account_features(posts, accounts, cfg, ids) if ids else pl.DataFrame(schema=ACCOUNT_FEATURES)
+    membership = clustering.membership
+    members = pl.DataFrame(
+        {"account_id": list(membership), "cluster_id": list(membership.values())},
+        schema={"account_id": pl.String, "cluster_id": pl.Int64},
+    )
+    cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence)
+    weak = {str(s) for s in cfg["score.weak_signals"]} | set(TIMING_SIGNALS)
+    sig_stats = _signal_stats(edges, evidence, members) if members.height else None
+
+    cluster_rows: list[dict[str, Any]] = []
+    judged_by_id: dict[int, dict[str, Any]] = {}
+    multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
+    fast_window = None
+    for row in cfeat.iter_rows(named=True):
+        cid = int(row["cluster_id"])
+        sig = (
+            sig_stats.filter(pl.col("cluster_id") == cid).to_dicts() if sig_stats is not None else []
+        )
+        shares = json.loads(row["signal_shares"]) if row["signal_shares"] else {}
+        strong = [s for s in sig if s["signal"] not in weak]
+        row["strong_objects"] = sum(int(s["objects"] or 0) for s in strong)
+        strong_delta = [s["delta"] for s in strong if s.get("delta") is not None]
+        values = {
+            "night_share": row["night_share"],
+            "reshare_share": row["reshare_share"],
+            "fast": (min(strong_delta) if strong_delta else None),
+            "creation_share": row["creation_share"] if (row["creation_known"] or 0) >= 0.5 else None,
+            "digit_handle_share": row["digit_handle_share"],
+            "work_share": row["work_share"],
+            "quiet_nights": row["night_share"],
+            "reply_share": row["reply_share"],
+            "human_signal_share": sum(v for k, v in shares.items() if k in HUMAN_SIGNALS) / max(row["content_share"] or 0.0, 1e-9)
+            if row["content_share"]
+            else 0.0,
+        }
+        bot, bot_parts = _weighted(values, cfg, BOT_INDICATORS)
+        troll, troll_parts = _weighted(values, cfg, TROLL_INDICATORS)
+        explained, _ = _weighted({"age_days": row["age_days"], "followers": row["followers"]}, cfg, ORGANIC_INDICATORS)
+        judged = _judge(row, bot, troll, explained, cfg)
+        order = sorted(sig, key=lambda s: (-(shares.get(s["signal"], 0.0)), s["signal"]))
+        reasons = _cluster_reasons(row, order, cfg, judged)
+        judged.update(bot=bot, troll=troll, explained=explained, bot_parts=bot_parts, troll_parts=troll_parts)
+        judged_by_id[cid] = judged
+        cluster_rows.append(
+            {
+                "cluster_id": cid,
+                "size": row["size"],
+                "label": judged["label"],
+                "score": round(judged["score"], 4),
+                "reasons": reasons,
+                "signals": [s["signal"] for s in order],
+                "first_at": None,
+                "last_at": None,
+                "top_objects": [],
+                "_bot": bot,
+                "_troll": troll,
+                "_coordination": judged["coordination"],
+                "_strong_objects": row["strong_objects"],
+                "_explained": explained,
+                "_flagged": judged["flagged"],
+            }
+        )
+    del multipliers, fast_window
+
+    clusters = pl.DataFrame(
+        cluster_rows,
+        schema={**CLUSTERS, "_bot": pl.Float64, "_troll": pl.Float64, "_coordination": pl.Float64, "_strong_objects": pl.Int64, "_explained": pl.Float64, "_flagged": pl.Boolean},
+    )
+    clusters = _spans_and_objects(clusters, edges, evidence, members, int(cfg["score.top_objects"]))
+
+    # accounts
+    attach = attachment(clustering.graph if clustering.graph is not None else graph, membership, cfg)
+    acc = (
+        pl.DataFrame({"account_id": ids}, schema={"account_id": pl.String})
+        .join(acc_feats, on="account_id", how="left")
+        .join(attach.drop("cluster_id"), on="account_id", how="left")
+        .join(members, on="account_id", how="left")
+    )
+    own_w = float(cfg["score.account_own_weight"])
+    min_links = int(cfg["score.min_links"])
+    min_share = float(cfg["score.min_share_in"])
+    digits = int(cfg["score.handle_digits"])
+    tz = str(cfg["score.timezone"])
+    rows = []
+    for r in acc.iter_rows(named=True):
+        cid = r["cluster_id"]
+        j = judged_by_id.get(cid) if cid is not None else None
+        r["_digits"] = digits
+        own_bot, _ = _weighted(_account_values(r), cfg, BOT_INDICATORS)
+        own_troll, _ = _weighted(_account_values(r), cfg, TROLL_INDICATORS)
+        degree_in = int(r["degree_in"] or 0)
+        share_in = float(r["share_in"] or 0.0)
+        reasons: list[str] = []
+        if j is None:
+            rows.append(
+                {
+                    "account_id": r["account_id"],
+                    "cluster_id": cid,
+                    "flagged": False,
+                    "label": None,
+                    "score": 0.0,
+                    "reasons": ["linked to other accounts, but in no cluster of at least "
+                                f"{int(cfg['cluster.min_size'])} accounts"],
+                }
+            )
+            continue
+        attached = degree_in >= min_links and share_in >= min_share
+        flagged = bool(j["flagged"] and attached)
+        value = float(j["score"]) * math.sqrt(min(1.0, share_in))
+        if flagged:
+            bot = (1 - own_w) * j["bot"] + own_w * own_bot
+            troll = (1 - own_w) * j["troll"] + own_w * own_troll
+            label = "bot" if bot >= troll else "troll"
+            reasons.append(f"member of cluster {cid} ({j['label']}, score {j['score']:.2f})")
+        else:
+            label = "organic" if j["label"] == "organic" else None
+            if j["flagged"]:
+                reasons.append(
+                    f"in cluster {cid} ({j['label']}) but loosely attached: {degree_in} link(s) inside, "
+                    f"{_pct(share_in)} of its weight"
+                )
+            else:
+                reasons.append(f"member of cluster {cid}, judged organic")
+        reasons.append(f"linked to {degree_in} accounts of its cluster ({_pct(share_in)} of its link weight)")
+        reasons += _account_reasons(r, cfg, tz, digits)
+        rows.append(
+            {
+                "account_id": r["account_id"],
+                "cluster_id": cid,
+                "flagged": flagged,
+                "label": label,
+                "score": round(value, 4),
+                "reasons": reasons,
+            }
+        )
+    account_scores = conform(pl.DataFrame(rows, schema=ACCOUNT_SCORES), "account_scores").sort("account_id")
+
+    narratives = ctfidf(
+        posts,
+        members,
+        top=int(cfg["narrative.top"]),
+        min_posts=int(cfg["narrative.min_posts"]),
+        min_chars=int(cfg["narrative.min_chars"]),
+    )
+    items = top_items(posts, members, top=int(cfg["narrative.top"]))
+    cluster_table = conform(clusters, "clusters").sort("cluster_id")
+    feats = cfeat.join(
+        clusters.select(
+            "cluster_id", "label", "score",
+            pl.col("_bot").alias("bot_score"), pl.col("_troll").alias("troll_score"),
+            pl.col("_coordination").alias("coordination"), pl.col("_strong_objects").alias("strong_objects"),
+            pl.col("_explained").alias("explained"),
+            pl.col("_flagged").alias("flagged"),
+        ),
+        on="cluster_id",
+        how="left",
+    )
+    return ScoreResult(
+        clusters=cluster_table,
+        account_scores=account_scores,
+        features={
+            "clusters": feats,
+            "accounts": acc.drop("_digits", strict=False),
+            "narratives": narratives,
+            "items": items,
+        },
+    )
+
+
+def _account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> list[str]:
+    out = []
+    n0, n1 = (int(x) for x in cfg["score.night_hours"])
+    w0, w1 = (int(x) for x in cfg["score.work_hours"])
+    if r.get("n_posts"):
+        if r["night_share"] is not None and r["night_share"] >= float(cfg["score.bot.night_share"][0]):
+            out.append(f"{_pct(r['night_share'])} of its {r['n_posts']} posts between {n0:02d}:00 and {n1:02d}:00 ({tz})")
+        if r["work_share"] is not None and r["work_share"] >= float(cfg["score.troll.work_share"][0]):
+            out.append(f"{_pct(r['work_share'])} of its {r['n_posts']} posts on weekdays {w0:02d}:00-{w1:02d}:00 ({tz})")
+        if r["reshare_share"] is not None and r["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
+            out.append(f"{_pct(r['reshare_share'])} of its posts are reshares")
+        if r["reply_share"] is not None and r["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
+            out.append(f"{_pct(r['reply_share'])} of its posts are replies")
+    if r.get("handle_digits") is not None and r["handle_digits"] >= digits:
+        out.append(f"handle @{r['handle']} ends in {r['handle_digits']} digits")
+    if r.get("created_at") is not None:
+        out.append(f"account created {_day(r['created_at'])}")
+    return out
+
+
+def _spans_and_objects(
+    clusters: pl.DataFrame, edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame, top: int
+) -> pl.DataFrame:
+    """Fill first/last coordinated activity and the most co-shared objects."""
+    from cib.features import _intra_edges
+
+    if members.height == 0 or clusters.height == 0:
+        return clusters
+    intra = _intra_edges(edges, members)
+    span = intra.group_by("cluster_id").agg(pl.col("first_at").min().alias("_f"), pl.col("last_at").max().alias("_l"))
+    out = clusters.join(span, on="cluster_id", how="left").with_columns(
+        pl.col("_f").alias("first_at"), pl.col("_l").alias("last_at")
+    ).drop("_f", "_l")
+    if evidence is None or evidence.height == 0:
+        return out
+    ev = _intra_edges(evidence, members).filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
+    if ev.height == 0:
+        return out
+    accs = pl.concat(
+        [ev.select("cluster_id", "signal", "object_id", pl.col("account_a").alias("a")), ev.select("cluster_id", "signal", "object_id", pl.col("account_b").alias("a"))]
+    )
+    tops = (
+        accs.group_by("cluster_id", "signal", "object_id")
+        .agg(pl.col("a").n_unique().alias("n"))
+        .sort(["cluster_id", "n", "signal", "object_id"], descending=[False, True, False, False])
+        .group_by("cluster_id", maintain_order=True)
+        .head(top)
+        .group_by("cluster_id", maintain_order=True)
+        .agg(pl.concat_str("signal", pl.lit(":"), "object_id").alias("_top"))
+    )
+    return out.join(tops, on="cluster_id", how="left").with_columns(
+        pl.col("_top").fill_null(pl.lit([], pl.List(pl.String))).alias("top_objects")
+    ).drop("_top")

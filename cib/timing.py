@@ -1,0 +1,362 @@
+"""The timing graph (``sync``): accounts active in the same time bins far beyond chance.
+
+Every account with at least ``sync.min_posts`` posts (original posts only, with
+``sync.originals_only``: reshares and replies react to someone else's post, and
+would link every popular account to its fastest amplifiers) is reduced to the set of
+time bins it posted in, at each bin size of ``sync.bins`` (and, with
+``sync.half_offset``, the same grid shifted by half a bin, so that two posts
+two seconds apart across a bin boundary still meet). Two accounts co-occur in a
+bin when both posted in it; the observed count ``x`` of a pair is the number of
+bins they share, computed for all pairs at once as the sparse product
+``AᵀA`` of the bin × account incidence matrix, in column blocks so memory stays
+bounded.
+
+Null model
+    Each account keeps its number of active bins ``k_a`` and lands in bin ``b``
+    with probability ``k_a·w_b``, where ``w_b`` is bin ``b``'s share of all
+    (account, bin) activity: busy hours, the evening peak and breaking-news
+    minutes get more of everyone, quiet nights less. The expected number of
+    shared bins of ``a`` and ``c`` is then
+
+    .. math:: \\lambda_{ac} = k_a k_c \\sum_b w_b^2 ,
+
+    which is the hypergeometric mean ``k_a k_c / B`` when all ``B`` bins are
+    equally busy. The p-value is the Poisson upper tail ``P(X ≥ x | λ)``; it is
+    conservative for very active accounts (whose bin probabilities saturate).
+    Across grids the smallest p-value is kept, times the number of grids
+    (Bonferroni). Benjamini–Hochberg then runs over *every* pair of eligible
+    accounts (pairs never sharing ``sync.min_common_bins`` bins count as
+    p = 1), and edges with an adjusted p-value above ``sync.max_fdr`` are
+    dropped.
+
+Crowd bins
+    A bin with more than ``sync.max_bin_accounts`` active accounts (a breaking
+    news minute, an exit poll) says little about who is coordinated with whom
+    and costs the square of its size, so it is left out of both the observed
+    counts and the null; the number of such bins is reported.
+
+Caveat
+    Synchrony alone is weak evidence: news outlets on schedulers post on the
+    hour, and people react to the same events. :mod:`cib.score` never flags a
+    cluster on timing alone.
+
+Output columns follow ``EDGES``: ``weight`` is the cosine ``x/√(k_a k_c)`` at
+the grid with the smallest p-value, ``n_objects`` the bins shared there,
+``n_pairs`` the post pairs inside those bins, ``first_at``/``last_at`` the first
+and last shared post, ``min_delta_s`` the closest two posts of the pair inside
+one bin, ``p_value`` the raw (combined) p-value. Evidence rows use
+``object_id = "sync/<size>s[+half]/<bin start, ISO UTC>"``, one row per shared
+bin (its closest post pair), the fastest ``detect.evidence_per_edge`` per edge.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+from scipy import sparse, stats
+
+from cib.errors import ConfigError
+from cib.schema import EDGES, EVIDENCE, TIME, conform, empty
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
+
+SIGNAL = "sync"
+_US = 1_000_000
+# cells of one block of the pair-count product (bounds memory)
+_BLOCK_CELLS = 40_000_000
+
+
+@dataclass
+class SyncResult:
+    """What :func:`sync_detect` found.
+
+    Attributes
+    ----------
+    edges
+        ``EDGES`` rows, ``signal = "sync"``.
+    evidence
+        ``EVIDENCE`` rows behind the edges.
+    info
+        Grids used, accounts eligible, pairs tested, crowd bins left out.
+    """
+
+    edges: pl.DataFrame
+    evidence: pl.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def benjamini_hochberg(pvalues: np.ndarray, n_tests: int | None = None) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values in input order.
+
+    Parameters
+    ----------
+    pvalues
+        Observed p-values.
+    n_tests
+        Number of hypotheses tested; at least ``len(pvalues)``. Tests not passed in
+        are taken to have larger p-values than every one passed in.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, capped at 1.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    n = len(p)
+    if n == 0:
+        return p
+    m = max(int(n_tests or n), n)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, n + 1)
+    ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(ranked, 1.0)
+    return out
+
+
+def _grids(cfg: Config, time_resolution_s: float | None, info: dict[str, Any]) -> list[tuple[str, int, int]]:
+    """(name, size µs, offset µs) of every bin grid."""
+    sizes = [float(s) for s in cfg["sync.bins"]]
+    if not sizes or any(s <= 0 for s in sizes):
+        raise ConfigError(f"sync.bins = {cfg['sync.bins']!r}: give one or more positive bin sizes in seconds")
+    used = []
+    for s in sizes:
+        if time_resolution_s and s < time_resolution_s:
+            info.setdefault("warnings", []).append(
+                f"sync bin of {s:g} s is finer than the timestamps' resolution ({time_resolution_s:g} s): "
+                f"widened to {time_resolution_s:g} s"
+            )
+            s = float(time_resolution_s)
+        if s not in used:
+            used.append(s)
+    grids = []
+    for s in sorted(used):
+        size = int(round(s * _US))
+        grids.append((f"{s:g}s", size, 0))
+        if cfg["sync.half_offset"]:
+            grids.append((f"{s:g}s+half", size, size // 2))
+    return grids
+
+
+def _pair_counts(a: sparse.csr_matrix, min_common: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of columns of binary ``a`` sharing at least ``min_common`` rows."""
+    n = a.shape[1]
+    at = a.T.tocsr()
+    a_csc = a.tocsc()
+    block = max(1, _BLOCK_CELLS // max(n, 1))
+    rows, cols, vals = [], [], []
+    for j0 in range(0, n, block):
+        j1 = min(n, j0 + block)
+        # only rows < j1 can pair with a column in [j0, j1) as the smaller index
+        prod = (at[:j1] @ a_csc[:, j0:j1]).tocoo()
+        r, c, v = prod.row, prod.col + j0, prod.data
+        keep = (r < c) & (v >= min_common)
+        rows.append(r[keep].astype(np.int64))
+        cols.append(c[keep].astype(np.int64))
+        vals.append(v[keep].astype(np.int64))
+    if not rows:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
+def _grid_pairs(
+    act: pl.DataFrame, n_acc: int, size: int, offset: int, cfg: Config
+) -> tuple[pl.DataFrame, int]:
+    """Candidate pairs of one grid with their p-values, and the crowd bins left out."""
+    cells = act.select("a", ((pl.col("t") - offset) // size).alias("bin")).unique()
+    per_bin = cells.group_by("bin").agg(pl.len().alias("k_b"))
+    limit = int(cfg["sync.max_bin_accounts"])
+    crowd = per_bin.filter(pl.col("k_b") > limit).height if limit > 0 else 0
+    if limit > 0:
+        per_bin = per_bin.filter(pl.col("k_b") <= limit)
+    cells = cells.join(per_bin, on="bin", how="semi")
+    per_bin = per_bin.sort("bin")  # a fixed summation order keeps p-values bit-identical
+    total = float(per_bin["k_b"].sum() or 0)
+    schema = {"i": pl.Int64, "j": pl.Int64, "x": pl.Int64, "lam": pl.Float64, "p": pl.Float64, "k_i": pl.Int64, "k_j": pl.Int64}
+    if total == 0:
+        return pl.DataFrame(schema=schema), crowd
+    collision = float(((per_bin["k_b"].cast(pl.Float64) / total) ** 2).sum())
+    k = np.bincount(cells["a"].to_numpy(), minlength=n_acc)
+    # bins where a single account is active cannot pair anybody
+    paired = cells.join(per_bin.filter(pl.col("k_b") > 1), on="bin", how="semi")
+    if paired.height == 0:
+        return pl.DataFrame(schema=schema), crowd
+    bin_code = paired["bin"].rank("dense").cast(pl.Int64).to_numpy() - 1
+    acc = paired["a"].to_numpy()
+    mat = sparse.csr_matrix(
+        (np.ones(len(acc), dtype=np.int32), (bin_code, acc)), shape=(int(bin_code.max()) + 1, n_acc)
+    )
+    i, j, x = _pair_counts(mat, int(cfg["sync.min_common_bins"]))
+    lam = k[i].astype(np.float64) * k[j].astype(np.float64) * collision
+    p = stats.poisson.sf(x - 1, lam)
+    out = pl.DataFrame({"i": i, "j": j, "x": x, "lam": lam, "p": p, "k_i": k[i], "k_j": k[j]}, schema=schema)
+    return out, crowd
+
+
+def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | None = None) -> SyncResult:
+    """Find ``sync`` edges and their evidence.
+
+    Parameters
+    ----------
+    posts
+        Canonical posts (``post_id, account_id, created_at`` are used).
+    cfg
+        Effective configuration (``sync.*``, ``detect.evidence_per_edge``).
+    time_resolution_s
+        The timestamps' resolution; finer bins are widened to it with a warning.
+
+    Returns
+    -------
+    SyncResult
+    """
+    info: dict[str, Any] = {"signal": SIGNAL}
+    grids = _grids(cfg, time_resolution_s, info)
+    info["grids"] = [g[0] for g in grids]
+    lf = posts.lazy().filter(pl.col("account_id").is_not_null() & pl.col("created_at").is_not_null())
+    if cfg["sync.originals_only"]:
+        # a reshare or reply reacts to someone else's post: counting it would link every
+        # popular account to its fastest amplifiers, who co_reshare/co_reply compare already
+        have = posts.columns
+        for col in ("reshare_of", "reply_to"):
+            if col in have:
+                lf = lf.filter(pl.col(col).is_null())
+    base = (
+        lf
+        .select("post_id", "account_id", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
+        .collect()
+    )
+    n_posts = base.group_by("account_id").agg(pl.len().alias("n"))
+    eligible = n_posts.filter(pl.col("n") >= int(cfg["sync.min_posts"])).sort("account_id")["account_id"]
+    n_acc = eligible.len()
+    info["accounts_eligible"] = n_acc
+    info["pairs_tested"] = n_acc * (n_acc - 1) // 2
+    if n_acc < 2:
+        info["edges"] = 0
+        return SyncResult(empty("edges"), empty("evidence"), info)
+    codes = pl.DataFrame({"account_id": eligible, "a": np.arange(n_acc, dtype=np.int64)})
+    act = base.join(codes, on="account_id", how="inner")
+
+    frames, crowd = [], {}
+    for g, (name, size, offset) in enumerate(grids):
+        pairs, crowd[name] = _grid_pairs(act, n_acc, size, offset, cfg)
+        frames.append(pairs.with_columns(pl.lit(g, pl.Int64).alias("grid")))
+    info["crowd_bins_left_out"] = crowd
+    cand = pl.concat(frames)
+    if cand.height == 0:
+        info["edges"] = 0
+        return SyncResult(empty("edges"), empty("evidence"), info)
+    # per pair: the grid with the smallest p-value (ties: the finest grid), Bonferroni over grids
+    best = (
+        cand.sort(["i", "j", "p", "grid"])
+        .group_by(["i", "j"], maintain_order=True)
+        .first()
+        .with_columns((pl.col("p") * len(grids)).clip(upper_bound=1.0).alias("p"))
+    )
+    q = benjamini_hochberg(best["p"].to_numpy(), info["pairs_tested"])
+    best = best.with_columns(pl.Series("q", q)).filter(pl.col("q") <= float(cfg["sync.max_fdr"]))
+    info["candidates"] = cand.select("i", "j").unique().height
+    if best.height == 0:
+        info["edges"] = 0
+        return SyncResult(empty("edges"), empty("evidence"), info)
+
+    edges, evidence = _describe(best, act, codes, grids, int(cfg["detect.evidence_per_edge"]))
+    info["edges"] = edges.height
+    return SyncResult(edges, evidence, info)
+
+
+def _describe(
+    best: pl.DataFrame, act: pl.DataFrame, codes: pl.DataFrame, grids: list[tuple[str, int, int]], keep: int
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Edge statistics and evidence from the posts of each surviving pair's shared bins."""
+    pieces = []
+    for g, (name, size, offset) in enumerate(grids):
+        sel = best.filter(pl.col("grid") == g).select("i", "j")
+        if sel.height == 0:
+            continue
+        cells = act.select("a", "post_id", "t", ((pl.col("t") - offset) // size).alias("bin"))
+        left = sel.join(cells.rename({"a": "i", "post_id": "post_a", "t": "t_a"}), on="i")
+        both = left.join(cells.rename({"a": "j", "post_id": "post_b", "t": "t_b"}), on=["j", "bin"])
+        pieces.append(
+            both.with_columns(
+                pl.lit(g, pl.Int64).alias("grid"),
+                ((pl.col("t_b") - pl.col("t_a")).abs().cast(pl.Float64) / _US).alias("delta_s"),
+                pl.concat_str(
+                    pl.lit(f"sync/{name}/"),
+                    (pl.col("bin") * size + offset).cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                ).alias("object_id"),
+            )
+        )
+    pairs = pl.concat(pieces)
+    stats_ = pairs.group_by("i", "j").agg(
+        pl.len().alias("n_pairs"),
+        pl.min_horizontal("t_a", "t_b").min().alias("first_us"),
+        pl.max_horizontal("t_a", "t_b").max().alias("last_us"),
+        pl.col("delta_s").min().alias("min_delta_s"),
+    )
+    names = codes.rename({"a": "i", "account_id": "account_a"})
+    names_b = codes.rename({"a": "j", "account_id": "account_b"})
+    edges = (
+        best.join(stats_, on=["i", "j"], how="left")
+        .join(names, on="i")
+        .join(names_b, on="j")
+        .with_columns(
+            pl.lit(SIGNAL).alias("signal"),
+            (pl.col("x") / (pl.col("k_i").cast(pl.Float64) * pl.col("k_j")).sqrt()).alias("weight"),
+            pl.col("x").alias("n_objects"),
+            pl.col("first_us").cast(TIME).alias("first_at"),
+            pl.col("last_us").cast(TIME).alias("last_at"),
+            pl.col("p").alias("p_value"),
+        )
+        .sort(["account_a", "account_b"])
+    )
+    edges = conform(edges, "edges")
+    # one evidence row per shared bin (its closest post pair), fastest bins first
+    ev = (
+        pairs.sort(["i", "j", "bin", "delta_s", "post_a", "post_b"])
+        .group_by(["i", "j", "bin"], maintain_order=True)
+        .first()
+        .sort(["i", "j", "delta_s", "bin"])
+        .group_by(["i", "j"], maintain_order=True)
+        .head(max(keep, 0))
+        .join(names, on="i")
+        .join(names_b, on="j")
+        .with_columns(pl.lit(SIGNAL).alias("signal"))
+        .sort(["account_a", "account_b", "delta_s", "object_id"])
+    )
+    return edges, conform(ev, "evidence")
+
+
+def sync_edges(
+    posts: pl.DataFrame,
+    cfg: Config,
+    *,
+    time_resolution_s: float | None = None,
+    evidence: bool = False,
+) -> pl.DataFrame | tuple[pl.DataFrame, pl.DataFrame]:
+    """The ``sync`` edges of the posts.
+
+    Parameters
+    ----------
+    posts
+        Canonical posts.
+    cfg
+        Effective configuration.
+    time_resolution_s
+        The timestamps' resolution, when known.
+    evidence
+        Also return the evidence rows.
+
+    Returns
+    -------
+    polars.DataFrame or tuple
+        ``EDGES`` rows; ``(edges, evidence)`` when ``evidence`` is true.
+    """
+    res = sync_detect(posts, cfg, time_resolution_s=time_resolution_s)
+    assert list(res.edges.columns) == list(EDGES) and list(res.evidence.columns) == list(EVIDENCE)
+    return (res.edges, res.evidence) if evidence else res.edges

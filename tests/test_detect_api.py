@@ -1,0 +1,86 @@
+"""Presets, flags, fusion and documentation of the detection stage."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from cib.config import load_config, registry
+from cib.detect import SIGNALS, detect, fuse
+from cib.detect.presets import PRESETS, cli_overrides, parse_window
+from cib.errors import ConfigError
+from tests.test_detect_support import cfg, posts_frame
+
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "signals.md"
+
+
+def test_presets_are_valid_parameter_sets():
+    assert set(PRESETS) == {"coortweet", "cnt", "default"}
+    for name, values in PRESETS.items():
+        c = load_config(preset=values, preset_name=name)
+        for key in values:
+            assert c.origins[key] == f"preset {name}"
+    c = load_config(preset=PRESETS["coortweet"], preset_name="coortweet")
+    assert c["detect.weight"] == "n_pairs" and c["detect.significance"] is False
+    assert c["detect.co_reshare.window"] == 10.0  # CooRTweet's default time_window
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"), [("60", 60.0), ("90s", 90.0), ("2m", 120.0), ("1h", 3600.0), ("auto", "auto"), (30, 30.0)]
+)
+def test_window_flag(flag, value):
+    assert parse_window(flag) == value
+    over = cli_overrides(flag, None)
+    assert over == {f"detect.{s}.window": value for s in SIGNALS}
+    assert load_config(overrides=over)["detect.co_link.window"] == value
+
+
+@pytest.mark.parametrize("flag", ["soon", "-5", "10 parsecs"])
+def test_bad_window_flag(flag):
+    with pytest.raises(ConfigError):
+        cli_overrides(flag, None)
+
+
+def test_min_participation_flag():
+    assert cli_overrides(None, 3) == {"detect.min_participation": 3}
+    assert cli_overrides(None, None) == {}
+    with pytest.raises(ConfigError):
+        cli_overrides(None, 0)
+
+
+def test_flags_win_over_preset():
+    c = load_config(preset=PRESETS["coortweet"], preset_name="coortweet", overrides=cli_overrides("60", 2))
+    assert c["detect.co_reshare.window"] == 60.0 and c.origins["detect.co_reshare.window"] == "flag"
+
+
+def test_fuse_keeps_signals_and_weights():
+    rows = [
+        {"acct": "a", "t": 0, "reshare_of": "X", "text": "x"},
+        {"acct": "b", "t": 1, "reshare_of": "X"},
+        {"acct": "a", "t": 100, "hashtags": ["Vote"]},
+        {"acct": "b", "t": 101, "hashtags": ["vote"]},
+        {"acct": "c", "t": 200, "hashtags": ["vote"]},
+        {"acct": "b", "t": 205, "hashtags": ["vote"]},
+    ]
+    c = cfg(detect__signals=["co_reshare", "co_hashtag"])
+    res = detect(posts_frame(rows), c)
+    g = fuse(res.edges, c)
+    assert isinstance(g, nx.Graph) and sorted(g.nodes) == ["a", "b", "c"]
+    ab = g.edges["a", "b"]
+    assert ab["signals"] == ["co_hashtag", "co_reshare"]
+    assert ab["by_signal"] == {"co_hashtag": 1.0, "co_reshare": 1.0}
+    assert ab["weight"] == pytest.approx(1.0 * 1.0 + 0.25 * 1.0)  # hashtag counts 0.25 by default
+    assert g.edges["b", "c"]["signals"] == ["co_hashtag"]
+    assert fuse(res.edges.clear(), c).number_of_nodes() == 0
+
+
+def test_every_detect_parameter_is_in_signals_doc():
+    text = DOCS.read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(detect\.[a-z0-9_.]+)`", text))
+    declared = {n for n in registry() if n.startswith("detect.")}
+    assert declared <= documented, sorted(declared - documented)
+    for sig in SIGNALS:
+        assert f"### `{sig}`" in text

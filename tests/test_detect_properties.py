@@ -1,0 +1,99 @@
+"""Properties of the co-occurrence engine on random inputs (hypothesis)."""
+
+from __future__ import annotations
+
+import random
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cib.config import load_config
+from cib.detect import detect
+from tests.test_detect_support import cfg, naive_pairs, posts_frame
+
+SETTINGS = settings(max_examples=30, deadline=None)
+
+share = st.tuples(
+    st.integers(0, 5),  # account
+    st.integers(0, 3),  # object
+    st.integers(0, 400) | st.sampled_from([0, 60, 120]),  # seconds; boundaries likely
+)
+shares = st.lists(share, min_size=0, max_size=25)
+window = st.sampled_from([0, 1, 30, 59, 60, 61, 200])
+
+
+def _rows(data):
+    return [{"id": f"p{i}", "acct": f"u{a}", "t": t, "reshare_of": f"o{o}"} for i, (a, o, t) in enumerate(data)]
+
+
+def _pairs(res):
+    return {(a, b): n for a, b, n in res.edges.select("account_a", "account_b", "n_pairs").iter_rows()}
+
+
+def _run(rows, w, **kw):
+    return detect(
+        posts_frame(rows) if rows else posts_frame([{"acct": "x", "t": 0}]).clear(),
+        cfg(detect__signals=["co_reshare"], **{"detect.co_reshare.window": w}, **kw),
+        time_resolution_s=0.0,
+    )
+
+
+@SETTINGS
+@given(data=shares, w=window)
+def test_matches_brute_force(data, w):
+    res = _run(_rows(data), w)
+    expected = naive_pairs([(f"u{a}", f"o{o}", f"p{i}", float(t)) for i, (a, o, t) in enumerate(data)], w)
+    assert _pairs(res) == expected
+    assert res.edges["n_pairs"].sum() == res.evidence.height  # evidence cap is above every count here
+
+
+@SETTINGS
+@given(data=shares, w=window)
+def test_pair_symmetry(data, w):
+    # Renaming accounts so that their order flips gives the same pairs, flipped.
+    rows = _rows(data)
+    flipped = [dict(r, acct=f"v{9 - int(r['acct'][1:])}") for r in rows]
+    back = {f"v{9 - k}": f"u{k}" for k in range(6)}
+    a = _pairs(_run(rows, w))
+    b = {tuple(sorted((back[x], back[y]))): n for (x, y), n in _pairs(_run(flipped, w)).items()}
+    assert a == b
+    res = _run(rows, w)
+    owner = {r["id"]: r["acct"] for r in rows}
+    for ev in res.evidence.iter_rows(named=True):
+        assert ev["account_a"] < ev["account_b"]
+        assert owner[ev["post_a"]] == ev["account_a"] and owner[ev["post_b"]] == ev["account_b"]
+
+
+@SETTINGS
+@given(data=shares, w1=window, w2=window)
+def test_monotonic_in_window(data, w1, w2):
+    lo, hi = sorted((w1, w2))
+    small, large = _pairs(_run(_rows(data), lo)), _pairs(_run(_rows(data), hi))
+    assert all(k in large and large[k] >= n for k, n in small.items())
+
+
+@SETTINGS
+@given(data=shares, w=window, seed=st.integers(0, 10_000))
+def test_invariant_to_row_order(data, w, seed):
+    rows = _rows(data)
+    shuffled = rows[:]
+    random.Random(seed).shuffle(shuffled)
+    for kw in ({}, {"detect__evidence_per_edge": 1}):
+        r1, r2 = _run(rows, w, **kw), _run(shuffled, w, **kw)
+        assert r1.edges.equals(r2.edges)
+        assert r1.evidence.equals(r2.evidence)
+        assert r1.edge_stats.equals(r2.edge_stats)
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.lists(share, min_size=2, max_size=40), seed=st.integers(0, 10_000))
+def test_default_settings_invariant_to_row_order(data, seed):
+    # Default weights and p-values are floats: they must not depend on row order either.
+    rows = _rows(data)
+    shuffled = rows[:]
+    random.Random(seed).shuffle(shuffled)
+    c = load_config(overrides={"detect.signals": ["co_reshare"], "detect.min_participation": 1})
+    r1, r2 = detect(posts_frame(rows), c), detect(posts_frame(shuffled), c)
+    assert r1.edges.equals(r2.edges) and r1.edge_stats.equals(r2.edge_stats)
+    assert r1.edges.filter(pl.col("weight").is_nan()).height == 0

@@ -1,0 +1,79 @@
+"""The null model filters organic sharing of popular objects and keeps planted networks."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from cib.config import load_config
+from cib.detect import detect
+from cib.detect.significance import benjamini_hochberg, expected_pairs, poisson_pvalues
+from tests.test_detect_support import synthetic_reshares
+
+
+@pytest.fixture(scope="module")
+def synthetic():
+    return synthetic_reshares(seed=7)
+
+
+def _kinds(edges: pl.DataFrame, organic: set[str], planted: set[str]) -> pl.DataFrame:
+    return edges.with_columns(
+        pl.col("account_a").is_in(sorted(organic)).alias("a_org"),
+        pl.col("account_b").is_in(sorted(organic)).alias("b_org"),
+        pl.col("account_a").is_in(sorted(planted)).alias("a_bot"),
+        pl.col("account_b").is_in(sorted(planted)).alias("b_bot"),
+    )
+
+
+def test_organic_popular_edges_filtered_planted_survive(synthetic):
+    posts, organic, planted = synthetic
+    raw = detect(posts, load_config(overrides={"detect.signals": ["co_reshare"], "detect.significance": False}))
+    res = detect(posts, load_config(overrides={"detect.signals": ["co_reshare"]}))
+
+    before = _kinds(raw.edges, organic, planted)
+    organic_raw = before.filter(pl.col("a_org") & pl.col("b_org"))
+    # The data is a fair test: without the null model organic users form many
+    # edges, hundreds of them on two or more viral posts.
+    assert organic_raw.height > 10_000
+    assert organic_raw.filter(pl.col("n_objects") >= 2).height > 200
+
+    after = _kinds(res.edges, organic, planted)
+    bots = after.filter(pl.col("a_bot") & pl.col("b_bot"))
+    n_planted_pairs = len(planted) * (len(planted) - 1) // 2
+    assert bots.height == n_planted_pairs  # every planted pair survives
+    assert after.filter(pl.col("a_org") & pl.col("b_org")).height == 0  # no organic pair does
+    assert after.filter(pl.col("a_org") | pl.col("b_org")).height == 0  # nor planted–organic
+
+    # With a margin: the weakest planted edge is far below the FDR level (0.05),
+    # and the most suspicious organic edge well above it.
+    full = detect(posts, load_config(overrides={"detect.signals": ["co_reshare"], "detect.max_fdr": 1.0}))
+    stats = _kinds(full.edge_stats, organic, planted)
+    assert stats.filter(pl.col("a_bot") & pl.col("b_bot"))["q_value"].max() < 1e-10
+    assert stats.filter(pl.col("a_org") | pl.col("b_org"))["q_value"].min() > 0.1
+
+
+def test_tfidf_weight_ranks_planted_above_organic(synthetic):
+    posts, organic, planted = synthetic
+    res = detect(posts, load_config(overrides={"detect.signals": ["co_reshare"], "detect.significance": False}))
+    e = _kinds(res.edges, organic, planted)
+    bot_min = e.filter(pl.col("a_bot") & pl.col("b_bot"))["weight"].min()
+    org_max = e.filter(pl.col("a_org") & pl.col("b_org"))["weight"].max()
+    assert bot_min > org_max
+
+
+def test_benjamini_hochberg_known_values():
+    p = np.array([0.01, 0.04, 0.03, 0.005])
+    # sorted 0.005, 0.01, 0.03, 0.04 → ×4/rank: 0.02, 0.02, 0.04, 0.04
+    assert benjamini_hochberg(p) == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    # untested members of the family (p = 1) raise every q-value
+    assert benjamini_hochberg(p, n_tests=8) == pytest.approx([0.04, 0.08, 0.08, 0.04])
+    assert benjamini_hochberg(np.array([])).size == 0
+
+
+def test_expectation_and_tail():
+    lam = expected_pairs(np.array([10, 1]), np.array([10, 1]), total_shares=100, window_pairs=50)
+    assert lam == pytest.approx([2 * 50 * 100 / 100**2, 2 * 50 / 100**2])
+    p = poisson_pvalues(np.array([0, 1, 3]), np.array([1.0, 1.0, 1.0]))
+    assert p == pytest.approx([1.0, 1 - np.exp(-1), 1 - np.exp(-1) * (1 + 1 + 0.5)])
+    assert poisson_pvalues(np.array([1]), np.array([0.0]))[0] == 0.0
