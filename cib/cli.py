@@ -310,6 +310,11 @@ def params(
         typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]  {p.help}")
 
 
+from cib.sweep_cli import sweep as _sweep  # noqa: E402  (the command lives beside its library)
+
+app.command(name="sweep")(_sweep)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2."""
     try:

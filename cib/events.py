@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from cib.errors import ConfigError
-from cib.schema import TIME
+from cib.schema import BURSTS, EVENT_ACTIVITY, TIME
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -51,27 +51,6 @@ __all__ = [
 
 _UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
-EVENT_ACTIVITY: dict[str, pl.DataType] = {
-    "cluster_id": pl.Int64(),
-    "event": pl.String(),
-    "event_time": TIME,
-    "period": pl.String(),
-    "start": TIME,
-    "end": TIME,
-    "posts": pl.Int64(),
-    "accounts": pl.Int64(),
-    "change_vs_before": pl.Float64(),
-}
-
-BURSTS: dict[str, pl.DataType] = {
-    "cluster_id": pl.Int64(),
-    "start": TIME,
-    "end": TIME,
-    "posts": pl.Int64(),
-    "peak": pl.Int64(),
-    "baseline": pl.Float64(),
-    "accounts": pl.Int64(),
-}
 
 
 def parse_duration(value: Any, what: str = "window") -> float:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import networkx as nx
 import numpy as np
 import polars as pl
 
-from cib.normalise import canonical_urls, text_key
+from cib.errors import ConfigError
+from cib.normalise import text_key
 from cib.schema import TIME
 
 if TYPE_CHECKING:
@@ -33,7 +35,15 @@ __all__ = [
     "account_features",
     "attachment",
     "cluster_features",
+    "co_shared",
     "handle_template",
+    "hours",
+    "intra_edges",
+    "quick_canonical",
+    "url_lookup",
+    "timezone",
+    "numbers",
+    "weak_signals",
 ]
 
 #: signals that say *when* accounts act, not *what* they share
@@ -60,6 +70,38 @@ ACCOUNT_FEATURES: dict[str, pl.DataType] = {
     "handle_digits": pl.Int64(),
     "handle_template": pl.String(),
 }
+
+
+def numbers(cfg: Config, name: str, n: int) -> tuple[float, ...]:
+    """The ``n`` numbers of a list parameter, or a clear configuration error."""
+    value = cfg[name]
+    try:
+        out = tuple(float(x) for x in value)
+    except (TypeError, ValueError):
+        out = ()
+    if len(out) != n:
+        raise ConfigError(f"{name} = {value!r}: expected a list of {n} numbers")
+    return out
+
+
+def hours(cfg: Config, name: str) -> tuple[int, int]:
+    """Start and end hour of ``score.work_hours`` / ``score.night_hours``, checked."""
+    a, b = numbers(cfg, name, 2)
+    if not (0 <= a < b <= 24):
+        raise ConfigError(f"{name} = {cfg[name]!r}: expected [start, end] hours with 0 <= start < end <= 24")
+    return int(a), int(b)
+
+
+def timezone(cfg: Config) -> str:
+    """``score.timezone``, checked against the IANA database."""
+    name = str(cfg["score.timezone"])
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"score.timezone = {name!r} is not an IANA time zone", hint="e.g. Asia/Almaty, Europe/Berlin, UTC"
+        ) from None
+    return name
 
 
 def handle_template(expr: pl.Expr) -> pl.Expr:
@@ -104,9 +146,9 @@ def account_features(
     polars.DataFrame
         :data:`ACCOUNT_FEATURES` columns, sorted by account id.
     """
-    tz = str(cfg["score.timezone"])
-    w0, w1 = (int(x) for x in cfg["score.work_hours"])
-    n0, n1 = (int(x) for x in cfg["score.night_hours"])
+    tz = timezone(cfg)
+    w0, w1 = hours(cfg, "score.work_hours")
+    n0, n1 = hours(cfg, "score.night_hours")
     lf = posts.lazy().filter(pl.col("account_id").is_not_null() & pl.col("created_at").is_not_null())
     if account_ids is not None:
         ids = pl.Series("account_id", list(account_ids), dtype=pl.String).unique().sort()
@@ -197,13 +239,16 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "identical_text_share": pl.Float64(),
     "co_share": pl.Float64(),
     "script_objects": pl.Int64(),
+    "coverage": pl.Float64(),
     "age_days": pl.Float64(),
     "followers": pl.Float64(),
+    "followers_known": pl.Float64(),
     "creation_share": pl.Float64(),
     "creation_from": TIME,
     "creation_to": TIME,
     "creation_known": pl.Float64(),
     "digit_handle_share": pl.Float64(),
+    "handle_known": pl.Float64(),
     "template_share": pl.Float64(),
     "template": pl.String(),
     "hour_entropy": pl.Float64(),
@@ -215,7 +260,7 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
 }
 
 
-def _intra_edges(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+def intra_edges(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     """Edges with both ends in one cluster, with that cluster id."""
     a = members.rename({"account_id": "account_a", "cluster_id": "ca"})
     b = members.rename({"account_id": "account_b", "cluster_id": "cb"})
@@ -272,68 +317,131 @@ def _creation(acc: pl.DataFrame, days: float) -> pl.DataFrame:
     )
 
 
-def _identical_text(posts: pl.DataFrame, members: pl.DataFrame, min_chars: int) -> pl.DataFrame:
-    """Per cluster: share of members' original posts whose text another member also posted."""
-    orig = (
+_TRACKING = r"(?i)(^|&)(utm_[^=&]*|fbclid|gclid|dclid|igshid|mc_cid|mc_eid|yclid|_ga|ref_src|ref_url|si)=[^&]*"
+
+
+def quick_canonical(expr: pl.Expr) -> pl.Expr:
+    """A fast, vectorised approximation of :func:`cib.normalise.canonical_url` for features.
+
+    Drops the scheme, ``www.``/``m.``, the fragment, common tracking parameters and a
+    trailing slash, and lower-cases the host. Detection uses the exact
+    canonicalisation (ural); counting a cluster's repeated links only needs
+    copies of one link to agree, at a fraction of the cost.
+    """
+    bare = expr.str.strip_chars().str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.replace(r"#.*$", "")
+    host = bare.str.extract(r"^([^/?#]*)").str.to_lowercase().str.replace(r"^(?:www\d*|m)\.", "")
+    rest = bare.str.extract(r"^[^/?#]*(.*)$")
+    path = rest.str.extract(r"^([^?]*)")
+    query = rest.str.extract(r"\?(.*)$").str.replace_all(_TRACKING, "").str.strip_chars("&")
+    query = pl.when(query.is_null() | (query == "")).then(pl.lit("")).otherwise(pl.concat_str(pl.lit("?"), query))
+    return pl.concat_str(host, path.fill_null("").str.strip_chars_end("/"), query)
+
+
+def url_lookup(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """``raw, canonical`` for every distinct link in the members' posts (:func:`quick_canonical`)."""
+    raw = (
         posts.lazy()
-        .filter(pl.col("reshare_of").is_null())
-        .select("account_id", text_key(pl.col("text"), min_chars=min_chars).alias("k"))
-        .join(members.lazy(), on="account_id", how="inner")
+        .join(members.lazy(), on="account_id", how="semi")
+        .select(pl.col("urls").alias("raw"))
+        .explode("raw")
+        .filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
+        .unique()
+        .sort("raw")
         .collect()
     )
-    if orig.height == 0:
-        return members.select("cluster_id").unique().with_columns(pl.lit(None, pl.Float64).alias("identical_text_share"))
-    shared = orig.with_columns(
-        (pl.col("account_id").n_unique().over("cluster_id", "k") > 1).fill_null(False).alias("_shared")
-    ).with_columns(pl.when(pl.col("k").is_null()).then(False).otherwise(pl.col("_shared")).alias("_shared"))
-    return shared.group_by("cluster_id").agg(pl.col("_shared").mean().alias("identical_text_share"))
+    if raw.height == 0:
+        return pl.DataFrame(schema={"raw": pl.String, "canonical": pl.String})
+    return raw.with_columns(quick_canonical(pl.col("raw")).alias("canonical"))
 
 
-def _co_shared(posts: pl.DataFrame, members: pl.DataFrame, min_chars: int) -> pl.DataFrame:
-    """Per cluster: share of members' posts that repeat an object another member also posted.
+def co_shared(
+    posts: pl.DataFrame, members: pl.DataFrame, min_chars: int, urls: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Share of members' posts that repeat an object another member of their cluster also posted.
 
     Objects are the post reshared, the post replied to, a canonical link, the
     normalised text (at least ``min_chars``) and an image id; hashtags and
-    mentions are left out (communities share them by nature).
+    mentions are left out (communities share them by nature). Any time counts,
+    not only within a detection window: a shared script shows over days.
+
+    Parameters
+    ----------
+    posts, members
+        Canonical posts; ``account_id, cluster_id`` of clustered accounts.
+    min_chars
+        Shortest normalised text that counts.
+    urls
+        :func:`url_lookup` of the same posts, when already computed.
+
+    Returns
+    -------
+    tuple of polars.DataFrame
+        Per cluster ``cluster_id, co_share, script_objects, identical_text_share``
+        (``script_objects``: distinct objects repeated by two or more members;
+        ``identical_text_share``: share of the members' original posts whose
+        text another member also posted) and per account ``account_id, co_share``.
     """
     lf = posts.lazy().with_row_index("_r").join(members.lazy(), on="account_id", how="inner")
     have = set(posts.columns)
+    cols = ("_r", "cluster_id", "account_id")
     parts = []
     if "reshare_of" in have:
-        parts.append(lf.select("_r", "cluster_id", "account_id", pl.concat_str(pl.lit("r:"), "reshare_of").alias("o")))
+        parts.append(lf.select(*cols, pl.concat_str(pl.lit("r:"), "reshare_of").alias("o")))
     if "reply_to" in have:
-        parts.append(lf.select("_r", "cluster_id", "account_id", pl.concat_str(pl.lit("p:"), "reply_to").alias("o")))
+        parts.append(lf.select(*cols, pl.concat_str(pl.lit("p:"), "reply_to").alias("o")))
+    if "media" in have:
+        parts.append(
+            lf.select(*cols, pl.col("media").alias("o"))
+            .explode("o")
+            .with_columns(pl.concat_str(pl.lit("m:"), pl.col("o").cast(pl.String)).alias("o"))
+        )
+    if "urls" in have:
+        if urls is None:
+            urls = url_lookup(posts, members)
+        parts.append(
+            lf.select(*cols, pl.col("urls").alias("raw"))
+            .explode("raw")
+            .join(urls.lazy(), on="raw", how="inner")
+            .select(*cols, pl.concat_str(pl.lit("u:"), "canonical").alias("o"))
+        )
+    texts = None
     if "text" in have:
         orig = lf.filter(pl.col("reshare_of").is_null()) if "reshare_of" in have else lf
-        parts.append(
-            orig.select("_r", "cluster_id", "account_id", pl.concat_str(pl.lit("t:"), text_key(pl.col("text"), min_chars=min_chars)).alias("o"))
-        )
-    if "media" in have:
-        parts.append(lf.select("_r", "cluster_id", "account_id", pl.col("media").alias("o")).explode("o").with_columns(
-            pl.concat_str(pl.lit("m:"), pl.col("o").cast(pl.String)).alias("o")))
-    long = pl.concat(parts).filter(pl.col("o").is_not_null()).collect() if parts else None
-    if "urls" in have:
-        urls = lf.select("_r", "cluster_id", "account_id", pl.col("urls").alias("o")).explode("o").filter(
-            pl.col("o").is_not_null() & (pl.col("o") != "")
-        ).collect()
-        if urls.height:
-            urls = urls.with_columns(
-                pl.concat_str(pl.lit("u:"), pl.col("o").map_batches(canonical_urls, return_dtype=pl.String)).alias("o")
-            )
-            long = urls if long is None else pl.concat([long, urls.select(long.columns)])
+        texts = orig.select(*cols, pl.concat_str(pl.lit("t:"), text_key(pl.col("text"), min_chars=min_chars)).alias("o")).collect()
+    long = pl.concat([p.collect() for p in parts] + ([texts] if texts is not None else [])) if parts or texts is not None else None
     n = lf.group_by("cluster_id").agg(pl.len().alias("n")).collect()
-    if long is None or long.height == 0:
-        return n.select("cluster_id", pl.lit(0.0).alias("co_share"), pl.lit(0, pl.Int64).alias("script_objects"))
-    marked = (
-        long.filter(pl.col("account_id").n_unique().over("cluster_id", "o") > 1)
-        .group_by("cluster_id")
-        .agg(pl.col("_r").n_unique().alias("k"), pl.col("o").n_unique().alias("script_objects"))
+    n_acc = lf.group_by("account_id").agg(pl.len().alias("n")).collect()
+    if long is None:
+        long = pl.DataFrame(schema={"_r": pl.UInt32, "cluster_id": pl.Int64, "account_id": pl.String, "o": pl.String})
+    long = long.filter(pl.col("o").is_not_null())
+    repeated = long.filter(pl.col("account_id").n_unique().over("cluster_id", "o") > 1)
+    marked = repeated.group_by("cluster_id").agg(
+        pl.col("_r").n_unique().alias("k"), pl.col("o").n_unique().cast(pl.Int64).alias("script_objects")
     )
-    return n.join(marked, on="cluster_id", how="left").select(
+    per_account = n_acc.join(
+        repeated.group_by("account_id").agg(pl.col("_r").n_unique().alias("k")), on="account_id", how="left"
+    ).select("account_id", (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"))
+    per_cluster = n.join(marked, on="cluster_id", how="left").select(
         "cluster_id",
         (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"),
         pl.col("script_objects").fill_null(0).cast(pl.Int64),
     )
+    if texts is not None and texts.height:
+        rep = repeated.filter(pl.col("o").str.starts_with("t:")).select("_r").unique().with_columns(pl.lit(True).alias("_rep"))
+        ident = (
+            texts.select("_r", "cluster_id").join(rep, on="_r", how="left")
+            .group_by("cluster_id")
+            .agg(pl.col("_rep").fill_null(False).mean().alias("identical_text_share"))
+        )
+        per_cluster = per_cluster.join(ident, on="cluster_id", how="left")
+    else:
+        per_cluster = per_cluster.with_columns(pl.lit(None, pl.Float64).alias("identical_text_share"))
+    return per_cluster, per_account
+
+
+def weak_signals(cfg: Config) -> frozenset[str]:
+    """Signals that cannot make coordination on their own (``score.weak_signals`` and timing)."""
+    return frozenset(str(s) for s in cfg["score.weak_signals"]) | TIMING_SIGNALS
 
 
 def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.DataFrame:
@@ -342,10 +450,12 @@ def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.D
     Returns
     -------
     polars.DataFrame
-        ``account_id, cluster_id, degree_in, content_degree_in, strength_in, strength, share_in``:
-        neighbours in the cluster, those linked by a content (non-timing) signal,
-        fused weight to the cluster, all fused weight, and their ratio.
+        ``account_id, cluster_id, degree_in, strong_degree_in, strength_in, strength, share_in``:
+        neighbours in the cluster, those linked by a strong signal (not in
+        :func:`weak_signals`), fused weight to the cluster, all fused weight,
+        and their ratio.
     """
+    weak = weak_signals(cfg)
     rows: list[dict[str, Any]] = []
     for node in sorted(graph.nodes()):
         c = membership.get(node)
@@ -358,14 +468,14 @@ def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.D
                 deg_in += 1
                 s_in += w
                 sigs = data.get("signals") or list((data.get("by_signal") or {}).keys())
-                if any(s not in TIMING_SIGNALS for s in sigs) or not sigs:
+                if any(s not in weak for s in sigs) or not sigs:
                     content_in += 1
         rows.append(
             {
                 "account_id": node,
                 "cluster_id": c,
                 "degree_in": deg_in,
-                "content_degree_in": content_in,
+                "strong_degree_in": content_in,
                 "strength_in": s_in,
                 "strength": s_all,
                 "share_in": s_in / s_all if s_all > 0 else 0.0,
@@ -375,7 +485,7 @@ def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.D
         "account_id": pl.String,
         "cluster_id": pl.Int64,
         "degree_in": pl.Int64,
-        "content_degree_in": pl.Int64,
+        "strong_degree_in": pl.Int64,
         "strength_in": pl.Float64,
         "strength": pl.Float64,
         "share_in": pl.Float64,
@@ -390,6 +500,9 @@ def cluster_features(
     clustering: ClusterResult,
     cfg: Config,
     evidence: pl.DataFrame | None = None,
+    *,
+    attach: pl.DataFrame | None = None,
+    co: tuple[pl.DataFrame, pl.DataFrame] | None = None,
 ) -> pl.DataFrame:
     """Features of each cluster.
 
@@ -408,6 +521,8 @@ def cluster_features(
     evidence
         The evidence table, for the speed of co-actions (``min_delta_s`` of the
         edges is used without it).
+    attach, co
+        :func:`attachment` and :func:`co_shared` results when already computed.
 
     Returns
     -------
@@ -421,7 +536,7 @@ def cluster_features(
     if members.height == 0:
         return pl.DataFrame(schema=CLUSTER_FEATURES)
     multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
-    intra = _intra_edges(edges, members).with_columns(
+    intra = intra_edges(edges, members).with_columns(
         (
             pl.col("weight").fill_null(0.0)
             * pl.col("signal").replace_strict(multipliers, default=1.0, return_dtype=pl.Float64)
@@ -488,7 +603,7 @@ def cluster_features(
     objects = None
     top_objects = None
     if evidence is not None and evidence.height:
-        ev = _intra_edges(evidence, members)
+        ev = intra_edges(evidence, members)
         objects = ev.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
             pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("objects"),
             pl.col("delta_s").median().alias("median_delta_s"),
@@ -524,8 +639,10 @@ def cluster_features(
         pl.col("gap_cv").median().alias("gap_cv"),
         (pl.col("handle_digits") >= int(cfg["score.handle_digits"])).mean().alias("digit_handle_share"),
         pl.col("handle_template").drop_nulls().mode().sort().first().alias("template"),
+        pl.col("handle").is_not_null().mean().alias("handle_known"),
         pl.col("age_days").median().alias("age_days"),
         pl.col("followers").median().alias("followers"),
+        pl.col("followers").is_not_null().mean().alias("followers_known"),
     )
     hours = (
         _local(posts.lazy().select("account_id", "created_at").join(members.lazy(), on="account_id"), str(cfg["score.timezone"]))
@@ -537,11 +654,27 @@ def cluster_features(
         (pl.col("handle_template") == pl.col("template")).mean().alias("template_share")
     )
     creation = _creation(acc.select("cluster_id", "created_at"), float(cfg["score.creation_window_days"]))
-    ident = _identical_text(posts, members, int(cfg["detect.co_text.min_chars"]))
-    coshare = _co_shared(posts, members, int(cfg["detect.co_text.min_chars"]))
+    if co is None:
+        co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]))
+    coshare = co[0]
+    if attach is None:
+        attach = attachment(clustering.graph if clustering.graph is not None else nx.Graph(), clustering.membership, cfg)
+    taking_part = (
+        members.join(attach.select("account_id", "strong_degree_in"), on="account_id", how="left")
+        .join(co[1], on="account_id", how="left")
+        .group_by("cluster_id")
+        .agg(
+            (
+                (pl.col("strong_degree_in").fill_null(0) >= 1)
+                | (pl.col("co_share").fill_null(0.0) >= float(cfg["score.min_account_co_share"]))
+            )
+            .mean()
+            .alias("coverage")
+        )
+    )
 
     out = sizes
-    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, hours, templ, creation, ident, coshare):
+    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, hours, templ, creation, coshare, taking_part):
         out = out.join(frame, on="cluster_id", how="left")
     out = out.with_columns(
         pl.col("signals").fill_null(pl.lit([], pl.List(pl.String))),

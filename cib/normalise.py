@@ -157,13 +157,14 @@ def casefold(expr: pl.Expr) -> pl.Expr:
 def hashtag_key(expr: pl.Expr) -> pl.Expr:
     """Hashtag key: NFKC, case-folded, without a leading ``#``; blank becomes null."""
     key = casefold(expr).str.strip_chars().str.strip_chars_start("#＃").str.strip_chars()
-    return pl.when(key.str.len_chars() > 0).then(key)
+    # replace, not when/then: a when/then over `key` computes it twice.
+    return key.replace("", None)
 
 
 def mention_key(expr: pl.Expr) -> pl.Expr:
     """Mention key: case-folded handle without a leading ``@``; blank becomes null."""
     key = casefold(expr).str.strip_chars().str.strip_chars_start("@＠").str.strip_chars()
-    return pl.when(key.str.len_chars() > 0).then(key)
+    return key.replace("", None)
 
 
 def text_key(expr: pl.Expr, *, min_chars: int = 0, fold_confusables: bool = True) -> pl.Expr:
@@ -197,4 +198,6 @@ def text_key(expr: pl.Expr, *, min_chars: int = 0, fold_confusables: bool = True
         key = key.str.replace_many(CONFUSABLES)
     # Runs of whitespace, or any whitespace other than a plain space, become one space.
     key = key.str.replace_all(r"\s{2,}|[^\S ]", " ").str.strip_chars()
-    return pl.when(key.str.len_chars() >= max(min_chars, 1)).then(key)
+    # A regex keeps keys of at least min_chars characters (null otherwise) in
+    # one pass; a when/then over `key` would compute it twice.
+    return key.str.extract(rf"(?s)^(.{{{max(min_chars, 1)},}})$", 1)

@@ -58,7 +58,7 @@ declare(
 _DETECT_SIGNALS = ("co_reshare", "co_link", "co_text", "co_hashtag", "co_reply", "co_mention", "co_image")
 declare(
     "detect.signals",
-    list(_DETECT_SIGNALS),
+    [*_DETECT_SIGNALS, "co_similar_text", "sync"],
     "-",
     "Signals to detect; a signal whose traces are empty gives no edges.",
     kind="list",
@@ -72,10 +72,12 @@ _WINDOW_HELP = {
     "co_mention": "mentions of one account",
     "co_image": "shares of one image hash or media id",
 }
+#: reply swarms gather over minutes after their target, not seconds
+_WINDOW_DEFAULT = {"co_reply": 1800.0}
 for _sig, _what in _WINDOW_HELP.items():
     declare(
         f"detect.{_sig}.window",
-        60.0,
+        _WINDOW_DEFAULT.get(_sig, 60.0),
         "seconds",
         f"Largest time between two {_what} by two accounts for them to co-occur "
         "(inclusive); \"auto\" estimates it from the data as CooRnet does.",
@@ -245,84 +247,6 @@ declare(
     kind="int",
 )
 
-# --- report --------------------------------------------------------------
-declare(
-    "report.timezone",
-    "UTC",
-    "IANA zone",
-    "Time zone in which the report shows times and draws its hour-of-day and weekday charts.",
-    kind="str",
-)
-declare(
-    "report.max_accounts_drawn",
-    5000,
-    "accounts",
-    "Most flagged accounts drawn one by one in the network view (highest degree first); the rest are counted in the caption.",
-    kind="int",
-)
-declare(
-    "report.max_edges_drawn",
-    20000,
-    "links",
-    "Most links between accounts drawn in the network view (strongest first).",
-    kind="int",
-)
-declare(
-    "report.webgl_above",
-    2000,
-    "points",
-    "The network view is drawn with WebGL (Plotly Scattergl) above this many points.",
-    kind="int",
-)
-declare(
-    "report.cluster_view_above",
-    1000,
-    "accounts",
-    "With more flagged accounts than this the network view opens at cluster level (one bubble per network).",
-    kind="int",
-)
-declare(
-    "report.evidence_groups",
-    10,
-    "groups",
-    "Groups of coordinated posts shown as evidence in each network's dossier (most accounts first).",
-    kind="int",
-)
-declare(
-    "report.evidence_posts",
-    25,
-    "posts",
-    "Posts listed in one evidence group (earliest first).",
-    kind="int",
-)
-declare(
-    "report.members_listed",
-    1000,
-    "accounts",
-    "Members listed in a network's table (highest score first).",
-    kind="int",
-)
-declare(
-    "report.top_items",
-    15,
-    "items",
-    "Terms, hashtags, domains and shared objects listed per network.",
-    kind="int",
-)
-declare(
-    "report.text_chars",
-    500,
-    "characters",
-    "Post texts longer than this are cut in the report (the tables keep the full text).",
-    kind="int",
-)
-declare(
-    "report.timeline_clusters",
-    8,
-    "networks",
-    "Networks drawn as their own line in the timeline (largest first); the others are summed.",
-    kind="int",
-)
 declare(
     "cluster.method",
     "louvain",
@@ -468,6 +392,22 @@ declare(
     "Distinct co-shared objects at which coordination reaches 63% of its maximum (1 - exp(-objects/scale)).",
 )
 declare(
+    "score.coverage",
+    [0.2, 0.5],
+    "[share, share]",
+    "Coordination is scaled by the share of a cluster's accounts that take part in the co-sharing "
+    "(a strong link inside, or score.min_account_co_share of their posts repeating members' content): "
+    "0 below the first value, full from the second.",
+    kind="list",
+)
+declare(
+    "score.min_account_co_share",
+    0.05,
+    "fraction",
+    "An account takes part in its cluster's co-sharing with a strong link inside it or when at least this "
+    "share of its posts repeat a post, link, text or image another member also posted.",
+)
+declare(
     "score.min_stability",
     0.5,
     "fraction",
@@ -491,6 +431,25 @@ declare(
     0.15,
     "score",
     "A flagged cluster is bot or troll when that score leads the other by this much, mixed otherwise.",
+)
+declare(
+    "score.min_signature",
+    0.4,
+    "score",
+    "A flagged cluster is labelled bot or troll only if that score reaches this; below it for both, mixed.",
+)
+declare(
+    "score.min_known",
+    0.5,
+    "fraction",
+    "Profile indicators (creation dates, handles, followers) are used only when known for at least this "
+    "share of a cluster's accounts.",
+)
+declare(
+    "score.identical_text_reason",
+    0.2,
+    "fraction",
+    "A cluster gets the reason \"N% of their own posts repeat a text another member posted\" from this share up.",
 )
 declare(
     "score.bot.night_share",
@@ -580,7 +539,8 @@ declare(
     "score.min_links",
     1,
     "links",
-    "An account in a flagged cluster is flagged only with at least this many links to other members.",
+    "An account in a flagged cluster is flagged only with at least this many links to other members "
+    "(and it must take part in the co-sharing, see score.min_account_co_share).",
     kind="int",
 )
 declare(
@@ -617,9 +577,182 @@ declare(
     kind="int",
 )
 declare(
+    "narrative.background_posts",
+    200_000,
+    "posts",
+    "At most this many posts of accounts in no cluster (a seeded sample) form the background that "
+    "c-TF-IDF compares each cluster's words with; 0 = all.",
+    kind="int",
+)
+declare(
     "narrative.min_chars",
     3,
     "characters",
     "Shortest word counted as a narrative term.",
+    kind="int",
+)
+
+# --- report --------------------------------------------------------------
+declare(
+    "report.timezone",
+    "UTC",
+    "IANA zone",
+    "Time zone in which the report shows times and draws its hour-of-day and weekday charts.",
+    kind="str",
+)
+declare(
+    "report.max_accounts_drawn",
+    5000,
+    "accounts",
+    "Most flagged accounts drawn one by one in the network view (highest degree first); the rest are counted in the caption.",
+    kind="int",
+)
+declare(
+    "report.max_edges_drawn",
+    20000,
+    "links",
+    "Most links between accounts drawn in the network view (strongest first).",
+    kind="int",
+)
+declare(
+    "report.webgl_above",
+    2000,
+    "points",
+    "The network view is drawn with WebGL (Plotly Scattergl) above this many points.",
+    kind="int",
+)
+declare(
+    "report.cluster_view_above",
+    1000,
+    "accounts",
+    "With more flagged accounts than this the network view opens at cluster level (one bubble per network).",
+    kind="int",
+)
+declare(
+    "report.evidence_groups",
+    10,
+    "groups",
+    "Groups of coordinated posts shown as evidence in each network's dossier (most accounts first).",
+    kind="int",
+)
+declare(
+    "report.evidence_posts",
+    25,
+    "posts",
+    "Posts listed in one evidence group (earliest first).",
+    kind="int",
+)
+declare(
+    "report.members_listed",
+    1000,
+    "accounts",
+    "Members listed in a network's table (highest score first).",
+    kind="int",
+)
+declare(
+    "report.top_items",
+    15,
+    "items",
+    "Terms, hashtags, domains and shared objects listed per network.",
+    kind="int",
+)
+declare(
+    "report.text_chars",
+    500,
+    "characters",
+    "Post texts longer than this are cut in the report (the tables keep the full text).",
+    kind="int",
+)
+declare(
+    "report.timeline_clusters",
+    8,
+    "networks",
+    "Networks drawn as their own line in the timeline (largest first); the others are summed.",
+    kind="int",
+)
+# --- sweep ---------------------------------------------------------------
+declare(
+    "sweep.grid",
+    {},
+    "-",
+    "Grid for `cib sweep`: parameter name (full, or a unique ending such as co_reshare.window, or "
+    "window for every co_* window) = list of values, e.g. { \"co_reshare.window\" = [10, 60, 300], "
+    "resolution = [0.5, 1, 2] }; --grid flags, when given, replace it.",
+    kind="table",
+)
+declare(
+    "sweep.workers",
+    "auto",
+    "processes",
+    "Processes that cluster and score grid points side by side, this one included; \"auto\" uses one "
+    "per CPU, up to 4, with 3 CPUs or more and 4 points or more; 1 runs everything in this process "
+    "(least memory).",
+    kind="int|auto",
+)
+declare(
+    "sweep.max_points",
+    200,
+    "points",
+    "A grid with more points than this is refused (each point clusters and scores the whole graph).",
+    kind="int",
+)
+declare(
+    "sweep.flagged_tolerance",
+    2.0,
+    "times the median",
+    "Without labels, the recommended setting is the most stable among those flagging at least one "
+    "account and at most this many times the grid's median number of flagged accounts.",
+)
+
+# --- co_similar_text ---
+declare(
+    "similar.window",
+    3600.0,
+    "seconds",
+    "Largest time between two near-duplicate posts by two accounts for them to co-occur (inclusive); "
+    "paraphrase campaigns are posted by hand over minutes to hours.",
+)
+declare(
+    "similar.min_chars",
+    40,
+    "characters",
+    "Normalised texts shorter than this are left out of co_similar_text (too few words to tell a "
+    "paraphrase from a stock phrase).",
+    kind="int",
+)
+declare(
+    "similar.shingle_words",
+    2,
+    "words",
+    "Words per shingle: texts are compared as sets of runs of this many consecutive words.",
+    kind="int",
+)
+declare(
+    "similar.threshold",
+    0.5,
+    "Jaccard",
+    "Two texts are near-duplicates when the Jaccard similarity of their shingle sets is at least this.",
+)
+declare(
+    "similar.bands",
+    40,
+    "bands",
+    "MinHash LSH bands: texts sharing all signature values of one band become candidates (more bands, "
+    "more recall and more candidates).",
+    kind="int",
+)
+declare(
+    "similar.rows",
+    3,
+    "hashes",
+    "MinHash values per LSH band; the signature has bands x rows values (more rows, fewer candidates).",
+    kind="int",
+)
+declare(
+    "similar.max_bucket",
+    2000,
+    "texts",
+    "LSH buckets (band, key, time bucket) holding more distinct texts than this are skipped and "
+    "reported, to bound the candidate pairs; 0 = no limit.",
     kind="int",
 )

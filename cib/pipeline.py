@@ -110,14 +110,6 @@ def load_ingested(folder: str | Path) -> tuple:
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
-def _with_sync(cfg: Config) -> tuple[Config, bool]:
-    """Split the timing signal off ``detect.signals``: it has its own engine."""
-    signals = list(cfg["detect.signals"])
-    if "sync" not in signals:
-        return cfg, False
-    return cfg.update({"detect.signals": [s for s in signals if s != "sync"]}, cfg.origins["detect.signals"]), True
-
-
 def run_detect(
     posts: pl.DataFrame,
     out: Outputs,
@@ -131,21 +123,25 @@ def run_detect(
     Returns
     -------
     DetectResult
-        With the ``sync`` edges and evidence appended when that signal is on.
+        With the ``sync`` and ``co_similar_text`` edges and evidence appended
+        when those signals are on.
     """
     from cib.detect import detect
+    from cib.detect.similar import similar_text_edges
     from cib.timing import sync_detect
 
-    co_cfg, sync_on = _with_sync(cfg)
+    # sync and co_similar_text have engines of their own; detect() runs the windowed signals
+    extra = {"sync": sync_detect, "co_similar_text": similar_text_edges}
     with manifest.timed("detect"):
-        result = detect(posts, co_cfg, time_resolution_s=time_resolution_s)
-        if sync_on:
-            sync = sync_detect(posts, cfg, time_resolution_s=time_resolution_s)
-            result.edges = pl.concat([result.edges, sync.edges.cast(result.edges.schema)]).sort(
-                ["signal", "account_a", "account_b"]
-            )
-            result.evidence = pl.concat([result.evidence, sync.evidence.cast(result.evidence.schema)])
-            result.info["sync"] = sync.info
+        result = detect(posts, cfg, time_resolution_s=time_resolution_s)
+        for signal, engine in extra.items():
+            if signal not in cfg["detect.signals"]:
+                continue
+            more = engine(posts, cfg, time_resolution_s=time_resolution_s)
+            result.edges = pl.concat([result.edges, more.edges.cast(result.edges.schema)])
+            result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
+            result.info[signal] = more.info
+        result.edges = result.edges.sort(["signal", "account_a", "account_b"])
     params = cfg.as_dict()
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
@@ -188,7 +184,18 @@ def run_network(
         clustering = cluster_graph(graph, cfg)
     with manifest.timed("score"):
         scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
+    with manifest.timed("events"):
+        from cib.events import bursts, event_activity, load_events
+
+        coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
+        # bursts of coordination, not of everything the members posted
+        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
+        events = load_events(cfg)
+        activity = event_activity(posts, clustering.membership, events) if events else None
     params = cfg.as_dict()
+    write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params)
+    if activity is not None:
+        write_table(activity, out.processed / "event_activity.parquet", "event_activity", params=params)
     write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params)
     write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
     labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
@@ -198,6 +205,8 @@ def run_network(
         "clusters": scores.clusters.height,
         "clusters_by_label": dict(sorted(labels)),
         "flagged_accounts": int(scores.account_scores["flagged"].sum()) if scores.account_scores.height else 0,
+        "bursts": burst_table.height,
+        "events": len(events),
     }
     manifest.stages["cluster"] = clustering.info
     manifest.write(out.processed)

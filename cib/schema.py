@@ -27,6 +27,8 @@ __all__ = [
     "EVIDENCE",
     "CLUSTERS",
     "ACCOUNT_SCORES",
+    "BURSTS",
+    "EVENT_ACTIVITY",
     "empty",
     "conform",
     "write_table",
@@ -120,6 +122,28 @@ ACCOUNT_SCORES: dict[str, pl.DataType] = {
     "reasons": _STRS,
 }
 
+EVENT_ACTIVITY: dict[str, pl.DataType] = {
+    "cluster_id": pl.Int64(),
+    "event": pl.String(),
+    "event_time": TIME,
+    "period": pl.String(),
+    "start": TIME,
+    "end": TIME,
+    "posts": pl.Int64(),
+    "accounts": pl.Int64(),
+    "change_vs_before": pl.Float64(),
+}
+
+BURSTS: dict[str, pl.DataType] = {
+    "cluster_id": pl.Int64(),
+    "start": TIME,
+    "end": TIME,
+    "posts": pl.Int64(),
+    "peak": pl.Int64(),
+    "baseline": pl.Float64(),
+    "accounts": pl.Int64(),
+}
+
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "posts": POSTS,
     "accounts": ACCOUNTS,
@@ -128,6 +152,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "evidence": EVIDENCE,
     "clusters": CLUSTERS,
     "account_scores": ACCOUNT_SCORES,
+    "bursts": BURSTS,
+    "event_activity": EVENT_ACTIVITY,
 }
 
 

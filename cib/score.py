@@ -40,7 +40,19 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import polars as pl
 
-from cib.features import ACCOUNT_FEATURES, TIMING_SIGNALS, account_features, attachment, cluster_features
+from cib.features import (
+    ACCOUNT_FEATURES,
+    TIMING_SIGNALS,
+    account_features,
+    attachment,
+    cluster_features,
+    co_shared,
+    hours,
+    intra_edges,
+    numbers,
+    url_lookup,
+    weak_signals,
+)
 from cib.schema import ACCOUNT_SCORES, CLUSTERS, conform
 from cib.text_terms import ctfidf, top_items
 
@@ -121,7 +133,7 @@ def _weighted(values: dict[str, float | None], cfg: Config, table: tuple[tuple[s
     total = weight = 0.0
     parts: dict[str, float] = {}
     for name, param, _ in table:
-        lo, hi, w = (float(x) for x in cfg[param])
+        lo, hi, w = numbers(cfg, param, 3)
         r = ramp(values.get(name), lo, hi)
         if r is None or w <= 0:
             continue
@@ -159,9 +171,7 @@ def _span(a: datetime | None, b: datetime | None) -> str:
 
 def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame) -> pl.DataFrame:
     """Per cluster and signal: accounts linked, distinct objects, median Δt."""
-    from cib.features import _intra_edges
-
-    intra = _intra_edges(edges, members)
+    intra = intra_edges(edges, members)
     acc = pl.concat(
         [intra.select("cluster_id", "signal", pl.col("account_a").alias("a")), intra.select("cluster_id", "signal", pl.col("account_b").alias("a"))]
     ).group_by("cluster_id", "signal").agg(pl.col("a").n_unique().alias("accounts"))
@@ -172,7 +182,7 @@ def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: p
     )
     out = base.join(acc, on=["cluster_id", "signal"])
     if evidence is not None and evidence.height:
-        ev = _intra_edges(evidence, members).group_by("cluster_id", "signal").agg(
+        ev = intra_edges(evidence, members).group_by("cluster_id", "signal").agg(
             pl.col("object_id").n_unique().alias("objects"), pl.col("delta_s").median().alias("delta")
         )
         out = out.join(ev, on=["cluster_id", "signal"], how="left")
@@ -183,10 +193,12 @@ def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: p
     )
 
 
-def _cluster_reasons(row: dict[str, Any], sig: list[dict[str, Any]], cfg: Config, judged: dict[str, Any]) -> list[str]:
+def _cluster_reasons(
+    row: dict[str, Any], values: dict[str, Any], sig: list[dict[str, Any]], cfg: Config, judged: dict[str, Any]
+) -> list[str]:
     tz = str(cfg["score.timezone"])
-    w0, w1 = (int(x) for x in cfg["score.work_hours"])
-    n0, n1 = (int(x) for x in cfg["score.night_hours"])
+    w0, w1 = hours(cfg, "score.work_hours")
+    n0, n1 = hours(cfg, "score.night_hours")
     reasons: list[str] = []
     for s in sig:
         if s["signal"] in TIMING_SIGNALS:
@@ -200,11 +212,11 @@ def _cluster_reasons(row: dict[str, Any], sig: list[dict[str, Any]], cfg: Config
         if s.get("delta") is not None:
             text += f", median {_secs(s['delta'])} apart"
         reasons.append(text)
-    if row.get("creation_share") is not None and row.get("creation_known", 0) >= 0.5 and row["creation_share"] >= float(cfg["score.bot.creation_share"][0]):
+    if values.get("creation_share") is not None and values["creation_share"] >= float(cfg["score.bot.creation_share"][0]):
         reasons.append(
             f"{_pct(row['creation_share'])} of accounts were created {_span(row['creation_from'], row['creation_to'])}"
         )
-    if row.get("digit_handle_share") is not None and row["digit_handle_share"] >= float(cfg["score.bot.digit_handles"][0]):
+    if values.get("digit_handle_share") is not None and values["digit_handle_share"] >= float(cfg["score.bot.digit_handles"][0]):
         reasons.append(
             f"{_pct(row['digit_handle_share'])} of handles end in {int(cfg['score.handle_digits'])} or more digits"
             + (f" (most look like {row['template']})" if row.get("template") else "")
@@ -219,7 +231,7 @@ def _cluster_reasons(row: dict[str, Any], sig: list[dict[str, Any]], cfg: Config
         reasons.append(f"{_pct(row['reshare_share'])} of their posts are reshares")
     if row.get("reply_share") is not None and row["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
         reasons.append(f"{_pct(row['reply_share'])} of their posts are replies")
-    if row.get("identical_text_share") and row["identical_text_share"] >= 0.2:
+    if row.get("identical_text_share") and row["identical_text_share"] >= float(cfg["score.identical_text_reason"]):
         reasons.append(f"{_pct(row['identical_text_share'])} of their own posts repeat a text another member posted")
     reasons.append(
         f"grouped together in {_pct(row['stability'])} of {int(cfg['cluster.stability_runs'])} clustering re-runs"
@@ -238,7 +250,10 @@ def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg:
     script = int(row.get("script_objects") or 0)
     objects = strong + float(cfg["score.script_weight"]) * script
     stab = float(row.get("stability") if row.get("stability") is not None else 1.0)
-    coordination = (1.0 - math.exp(-objects / max(float(cfg["score.objects_scale"]), 1e-9))) * stab
+    cov_lo, cov_hi = numbers(cfg, "score.coverage", 2)
+    coverage = float(row.get("coverage") if row.get("coverage") is not None else 1.0)
+    coverage_factor = ramp(coverage, cov_lo, cov_hi) or 0.0
+    coordination = (1.0 - math.exp(-objects / max(float(cfg["score.objects_scale"]), 1e-9))) * stab * coverage_factor
     floor = float(cfg["score.coordination_floor"])
     discount = 1.0 - float(cfg["score.explained_weight"]) * explained
     value = coordination * (floor + (1.0 - floor) * max(bot, troll)) * discount
@@ -255,6 +270,11 @@ def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg:
             )
     elif stab < float(cfg["score.min_stability"]):
         why_not = f"organic: the grouping is unstable (together in {_pct(stab)} of re-runs)"
+    elif coverage_factor == 0.0:
+        why_not = (
+            f"organic: only {_pct(coverage)} of the accounts take part in the co-sharing; the rest are linked "
+            "by timing, hashtags or mentions alone"
+        )
     elif value < threshold and explained > 0 and value / max(discount, 1e-9) >= threshold:
         why_not = (
             f"organic: coordinated, but explained by established accounts with large audiences "
@@ -269,10 +289,16 @@ def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg:
         out.update(label="organic", flagged=False, why_not=why_not)
         return out
     margin = float(cfg["score.label_margin"])
-    if bot - troll >= margin:
+    least = float(cfg["score.min_signature"])
+    if bot >= least and bot - troll >= margin:
         label, why = "bot", f"bot: automation dominates (automation {bot:.2f} vs human operation {troll:.2f})"
-    elif troll - bot >= margin:
+    elif troll >= least and troll - bot >= margin:
         label, why = "troll", f"troll: human-operated coordination (human operation {troll:.2f} vs automation {bot:.2f})"
+    elif max(bot, troll) < least:
+        label, why = "mixed", (
+            f"mixed: coordinated, but neither automation ({bot:.2f}) nor human operation ({troll:.2f}) "
+            "shows clearly"
+        )
     else:
         label, why = "mixed", f"mixed: signs of automation ({bot:.2f}) and of human operation ({troll:.2f})"
     out.update(label=label, flagged=True, why=why)
@@ -327,19 +353,23 @@ def score(
         {"account_id": list(membership), "cluster_id": list(membership.values())},
         schema={"account_id": pl.String, "cluster_id": pl.Int64},
     )
-    cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence)
-    weak = {str(s) for s in cfg["score.weak_signals"]} | set(TIMING_SIGNALS)
+    attach = attachment(clustering.graph if clustering.graph is not None else graph, membership, cfg)
+    urls = url_lookup(posts, members)
+    co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
+    cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co)
+    weak = weak_signals(cfg)
     sig_stats = _signal_stats(edges, evidence, members) if members.height else None
 
     cluster_rows: list[dict[str, Any]] = []
     judged_by_id: dict[int, dict[str, Any]] = {}
-    multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
-    fast_window = None
+    known = float(cfg["score.min_known"])
+    sig_by_cluster: dict[int, list[dict[str, Any]]] = {}
+    if sig_stats is not None:
+        for r in sig_stats.sort("cluster_id", "signal").iter_rows(named=True):
+            sig_by_cluster.setdefault(int(r["cluster_id"]), []).append(r)
     for row in cfeat.iter_rows(named=True):
         cid = int(row["cluster_id"])
-        sig = (
-            sig_stats.filter(pl.col("cluster_id") == cid).to_dicts() if sig_stats is not None else []
-        )
+        sig = sig_by_cluster.get(cid, [])
         shares = json.loads(row["signal_shares"]) if row["signal_shares"] else {}
         strong = [s for s in sig if s["signal"] not in weak]
         row["strong_objects"] = sum(int(s["objects"] or 0) for s in strong)
@@ -348,8 +378,8 @@ def score(
             "night_share": row["night_share"],
             "reshare_share": row["reshare_share"],
             "fast": (min(strong_delta) if strong_delta else None),
-            "creation_share": row["creation_share"] if (row["creation_known"] or 0) >= 0.5 else None,
-            "digit_handle_share": row["digit_handle_share"],
+            "creation_share": row["creation_share"] if (row["creation_known"] or 0) >= known else None,
+            "digit_handle_share": row["digit_handle_share"] if (row["handle_known"] or 0) >= known else None,
             "work_share": row["work_share"],
             "quiet_nights": row["night_share"],
             "reply_share": row["reply_share"],
@@ -359,10 +389,17 @@ def score(
         }
         bot, bot_parts = _weighted(values, cfg, BOT_INDICATORS)
         troll, troll_parts = _weighted(values, cfg, TROLL_INDICATORS)
-        explained, _ = _weighted({"age_days": row["age_days"], "followers": row["followers"]}, cfg, ORGANIC_INDICATORS)
+        explained, _ = _weighted(
+            {
+                "age_days": row["age_days"] if (row["creation_known"] or 0) >= known else None,
+                "followers": row["followers"] if (row["followers_known"] or 0) >= known else None,
+            },
+            cfg,
+            ORGANIC_INDICATORS,
+        )
         judged = _judge(row, bot, troll, explained, cfg)
         order = sorted(sig, key=lambda s: (-(shares.get(s["signal"], 0.0)), s["signal"]))
-        reasons = _cluster_reasons(row, order, cfg, judged)
+        reasons = _cluster_reasons(row, values, order, cfg, judged)
         judged.update(bot=bot, troll=troll, explained=explained, bot_parts=bot_parts, troll_parts=troll_parts)
         judged_by_id[cid] = judged
         cluster_rows.append(
@@ -384,7 +421,6 @@ def score(
                 "_flagged": judged["flagged"],
             }
         )
-    del multipliers, fast_window
 
     clusters = pl.DataFrame(
         cluster_rows,
@@ -393,16 +429,17 @@ def score(
     clusters = _spans_and_objects(clusters, edges, evidence, members, int(cfg["score.top_objects"]))
 
     # accounts
-    attach = attachment(clustering.graph if clustering.graph is not None else graph, membership, cfg)
     acc = (
         pl.DataFrame({"account_id": ids}, schema={"account_id": pl.String})
         .join(acc_feats, on="account_id", how="left")
         .join(attach.drop("cluster_id"), on="account_id", how="left")
+        .join(co[1].rename({"co_share": "account_co_share"}), on="account_id", how="left")
         .join(members, on="account_id", how="left")
     )
     own_w = float(cfg["score.account_own_weight"])
     min_links = int(cfg["score.min_links"])
     min_share = float(cfg["score.min_share_in"])
+    min_co = float(cfg["score.min_account_co_share"])
     digits = int(cfg["score.handle_digits"])
     tz = str(cfg["score.timezone"])
     rows = []
@@ -429,7 +466,9 @@ def score(
             )
             continue
         attached = degree_in >= min_links and share_in >= min_share
-        flagged = bool(j["flagged"] and attached)
+        own_co = float(r["account_co_share"] or 0.0)
+        takes_part = int(r["strong_degree_in"] or 0) >= 1 or own_co >= min_co
+        flagged = bool(j["flagged"] and attached and takes_part)
         value = float(j["score"]) * math.sqrt(min(1.0, share_in))
         if flagged:
             bot = (1 - own_w) * j["bot"] + own_w * own_bot
@@ -438,14 +477,21 @@ def score(
             reasons.append(f"member of cluster {cid} ({j['label']}, score {j['score']:.2f})")
         else:
             label = "organic" if j["label"] == "organic" else None
-            if j["flagged"]:
+            if j["flagged"] and not attached:
                 reasons.append(
                     f"in cluster {cid} ({j['label']}) but loosely attached: {degree_in} link(s) inside, "
                     f"{_pct(share_in)} of its weight"
                 )
+            elif j["flagged"]:
+                reasons.append(
+                    f"in cluster {cid} ({j['label']}) but linked to it only by timing, hashtags or mentions, "
+                    "and repeating none of its content"
+                )
             else:
                 reasons.append(f"member of cluster {cid}, judged organic")
         reasons.append(f"linked to {degree_in} accounts of its cluster ({_pct(share_in)} of its link weight)")
+        if own_co >= min_co:
+            reasons.append(f"{_pct(own_co)} of its posts repeat a post, link or text another member also posted")
         reasons += _account_reasons(r, cfg, tz, digits)
         rows.append(
             {
@@ -465,8 +511,10 @@ def score(
         top=int(cfg["narrative.top"]),
         min_posts=int(cfg["narrative.min_posts"]),
         min_chars=int(cfg["narrative.min_chars"]),
+        background=int(cfg["narrative.background_posts"]),
+        seed=int(cfg["run.seed"]),
     )
-    items = top_items(posts, members, top=int(cfg["narrative.top"]))
+    items = top_items(posts, members, top=int(cfg["narrative.top"]), urls=urls)
     cluster_table = conform(clusters, "clusters").sort("cluster_id")
     feats = cfeat.join(
         clusters.select(
@@ -493,8 +541,8 @@ def score(
 
 def _account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> list[str]:
     out = []
-    n0, n1 = (int(x) for x in cfg["score.night_hours"])
-    w0, w1 = (int(x) for x in cfg["score.work_hours"])
+    n0, n1 = hours(cfg, "score.night_hours")
+    w0, w1 = hours(cfg, "score.work_hours")
     if r.get("n_posts"):
         if r["night_share"] is not None and r["night_share"] >= float(cfg["score.bot.night_share"][0]):
             out.append(f"{_pct(r['night_share'])} of its {r['n_posts']} posts between {n0:02d}:00 and {n1:02d}:00 ({tz})")
@@ -515,18 +563,16 @@ def _spans_and_objects(
     clusters: pl.DataFrame, edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame, top: int
 ) -> pl.DataFrame:
     """Fill first/last coordinated activity and the most co-shared objects."""
-    from cib.features import _intra_edges
-
     if members.height == 0 or clusters.height == 0:
         return clusters
-    intra = _intra_edges(edges, members)
+    intra = intra_edges(edges, members)
     span = intra.group_by("cluster_id").agg(pl.col("first_at").min().alias("_f"), pl.col("last_at").max().alias("_l"))
     out = clusters.join(span, on="cluster_id", how="left").with_columns(
         pl.col("_f").alias("first_at"), pl.col("_l").alias("last_at")
     ).drop("_f", "_l")
     if evidence is None or evidence.height == 0:
         return out
-    ev = _intra_edges(evidence, members).filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
+    ev = intra_edges(evidence, members).filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
     if ev.height == 0:
         return out
     accs = pl.concat(

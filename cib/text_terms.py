@@ -23,8 +23,6 @@ from pathlib import Path
 
 import polars as pl
 
-from cib.normalise import canonical_urls, url_domains
-
 __all__ = ["STOPWORD_LANGS", "stopwords", "terms_expr", "ctfidf", "top_items"]
 
 STOPWORD_LANGS = ("ru", "kk", "en")
@@ -48,7 +46,7 @@ def terms_expr(text: pl.Expr, min_chars: int = 3) -> pl.Expr:
     cleaned = (
         text.fill_null("")
         .str.to_lowercase()
-        .str.replace_all(r"(?i)\b(?:[a-z][a-z0-9+.\-]*://|www\.)\S+", " ")
+        .str.replace_all(r"(?:[a-z][a-z0-9+.\-]*://|www\.)\S+", " ")  # lower-cased already
         .str.replace_all(r"[@#][\p{L}\p{N}_.]+", " ")
     )
     return cleaned.str.extract_all(rf"\p{{L}}[\p{{L}}\p{{M}}’'\-]{{{max(min_chars - 1, 0)},}}")
@@ -73,6 +71,8 @@ def ctfidf(
     min_posts: int = 2,
     min_chars: int = 3,
     extra_stopwords: Iterable[str] = (),
+    background: int = 0,
+    seed: int = 0,
 ) -> pl.DataFrame:
     """Top c-TF-IDF terms of each cluster.
 
@@ -90,6 +90,11 @@ def ctfidf(
         Shortest term.
     extra_stopwords
         More words to ignore.
+    background
+        At most this many posts of unclustered accounts form the background
+        document (a seeded sample; 0 = all of them).
+    seed
+        Seed of that sample.
 
     Returns
     -------
@@ -101,15 +106,21 @@ def ctfidf(
     if mem.height == 0 or posts.height == 0:
         return pl.DataFrame(schema=schema)
     stop = pl.Series(sorted(stopwords() | {w.lower() for w in extra_stopwords}), dtype=pl.String)
+    base = posts.select("post_id", "account_id", "text") if "post_id" in posts.columns else posts.select("account_id", "text")
+    inside = base.join(mem.select("account_id"), on="account_id", how="semi")
+    outside = base.join(mem.select("account_id"), on="account_id", how="anti")
+    if background > 0 and outside.height > background:
+        order = ["post_id", "account_id"] if "post_id" in outside.columns else ["account_id", "text"]
+        outside = outside.sort(order).sample(n=background, seed=seed)
     docs = (
-        posts.lazy()
+        pl.concat([inside, outside])
+        .lazy()
         .select("account_id", terms_expr(pl.col("text"), min_chars).list.unique().alias("term"))
         .with_row_index("_row")
         .join(mem.lazy(), on="account_id", how="left")
         .with_columns(pl.col("cluster_id").fill_null(-1))
         .explode("term")
         .filter(pl.col("term").is_not_null() & ~pl.col("term").is_in(stop.implode()))
-        .filter(~pl.col("term").str.contains(r"^[\p{N}\-’']+$"))
         .group_by("cluster_id", "term")
         .agg(pl.len().alias("tf"))
         .collect()
@@ -138,6 +149,7 @@ def top_items(
     membership: Mapping[str, int] | pl.DataFrame,
     *,
     top: int = 10,
+    urls: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Most used hashtags, domains, links and reshared posts of each cluster.
 
@@ -149,6 +161,10 @@ def top_items(
         Account id → cluster id, or a frame with ``account_id, cluster_id``.
     top
         Items kept per cluster and kind.
+    urls
+        ``raw, canonical`` link lookup (:func:`cib.features.url_lookup`), when
+        already computed; links are counted in that canonical form, domains are
+        its host.
 
     Returns
     -------
@@ -171,18 +187,26 @@ def top_items(
     tags = originals.select(
         "cluster_id", "account_id", pl.col("hashtags").list.eval(pl.element().str.to_lowercase()).list.unique().alias("item")
     ).explode("item")
-    urls = originals.select("cluster_id", "account_id", pl.col("urls").list.unique().alias("item")).explode("item")
-    urls = urls.filter(pl.col("item").is_not_null() & (pl.col("item") != ""))
-    if urls.height:
-        urls = urls.with_columns(pl.col("item").map_batches(canonical_urls, return_dtype=pl.String))
-        domains = urls.with_columns(pl.col("item").map_batches(url_domains, return_dtype=pl.String))
-    else:
-        domains = urls
+    links = originals.select("cluster_id", "account_id", pl.col("urls").list.unique().alias("raw")).explode("raw")
+    links = links.filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
+    if urls is None:
+        from cib.features import quick_canonical
+
+        uniq = links.select("raw").unique().sort("raw")
+        urls = uniq.with_columns(quick_canonical(pl.col("raw")).alias("canonical"))
+    links = links.join(urls, on="raw", how="left").select(
+        "cluster_id", "account_id", pl.col("canonical").fill_null(pl.col("raw")).alias("item")
+    )
+    # canonical links have no scheme and no www: the host is everything before the first / ? #
+    domains = links.with_columns(
+        pl.col("item").str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.extract(r"^([^/?#]+)").str.to_lowercase().alias("item")
+    )
+    urls_frame = links
     reshared = mine.filter(pl.col("reshare_of").is_not_null()).select(
         "cluster_id", "account_id", pl.col("reshare_of").alias("item")
     )
     frames = []
-    for kind, frame in (("hashtag", tags), ("domain", domains), ("url", urls), ("reshared", reshared)):
+    for kind, frame in (("hashtag", tags), ("domain", domains), ("url", urls_frame), ("reshared", reshared)):
         if frame.height == 0:
             continue
         frames.append(

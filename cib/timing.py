@@ -144,29 +144,39 @@ def _grids(cfg: Config, time_resolution_s: float | None, info: dict[str, Any]) -
     return grids
 
 
-def _pair_counts(a: sparse.csr_matrix, min_common: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs ``i < j`` of columns of binary ``a`` sharing at least ``min_common`` rows."""
+def _pair_counts(
+    a: sparse.csr_matrix, min_common: int, k: np.ndarray, collision: float, max_p: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of columns of binary ``a`` sharing at least ``min_common`` rows, with p ≤ ``max_p``.
+
+    A pair whose own p-value exceeds the FDR level can never pass Benjamini–Hochberg
+    (its adjusted p-value is at least its p-value), so it is dropped block by block
+    and memory follows the pairs that can survive, not all that co-occur.
+    """
     n = a.shape[1]
     at = a.T.tocsr()
     a_csc = a.tocsc()
     block = max(1, _BLOCK_CELLS // max(n, 1))
-    rows, cols, vals = [], [], []
+    kf = k.astype(np.float64)
+    out: list[tuple[np.ndarray, ...]] = []
     for j0 in range(0, n, block):
         j1 = min(n, j0 + block)
         # only rows < j1 can pair with a column in [j0, j1) as the smaller index
         prod = (at[:j1] @ a_csc[:, j0:j1]).tocoo()
         r, c, v = prod.row, prod.col + j0, prod.data
         keep = (r < c) & (v >= min_common)
-        rows.append(r[keep].astype(np.int64))
-        cols.append(c[keep].astype(np.int64))
-        vals.append(v[keep].astype(np.int64))
-    if not rows:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+        r, c, v = r[keep].astype(np.int64), c[keep].astype(np.int64), v[keep].astype(np.int64)
+        p = stats.poisson.sf(v - 1, kf[r] * kf[c] * collision)
+        ok = p <= max_p
+        out.append((r[ok], c[ok], v[ok], p[ok]))
+    if not out:
+        z = np.zeros(0, np.int64)
+        return z, z, z, np.zeros(0)
+    return tuple(np.concatenate(parts) for parts in zip(*out, strict=True))  # type: ignore[return-value]
 
 
 def _grid_pairs(
-    act: pl.DataFrame, n_acc: int, size: int, offset: int, cfg: Config
+    act: pl.DataFrame, n_acc: int, size: int, offset: int, cfg: Config, max_p: float
 ) -> tuple[pl.DataFrame, int]:
     """Candidate pairs of one grid with their p-values, and the crowd bins left out."""
     cells = act.select("a", ((pl.col("t") - offset) // size).alias("bin")).unique()
@@ -178,7 +188,7 @@ def _grid_pairs(
     cells = cells.join(per_bin, on="bin", how="semi")
     per_bin = per_bin.sort("bin")  # a fixed summation order keeps p-values bit-identical
     total = float(per_bin["k_b"].sum() or 0)
-    schema = {"i": pl.Int64, "j": pl.Int64, "x": pl.Int64, "lam": pl.Float64, "p": pl.Float64, "k_i": pl.Int64, "k_j": pl.Int64}
+    schema = {"i": pl.Int64, "j": pl.Int64, "x": pl.Int64, "p": pl.Float64, "k_i": pl.Int64, "k_j": pl.Int64}
     if total == 0:
         return pl.DataFrame(schema=schema), crowd
     collision = float(((per_bin["k_b"].cast(pl.Float64) / total) ** 2).sum())
@@ -192,10 +202,8 @@ def _grid_pairs(
     mat = sparse.csr_matrix(
         (np.ones(len(acc), dtype=np.int32), (bin_code, acc)), shape=(int(bin_code.max()) + 1, n_acc)
     )
-    i, j, x = _pair_counts(mat, int(cfg["sync.min_common_bins"]))
-    lam = k[i].astype(np.float64) * k[j].astype(np.float64) * collision
-    p = stats.poisson.sf(x - 1, lam)
-    out = pl.DataFrame({"i": i, "j": j, "x": x, "lam": lam, "p": p, "k_i": k[i], "k_j": k[j]}, schema=schema)
+    i, j, x, p = _pair_counts(mat, int(cfg["sync.min_common_bins"]), k, collision, max_p)
+    out = pl.DataFrame({"i": i, "j": j, "x": x, "p": p, "k_i": k[i], "k_j": k[j]}, schema=schema)
     return out, crowd
 
 
@@ -243,8 +251,10 @@ def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | 
     act = base.join(codes, on="account_id", how="inner")
 
     frames, crowd = [], {}
+    # a pair can pass only if its Bonferroni-corrected p-value is within the FDR level
+    max_p = float(cfg["sync.max_fdr"]) / len(grids)
     for g, (name, size, offset) in enumerate(grids):
-        pairs, crowd[name] = _grid_pairs(act, n_acc, size, offset, cfg)
+        pairs, crowd[name] = _grid_pairs(act, n_acc, size, offset, cfg, max_p)
         frames.append(pairs.with_columns(pl.lit(g, pl.Int64).alias("grid")))
     info["crowd_bins_left_out"] = crowd
     cand = pl.concat(frames)
@@ -260,7 +270,7 @@ def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | 
     )
     q = benjamini_hochberg(best["p"].to_numpy(), info["pairs_tested"])
     best = best.with_columns(pl.Series("q", q)).filter(pl.col("q") <= float(cfg["sync.max_fdr"]))
-    info["candidates"] = cand.select("i", "j").unique().height
+    info["pairs_below_fdr_level"] = cand.select("i", "j").unique().height
     if best.height == 0:
         info["edges"] = 0
         return SyncResult(empty("edges"), empty("evidence"), info)

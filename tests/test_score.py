@@ -243,3 +243,28 @@ def test_ramp():
     assert ramp(2.0, 0.0, 1.0) == 1.0
     assert ramp(2.0, 30.0, 5.0) == 1.0 and ramp(17.5, 30.0, 5.0) == 0.5 and ramp(40.0, 30.0, 5.0) == 0.0
     assert ramp(None, 0, 1) is None
+
+
+def test_bad_list_parameters_are_config_errors(scored):
+    from cib.errors import ConfigError
+
+    posts, accounts, edges, evidence, graph, clustering, _, _ = scored
+    for bad in (
+        {"score.bot.night_share": [0.1]},
+        {"score.work_hours": [18, 9]},
+        {"score.coverage": ["x", 1]},
+        {"score.timezone": "Mars/Olympus"},
+    ):
+        with pytest.raises(ConfigError):
+            score(posts, accounts, edges, graph, clustering, load_config(overrides=bad), evidence)
+
+
+def test_no_edges_no_rows(scored):
+    import networkx as nx
+
+    posts, accounts, edges, *_ = scored
+    cfg = load_config()
+    empty = edges.clear()
+    res = score(posts, accounts, empty, nx.Graph(), cluster_graph(nx.Graph(), cfg), cfg, None)
+    assert res.clusters.height == 0 and res.clusters.schema == pl.Schema(CLUSTERS)
+    assert res.account_scores.height == 0 and res.account_scores.schema == pl.Schema(ACCOUNT_SCORES)

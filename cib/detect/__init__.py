@@ -13,13 +13,15 @@ the null model (:mod:`.significance`), threshold, and keep a capped sample of
 evidence for the edges that survive. :func:`fuse` joins the signals into one
 account graph.
 
-Internally accounts, objects and posts are integer codes (accounts and objects
-numbered in sorted order of their ids, posts in sorted order of post id), so
-the pair frames stay small and the result does not depend on row order.
+Internally accounts, objects and posts are integer codes (accounts numbered in
+sorted order of their ids, objects in the order of a hash of theirs, posts in
+sorted order of post id), so the pair frames stay small and the result does
+not depend on row order.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +31,9 @@ import polars as pl
 from cib.detect.auto_window import estimate_window
 from cib.detect.edges import aggregate, choose_weight, coortweet_second_pass, participation, pick_evidence
 from cib.detect.fusion import fuse
-from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
+from cib.detect.significance import edge_significance
 from cib.detect.traces import SIGNALS, build_traces, signal_traces
-from cib.detect.window import co_occurrences, crowds, thin_crowds
+from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
 from cib.schema import EDGES, EVIDENCE, TIME
 
@@ -58,6 +60,7 @@ EDGE_STATS: dict[str, pl.DataType] = {
 }
 
 _SORT = ["signal", "account_a", "account_b"]
+_HASH_SEED = 0x5EED
 
 
 @dataclass
@@ -84,6 +87,19 @@ class DetectResult:
     edge_stats: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EDGE_STATS))
 
 
+class _Clock:
+    """Seconds spent in each step of a signal, into ``info["seconds"]`` (for the manifest's timings)."""
+
+    def __init__(self, info: dict) -> None:
+        self.info = info.setdefault("seconds", {})
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.info[step] = round(now - self.last, 3)
+        self.last = now
+
+
 def _signals(cfg: Config) -> tuple[list[str], list[str]]:
     wanted = [str(s) for s in cfg["detect.signals"]]
     unknown = [s for s in wanted if s not in SIGNALS and s not in _OTHER_SIGNALS]
@@ -96,7 +112,18 @@ def _signals(cfg: Config) -> tuple[list[str], list[str]]:
     return run, [s for s in wanted if s in _OTHER_SIGNALS]
 
 
-def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, pl.Series]:
+@dataclass
+class _PostIds:
+    """Post code → post id, without a second copy of the ids."""
+
+    column: pl.Series
+    order: np.ndarray
+
+    def of(self, codes: pl.Series) -> pl.Series:
+        return self.column.gather(self.order[codes.to_numpy()])
+
+
+def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, _PostIds]:
     # Posts are numbered in sorted order of their ids (ties: platform, account,
     # time, source) so that evidence chosen "first by post" is the same however
     # the rows arrive.
@@ -105,7 +132,32 @@ def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, pl.Series]:
     code = np.empty(posts.height, dtype=np.uint32)
     code[order] = np.arange(posts.height, dtype=np.uint32)
     lf = posts.lazy().with_columns(pl.Series("_p", code))
-    return lf, posts.get_column("post_id").gather(order)
+    return lf, _PostIds(posts.get_column("post_id"), order)
+
+
+def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Dense integer codes of a signal's objects.
+
+    Codes follow the order of a 64-bit hash of the object, which needs no sort
+    of (long) strings and does not depend on row order; when two objects'
+    hashes collide (about 1 in 10^7 for a million objects) they follow the
+    sorted objects instead.
+
+    Returns
+    -------
+    traces, objects
+        ``a, o, p, t`` and the lookup ``o, object_id``.
+    """
+    hashed = raw.with_columns(pl.col("object_id").hash(_HASH_SEED).alias("_h"))
+    uniq = hashed.select("_h", "object_id").unique("object_id")
+    if uniq.get_column("_h").n_unique() == uniq.height:
+        objects = uniq.with_columns((pl.col("_h").rank("dense") - 1).cast(pl.UInt32).alias("o"))
+        tr = hashed.join(objects.select("_h", "o"), on="_h")
+    else:
+        objects = uniq.sort("object_id").with_row_index("o")
+        tr = hashed.join(objects.select("object_id", "o"), on="object_id")
+    tr = tr.select(pl.col("_a").alias("a"), "o", pl.col("_p").alias("p"), "t")
+    return tr, objects.select("o", "object_id")
 
 
 def _empty_parts() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -137,23 +189,23 @@ def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: di
 def _run_signal(
     sig: str,
     posts: pl.LazyFrame,
-    post_ids: pl.Series,
+    post_ids: _PostIds,
     accounts: pl.DataFrame,
     cfg: Config,
     resolution: float,
     warnings: list[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
     info: dict[str, Any] = {}
+    clock = _Clock(info)
     raw = signal_traces(posts, sig, cfg).collect()
+    clock("traces")
     info["traces"] = raw.height
     if raw.height == 0:
         info["window_s"] = None
         return (*_empty_parts(), info)
-    objects = raw.select("object_id").unique().sort("object_id").with_row_index("o")
-    tr = raw.join(accounts, on="account_id").join(objects, on="object_id").select(
-        "a", "o", pl.col("_p").alias("p"), "t"
-    )
+    tr, objects = _encode_objects(raw)
     del raw
+    clock("encode")
     window = _window(sig, tr, cfg, resolution, info, warnings)
     window_us = int(round(window * 1e6))
 
@@ -188,17 +240,20 @@ def _run_signal(
         else [],
     }
     thinned = thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
-    every = co_occurrences(thinned, window_us, same_account=True).collect()
-    # Pairs per object for the null model; a crowd object counts its upper bound.
-    window_pairs = pl.concat(
-        [
-            every.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")).join(crowd.select("o"), on="o", how="anti"),
-            crowd.select("o", pl.col("est_pairs").alias("n")),
-        ]
+    clock("filters")
+    pairs = co_occurrences(thinned, window_us).collect()
+    own = self_pairs_per_object(thinned, window_us)
+    clock("pairs")
+    # Pairs per object for the null model, whoever made them; a crowd object
+    # counts its upper bound.
+    window_pairs = (
+        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
+        .group_by("o")
+        .agg(pl.col("n").sum())
+        .join(crowd.select("o"), on="o", how="anti")
     )
-    pairs = every.filter(~pl.col("self")).drop("self")
-    info["same_account_pairs"] = every.height - pairs.height
-    del every
+    window_pairs = pl.concat([window_pairs, crowd.select("o", pl.col("est_pairs").alias("n"))])
+    info["same_account_pairs"] = int(own.get_column("n").sum())
     if cfg["detect.participation_filter"] == "coortweet":
         before = pairs.height
         pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
@@ -209,16 +264,16 @@ def _run_signal(
         return (*_empty_parts(), info)
 
     edges = aggregate(pairs, kept.lazy())
+    clock("edges")
     significance = bool(cfg["detect.significance"])
     if significance:
-        lam, null_info = null_expectations(edges, kept, window_pairs, int(cfg["detect.null.popular_accounts"]))
-        pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
-        n_acc = kept.get_column("a").n_unique()
-        n_tests = n_acc * (n_acc - 1) // 2
-        edges = edges.with_columns(
-            pl.Series("expected", lam), pl.Series("p_value", pv), pl.Series("q_value", benjamini_hochberg(pv, n_tests))
+        edges, info["null_model"] = edge_significance(
+            edges,
+            kept,
+            window_pairs,
+            popular_accounts=int(cfg["detect.null.popular_accounts"]),
+            max_fdr=float(cfg["detect.max_fdr"]),
         )
-        info["null_model"] = {**null_info, "tests": n_tests}
     else:
         edges = edges.with_columns(
             pl.lit(None, pl.Float64).alias("expected"),
@@ -237,10 +292,13 @@ def _run_signal(
         edges_kept=edges.height,
     )
 
+    clock("significance")
     evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
-    return (*_decode(sig, edges, evidence, accounts, objects, post_ids), info)
+    out = _decode(sig, edges, evidence, accounts, objects, post_ids)
+    clock("evidence")
+    return (*out, info)
 
 
 def _decode(
@@ -249,7 +307,7 @@ def _decode(
     evidence: pl.DataFrame,
     accounts: pl.DataFrame,
     objects: pl.DataFrame,
-    post_ids: pl.Series,
+    post_ids: _PostIds,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     names_a = accounts.select(pl.col("a"), pl.col("account_id").alias("account_a"))
     names_b = accounts.select(pl.col("a").alias("b"), pl.col("account_id").alias("account_b"))
@@ -284,8 +342,8 @@ def _decode(
         .join(names_b, on="b", how="left")
         .join(objects, on="o", how="left")
         .with_columns(
-            post_ids.gather(evidence["pa"]).alias("post_a"),
-            post_ids.gather(evidence["pb"]).alias("post_b"),
+            post_ids.of(evidence["pa"]).alias("post_a"),
+            post_ids.of(evidence["pb"]).alias("post_b"),
         )
         .sort(["a", "b", "delta_us", "o", "pa", "pb"])
         .select(
@@ -343,6 +401,15 @@ def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) 
             .with_row_index("a")
             .select("account_id", "a")
         )
+        # Account codes once for all signals (ordered like the ids, so a < b holds for both),
+        # as one column beside the posts rather than a join redone by every signal.
+        codes = (
+            posts.select("account_id")
+            .join(accounts, on="account_id", how="left", maintain_order="left")
+            .get_column("a")
+        )
+        lf = lf.with_columns(codes.alias("_a"))
+        del codes
         for sig in run:
             e, ev, st, sinfo = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), warnings)
             edges.append(e)

@@ -50,7 +50,7 @@ import numpy as np
 import polars as pl
 from scipy import stats
 
-__all__ = ["expected_pairs", "null_expectations", "poisson_pvalues", "benjamini_hochberg"]
+__all__ = ["expected_pairs", "null_expectations", "poisson_pvalues", "benjamini_hochberg", "edge_significance"]
 
 
 def expected_pairs(k_a: np.ndarray, k_b: np.ndarray, total_shares: int, window_pairs: float) -> np.ndarray:
@@ -102,33 +102,38 @@ def null_expectations(
     expected, details
         ``λ_ab`` per edge (in the order of ``edges``) and the stratum totals.
     """
-    popular = (
-        traces.group_by("o")
-        .agg((pl.col("a").n_unique() >= popular_accounts).alias("pop"))
-    )
-    tr = traces.select("a", "o").join(popular, on="o")
-    shares = tr.group_by("pop").agg(pl.len().alias("S"))
-    pairs = window_pairs.join(popular, on="o").group_by("pop").agg(pl.col("n").sum().alias("P"))
-    strata = shares.join(pairs, on="pop", how="left").with_columns(pl.col("P").fill_null(0))
-    per_account = tr.group_by("a", "pop").agg(pl.len().alias("k"))
+    a = traces.get_column("a").to_numpy().astype(np.int64)
+    o = traces.get_column("o").to_numpy().astype(np.int64)
     lam = np.zeros(edges.height)
     details: dict = {"popular_accounts": popular_accounts}
-    keyed = edges.select("a", "b").with_row_index("_i")
-    for pop, s_c, p_c in strata.sort("pop").iter_rows():
-        name = "popular" if pop else "ordinary"
-        details[name] = {
-            "objects": int(popular.filter(pl.col("pop") == pop).height),
-            "shares": int(s_c),
+    if a.size == 0:
+        return lam, details
+    # Accounts per object from the distinct (account, object) pairs; all
+    # lookups below are array indexes on the integer codes.
+    width = int(o.max()) + 1
+    ao = pl.Series(a * width + o).unique().to_numpy()  # np.unique sorts, ten times slower here
+    accounts_per_object = np.bincount(ao % width, minlength=width)
+    popular = accounts_per_object >= popular_accounts
+    share_pop = popular[o]
+    n_codes = int(max(a.max(), edges.get_column("a").max() or 0, edges.get_column("b").max() or 0)) + 1
+    k_all = np.bincount(a, minlength=n_codes).astype(np.float64)
+    k_pop = np.bincount(a, weights=share_pop.astype(np.float64), minlength=n_codes)
+    wp_o = window_pairs.get_column("o").to_numpy().astype(np.int64)
+    wp_n = window_pairs.get_column("n").to_numpy().astype(np.float64)
+    wp_pop = popular[wp_o]
+    ea = edges.get_column("a").to_numpy().astype(np.int64)
+    eb = edges.get_column("b").to_numpy().astype(np.int64)
+    for is_pop, k in ((False, k_all - k_pop), (True, k_pop)):
+        s_c = int(share_pop.sum()) if is_pop else int((~share_pop).sum())
+        if s_c == 0:
+            continue
+        p_c = float(wp_n[wp_pop == is_pop].sum())
+        details["popular" if is_pop else "ordinary"] = {
+            "objects": int((popular & (accounts_per_object > 0)).sum() if is_pop else ((~popular) & (accounts_per_object > 0)).sum()),
+            "shares": s_c,
             "window_pairs": int(p_c),
         }
-        k = per_account.filter(pl.col("pop") == pop).select("a", "k")
-        both = (
-            keyed.join(k, on="a", how="left")
-            .join(k.rename({"a": "b", "k": "k_b"}), on="b", how="left")
-            .sort("_i")
-            .fill_null(0)
-        )
-        lam += expected_pairs(both["k"].to_numpy(), both["k_b"].to_numpy(), int(s_c), float(p_c))
+        lam += expected_pairs(k[ea], k[eb], s_c, p_c)
     return lam, details
 
 
@@ -136,7 +141,10 @@ def poisson_pvalues(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Upper tail ``P(X ≥ observed)`` of a Poisson with mean ``expected``."""
     observed = np.asarray(observed, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
-    p = stats.poisson.sf(observed - 1.0, expected)
+    # Most edges rest on one object: P(X >= 1) = 1 - e^-λ, far cheaper than the general tail.
+    p = -np.expm1(-expected)
+    more = observed != 1
+    p[more] = stats.poisson.sf(observed[more] - 1.0, expected[more])
     # A zero expectation makes any observation impossible under the null.
     return np.where(expected > 0, p, np.where(observed > 0, 0.0, 1.0))
 
@@ -168,3 +176,50 @@ def benjamini_hochberg(pvalues: np.ndarray, n_tests: int | None = None) -> np.nd
     out = np.empty(p.size)
     out[order] = np.minimum(adjusted, 1.0)
     return out
+
+
+def edge_significance(
+    edges: pl.DataFrame,
+    traces: pl.DataFrame,
+    window_pairs: pl.DataFrame,
+    *,
+    popular_accounts: int,
+    max_fdr: float,
+) -> tuple[pl.DataFrame, dict]:
+    """Add ``expected``, ``p_value`` and ``q_value`` to one signal's edges.
+
+    Benjamini–Hochberg passes only p-values under ``max_fdr · k / m`` for some
+    ``k ≤ E`` (the edges observed; ``m`` the family), so an edge whose p-value is
+    above ``max_fdr · E / m`` cannot pass. The others are ranked among
+    themselves — their ranks among all — so every q-value at most ``max_fdr``
+    is exact; the rest get a null q-value (they fail the threshold either way).
+    With ``max_fdr ≥ 1`` every edge is ranked.
+
+    Parameters
+    ----------
+    edges
+        ``a, b, n_objects, …`` of one signal.
+    traces
+        The signal's traces after the participation filter (``a, o``).
+    window_pairs
+        ``o, n``: pairs of shares within the window per object.
+    popular_accounts, max_fdr
+        ``detect.null.popular_accounts`` and ``detect.max_fdr``.
+
+    Returns
+    -------
+    edges, details
+        The edges with the three columns, and the null model's figures.
+    """
+    lam, details = null_expectations(edges, traces, window_pairs, popular_accounts)
+    pv = poisson_pvalues(edges.get_column("n_objects").to_numpy(), lam)
+    n_acc = traces.get_column("a").n_unique()
+    n_tests = max(n_acc * (n_acc - 1) // 2, pv.size)
+    cut = max_fdr * pv.size / n_tests if max_fdr < 1 else 1.0
+    candidates = pv <= cut
+    qv = np.full(pv.size, np.nan)
+    qv[candidates] = benjamini_hochberg(pv[candidates], n_tests)
+    out = edges.with_columns(
+        pl.Series("expected", lam), pl.Series("p_value", pv), pl.Series("q_value", qv, nan_to_null=True)
+    )
+    return out, {**details, "tests": n_tests}

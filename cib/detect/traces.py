@@ -53,17 +53,23 @@ TRACES: dict[str, pl.DataType] = {
 _ORIGINAL = pl.col("reshare_of").is_null()
 
 
+def _base(posts: pl.LazyFrame) -> list[str]:
+    # Columns every trace keeps; "_a" (an account code) when the caller added one.
+    names = posts.collect_schema().names()
+    return ["_p", "account_id", "created_at", *(["_a"] if "_a" in names else [])]
+
+
 def _scalar(column: str, *, originals: bool) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
     def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
         lf = posts.filter(_ORIGINAL) if originals else posts
-        return lf.select("_p", "account_id", "created_at", pl.col(column).str.strip_chars().alias("object_id"))
+        return lf.select(*_base(posts), pl.col(column).str.strip_chars().alias("object_id"))
 
     return build
 
 
 def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
     def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-        lf = posts.filter(_ORIGINAL).select("_p", "account_id", "created_at", pl.col(column).alias("object_id"))
+        lf = posts.filter(_ORIGINAL).select(*_base(posts), pl.col(column).alias("object_id"))
         lf = lf.explode("object_id")
         obj = pl.col("object_id").cast(pl.String)
         return lf.with_columns((key(obj) if key else obj.str.strip_chars()).alias("object_id"))
@@ -72,7 +78,7 @@ def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[
 
 
 def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    lf = posts.filter(_ORIGINAL).select("_p", "account_id", "created_at", pl.col("urls").alias("object_id"))
+    lf = posts.filter(_ORIGINAL).select(*_base(posts), pl.col("urls").alias("object_id"))
     lf = lf.explode("object_id").filter(pl.col("object_id").is_not_null())
     # ural is pure Python; map_batches hands it whole columns and canonical_urls
     # calls it once per distinct URL.
@@ -82,7 +88,7 @@ def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
 
 
 def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
-    lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select("_p", "account_id", "created_at", "text")
+    lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select(*_base(posts), "text")
     # Keys of distinct texts only: copypasta, the thing looked for, repeats.
     keys = lf.select("text").unique().with_columns(
         text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"]).alias("object_id")
@@ -101,13 +107,18 @@ _BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
 }
 
 
+#: signals whose posts name at most one object (no duplicates to drop)
+_ONE_OBJECT_PER_POST = frozenset({"co_reshare", "co_reply", "co_text"})
+
+
 def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config) -> pl.LazyFrame:
-    """Internal traces of one signal: ``_p`` (post row code), ``account_id``, ``object_id``, ``t`` (µs).
+    """Internal traces of one signal: ``_p`` (post code), ``account_id`` (or ``_a``), ``object_id``, ``t`` (µs).
 
     Parameters
     ----------
     posts
-        Posts with a ``_p`` column (a unique integer per post).
+        Posts with a ``_p`` column (a unique integer per post) and, optionally,
+        ``_a`` (an integer per account), which then replaces ``account_id``.
     signal
         A name in :data:`SIGNALS`.
     cfg
@@ -119,21 +130,16 @@ def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config) -> pl.LazyFrame
         One row per distinct (post, object); rows without object, account or time dropped.
     """
     lf = _BUILDERS[signal](posts, cfg)
-    return (
-        lf.filter(
-            pl.col("object_id").is_not_null()
-            & (pl.col("object_id") != "")
-            & pl.col("account_id").is_not_null()
-            & pl.col("created_at").is_not_null()
-        )
-        .select(
-            "_p",
-            "account_id",
-            "object_id",
-            pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"),
-        )
-        .unique(["_p", "object_id"], keep="first", maintain_order=True)
-    )
+    account = "_a" if "_a" in posts.collect_schema().names() else "account_id"
+    lf = lf.filter(
+        pl.col("object_id").is_not_null()
+        & (pl.col("object_id") != "")
+        & pl.col(account).is_not_null()
+        & pl.col("created_at").is_not_null()
+    ).select("_p", account, "object_id", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
+    if signal in _ONE_OBJECT_PER_POST:
+        return lf
+    return lf.unique(["_p", "object_id"], keep="first", maintain_order=True)
 
 
 def build_traces(posts: pl.DataFrame, cfg: Config, signals: Iterable[str] | None = None) -> pl.DataFrame:

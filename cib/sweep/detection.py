@@ -1,0 +1,122 @@
+"""Detection shared between grid points.
+
+A point's detection is :func:`cib.pipeline.run_detect` itself (the windowed
+signals, ``sync`` and whatever the pipeline adds), run with a
+:class:`~cib.sweep.tracking.TrackingConfig`. Its result serves every later
+point holding the same value for each parameter that run read: points that
+differ only in clustering or scoring parameters (``cluster.resolution``,
+``score.*``) share one detection, and so do points differing in a
+``detect.*`` value that was not read (``detect.auto_window.q`` when no
+window is ``"auto"``). Detection therefore runs once per distinct detection
+setting, and a point's tables are exactly those of a single run.
+
+Not done: computing the widest window's pairs once and filtering them for
+narrower windows. The detection package aggregates pairs into edges inside
+one call and does not expose the pairs before aggregation; its crowd limit
+and null model also depend on the window, so filtering would need that
+engine's cooperation. Each distinct window is detected once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from cib.config import Config
+from cib.manifest import Manifest
+from cib.sweep.tracking import same_values, tracked
+
+__all__ = ["Detection", "DetectionReuse"]
+
+
+@dataclass
+class Detection:
+    """One detection run and what it depended on.
+
+    Attributes
+    ----------
+    index
+        0, 1, … in the order of the runs.
+    point
+        The point it ran for.
+    cfg
+        That point's configuration.
+    read
+        Every parameter the run read.
+    result
+        The :class:`cib.detect.DetectResult`.
+    counts, stage, warnings
+        What the run recorded in the manifest (``counts["detect"]``,
+        ``stages["detect"]``, its warnings).
+    seconds
+        How long it took.
+    """
+
+    index: int
+    point: int
+    cfg: Config
+    read: list[str]
+    result: Any
+    counts: dict[str, Any] = field(default_factory=dict)
+    stage: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class DetectionReuse:
+    """The detections of a sweep, reused between points.
+
+    Parameters
+    ----------
+    posts
+        The collection's posts.
+    time_resolution_s
+        From ingest.
+    """
+
+    posts: pl.DataFrame
+    time_resolution_s: float = 1.0
+    runs: list[Detection] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """Time spent detecting."""
+        return sum(d.seconds for d in self.runs)
+
+    def find(self, cfg: Config) -> Detection | None:
+        """A detection that serves ``cfg`` (same value for everything it read), if any."""
+        return next((d for d in self.runs if same_values(cfg, d.cfg, d.read)), None)
+
+    def run(self, point: int, cfg: Config, out: Any, manifest: Manifest) -> Detection:
+        """Run detection for a point, writing its ``edges``/``evidence`` and manifest into ``out``."""
+        from cib.pipeline import run_detect
+
+        start = time.perf_counter()
+        n_warnings = len(manifest.warnings)
+        cfg_t = tracked(cfg)
+        result = run_detect(self.posts, out, cfg_t, manifest, time_resolution_s=self.time_resolution_s)
+        det = Detection(
+            index=len(self.runs),
+            point=point,
+            cfg=cfg,
+            read=sorted(cfg_t.read),
+            result=result,
+            counts=manifest.counts.get("detect", {}),
+            stage=manifest.stages.get("detect", {}),
+            warnings=list(manifest.warnings[n_warnings:]),
+            seconds=round(time.perf_counter() - start, 3),
+        )
+        self.runs.append(det)
+        return det
+
+    @staticmethod
+    def record(det: Detection, manifest: Manifest) -> None:
+        """Record a reused detection in a point's manifest as :func:`cib.pipeline.run_detect` would."""
+        manifest.counts["detect"] = det.counts
+        manifest.stages["detect"] = det.stage
+        manifest.warnings += det.warnings
+        manifest.timings_s["detect"] = det.seconds

@@ -1,0 +1,370 @@
+"""Run a collection through every point of a grid, sharing what the points share."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cib.config import Config, load_config
+from cib.manifest import Manifest
+from cib.schema import SCHEMA_VERSION, write_table
+from cib.sweep.detection import DetectionReuse
+from cib.sweep.grid import Grid, Point, build_grid, toml_value
+from cib.sweep.points import EVAL_FIELDS, PointJob, PointOutcome
+from cib.sweep.runner import Runner
+from cib.sweep.stability import cluster_stability, point_stability, recommend
+
+__all__ = ["SweepResult", "sweep", "reproduce_command"]
+
+_INGEST_TABLES = ("posts.parquet", "accounts.parquet", "rejects.parquet")
+
+
+@dataclass
+class SweepResult:
+    """What a sweep produced.
+
+    Attributes
+    ----------
+    table
+        ``sweep.parquet``: one row per point — ``point``, one column per grid
+        axis, the point's figures (edges, clusters, flagged accounts, stability,
+        evaluation figures with labels), ``detection`` (points with the same
+        number detected identical edges and evidence), ``reused_from`` (the
+        point whose clustering and scoring this one reused, else null),
+        ``seconds``, ``folder`` and ``recommended``.
+    stability
+        ``clusters_stability.parquet``: one row per cluster of every point.
+    grid
+        The grid.
+    points
+        The points, in ``table`` order.
+    recommended
+        Id of the recommended point (``None`` when nothing is flagged anywhere).
+    reasons
+        Why, in plain sentences.
+    processed
+        ``PROCESSED_DIR/NAME``: holds ``sweep.parquet``, ``clusters_stability.parquet``
+        and ``sweep/`` (shared ingest tables, ``point-XX/`` folders).
+    page
+        ``REPORTS_DIR/NAME/sweep.html``.
+    info
+        Detection calls, signal runs, workers, timings.
+    """
+
+    table: pl.DataFrame
+    stability: pl.DataFrame
+    grid: Grid
+    points: list[Point]
+    recommended: int | None
+    reasons: list[str]
+    processed: Path
+    page: Path | None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def folder(self, point: int) -> Path:
+        """The folder of one point's tables."""
+        return self.processed / "sweep" / self.points[point].folder
+
+    def params(self, point: int) -> dict[str, Any]:
+        """The parameters a point changes (registry name → value)."""
+        return dict(self.points[point].overrides)
+
+
+def _workers(setting: Any, n_points: int) -> int:
+    if setting == "auto":
+        cpus = os.cpu_count() or 1
+        # A worker's start-up (imports, reading the posts) costs more than it saves on small
+        # grids, and on two CPUs Polars already keeps both busy (bench/bench_sweep.py).
+        if n_points < 4 or cpus <= 2:
+            return 1
+        return max(1, min(4, cpus, n_points))
+    return max(1, min(int(setting), n_points))
+
+
+def _link(src: Path, dst: Path) -> None:
+    """Hard-link a shared table into a point's folder (a copy where links are not possible)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+
+
+def reproduce_command(source: str | Path, name: str, cfg: Config, point: Point, config: str | Path | None = None) -> str:
+    """The ``cib analyse`` command that writes the same tables as one point."""
+    import shlex
+
+    sets = {n: cfg[n] for n in sorted(cfg.values) if cfg.origins.get(n) == "flag" and n not in point.overrides}
+    sets.update(point.overrides)
+    parts = ["cib", "analyse", str(source), "--name", name]
+    if config is not None:
+        parts += ["--config", str(config)]
+    for n, v in sets.items():
+        parts += ["--set", f"{n}={toml_value(v)}"]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def _point_manifest(name: str, cfg: Config, base: Manifest) -> Manifest:
+    man = Manifest(name, cfg)
+    man.inputs, man.files, man.ignored_files = list(base.inputs), list(base.files), list(base.ignored_files)
+    for key in ("ingest",):
+        if key in base.counts:
+            man.counts[key] = base.counts[key]
+        if key in base.stages:
+            man.stages[key] = base.stages[key]
+        if key in base.timings_s:
+            man.timings_s[key] = base.timings_s[key]
+    man.warnings = list(base.warnings)
+    return man
+
+
+def _record_detection(man: Manifest, det: Any, seconds: float) -> None:
+    """What :func:`cib.pipeline.run_detect` records about detection."""
+    edges = det.edges
+    man.timings_s["detect"] = round(seconds, 3)
+    man.counts["detect"] = {
+        "edges": edges.height,
+        "edges_by_signal": dict(sorted(edges.group_by("signal").len().iter_rows())),
+        "accounts_in_edges": pl.concat([edges["account_a"], edges["account_b"]]).n_unique(),
+        "evidence_rows": det.evidence.height,
+    }
+    man.stages["detect"] = det.info
+    man.warnings += [str(w) for w in det.info.get("warnings", [])]
+
+
+def _write_frame(frame: pl.DataFrame, path: Path, table: str, params: Mapping[str, Any], extra: Mapping[str, Any]) -> Path:
+    """A sweep table with cib's provenance metadata (table name, schema version, parameters)."""
+    meta = {
+        "cib.table": table,
+        "cib.schema_version": SCHEMA_VERSION,
+        "cib.params": json.dumps(dict(params), sort_keys=True, ensure_ascii=False, default=str),
+        "cib.extra": json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".parquet.tmp")
+    frame.write_parquet(tmp, compression="zstd", statistics=False, metadata=meta)
+    tmp.replace(path)
+    return path
+
+
+def _axis_series(name: str, values: list[Any]) -> pl.Series:
+    kinds = {type(v) for v in values}
+    if kinds <= {int} or kinds <= {float} or kinds <= {str} or kinds <= {bool}:
+        return pl.Series(name, values)
+    if kinds <= {int, float} and bool not in kinds:
+        return pl.Series(name, [float(v) for v in values])
+    from cib.sweep.grid import value_text
+
+    return pl.Series(name, [value_text(v) for v in values], dtype=pl.String)
+
+
+def _table(grid: Grid, points: list[Point], outcomes: Mapping[int, PointOutcome], extra: Mapping[int, dict[str, Any]], labelled: bool) -> pl.DataFrame:
+    cols: dict[str, pl.Series] = {"point": pl.Series("point", [p.id for p in points], dtype=pl.Int64)}
+    for axis in grid.axes:
+        cols[axis.name] = _axis_series(axis.name, [p.values[axis.name] for p in points])
+    metric_names = ["edges", "accounts_in_edges", "clusters", "flagged_clusters", "bot_clusters", "troll_clusters",
+                    "mixed_clusters", "flagged_accounts"]
+    for m in metric_names:
+        cols[m] = pl.Series(m, [int(outcomes[p.id].metrics[m]) for p in points], dtype=pl.Int64)
+    for m in ("stability", "stability_all"):
+        cols[m] = pl.Series(m, [extra[p.id].get(m) for p in points], dtype=pl.Float64)
+    if labelled:
+        for m in EVAL_FIELDS:
+            cols[m] = pl.Series(m, [outcomes[p.id].metrics.get(m) for p in points], dtype=pl.Float64)
+        kinds = sorted({k for o in outcomes.values() for k in o.hard_negatives}, key=lambda k: (k == "organic", k))
+        for kind in kinds:
+            col = "fpr_" + "".join(ch if ch.isalnum() else "_" for ch in kind)
+            cols[col] = pl.Series(col, [outcomes[p.id].hard_negatives.get(kind) for p in points], dtype=pl.Float64)
+    cols["detection"] = pl.Series("detection", [extra[p.id]["detection"] for p in points], dtype=pl.Int64)
+    cols["reused_from"] = pl.Series("reused_from", [outcomes[p.id].reused_from for p in points], dtype=pl.Int64)
+    cols["seconds"] = pl.Series("seconds", [outcomes[p.id].seconds for p in points], dtype=pl.Float64)
+    cols["folder"] = pl.Series("folder", [f"sweep/{p.folder}" for p in points], dtype=pl.String)
+    cols["recommended"] = pl.Series("recommended", [bool(extra[p.id].get("recommended")) for p in points], dtype=pl.Boolean)
+    return pl.DataFrame(list(cols.values()))
+
+
+def sweep(
+    source: str | Path,
+    grid: Mapping[str, Any] | Iterable[str] | None = None,
+    cfg: Config | None = None,
+    *,
+    labels: str | Path | None = None,
+    name: str | None = None,
+    processed_dir: str | Path = "data/processed",
+    reports_dir: str | Path = "reports",
+    fmt: str | None = None,
+    config: str | Path | None = None,
+    params: Mapping[str, Any] | None = None,
+    page: bool = True,
+    progress: Any | None = None,
+    on_point: Callable[[int, int, PointOutcome], None] | None = None,
+) -> SweepResult:
+    """Run detection, clustering and scoring at every point of a grid.
+
+    Ingest runs once. Detection runs once per distinct detection setting (see
+    :mod:`cib.sweep.detection`): points that differ only in parameters
+    detection does not read share it. Each point is then fused, clustered,
+    scored and (with ``labels``) evaluated, in worker processes when
+    ``sweep.workers`` allows, unless an earlier point had the same detection
+    and the same value for everything those stages read (see
+    :mod:`cib.sweep.runner`). Cluster stability compares each point with its
+    neighbours.
+
+    Parameters
+    ----------
+    source
+        A file or folder of exports.
+    grid
+        ``--grid`` strings (``"co_reshare.window=10,60,300"``) or a mapping of
+        parameter name → values (``{"resolution": [0.5, 1, 2]}``); short names
+        are resolved against the registry, ``window`` sets every co_* window.
+        ``None`` uses the configuration's ``sweep.grid``.
+    cfg
+        The base configuration (default: ``config`` and ``params`` through
+        :func:`cib.config.load_config`).
+    labels
+        A labels file (see :func:`cib.evaluate.read_labels`): adds precision,
+        recall, F1, label accuracy, FPR per hard-negative kind, ARI, NMI, AUC.
+    name
+        Collection name (default: the folder's or file's stem).
+    processed_dir, reports_dir
+        Tables go to ``processed_dir/NAME/`` and the page to ``reports_dir/NAME/sweep.html``.
+    fmt
+        Input format instead of sniffing.
+    config, params
+        A ``cib.toml`` and parameter overrides, when ``cfg`` is not given.
+    page
+        Write the HTML page.
+    progress
+        Ingest progress callback (as :func:`cib.ingest.ingest`).
+    on_point
+        Called as ``on_point(done, total, outcome)`` when a point finishes.
+
+    Returns
+    -------
+    SweepResult
+
+    Raises
+    ------
+    CibError
+        Bad grid, input, labels or configuration.
+    """
+    from cib.pipeline import Outputs, collection_name, run_ingest
+
+    started = time.perf_counter()
+    cfg = cfg if cfg is not None else load_config(config, overrides=params)
+    the_grid = build_grid(grid, cfg)
+    points = the_grid.points()
+    labels_path = str(Path(labels).resolve()) if labels is not None else None
+    if labels_path is not None:
+        from cib.evaluate import read_labels
+
+        read_labels(labels_path)  # a bad labels file fails before the work
+    name = name or collection_name(source)
+    root = Path(processed_dir) / name
+    shared = root / "sweep"
+    reports = Path(reports_dir) / name
+
+    base = Manifest(name, cfg)
+    ing = run_ingest(source, Outputs(shared, reports), cfg, base, fmt=fmt, progress=progress)
+    for old in shared.glob("point-*"):
+        if old.is_dir():
+            shutil.rmtree(old)
+
+    configs = {p.id: cfg.update(p.overrides, "sweep") for p in points}
+    detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
+    workers = _workers(cfg["sweep.workers"], len(points))
+    outcomes: dict[int, PointOutcome] = {}
+    extra: dict[int, dict[str, Any]] = {p.id: {} for p in points}
+
+    def done(outcome: PointOutcome) -> None:
+        outcomes[outcome.point_id] = outcome
+        if on_point is not None:
+            on_point(len(outcomes), len(points), outcome)
+
+    runner = Runner(configs, ing.posts, ing.accounts, labels_path, workers, done)
+    same_as: dict[int, int] = {}
+    try:
+        for p in points:
+            pcfg = configs[p.id]
+            folder = shared / p.folder
+            folder.mkdir(parents=True, exist_ok=True)
+            for table in _INGEST_TABLES:
+                _link(shared / table, folder / table)
+            man = _point_manifest(name, pcfg, base)
+            det = detections.find(pcfg)
+            if det is None:
+                det = detections.run(p.id, pcfg, Outputs(folder, reports), man)
+                same_as[det.index] = runner.same_detection(det.index, det.result)
+            else:
+                params_p = pcfg.as_dict()
+                write_table(det.result.edges, folder / "edges.parquet", "edges", params=params_p)
+                write_table(det.result.evidence, folder / "evidence.parquet", "evidence", params=params_p)
+                detections.record(det, man)
+            same = same_as[det.index]
+            man.stages["sweep"] = {
+                "sweep": str(root),
+                "point": p.id,
+                "grid": dict(p.values),
+                "parameters_changed": dict(p.overrides),
+                "detection": det.index,
+                "detection_from_point": det.point,
+                "same_detection_as": same,
+                "reproduce": reproduce_command(source, name, cfg, p, config),
+            }
+            man.write(folder)
+            extra[p.id]["detection"] = same
+            job = PointJob(p.id, str(folder.resolve()), str(shared.resolve()), str(reports), pcfg, man, labels_path)
+            runner.add(job, same, det.result)
+            runner.poll()
+        runner.drain()
+    finally:
+        runner.close()
+
+    stab = cluster_stability(the_grid, points, outcomes)
+    for pid, values in point_stability(stab).items():
+        extra[pid].update(values)
+    for p in points:
+        extra[p.id].setdefault("stability", None)
+        extra[p.id].setdefault("stability_all", None)
+    table = _table(the_grid, points, outcomes, extra, labels_path is not None)
+    axes = [a.name for a in the_grid.axes]
+    best, reasons = recommend(
+        table.to_dicts(), axes, labelled=labels_path is not None, tolerance=float(cfg["sweep.flagged_tolerance"])
+    )
+    if best is not None:
+        table = table.with_columns((pl.col("point") == best).alias("recommended"))
+
+    info = {
+        "points": len(points),
+        "detection_runs": len(detections.runs),
+        "distinct_detections": len(set(same_as.values())),
+        "detect_seconds": round(detections.seconds, 3),
+        "network_runs": sum(o.reused_from is None for o in outcomes.values()),
+        "workers": workers,
+        "labels": labels_path,
+        "recommended": best,
+        "reasons": reasons,
+        "reproduce": reproduce_command(source, name, cfg, points[best], config) if best is not None else None,
+    }
+    meta = {"grid": the_grid.as_dict(), "points": len(points), "recommended": best}
+    _write_frame(table, root / "sweep.parquet", "sweep", cfg.as_dict(), meta)
+    _write_frame(stab, root / "clusters_stability.parquet", "clusters_stability", cfg.as_dict(), meta)
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    result = SweepResult(table, stab, the_grid, points, best, reasons, root, None, info)
+    if page:
+        from cib.sweep.page import write_page
+
+        result.page = write_page(result, reports / "sweep.html", collection=name, source=str(source))
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    base.stages["sweep"] = {**info, "grid": the_grid.as_dict()}
+    base.timings_s["sweep"] = info["seconds"]
+    base.write(shared)
+    return result

@@ -1,0 +1,101 @@
+"""The quality bar on synthetic collections with planted networks (issue 4).
+
+Each scenario runs ``cib analyse`` (the Python API, without the report) end to
+end on a collection written by ``cib synth``: ingest → detect (+ sync) → fuse →
+cluster → score, and compares
+``account_scores`` with ``truth.parquet`` at the account level:
+
+* F1 of ``flagged`` against membership of a planted network ≥ 0.90,
+* bot-versus-troll label accuracy among correctly flagged accounts ≥ 0.90,
+* false-positive rate among the hard negatives (news bots on schedules, a fan
+  community, breaking-news sharers) ≤ 2%.
+
+The asserts keep a margin over the bar (F1 ≥ 0.93, accuracy ≥ 0.95, FPR ≤ 1%).
+
+Configuration: the defaults, with ``sync`` added to ``detect.signals`` (the
+timing graph holds troll networks together) and ``detect.co_reply.window`` =
+1800 s. Reply
+swarms are human-operated and land minutes, not seconds, after their target
+(the synthetic trolls' median delay is 3 to 15 minutes); with a 60-second
+window the slowest troll networks leave no edge at all and no scoring can
+find them. The window is the detection stage's setting; see the note in
+``docs/labels.md``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from cib.api import analyse
+from cib.config import load_config
+from cib.synth import synth
+
+HARD_NEGATIVES = ("news_bot", "fan_community", "breaking_news")
+
+
+def quality_config(**extra):
+    """The defaults, with the timing graph on and human-speed reply windows (see the module note)."""
+    signals = list(load_config()["detect.signals"])
+    if "sync" not in signals:
+        signals.append("sync")
+    return load_config(overrides={"detect.signals": signals, "detect.co_reply.window": 1800.0, **extra})
+
+
+def run_pipeline(folder, cfg, tmp):
+    """``cib analyse`` without the report: ingest, detect (+ sync), fuse, cluster, score."""
+    return analyse(folder, cfg=cfg, processed_dir=tmp / "processed", reports_dir=tmp / "reports", report=False)
+
+
+def account_metrics(truth: pl.DataFrame, account_scores: pl.DataFrame) -> dict[str, float]:
+    """F1 of flagged vs planted, bot/troll accuracy among true positives, FPR among hard negatives."""
+    a = truth.join(account_scores.select("account_id", "flagged", "label"), on="account_id", how="left").with_columns(
+        pl.col("flagged").fill_null(False)
+    )
+    planted = pl.col("network_id").is_not_null()
+    tp = a.filter(planted & pl.col("flagged")).height
+    fp = a.filter(~planted & pl.col("flagged")).height
+    fn = a.filter(planted & ~pl.col("flagged")).height
+    hits = a.filter(planted & pl.col("flagged"))
+    negatives = a.filter(pl.col("kind").is_in(HARD_NEGATIVES))
+    return {
+        "f1": 2 * tp / max(2 * tp + fp + fn, 1),
+        "label_accuracy": float((hits["label"] == hits["kind"]).mean()) if hits.height else 0.0,
+        "hard_negative_fpr": float(negatives["flagged"].mean()) if negatives.height else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "hard_negatives": negatives.height,
+    }
+
+
+SCENARIOS = [
+    pytest.param(50_000, 101, "easy", id="50k-easy"),
+    pytest.param(50_000, 102, "normal", id="50k-normal"),
+    pytest.param(50_000, 103, "hard", id="50k-hard"),
+    pytest.param(50_000, 104, "hard", id="50k-hard-2", marks=pytest.mark.slow),
+    pytest.param(200_000, 105, "normal", id="200k-normal", marks=pytest.mark.slow),
+    pytest.param(200_000, 106, "hard", id="200k-hard", marks=pytest.mark.slow),
+]
+
+
+@pytest.mark.parametrize("n_posts, seed, difficulty", SCENARIOS)
+def test_quality_bar(tmp_path, n_posts, seed, difficulty):
+    made = synth(tmp_path / "c", n_posts, seed, "mixed", difficulty)
+    result = run_pipeline(made.out_dir, quality_config(**{"run.seed": seed}), tmp_path)
+    m = account_metrics(made.truth, result.account_scores)
+    print(
+        f"quality {n_posts} posts, seed {seed}, {difficulty}: "
+        + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items())
+    )
+    assert m["f1"] >= 0.93, m
+    assert m["label_accuracy"] >= 0.95, m
+    assert m["hard_negative_fpr"] <= 0.01, m
+
+
+def test_same_seed_same_labels(tmp_path):
+    made = synth(tmp_path / "c", 20_000, 7, "mixed", "normal")
+    a = run_pipeline(made.out_dir, quality_config(), tmp_path / "a")
+    b = run_pipeline(made.out_dir, quality_config(), tmp_path / "b")
+    assert a.clusters.equals(b.clusters)
+    assert a.account_scores.equals(b.account_scores)
