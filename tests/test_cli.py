@@ -98,3 +98,21 @@ def test_formats_lists_every_format():
 
     names = [line.split()[0] for line in proc.stdout.strip().splitlines()]
     assert names == [f.name for f in FORMATS]
+
+
+def test_analyse_end_to_end_is_deterministic(tmp_path):
+    from cib.synth import synth
+
+    synth(tmp_path / "raw", n_posts=5_000, seed=5, layout="generic")
+    outs = []
+    for i in range(2):
+        proc = run("analyse", str(tmp_path / "raw"), "--name", "c", "--processed-dir", str(tmp_path / f"p{i}"), "--reports-dir", str(tmp_path / f"r{i}"))
+        assert proc.returncode == 0, proc.stderr
+        last = proc.stderr.strip().splitlines()[-1]
+        assert last == f"report: {tmp_path / f'r{i}' / 'c' / 'index.html'}"
+        outs.append(tmp_path / f"p{i}" / "c")
+    for table in ("posts", "accounts", "rejects", "edges", "evidence", "clusters", "account_scores", "bursts"):
+        assert (outs[0] / f"{table}.parquet").read_bytes() == (outs[1] / f"{table}.parquet").read_bytes(), table
+    manifest = json.loads((outs[0] / "manifest.json").read_text())
+    assert set(manifest["timings_s"]) >= {"ingest", "detect", "cluster", "score", "report"}
+    assert manifest["counts"]["detect"]["edges"] > 0
