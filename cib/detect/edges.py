@@ -39,7 +39,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from cib.detect.window import key_a, key_b, pair_key
+from cib.detect.window import pair_key
 
 __all__ = ["participation", "coortweet_second_pass", "aggregate", "choose_weight", "pick_evidence"]
 
@@ -143,35 +143,48 @@ def aggregate(pairs: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
         .collect()
     )
     # Most edges rest on a single pair, whose distinct counts are all 1; the
-    # costly distinct counts run only on the pairs of the other edges.
-    multi = agg.filter(pl.col("n_pairs") > 1).select("e")
+    # costly distinct counts run only on the pairs of the other edges, and are
+    # written into arrays (no join, so no copy of the millions of edges).
+    multi = agg.select("e", pl.int_range(pl.len(), dtype=pl.UInt32).alias("_i")).filter(agg["n_pairs"] > 1)
     distinct = (
         pairs.lazy()
         .with_columns(pair_key(pl.col("a"), pl.col("b")).alias("e"))
-        .join(multi.lazy(), on="e", how="semi")
-        .group_by("e")
+        .join(multi.lazy(), on="e", how="inner")
+        .group_by("_i")
         .agg(
-            pl.col("o").n_unique().cast(pl.Int64).alias("n_objects"),
-            pl.col("pa").n_unique().cast(pl.Int64).alias("n_posts_a"),
-            pl.col("pb").n_unique().cast(pl.Int64).alias("n_posts_b"),
+            pl.col("o").n_unique().alias("n_objects"),
+            pl.col("pa").n_unique().alias("n_posts_a"),
+            pl.col("pb").n_unique().alias("n_posts_b"),
         )
         .collect()
     )
-    agg = agg.join(distinct, on="e", how="left").with_columns(
-        pl.col("n_objects", "n_posts_a", "n_posts_b").fill_null(1), key_a().alias("a"), key_b().alias("b")
-    )
-    norm = pl.Series(norms)
-    den = pl.lit(norm).gather(pl.col("a")) * pl.lit(norm).gather(pl.col("b"))
+    where = distinct.get_column("_i").to_numpy()
+    counts = {}
+    for name in ("n_objects", "n_posts_a", "n_posts_b"):
+        col = np.ones(agg.height, dtype=np.uint32)  # small types: these arrays have one entry per edge
+        col[where] = distinct.get_column(name).to_numpy()
+        counts[name] = col
+    key = agg.get_column("e").to_numpy()
+    a = (key >> np.uint64(32)).astype(np.uint32)
+    b = (key & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    del key
+    tfidf = agg.get_column("_dot").to_numpy().astype(np.float64) / _SCALE
+    if norms.size:
+        den = norms[a] * norms[b]
+        positive = den > 0
+        tfidf[positive] = np.clip(tfidf[positive] / den[positive], 0.0, 1.0)
+        tfidf[~positive] = 0.0
+        del den, positive
+    else:
+        tfidf[:] = 0.0
+    symmetry = np.minimum(counts["n_posts_a"], counts["n_posts_b"]) / np.maximum(counts["n_posts_a"], counts["n_posts_b"])
     return agg.with_columns(
+        pl.Series("a", a),
+        pl.Series("b", b),
+        *(pl.Series(name, col) for name, col in counts.items()),
         (pl.col("_delta_sum").cast(pl.Float64) / pl.col("n_pairs") / 1e6).alias("avg_delta_s"),
-        (
-            pl.min_horizontal("n_posts_a", "n_posts_b").cast(pl.Float64)
-            / pl.max_horizontal("n_posts_a", "n_posts_b")
-        ).alias("edge_symmetry"),
-        pl.when(den > 0)
-        .then((pl.col("_dot").cast(pl.Float64) / _SCALE / den).clip(0.0, 1.0))
-        .otherwise(0.0)
-        .alias("tfidf"),
+        pl.Series("edge_symmetry", symmetry),
+        pl.Series("tfidf", tfidf),
     ).drop("_delta_sum", "_dot", "e")
 
 

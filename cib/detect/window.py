@@ -30,25 +30,19 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["crowds", "thin_crowds", "co_occurrences", "self_pairs_per_object", "pair_key", "key_a", "key_b"]
+__all__ = ["crowds", "thin_crowds", "co_occurrences", "self_pairs_per_object", "pair_key"]
 
 _GOLDEN = 0x9E3779B1  # Knuth's multiplicative hash constant
 _HALF = 1 << 32
 
 
 def pair_key(a: pl.Expr, b: pl.Expr) -> pl.Expr:
-    """One UInt64 for an account pair (``a`` in the high half): grouping on it is twice as fast as on two columns."""
+    """One UInt64 for a pair of 32-bit codes (``a`` in the high half).
+
+    Grouping on it is twice as fast as on two columns; ``key >> 32`` and
+    ``key & 0xFFFFFFFF`` give the codes back.
+    """
     return a.cast(pl.UInt64) * _HALF + b.cast(pl.UInt64)
-
-
-def key_a(key: str = "e") -> pl.Expr:
-    """Account ``a`` of a :func:`pair_key`."""
-    return (pl.col(key) // _HALF).cast(pl.UInt32)
-
-
-def key_b(key: str = "e") -> pl.Expr:
-    """Account ``b`` of a :func:`pair_key`."""
-    return (pl.col(key) % _HALF).cast(pl.UInt32)
 
 
 def _buckets(tr: pl.LazyFrame, window_us: int) -> pl.LazyFrame:
