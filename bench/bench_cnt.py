@@ -63,6 +63,18 @@ def make_input(folder: Path, n_posts: int, seed: int) -> tuple[Path, Path]:
         pl.col("created_at").dt.epoch("s").alias("timestamp"),
         pl.col("urls").list.join(" ").alias("urls"),
     ).write_csv(cnt_csv)
+    # CNT 1.5.2 splits an empty urls cell into [""], so every post without a link "shares" the
+    # empty URL with every other: its co_link runs on the posts that have links instead.
+    posts.filter(pl.col("urls").list.len() > 0).select(
+        pl.col("post_id").alias("message_id"),
+        pl.col("account_id").alias("user_id"),
+        pl.col("account_id").alias("username"),
+        pl.col("reshare_of").fill_null("").alias("repost_id"),
+        pl.col("reply_to").fill_null("").alias("reply_id"),
+        pl.col("text").fill_null("").alias("message"),
+        pl.col("created_at").dt.epoch("s").alias("timestamp"),
+        pl.col("urls").list.join(" ").alias("urls"),
+    ).write_csv(folder / "cnt_links.csv")
     return posts_path, cnt_csv
 
 
@@ -79,8 +91,8 @@ res.edges.write_parquet({out!r})
 """
 
 
-def run_cnt(exe: Path, csv: Path, folder: Path, networks: list[str], extra: list[str]) -> dict:
-    db = folder / "cnt.db"
+def run_cnt(exe: Path, csv: Path, folder: Path, networks: list[str], extra: list[str], db_name: str = "cnt.db") -> dict:
+    db = folder / db_name
     db.unlink(missing_ok=True)
     timings: dict[str, float] = {}
     start = time.perf_counter()
@@ -132,7 +144,13 @@ def main() -> None:
         record["posts_ingested"] = pl.read_parquet(posts_path).height
         cib_out = folder / "cib_edges.parquet"
         record["cib"] = measure(CIB_STEP.format(signals=list(CNT_NETWORKS), posts=str(posts_path), out=str(cib_out)))
-        record["cnt"] = run_cnt(exe, cnt_csv, folder, list(CNT_NETWORKS.values()), [])
+        record["cnt"] = run_cnt(exe, cnt_csv, folder, ["co_retweet", "co_tweet"], [])
+        links = run_cnt(exe, folder / "cnt_links.csv", folder, ["co_link"], [], "cnt_links.db")
+        record["cnt"]["co_link"] = links["co_link"]
+        record["cnt"]["preprocess_links_only"] = links["preprocess"]
+        # CNT's total: one preprocess of every post and the three networks (the links-only
+        # preprocess works around its bug and is not counted)
+        record["cnt"]["total"] = round(record["cnt"]["preprocess"] + sum(record["cnt"][n] for n in CNT_NETWORKS.values()), 2)
         record["parity"] = compare(pl.read_parquet(cib_out), folder)
         record["speedup"] = round(record["cnt"]["total"] / record["cib"]["seconds"], 1)
     if args.similar_posts:

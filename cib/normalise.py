@@ -27,6 +27,7 @@ __all__ = [
     "hashtag_key",
     "mention_key",
     "text_key",
+    "cnt_text_key",
 ]
 
 #: Cyrillic letters drawn like a Latin letter (lowercase, after case folding),
@@ -165,6 +166,16 @@ def mention_key(expr: pl.Expr) -> pl.Expr:
     """Mention key: case-folded handle without a leading ``@``; blank becomes null."""
     key = casefold(expr).str.strip_chars().str.strip_chars_start("@＠").str.strip_chars()
     return key.replace("", None)
+
+
+def cnt_text_key(expr: pl.Expr) -> pl.Expr:
+    """coordination-network-toolkit's co-tweet key: lower case, ``@mentions`` removed, spaces collapsed.
+
+    Used by the ``cnt`` preset so that ``co_text`` pairs are CNT's exactly; it
+    keeps URLs and has no minimum length, which is why cib's own key differs.
+    """
+    key = expr.str.to_lowercase().str.replace_all(r"@\S*", "").str.replace_all(r"\s+", " ").str.strip_chars()
+    return pl.when(key == "").then(None).otherwise(key)
 
 
 def text_key(expr: pl.Expr, *, min_chars: int = 0, fold_confusables: bool = True) -> pl.Expr:

@@ -84,6 +84,15 @@ for _sig, _what in _WINDOW_HELP.items():
         kind="float|auto",
     )
 declare(
+    "detect.match_keys",
+    "normalised",
+    "-",
+    "How objects are matched: \"normalised\" (canonical URLs, cib's text key) or \"cnt\" "
+    "(coordination-network-toolkit's: URLs as written, text lower-cased without @mentions).",
+    kind="str",
+    choices=("normalised", "cnt"),
+)
+declare(
     "detect.min_participation",
     2,
     "shares",

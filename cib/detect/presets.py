@@ -44,6 +44,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         **{f"detect.{s}.window": 10.0 for s in SIGNALS},
         "detect.min_participation": 2,
         "detect.participation_filter": "coortweet",
+        "detect.max_object_shares_per_window": 0,
         "detect.weight": "n_pairs",
     },
     "cnt": {
@@ -55,6 +56,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "detect.participation_filter": "before",
         "detect.weight": "n_posts",
         "detect.min_weight": 1.0,
+        "detect.match_keys": "cnt",
+        "detect.max_object_shares_per_window": 0,
     },
     "default": {},
 }

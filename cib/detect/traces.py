@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.normalise import canonical_urls, hashtag_key, mention_key, text_key
+from cib.normalise import canonical_urls, cnt_text_key, hashtag_key, mention_key, text_key
 from cib.schema import TIME
 
 if TYPE_CHECKING:
@@ -80,6 +80,8 @@ def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[
 def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     lf = posts.filter(_ORIGINAL).select(*_base(posts), pl.col("urls").alias("object_id"))
     lf = lf.explode("object_id").filter(pl.col("object_id").is_not_null())
+    if cfg["detect.match_keys"] == "cnt":
+        return lf  # CNT pairs URLs as written
     # ural is pure Python; map_batches hands it whole columns and canonical_urls
     # calls it once per distinct URL.
     return lf.with_columns(
@@ -90,9 +92,11 @@ def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
 def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select(*_base(posts), "text")
     # Keys of distinct texts only: copypasta, the thing looked for, repeats.
-    keys = lf.select("text").unique().with_columns(
-        text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"]).alias("object_id")
-    )
+    if cfg["detect.match_keys"] == "cnt":
+        key = cnt_text_key(pl.col("text"))
+    else:
+        key = text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"])
+    keys = lf.select("text").unique().with_columns(key.alias("object_id"))
     return lf.join(keys, on="text", how="left").drop("text")
 
 
