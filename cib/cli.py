@@ -316,27 +316,20 @@ app.command(name="sweep")(_sweep)
 
 
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line and exit code 2."""
+    """Entry point: run the app, turning user errors into one line and exit code 2.
+
+    Usage errors (an unknown option, a missing argument) are the command-line
+    parser's: it prints the usage and exits 2 itself.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except CibError as exc:
         _err(f"error: {exc.one_line()}")
         sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(1)
         if os.environ.get("CIB_DEBUG"):
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)")

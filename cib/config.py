@@ -269,7 +269,7 @@ def markdown_table() -> str:
     lines = [
         "# Parameters",
         "",
-        "Every threshold and setting cib has, declared once in `cib/params.py`. Set them in `cib.toml`",
+        "Every threshold and setting cib has, declared once in `cib/params/`. Set them in `cib.toml`",
         "(the part of the name before the last dot is the table: `detect.co_reshare.window` is",
         "`window` under `[detect.co_reshare]`) or with `--set NAME=VALUE`; flags win over the file,",
         "the file over a `--preset`, a preset over the defaults. Every output records the effective",

@@ -116,3 +116,10 @@ def test_analyse_end_to_end_is_deterministic(tmp_path):
     manifest = json.loads((outs[0] / "manifest.json").read_text())
     assert set(manifest["timings_s"]) >= {"ingest", "detect", "cluster", "score", "report"}
     assert manifest["counts"]["detect"]["edges"] > 0
+
+
+def test_usage_error_exits_2_without_traceback():
+    proc = run("analyse", "--no-such-option")
+    assert proc.returncode == 2
+    assert "No such option" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,49 @@
+"""Run-wide and ingest parameters."""
+
+from __future__ import annotations
+
+from cib.config import declare
+
+__all__: list[str] = []
+
+# --- run -----------------------------------------------------------------
+declare("run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int")
+
+# --- ingest --------------------------------------------------------------
+declare(
+    "ingest.columns",
+    {},
+    "-",
+    "Column map for generic files: canonical name = header in the file, "
+    "e.g. { post_id = \"id\", created_at = \"date\" }.",
+    kind="table",
+)
+declare(
+    "ingest.default_timezone",
+    "UTC",
+    "IANA zone",
+    "Zone assumed for times written without an offset (the result is always UTC).",
+    kind="str",
+)
+declare(
+    "ingest.raw_chars",
+    500,
+    "characters",
+    "How much of a rejected row's text is kept in rejects.parquet.",
+    kind="int",
+)
+declare(
+    "ingest.chunk_rows",
+    200_000,
+    "rows",
+    "Rows parsed at a time from text files (bounds memory on big inputs).",
+    kind="int",
+)
+declare(
+    "ingest.dedupe",
+    True,
+    "-",
+    "Drop repeated post ids within a platform, keeping the first in file order "
+    "(counted in the manifest).",
+    kind="bool",
+)
