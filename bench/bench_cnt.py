@@ -12,6 +12,7 @@ Run: ``.venv/bin/python bench/bench_cnt.py [--posts 1000000] [--similar-posts 10
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -84,10 +85,16 @@ from cib.config import load_config
 from cib.detect import detect
 from cib.detect.presets import PRESETS
 from cib.schema import read_table
-cfg = load_config(preset=PRESETS["cnt"], preset_name="cnt", overrides={{"detect.signals": {signals!r}}})
+cfg = load_config(preset=PRESETS["cnt"], preset_name="cnt", overrides={{"detect.signals": {signals!r}, **{extra!r}}})
 posts = read_table({posts!r}, "posts")
-res = detect(posts, cfg)
+if {signals!r} == ["co_similar_text"]:
+    from cib.detect.similar import similar_text_edges
+    res = similar_text_edges(posts, cfg)
+else:
+    res = detect(posts, cfg)
 res.edges.write_parquet({out!r})
+import json
+open({out!r} + ".info.json", "w").write(json.dumps(res.info, default=str))
 """
 
 
@@ -143,7 +150,7 @@ def main() -> None:
         posts_path, cnt_csv = make_input(folder, args.posts, args.seed)
         record["posts_ingested"] = pl.read_parquet(posts_path).height
         cib_out = folder / "cib_edges.parquet"
-        record["cib"] = measure(CIB_STEP.format(signals=list(CNT_NETWORKS), posts=str(posts_path), out=str(cib_out)))
+        record["cib"] = measure(CIB_STEP.format(signals=list(CNT_NETWORKS), posts=str(posts_path), out=str(cib_out), extra={}))
         record["cnt"] = run_cnt(exe, cnt_csv, folder, ["co_retweet", "co_tweet"], [])
         links = run_cnt(exe, folder / "cnt_links.csv", folder, ["co_link"], [], "cnt_links.db")
         record["cnt"]["co_link"] = links["co_link"]
@@ -152,13 +159,17 @@ def main() -> None:
         # preprocess works around its bug and is not counted)
         record["cnt"]["total"] = round(record["cnt"]["preprocess"] + sum(record["cnt"][n] for n in CNT_NETWORKS.values()), 2)
         record["parity"] = compare(pl.read_parquet(cib_out), folder)
+        info = json.loads(Path(str(cib_out) + ".info.json").read_text())
+        record["cib"]["seconds_per_step"] = {k: v.get("seconds") for k, v in info.get("signals", {}).items() if isinstance(v, dict)}
         record["speedup"] = round(record["cnt"]["total"] / record["cib"]["seconds"], 1)
     if args.similar_posts:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             posts_path, cnt_csv = make_input(folder, args.similar_posts, args.seed)
             sim: dict = {"posts": args.similar_posts}
-            sim["cib"] = measure(CIB_STEP.format(signals=["co_similar_text"], posts=str(posts_path), out=str(folder / "s.parquet")))
+            # the same Jaccard threshold as CNT's run, on its word sets (1-word shingles)
+            sim_params = {"similar.threshold": 0.6, "similar.shingle_words": 1, "similar.min_chars": 0, "similar.window": 60.0}
+            sim["cib"] = measure(CIB_STEP.format(signals=["co_similar_text"], posts=str(posts_path), out=str(folder / "s.parquet"), extra=sim_params))
             sim["cnt"] = run_cnt(exe, cnt_csv, folder, ["co_similar_tweet"], ["--similarity_threshold", "0.6"])
             sim["speedup"] = round(sim["cnt"]["total"] / sim["cib"]["seconds"], 1)
             record["co_similar"] = sim

@@ -1,10 +1,12 @@
 """Account and cluster features: the measurements behind every label and reason.
 
-Everything is computed with Polars on the canonical tables. Times are read in
-``score.timezone`` (default ``Asia/Almaty``) with the zone's historical offsets
-(Polars ``convert_time_zone``), so "work hours" means the clock on the wall
-where the accounts are thought to be. :doc:`docs/labels.md` explains each
-feature in plain words.
+This module holds the cluster features (:func:`cluster_features`,
+:data:`CLUSTER_FEATURES`, :func:`intra_edges`) and re-exports the account
+features of :mod:`cib.account_features` and the co-action features of
+:mod:`cib.coaction_features`, so ``from cib.features import …`` reaches every
+feature. Everything is computed with Polars on the canonical tables; times are
+read in ``score.timezone``. :doc:`docs/labels.md` explains each feature in
+plain words.
 
 Client/app concentration (the "source" of a tweet) is not in the canonical
 posts table, so it is not measured.
@@ -12,16 +14,30 @@ posts table, so it is not measured.
 
 from __future__ import annotations
 
-import math
-from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
 import polars as pl
 
-from cib.errors import ConfigError
-from cib.normalise import text_key
+# _local: cluster active hours use the same local clock as the account features
+from cib.account_features import (
+    ACCOUNT_FEATURES,
+    _local,
+    account_features,
+    handle_template,
+    hours,
+    numbers,
+    timezone,
+)
+from cib.coaction_features import (
+    TIMING_SIGNALS,
+    attachment,
+    co_shared,
+    quick_canonical,
+    url_lookup,
+    weak_signals,
+)
 from cib.schema import TIME
 
 if TYPE_CHECKING:
@@ -45,175 +61,6 @@ __all__ = [
     "numbers",
     "weak_signals",
 ]
-
-#: signals that say *when* accounts act, not *what* they share
-TIMING_SIGNALS = frozenset({"sync"})
-
-ACCOUNT_FEATURES: dict[str, pl.DataType] = {
-    "account_id": pl.String(),
-    "n_posts": pl.Int64(),
-    "reshare_share": pl.Float64(),
-    "reply_share": pl.Float64(),
-    "hour_entropy": pl.Float64(),
-    "night_share": pl.Float64(),
-    "work_share": pl.Float64(),
-    "weekday_share": pl.Float64(),
-    "active_hours": pl.Int64(),
-    "gap_cv": pl.Float64(),
-    "median_gap_s": pl.Float64(),
-    "first_at": TIME,
-    "last_at": TIME,
-    "created_at": TIME,
-    "age_days": pl.Float64(),
-    "followers": pl.Int64(),
-    "handle": pl.String(),
-    "handle_digits": pl.Int64(),
-    "handle_template": pl.String(),
-}
-
-
-def numbers(cfg: Config, name: str, n: int) -> tuple[float, ...]:
-    """The ``n`` numbers of a list parameter, or a clear configuration error."""
-    value = cfg[name]
-    try:
-        out = tuple(float(x) for x in value)
-    except (TypeError, ValueError):
-        out = ()
-    if len(out) != n:
-        raise ConfigError(f"{name} = {value!r}: expected a list of {n} numbers")
-    return out
-
-
-def hours(cfg: Config, name: str) -> tuple[int, int]:
-    """Start and end hour of ``score.work_hours`` / ``score.night_hours``, checked."""
-    a, b = numbers(cfg, name, 2)
-    if not (0 <= a < b <= 24):
-        raise ConfigError(f"{name} = {cfg[name]!r}: expected [start, end] hours with 0 <= start < end <= 24")
-    return int(a), int(b)
-
-
-def timezone(cfg: Config) -> str:
-    """``score.timezone``, checked against the IANA database."""
-    name = str(cfg["score.timezone"])
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"score.timezone = {name!r} is not an IANA time zone", hint="e.g. Asia/Almaty, Europe/Berlin, UTC"
-        ) from None
-    return name
-
-
-def handle_template(expr: pl.Expr) -> pl.Expr:
-    """The shape of a handle: letter runs become ``a``, digit runs ``9`` per digit.
-
-    ``aigerim_k84213`` → ``a_a99999``; ``tenir_patriot_42`` → ``a_a_99``.
-    """
-    return (
-        expr.str.to_lowercase()
-        .str.replace_all(r"\p{L}+", "a")
-        .str.replace_all(r"\p{N}", "9")
-    )
-
-
-def _local(posts: pl.LazyFrame, tz: str) -> pl.LazyFrame:
-    local = pl.col("created_at").cast(TIME).dt.convert_time_zone(tz)
-    return posts.with_columns(local.dt.hour().alias("_h"), local.dt.weekday().alias("_wd"))
-
-
-def account_features(
-    posts: pl.DataFrame,
-    accounts: pl.DataFrame | None,
-    cfg: Config,
-    account_ids: list[str] | pl.Series | None = None,
-) -> pl.DataFrame:
-    """Behaviour and profile features of each account.
-
-    Parameters
-    ----------
-    posts
-        Canonical posts.
-    accounts
-        Canonical accounts (creation date, handle); may be ``None``.
-    cfg
-        Effective configuration (``score.timezone``, ``score.work_hours``, ``score.night_hours``).
-    account_ids
-        Only these accounts (all posting accounts when ``None``); accounts with
-        no posts get a row with ``n_posts = 0``.
-
-    Returns
-    -------
-    polars.DataFrame
-        :data:`ACCOUNT_FEATURES` columns, sorted by account id.
-    """
-    tz = timezone(cfg)
-    w0, w1 = hours(cfg, "score.work_hours")
-    n0, n1 = hours(cfg, "score.night_hours")
-    lf = posts.lazy().filter(pl.col("account_id").is_not_null() & pl.col("created_at").is_not_null())
-    if account_ids is not None:
-        ids = pl.Series("account_id", list(account_ids), dtype=pl.String).unique().sort()
-        lf = lf.join(pl.DataFrame({"account_id": ids}).lazy(), on="account_id", how="semi")
-    lf = _local(lf.select("account_id", "created_at", "reshare_of", "reply_to"), tz)
-    weekday = pl.col("_wd") <= 5
-    work = weekday & (pl.col("_h") >= w0) & (pl.col("_h") < w1)
-    night = (pl.col("_h") >= n0) & (pl.col("_h") < n1)
-    t_s = pl.col("created_at").cast(TIME).dt.epoch("us") / 1e6
-    per = (
-        lf.sort("account_id", "created_at")
-        .group_by("account_id", maintain_order=True)
-        .agg(
-            pl.len().cast(pl.Int64).alias("n_posts"),
-            pl.col("reshare_of").is_not_null().mean().alias("reshare_share"),
-            pl.col("reply_to").is_not_null().mean().alias("reply_share"),
-            night.mean().alias("night_share"),
-            work.mean().alias("work_share"),
-            weekday.mean().alias("weekday_share"),
-            pl.col("_h").n_unique().cast(pl.Int64).alias("active_hours"),
-            pl.col("_h").alias("_hours"),
-            t_s.diff().drop_nulls().alias("_gaps"),
-            pl.col("created_at").min().alias("first_at"),
-            pl.col("created_at").max().alias("last_at"),
-        )
-        .with_columns(
-            (pl.col("_gaps").list.std() / pl.col("_gaps").list.mean()).alias("gap_cv"),
-            pl.col("_gaps").list.median().alias("median_gap_s"),
-            pl.col("_hours")
-            .list.eval(pl.element().value_counts(normalize=True).struct.field("proportion").entropy(normalize=False))
-            .list.first()
-            .truediv(math.log(24))
-            .alias("hour_entropy"),
-        )
-        .collect()
-    )
-    if account_ids is not None:
-        per = pl.DataFrame({"account_id": ids}).join(per, on="account_id", how="left").with_columns(
-            pl.col("n_posts").fill_null(0)
-        )
-    prof_cols = {"created_at": TIME, "handle": pl.String()}
-    if accounts is not None and accounts.height:
-        prof = (
-            accounts.select("account_id", pl.col("created_at").alias("acc_created"), "handle", "followers")
-            .filter(pl.col("account_id").is_not_null())
-            .unique("account_id", keep="first", maintain_order=True)
-        )
-        per = per.join(prof, on="account_id", how="left")
-    else:
-        per = per.with_columns(
-            pl.lit(None, prof_cols["created_at"]).alias("acc_created"),
-            pl.lit(None, pl.String).alias("handle"),
-            pl.lit(None, pl.Int64).alias("followers"),
-        )
-    per = per.with_columns(
-        pl.col("acc_created").cast(TIME).alias("created_at"),
-        ((pl.col("first_at") - pl.col("acc_created").cast(TIME)).dt.total_seconds() / 86400.0).alias("age_days"),
-        pl.col("handle").str.extract(r"(\p{N}+)$").str.len_chars().fill_null(0).cast(pl.Int64).alias("handle_digits"),
-        handle_template(pl.col("handle")).alias("handle_template"),
-    )
-    per = per.with_columns(
-        pl.when(pl.col("handle").is_null()).then(None).otherwise(pl.col("handle_digits")).alias("handle_digits")
-    )
-    return per.select([pl.col(c).cast(t) for c, t in ACCOUNT_FEATURES.items()]).sort("account_id")
-
 
 CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "cluster_id": pl.Int64(),
@@ -315,182 +162,6 @@ def _creation(acc: pl.DataFrame, days: float) -> pl.DataFrame:
         pl.col("to_us").cast(TIME).alias("creation_to"),
         (pl.col("known").fill_null(0) / pl.col("size")).alias("creation_known"),
     )
-
-
-_TRACKING = r"(?i)(^|&)(utm_[^=&]*|fbclid|gclid|dclid|igshid|mc_cid|mc_eid|yclid|_ga|ref_src|ref_url|si)=[^&]*"
-
-
-def quick_canonical(expr: pl.Expr) -> pl.Expr:
-    """A fast, vectorised approximation of :func:`cib.normalise.canonical_url` for features.
-
-    Drops the scheme, ``www.``/``m.``, the fragment, common tracking parameters and a
-    trailing slash, and lower-cases the host. Detection uses the exact
-    canonicalisation (ural); counting a cluster's repeated links only needs
-    copies of one link to agree, at a fraction of the cost.
-    """
-    bare = expr.str.strip_chars().str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.replace(r"#.*$", "")
-    host = bare.str.extract(r"^([^/?#]*)").str.to_lowercase().str.replace(r"^(?:www\d*|m)\.", "")
-    rest = bare.str.extract(r"^[^/?#]*(.*)$")
-    path = rest.str.extract(r"^([^?]*)")
-    query = rest.str.extract(r"\?(.*)$").str.replace_all(_TRACKING, "").str.strip_chars("&")
-    query = pl.when(query.is_null() | (query == "")).then(pl.lit("")).otherwise(pl.concat_str(pl.lit("?"), query))
-    return pl.concat_str(host, path.fill_null("").str.strip_chars_end("/"), query)
-
-
-def url_lookup(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """``raw, canonical`` for every distinct link in the members' posts (:func:`quick_canonical`)."""
-    raw = (
-        posts.lazy()
-        .join(members.lazy(), on="account_id", how="semi")
-        .select(pl.col("urls").alias("raw"))
-        .explode("raw")
-        .filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
-        .unique()
-        .sort("raw")
-        .collect()
-    )
-    if raw.height == 0:
-        return pl.DataFrame(schema={"raw": pl.String, "canonical": pl.String})
-    return raw.with_columns(quick_canonical(pl.col("raw")).alias("canonical"))
-
-
-def co_shared(
-    posts: pl.DataFrame, members: pl.DataFrame, min_chars: int, urls: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Share of members' posts that repeat an object another member of their cluster also posted.
-
-    Objects are the post reshared, the post replied to, a canonical link, the
-    normalised text (at least ``min_chars``) and an image id; hashtags and
-    mentions are left out (communities share them by nature). Any time counts,
-    not only within a detection window: a shared script shows over days.
-
-    Parameters
-    ----------
-    posts, members
-        Canonical posts; ``account_id, cluster_id`` of clustered accounts.
-    min_chars
-        Shortest normalised text that counts.
-    urls
-        :func:`url_lookup` of the same posts, when already computed.
-
-    Returns
-    -------
-    tuple of polars.DataFrame
-        Per cluster ``cluster_id, co_share, script_objects, identical_text_share``
-        (``script_objects``: distinct objects repeated by two or more members;
-        ``identical_text_share``: share of the members' original posts whose
-        text another member also posted) and per account ``account_id, co_share``.
-    """
-    lf = posts.lazy().with_row_index("_r").join(members.lazy(), on="account_id", how="inner")
-    have = set(posts.columns)
-    cols = ("_r", "cluster_id", "account_id")
-    parts = []
-    if "reshare_of" in have:
-        parts.append(lf.select(*cols, pl.concat_str(pl.lit("r:"), "reshare_of").alias("o")))
-    if "reply_to" in have:
-        parts.append(lf.select(*cols, pl.concat_str(pl.lit("p:"), "reply_to").alias("o")))
-    if "media" in have:
-        parts.append(
-            lf.select(*cols, pl.col("media").alias("o"))
-            .explode("o")
-            .with_columns(pl.concat_str(pl.lit("m:"), pl.col("o").cast(pl.String)).alias("o"))
-        )
-    if "urls" in have:
-        if urls is None:
-            urls = url_lookup(posts, members)
-        parts.append(
-            lf.select(*cols, pl.col("urls").alias("raw"))
-            .explode("raw")
-            .join(urls.lazy(), on="raw", how="inner")
-            .select(*cols, pl.concat_str(pl.lit("u:"), "canonical").alias("o"))
-        )
-    texts = None
-    if "text" in have:
-        orig = lf.filter(pl.col("reshare_of").is_null()) if "reshare_of" in have else lf
-        texts = orig.select(*cols, pl.concat_str(pl.lit("t:"), text_key(pl.col("text"), min_chars=min_chars)).alias("o")).collect()
-    long = pl.concat([p.collect() for p in parts] + ([texts] if texts is not None else [])) if parts or texts is not None else None
-    n = lf.group_by("cluster_id").agg(pl.len().alias("n")).collect()
-    n_acc = lf.group_by("account_id").agg(pl.len().alias("n")).collect()
-    if long is None:
-        long = pl.DataFrame(schema={"_r": pl.UInt32, "cluster_id": pl.Int64, "account_id": pl.String, "o": pl.String})
-    long = long.filter(pl.col("o").is_not_null())
-    repeated = long.filter(pl.col("account_id").n_unique().over("cluster_id", "o") > 1)
-    marked = repeated.group_by("cluster_id").agg(
-        pl.col("_r").n_unique().alias("k"), pl.col("o").n_unique().cast(pl.Int64).alias("script_objects")
-    )
-    per_account = n_acc.join(
-        repeated.group_by("account_id").agg(pl.col("_r").n_unique().alias("k")), on="account_id", how="left"
-    ).select("account_id", (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"))
-    per_cluster = n.join(marked, on="cluster_id", how="left").select(
-        "cluster_id",
-        (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"),
-        pl.col("script_objects").fill_null(0).cast(pl.Int64),
-    )
-    if texts is not None and texts.height:
-        rep = repeated.filter(pl.col("o").str.starts_with("t:")).select("_r").unique().with_columns(pl.lit(True).alias("_rep"))
-        ident = (
-            texts.select("_r", "cluster_id").join(rep, on="_r", how="left")
-            .group_by("cluster_id")
-            .agg(pl.col("_rep").fill_null(False).mean().alias("identical_text_share"))
-        )
-        per_cluster = per_cluster.join(ident, on="cluster_id", how="left")
-    else:
-        per_cluster = per_cluster.with_columns(pl.lit(None, pl.Float64).alias("identical_text_share"))
-    return per_cluster, per_account
-
-
-def weak_signals(cfg: Config) -> frozenset[str]:
-    """Signals that cannot make coordination on their own (``score.weak_signals`` and timing)."""
-    return frozenset(str(s) for s in cfg["score.weak_signals"]) | TIMING_SIGNALS
-
-
-def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.DataFrame:
-    """How strongly each clustered account is tied to its own cluster.
-
-    Returns
-    -------
-    polars.DataFrame
-        ``account_id, cluster_id, degree_in, strong_degree_in, strength_in, strength, share_in``:
-        neighbours in the cluster, those linked by a strong signal (not in
-        :func:`weak_signals`), fused weight to the cluster, all fused weight,
-        and their ratio.
-    """
-    weak = weak_signals(cfg)
-    rows: list[dict[str, Any]] = []
-    for node in sorted(graph.nodes()):
-        c = membership.get(node)
-        deg_in = content_in = 0
-        s_in = s_all = 0.0
-        for nb, data in graph[node].items():
-            w = float(data.get("weight", 1.0))
-            s_all += w
-            if c is not None and membership.get(nb) == c:
-                deg_in += 1
-                s_in += w
-                sigs = data.get("signals") or list((data.get("by_signal") or {}).keys())
-                if any(s not in weak for s in sigs) or not sigs:
-                    content_in += 1
-        rows.append(
-            {
-                "account_id": node,
-                "cluster_id": c,
-                "degree_in": deg_in,
-                "strong_degree_in": content_in,
-                "strength_in": s_in,
-                "strength": s_all,
-                "share_in": s_in / s_all if s_all > 0 else 0.0,
-            }
-        )
-    schema = {
-        "account_id": pl.String,
-        "cluster_id": pl.Int64,
-        "degree_in": pl.Int64,
-        "strong_degree_in": pl.Int64,
-        "strength_in": pl.Float64,
-        "strength": pl.Float64,
-        "share_in": pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema)
 
 
 def cluster_features(

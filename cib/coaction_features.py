@@ -1,0 +1,208 @@
+"""Co-action features: how much each clustered account acts together with its cluster.
+
+:func:`co_shared` counts the members' posts that repeat an object (a reshared
+or replied-to post, a link, a text, an image) another member also posted;
+links are compared after :func:`quick_canonical` (:func:`url_lookup`).
+:func:`attachment` measures each account's ties to its own cluster in the
+fused graph, and :func:`weak_signals` says which signals do not count as a
+strong tie. :mod:`cib.features` re-exports every public name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+import polars as pl
+
+from cib.normalise import text_key
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = [
+    "TIMING_SIGNALS",
+    "attachment",
+    "co_shared",
+    "quick_canonical",
+    "url_lookup",
+    "weak_signals",
+]
+
+#: signals that say *when* accounts act, not *what* they share
+TIMING_SIGNALS = frozenset({"sync"})
+
+_TRACKING = r"(?i)(^|&)(utm_[^=&]*|fbclid|gclid|dclid|igshid|mc_cid|mc_eid|yclid|_ga|ref_src|ref_url|si)=[^&]*"
+
+
+def quick_canonical(expr: pl.Expr) -> pl.Expr:
+    """A fast, vectorised approximation of :func:`cib.normalise.canonical_url` for features.
+
+    Drops the scheme, ``www.``/``m.``, the fragment, common tracking parameters and a
+    trailing slash, and lower-cases the host. Detection uses the exact
+    canonicalisation (ural); counting a cluster's repeated links only needs
+    copies of one link to agree, at a fraction of the cost.
+    """
+    bare = expr.str.strip_chars().str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.replace(r"#.*$", "")
+    host = bare.str.extract(r"^([^/?#]*)").str.to_lowercase().str.replace(r"^(?:www\d*|m)\.", "")
+    rest = bare.str.extract(r"^[^/?#]*(.*)$")
+    path = rest.str.extract(r"^([^?]*)")
+    query = rest.str.extract(r"\?(.*)$").str.replace_all(_TRACKING, "").str.strip_chars("&")
+    query = pl.when(query.is_null() | (query == "")).then(pl.lit("")).otherwise(pl.concat_str(pl.lit("?"), query))
+    return pl.concat_str(host, path.fill_null("").str.strip_chars_end("/"), query)
+
+
+def url_lookup(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """``raw, canonical`` for every distinct link in the members' posts (:func:`quick_canonical`)."""
+    raw = (
+        posts.lazy()
+        .join(members.lazy(), on="account_id", how="semi")
+        .select(pl.col("urls").alias("raw"))
+        .explode("raw")
+        .filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
+        .unique()
+        .sort("raw")
+        .collect()
+    )
+    if raw.height == 0:
+        return pl.DataFrame(schema={"raw": pl.String, "canonical": pl.String})
+    return raw.with_columns(quick_canonical(pl.col("raw")).alias("canonical"))
+
+
+def co_shared(
+    posts: pl.DataFrame, members: pl.DataFrame, min_chars: int, urls: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Share of members' posts that repeat an object another member of their cluster also posted.
+
+    Objects are the post reshared, the post replied to, a canonical link, the
+    normalised text (at least ``min_chars``) and an image id; hashtags and
+    mentions are left out (communities share them by nature). Any time counts,
+    not only within a detection window: a shared script shows over days.
+
+    Parameters
+    ----------
+    posts, members
+        Canonical posts; ``account_id, cluster_id`` of clustered accounts.
+    min_chars
+        Shortest normalised text that counts.
+    urls
+        :func:`url_lookup` of the same posts, when already computed.
+
+    Returns
+    -------
+    tuple of polars.DataFrame
+        Per cluster ``cluster_id, co_share, script_objects, identical_text_share``
+        (``script_objects``: distinct objects repeated by two or more members;
+        ``identical_text_share``: share of the members' original posts whose
+        text another member also posted) and per account ``account_id, co_share``.
+    """
+    lf = posts.lazy().with_row_index("_r").join(members.lazy(), on="account_id", how="inner")
+    have = set(posts.columns)
+    cols = ("_r", "cluster_id", "account_id")
+    parts = []
+    if "reshare_of" in have:
+        parts.append(lf.select(*cols, pl.concat_str(pl.lit("r:"), "reshare_of").alias("o")))
+    if "reply_to" in have:
+        parts.append(lf.select(*cols, pl.concat_str(pl.lit("p:"), "reply_to").alias("o")))
+    if "media" in have:
+        parts.append(
+            lf.select(*cols, pl.col("media").alias("o"))
+            .explode("o")
+            .with_columns(pl.concat_str(pl.lit("m:"), pl.col("o").cast(pl.String)).alias("o"))
+        )
+    if "urls" in have:
+        if urls is None:
+            urls = url_lookup(posts, members)
+        parts.append(
+            lf.select(*cols, pl.col("urls").alias("raw"))
+            .explode("raw")
+            .join(urls.lazy(), on="raw", how="inner")
+            .select(*cols, pl.concat_str(pl.lit("u:"), "canonical").alias("o"))
+        )
+    texts = None
+    if "text" in have:
+        orig = lf.filter(pl.col("reshare_of").is_null()) if "reshare_of" in have else lf
+        texts = orig.select(*cols, pl.concat_str(pl.lit("t:"), text_key(pl.col("text"), min_chars=min_chars)).alias("o")).collect()
+    long = pl.concat([p.collect() for p in parts] + ([texts] if texts is not None else [])) if parts or texts is not None else None
+    n = lf.group_by("cluster_id").agg(pl.len().alias("n")).collect()
+    n_acc = lf.group_by("account_id").agg(pl.len().alias("n")).collect()
+    if long is None:
+        long = pl.DataFrame(schema={"_r": pl.UInt32, "cluster_id": pl.Int64, "account_id": pl.String, "o": pl.String})
+    long = long.filter(pl.col("o").is_not_null())
+    repeated = long.filter(pl.col("account_id").n_unique().over("cluster_id", "o") > 1)
+    marked = repeated.group_by("cluster_id").agg(
+        pl.col("_r").n_unique().alias("k"), pl.col("o").n_unique().cast(pl.Int64).alias("script_objects")
+    )
+    per_account = n_acc.join(
+        repeated.group_by("account_id").agg(pl.col("_r").n_unique().alias("k")), on="account_id", how="left"
+    ).select("account_id", (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"))
+    per_cluster = n.join(marked, on="cluster_id", how="left").select(
+        "cluster_id",
+        (pl.col("k").fill_null(0) / pl.col("n")).alias("co_share"),
+        pl.col("script_objects").fill_null(0).cast(pl.Int64),
+    )
+    if texts is not None and texts.height:
+        rep = repeated.filter(pl.col("o").str.starts_with("t:")).select("_r").unique().with_columns(pl.lit(True).alias("_rep"))
+        ident = (
+            texts.select("_r", "cluster_id").join(rep, on="_r", how="left")
+            .group_by("cluster_id")
+            .agg(pl.col("_rep").fill_null(False).mean().alias("identical_text_share"))
+        )
+        per_cluster = per_cluster.join(ident, on="cluster_id", how="left")
+    else:
+        per_cluster = per_cluster.with_columns(pl.lit(None, pl.Float64).alias("identical_text_share"))
+    return per_cluster, per_account
+
+
+def weak_signals(cfg: Config) -> frozenset[str]:
+    """Signals that cannot make coordination on their own (``score.weak_signals`` and timing)."""
+    return frozenset(str(s) for s in cfg["score.weak_signals"]) | TIMING_SIGNALS
+
+
+def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.DataFrame:
+    """How strongly each clustered account is tied to its own cluster.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``account_id, cluster_id, degree_in, strong_degree_in, strength_in, strength, share_in``:
+        neighbours in the cluster, those linked by a strong signal (not in
+        :func:`weak_signals`), fused weight to the cluster, all fused weight,
+        and their ratio.
+    """
+    weak = weak_signals(cfg)
+    rows: list[dict[str, Any]] = []
+    for node in sorted(graph.nodes()):
+        c = membership.get(node)
+        deg_in = content_in = 0
+        s_in = s_all = 0.0
+        for nb, data in graph[node].items():
+            w = float(data.get("weight", 1.0))
+            s_all += w
+            if c is not None and membership.get(nb) == c:
+                deg_in += 1
+                s_in += w
+                sigs = data.get("signals") or list((data.get("by_signal") or {}).keys())
+                if any(s not in weak for s in sigs) or not sigs:
+                    content_in += 1
+        rows.append(
+            {
+                "account_id": node,
+                "cluster_id": c,
+                "degree_in": deg_in,
+                "strong_degree_in": content_in,
+                "strength_in": s_in,
+                "strength": s_all,
+                "share_in": s_in / s_all if s_all > 0 else 0.0,
+            }
+        )
+    schema = {
+        "account_id": pl.String,
+        "cluster_id": pl.Int64,
+        "degree_in": pl.Int64,
+        "strong_degree_in": pl.Int64,
+        "strength_in": pl.Float64,
+        "strength": pl.Float64,
+        "share_in": pl.Float64,
+    }
+    return pl.DataFrame(rows, schema=schema)

@@ -1,0 +1,251 @@
+"""Near-duplicate text pairs for ``co_similar_text``: shingles, MinHash, LSH and exact Jaccard.
+
+Steps 2 to 5 of :mod:`cib.detect.similar`, on NumPy arrays of texts numbered
+``0..n-1`` (no posts or accounts; time enters only as each text's buckets).
+Public: :func:`shingle_sets`, :func:`signatures` and
+:func:`candidate_probability`, re-exported by :mod:`cib.detect.similar`,
+which also calls ``_candidates`` (step 4) and ``_verify`` (step 5).
+
+2. **Shingles.** Each run of ``similar.shingle_words`` consecutive words is
+   hashed to 64 bits (a text with fewer words is one shingle); a text is the
+   *set* of its shingle hashes.
+3. **MinHash.** ``bands × rows`` hash functions from the multiply-shift
+   universal family ``h_i(s) = (a_i s + b_i mod 2^64) >> 32`` (``a_i`` odd;
+   ``a_i, b_i`` drawn with ``run.seed``); a text's signature is the minimum of
+   each over its shingles (``numpy.minimum.reduceat``, blocks of texts on two
+   threads).
+4. **LSH within time buckets.** Each distinct (text, ``floor(t / window)``)
+   gets one key per band (its ``rows`` signature values hashed together).
+   Candidates are two texts with one band key in the same or neighbouring
+   time buckets — the equi-joins of the windowed engine, with (band, key)
+   for the object. A pair of texts of Jaccard ``s`` becomes a candidate with
+   probability ``1 - (1 - s^rows)^bands`` (0.995 at s = 0.5 with the default
+   40 × 3; reported in ``info``). Buckets holding more than
+   ``similar.max_bucket`` texts are skipped and reported.
+5. **Verification.** Candidates are checked with the exact Jaccard of their
+   shingle sets (each shingle of the smaller set looked up in the other, sorted,
+   set by a binary search run on all rows at once in NumPy); only pairs at least
+   ``similar.threshold`` survive. Nothing unverified ever makes an edge.
+
+Jaccard is computed on 64-bit shingle hashes: two different shingles collide
+with probability about 2^-64, so it is exact in practice.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import polars as pl
+
+__all__ = ["candidate_probability", "shingle_sets", "signatures"]
+
+_U64 = np.uint64
+_MUL = _U64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for combining hashes
+_SHINGLES_PER_BLOCK = 1 << 14  # MinHash works on blocks of texts with about this many shingles
+_SHINGLE_ROWS_PER_BATCH = 1 << 22  # shingles of one side of the candidate pairs verified at a time
+_BANDS_PER_BATCH = 4  # LSH bands joined at a time
+
+
+def candidate_probability(similarity: float, bands: int, rows: int) -> float:
+    """Probability that two texts of Jaccard ``similarity`` share at least one LSH band key."""
+    return 1.0 - (1.0 - similarity**rows) ** bands
+
+
+# --- hashing -----------------------------------------------------------------
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser (a bijection on 64-bit values that scatters every input bit)."""
+    z = z ^ (z >> _U64(30))
+    z = z * _U64(0xBF58476D1CE4E5B9)
+    z = z ^ (z >> _U64(27))
+    z = z * _U64(0x94D049BB133111EB)
+    return z ^ (z >> _U64(31))
+
+
+def shingle_sets(keys: pl.Series, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sets of hashed word shingles of texts.
+
+    Parameters
+    ----------
+    keys
+        Normalised texts (no nulls).
+    k
+        Words per shingle; a text with fewer words is one shingle.
+    seed
+        Seed of the word hash.
+
+    Returns
+    -------
+    text, shingle, size
+        ``text`` (int64, index into ``keys``) and ``shingle`` (uint64) for every distinct
+        shingle of every text, sorted by text then shingle; ``size`` the number of
+        distinct shingles of each text (0 for a text without a word).
+    """
+    k = max(int(k), 1)
+    words = pl.DataFrame({"w": keys.str.extract_all(r"\w+")}).with_row_index("x")
+    lens = words.get_column("w").list.len().fill_null(0).to_numpy().astype(np.int64)
+    flat = words.select(pl.col("w").explode().drop_nulls().hash(seed=seed & 0xFFFFFFFFFFFFFFFF))
+    h = flat.to_series().to_numpy().astype(_U64)
+    n_sh = np.where(lens > 0, np.maximum(lens - k + 1, 1), 0)
+    tok_off = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    total = int(n_sh.sum())
+    text = np.repeat(np.arange(lens.size, dtype=np.int64), n_sh)
+    if total == 0:
+        return text, np.zeros(0, dtype=_U64), np.zeros(lens.size, dtype=np.int64)
+    sh_off = np.concatenate([[0], np.cumsum(n_sh)[:-1]])
+    start = np.repeat(tok_off, n_sh) + (np.arange(total) - np.repeat(sh_off, n_sh))
+    length = np.repeat(lens, n_sh)
+    s = h[start]
+    for j in range(1, k):
+        nxt = h[np.minimum(start + j, h.size - 1)]
+        s = np.where(j < length, s * _MUL + nxt, s)
+    del start, length, h
+    s = _mix(s)
+    # Sort by (text, shingle) and drop repeats: cheaper than a hash unique.
+    out = pl.DataFrame({"x": text, "s": s}).sort(["x", "s"])
+    del s
+    text, s = out.get_column("x").to_numpy(), out.get_column("s").to_numpy()
+    new = np.ones(text.size, dtype=bool)
+    new[1:] = (text[1:] != text[:-1]) | (s[1:] != s[:-1])
+    text, s = text[new], s[new]
+    size = np.bincount(text, minlength=lens.size).astype(np.int64)
+    return text, s, size
+
+
+def signatures(text: np.ndarray, shingle: np.ndarray, n_texts: int, n_hashes: int, seed: int) -> np.ndarray:
+    """MinHash signatures, ``(n_texts, n_hashes)`` uint32.
+
+    ``text`` must be sorted and every text in ``range(n_texts)`` must have a shingle.
+    Hash ``i`` is ``(a_i s + b_i mod 2^64) >> 32`` with odd ``a_i`` (multiply-shift).
+    """
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, 0x51A1])
+    a = (rng.integers(0, 1 << 63, n_hashes, dtype=np.uint64) << _U64(1)) | _U64(1)
+    b = rng.integers(0, 1 << 63, n_hashes, dtype=np.uint64)
+    a, b = a[:, None], b[:, None]
+    starts = np.searchsorted(text, np.arange(n_texts + 1))  # starts[-1] == len(text)
+    # Blocks of whole texts with about _SHINGLES_PER_BLOCK shingles each.
+    cuts = np.unique(np.searchsorted(starts, np.arange(0, text.size, _SHINGLES_PER_BLOCK), side="right") - 1)
+    cuts = np.append(cuts[cuts < n_texts], n_texts)
+
+    def block(i: int) -> np.ndarray:
+        x0, x1 = int(cuts[i]), int(cuts[i + 1])
+        s0, s1 = int(starts[x0]), int(starts[x1])
+        vals = a * shingle[None, s0:s1]
+        vals += b
+        vals >>= _U64(32)
+        return np.minimum.reduceat(vals, starts[x0:x1] - s0, axis=1).astype(np.uint32)
+
+    out = np.empty((n_hashes, n_texts), dtype=np.uint32)
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:  # numpy releases the GIL in these loops
+        for i, part in enumerate(pool.map(block, range(len(cuts) - 1))):
+            out[:, cuts[i] : cuts[i + 1]] = part
+    return out.T
+
+
+def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
+    acc = sig[:, band * rows].astype(_U64)
+    for c in range(band * rows + 1, (band + 1) * rows):
+        acc = acc * _MUL + sig[:, c].astype(_U64)
+    return _mix(acc)
+
+
+# --- candidates and verification ------------------------------------------
+
+
+def _candidates(
+    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bands: int, rows: int, cap: int
+) -> tuple[np.ndarray, dict]:
+    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in the same or neighbouring bucket."""
+    found: list[pl.DataFrame] = []
+    skipped = {"buckets": 0, "texts": 0, "pairs_upper_bound": 0}
+    pair = pl.min_horizontal("x1", "x2").cast(pl.UInt64) * (1 << 32) + pl.max_horizontal("x1", "x2").cast(
+        pl.UInt64
+    )
+    for b0 in range(0, bands, _BANDS_PER_BATCH):
+        bs = range(b0, min(bands, b0 + _BANDS_PER_BATCH))
+        # One key per (band, text): the band number is hashed in, so keys of bands differ.
+        keys = np.concatenate([_mix(_band_keys(sig, b, rows) ^ _U64(b + 1))[ux] for b in bs])
+        # Only keys held by two units or more can pair (a hash test, cheap).
+        dup = pl.Series(keys).is_duplicated().to_numpy()
+        units = pl.DataFrame(
+            {"key": keys[dup], "k": np.tile(uk, len(bs))[dup], "x": np.tile(ux, len(bs))[dup]}
+        )
+        del keys, dup
+        if cap > 0 and units.height:
+            size = units.group_by("key", "k").agg(pl.len().alias("c"))
+            giant = size.filter(pl.col("c") > cap)
+            if giant.height:
+                c = giant.get_column("c").cast(pl.Int64)
+                skipped["buckets"] += giant.height
+                skipped["texts"] += int(c.sum())
+                skipped["pairs_upper_bound"] += int((c * (c - 1) // 2).sum())
+                units = units.join(giant.select("key", "k"), on=["key", "k"], how="anti")
+        left = units.lazy().rename({"x": "x1"})
+        right = units.lazy().rename({"x": "x2"})
+        same = left.join(right, on=["key", "k"]).filter(pl.col("x1") < pl.col("x2")).select(pair.alias("q"))
+        nxt = (
+            left.with_columns(pl.col("k") + 1)
+            .join(right, on=["key", "k"])
+            .filter(pl.col("x1") != pl.col("x2"))
+            .select(pair.alias("q"))
+        )
+        found.append(pl.concat([same, nxt]).unique().collect())
+    if not found:
+        return np.zeros(0, dtype=np.uint64), skipped
+    q = pl.concat(found).unique().sort("q").get_column("q").to_numpy()
+    return q, skipped
+
+
+def _gather(starts: np.ndarray, size: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices of the shingles of texts ``x`` and the position in ``x`` each belongs to."""
+    n = size[x]
+    owner = np.repeat(np.arange(x.size, dtype=np.int64), n)
+    off = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    idx = np.repeat(starts[x], n) + (np.arange(int(n.sum()), dtype=np.int64) - np.repeat(off, n))
+    return idx, owner
+
+
+def _verify(
+    q: np.ndarray, shingle: np.ndarray, starts: np.ndarray, size: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Exact Jaccard of candidate pairs; the pairs at least ``threshold``.
+
+    Returns ``x1, x2, jaccard`` of verified pairs and the number of candidates that
+    passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``).
+    """
+    x1 = (q >> _U64(32)).astype(np.int64)
+    x2 = (q & _U64(0xFFFFFFFF)).astype(np.int64)
+    n1, n2 = size[x1], size[x2]
+    ok = np.minimum(n1, n2) >= threshold * np.maximum(n1, n2) - 1e-9
+    x1, x2, n1, n2 = x1[ok], x2[ok], n1[ok], n2[ok]
+    # Look each shingle of the smaller set up in the other set (sorted within its text):
+    # a binary search run on all rows at once, so exact and without a Python loop per pair.
+    small = np.where(n1 <= n2, x1, x2)
+    big = np.where(n1 <= n2, x2, x1)
+    inter = np.zeros(x1.size, dtype=np.int64)
+    steps = int(np.ceil(np.log2(float(size.max()) + 1.0))) + 1 if size.size else 1
+    batch = max(
+        1024, int(_SHINGLE_ROWS_PER_BATCH / max(1.0, float(np.minimum(n1, n2).mean()) if n1.size else 1.0))
+    )
+    for i0 in range(0, x1.size, batch):
+        sl = slice(i0, i0 + batch)
+        rows, owner = _gather(starts, size, small[sl])
+        want = shingle[rows]
+        lo = starts[big[sl]][owner]
+        end = lo + size[big[sl]][owner]
+        hi = end.copy()
+        for _ in range(steps):
+            mid = (lo + hi) // 2
+            go = (mid < hi) & (shingle[np.minimum(mid, shingle.size - 1)] < want)
+            lo = np.where(go, mid + 1, lo)
+            hi = np.where(go, hi, mid)
+        hit = (lo < end) & (shingle[np.minimum(lo, shingle.size - 1)] == want)
+        inter[sl] = np.bincount(owner[hit], minlength=small[sl].size)
+    union = n1 + n2 - inter
+    jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    keep = jac >= threshold - 1e-12
+    return x1[keep], x2[keep], jac[keep], int(ok.sum())
