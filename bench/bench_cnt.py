@@ -42,6 +42,20 @@ def cnt_python() -> Path:
     return exe
 
 
+def _cnt_rows(posts: pl.DataFrame) -> pl.DataFrame:
+    """Posts in CNT's positional CSV layout."""
+    return posts.select(
+        pl.col("post_id").alias("message_id"),
+        pl.col("account_id").alias("user_id"),
+        pl.col("account_id").alias("username"),
+        pl.col("reshare_of").fill_null("").alias("repost_id"),
+        pl.col("reply_to").fill_null("").alias("reply_id"),
+        pl.col("text").fill_null("").alias("message"),
+        pl.col("created_at").dt.epoch("s").alias("timestamp"),
+        pl.col("urls").list.join(" ").alias("urls"),
+    )
+
+
 def make_input(folder: Path, n_posts: int, seed: int) -> tuple[Path, Path]:
     """A synthetic collection ingested by cib, and the same posts in CNT's CSV layout."""
     from cib.config import load_config
@@ -54,28 +68,10 @@ def make_input(folder: Path, n_posts: int, seed: int) -> tuple[Path, Path]:
     posts = ingest(raw, load_config()).posts
     posts_path = write_table(posts, folder / "posts.parquet", "posts")
     cnt_csv = folder / "cnt.csv"
-    posts.select(
-        pl.col("post_id").alias("message_id"),
-        pl.col("account_id").alias("user_id"),
-        pl.col("account_id").alias("username"),
-        pl.col("reshare_of").fill_null("").alias("repost_id"),
-        pl.col("reply_to").fill_null("").alias("reply_id"),
-        pl.col("text").fill_null("").alias("message"),
-        pl.col("created_at").dt.epoch("s").alias("timestamp"),
-        pl.col("urls").list.join(" ").alias("urls"),
-    ).write_csv(cnt_csv)
+    _cnt_rows(posts).write_csv(cnt_csv)
     # CNT 1.5.2 splits an empty urls cell into [""], so every post without a link "shares" the
     # empty URL with every other: its co_link runs on the posts that have links instead.
-    posts.filter(pl.col("urls").list.len() > 0).select(
-        pl.col("post_id").alias("message_id"),
-        pl.col("account_id").alias("user_id"),
-        pl.col("account_id").alias("username"),
-        pl.col("reshare_of").fill_null("").alias("repost_id"),
-        pl.col("reply_to").fill_null("").alias("reply_id"),
-        pl.col("text").fill_null("").alias("message"),
-        pl.col("created_at").dt.epoch("s").alias("timestamp"),
-        pl.col("urls").list.join(" ").alias("urls"),
-    ).write_csv(folder / "cnt_links.csv")
+    _cnt_rows(posts.filter(pl.col("urls").list.len() > 0)).write_csv(folder / "cnt_links.csv")
     return posts_path, cnt_csv
 
 

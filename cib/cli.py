@@ -194,6 +194,16 @@ def _stage_folder(processed: Path) -> Path:
     return processed
 
 
+def _resume(processed: Path, cfg: Config) -> tuple[Any, Any, Any, Any]:
+    """What a stage run alone needs: its outputs, the manifest so far, posts and accounts."""
+    from cib.manifest import Manifest
+    from cib.pipeline import Outputs, load_ingested
+
+    folder = _stage_folder(processed)
+    posts, accounts = load_ingested(folder)
+    return Outputs(folder, Path("reports") / folder.name), Manifest.resume(folder, cfg), posts, accounts
+
+
 @app.command()
 def detect(
     processed: Annotated[Path, typer.Argument(help="A processed collection folder (data/processed/NAME).")],
@@ -204,15 +214,12 @@ def detect(
     min_participation: MinPartOpt = None,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, load_ingested, run_detect
+    from cib.pipeline import run_detect
 
-    folder = _stage_folder(processed)
     cfg = _analysis_config(config, set_, preset, window, min_participation, None)
-    manifest = Manifest.resume(folder, cfg)
-    posts, _ = load_ingested(folder)
+    out, manifest, posts, _ = _resume(processed, cfg)
     resolution = manifest.stages.get("ingest", {}).get("time_resolution_s", 1.0)
-    det = run_detect(posts, Outputs(folder, Path("reports") / folder.name), cfg, manifest, time_resolution_s=resolution)
+    det = run_detect(posts, out, cfg, manifest, time_resolution_s=resolution)
     _err(_detect_summary(det))
 
 
@@ -225,16 +232,14 @@ def cluster(
 ) -> None:
     """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
     from cib.detect import DetectResult
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, load_ingested, run_network
+    from cib.pipeline import run_network
     from cib.schema import read_table
 
-    folder = _stage_folder(processed)
     cfg = _analysis_config(config, set_, None, None, None, event)
-    manifest = Manifest.resume(folder, cfg)
-    posts, accounts = load_ingested(folder)
+    out, manifest, posts, accounts = _resume(processed, cfg)
+    folder = out.processed
     det = DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
-    net = run_network(posts, accounts, det, Outputs(folder, Path("reports") / folder.name), cfg, manifest)
+    net = run_network(posts, accounts, det, out, cfg, manifest)
     _err(_network_summary(net))
 
 

@@ -123,3 +123,28 @@ def test_usage_error_exits_2_without_traceback():
     assert proc.returncode == 2
     assert "No such option" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_stages_alone_give_what_analyse_gives(tmp_path):
+    from cib.synth import synth
+
+    synth(tmp_path / "raw", n_posts=3_000, seed=8, layout="generic")
+    whole = run("analyse", str(tmp_path / "raw"), "--name", "c", "--processed-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "ra"))
+    assert whole.returncode == 0, whole.stderr
+    folder = tmp_path / "s" / "c"
+    steps = [
+        ("ingest", str(tmp_path / "raw"), "--name", "c", "--processed-dir", str(tmp_path / "s")),
+        ("detect", str(folder)),
+        ("cluster", str(folder)),
+        ("report", str(folder), "--reports-dir", str(tmp_path / "rs")),
+    ]
+    for step in steps:
+        proc = run(*step)
+        assert proc.returncode == 0, (step, proc.stderr)
+    for table in ("edges", "evidence", "clusters", "account_scores"):
+        assert (folder / f"{table}.parquet").read_bytes() == (tmp_path / "a" / "c" / f"{table}.parquet").read_bytes(), table
+    assert (tmp_path / "rs" / "c" / "index.html").is_file()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert {"ingest", "detect", "cluster"} <= set(manifest["counts"])
+    missing = run("detect", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "no posts.parquet here" in missing.stderr
