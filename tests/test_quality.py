@@ -35,11 +35,8 @@ HARD_NEGATIVES = ("news_bot", "fan_community", "breaking_news")
 
 
 def quality_config(**extra):
-    """The defaults, with the timing graph on and human-speed reply windows (see the module note)."""
-    signals = list(load_config()["detect.signals"])
-    if "sync" not in signals:
-        signals.append("sync")
-    return load_config(overrides={"detect.signals": signals, "detect.co_reply.window": 1800.0, **extra})
+    """The shipped defaults (sync and co_similar_text on, 30-minute reply windows)."""
+    return load_config(overrides=extra)
 
 
 def run_pipeline(folder, cfg, tmp):
