@@ -29,13 +29,21 @@ import numpy as np
 import polars as pl
 
 from cib.detect.auto_window import estimate_window
-from cib.detect.edges import aggregate, choose_weight, coortweet_second_pass, participation, pick_evidence
+from cib.detect.edges import (
+    EDGE_STATS,
+    aggregate,
+    coortweet_second_pass,
+    keep_edges,
+    name_edges,
+    participation,
+    pick_evidence,
+)
 from cib.detect.fusion import fuse
 from cib.detect.significance import edge_significance
 from cib.detect.traces import SIGNALS, build_traces, signal_traces
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
-from cib.schema import EDGES, EVIDENCE, TIME
+from cib.schema import EDGES, EVIDENCE
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -44,20 +52,6 @@ __all__ = ["detect", "DetectResult", "EDGE_STATS", "SIGNALS", "build_traces", "f
 
 #: contract signal names served elsewhere (not by the windowed engine)
 _OTHER_SIGNALS = ("co_similar_text", "sync")
-
-#: per-edge diagnostics beyond the edges table
-EDGE_STATS: dict[str, pl.DataType] = {
-    "signal": pl.String(),
-    "account_a": pl.String(),
-    "account_b": pl.String(),
-    "n_posts_a": pl.Int64(),
-    "n_posts_b": pl.Int64(),
-    "edge_symmetry": pl.Float64(),
-    "avg_delta_s": pl.Float64(),
-    "tfidf": pl.Float64(),
-    "expected": pl.Float64(),
-    "q_value": pl.Float64(),
-}
 
 _SORT = ["signal", "account_a", "account_b"]
 _HASH_SEED = 0x5EED
@@ -280,17 +274,7 @@ def _run_signal(
             pl.lit(None, pl.Float64).alias("p_value"),
             pl.lit(None, pl.Float64).alias("q_value"),
         )
-    edges = edges.with_columns(choose_weight(edges, cfg["detect.weight"]).alias("weight"))
-    heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
-    keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
-    found = edges.height
-    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height)
-    edges = edges.filter(keep)
-    info.update(
-        edges_found=found,
-        edges_dropped_fdr=found - info["edges_dropped_min_weight"] - edges.height if significance else 0,
-        edges_kept=edges.height,
-    )
+    edges = keep_edges(edges, cfg, info)
 
     clock("significance")
     evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
@@ -309,54 +293,12 @@ def _decode(
     objects: pl.DataFrame,
     post_ids: _PostIds,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    names_a = accounts.select(pl.col("a"), pl.col("account_id").alias("account_a"))
-    names_b = accounts.select(pl.col("a").alias("b"), pl.col("account_id").alias("account_b"))
-    named = edges.join(names_a, on="a", how="left").join(names_b, on="b", how="left").sort(["a", "b"])
-    stamp = lambda c: pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC").cast(TIME)  # noqa: E731
-    out_edges = named.select(
-        "account_a",
-        "account_b",
-        pl.lit(sig).alias("signal"),
-        pl.col("weight").cast(pl.Float64),
-        "n_objects",
-        "n_pairs",
-        stamp("first_us").alias("first_at"),
-        stamp("last_us").alias("last_at"),
-        (pl.col("min_delta_us") / 1e6).alias("min_delta_s"),
-        pl.col("p_value").cast(pl.Float64),
-    )
-    stats = named.select(
-        pl.lit(sig).alias("signal"),
-        "account_a",
-        "account_b",
-        "n_posts_a",
-        "n_posts_b",
-        "edge_symmetry",
-        "avg_delta_s",
-        "tfidf",
-        pl.col("expected").cast(pl.Float64),
-        pl.col("q_value").cast(pl.Float64),
-    )
-    ev = (
-        evidence.join(names_a, on="a", how="left")
-        .join(names_b, on="b", how="left")
-        .join(objects, on="o", how="left")
-        .with_columns(
-            post_ids.of(evidence["pa"]).alias("post_a"),
-            post_ids.of(evidence["pb"]).alias("post_b"),
-        )
-        .sort(["a", "b", "delta_us", "o", "pa", "pb"])
-        .select(
-            pl.lit(sig).alias("signal"),
-            "object_id",
-            "account_a",
-            "account_b",
-            "post_a",
-            "post_b",
-            (pl.col("delta_us") / 1e6).alias("delta_s"),
-        )
-    )
-    return out_edges.cast(EDGES), ev.cast(EVIDENCE), stats.cast(EDGE_STATS)  # type: ignore[arg-type]
+    # Series from the evidence itself, before any join, so they line up with its rows.
+    ev = evidence.with_columns(
+        post_ids.of(evidence["pa"]).alias("post_a"),
+        post_ids.of(evidence["pb"]).alias("post_b"),
+    ).join(objects, on="o", how="left")
+    return name_edges(sig, edges, ev, accounts)
 
 
 def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> DetectResult:

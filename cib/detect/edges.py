@@ -36,12 +36,41 @@ Per signal and unordered account pair ``a < b``:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import polars as pl
 
 from cib.detect.window import pair_key
+from cib.schema import EDGES, EVIDENCE, TIME
 
-__all__ = ["participation", "coortweet_second_pass", "aggregate", "choose_weight", "pick_evidence"]
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = [
+    "EDGE_STATS",
+    "participation",
+    "coortweet_second_pass",
+    "aggregate",
+    "choose_weight",
+    "keep_edges",
+    "pick_evidence",
+    "name_edges",
+]
+
+#: per-edge diagnostics beyond the edges table
+EDGE_STATS: dict[str, pl.DataType] = {
+    "signal": pl.String(),
+    "account_a": pl.String(),
+    "account_b": pl.String(),
+    "n_posts_a": pl.Int64(),
+    "n_posts_b": pl.Int64(),
+    "edge_symmetry": pl.Float64(),
+    "avg_delta_s": pl.Float64(),
+    "tfidf": pl.Float64(),
+    "expected": pl.Float64(),
+    "q_value": pl.Float64(),
+}
 
 
 def participation(tr: pl.LazyFrame, min_participation: int) -> tuple[pl.LazyFrame, pl.DataFrame]:
@@ -203,6 +232,39 @@ def choose_weight(edges: pl.DataFrame, kind: str) -> pl.Expr:
     raise ValueError(f"unknown weight {kind!r}")
 
 
+def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.DataFrame:
+    """Weigh the edges (``detect.weight``) and keep those past ``detect.min_weight`` and ``detect.max_fdr``.
+
+    Parameters
+    ----------
+    edges
+        :func:`aggregate` output with ``expected``, ``p_value`` and ``q_value``
+        (nulls when ``detect.significance`` is off).
+    cfg
+        Effective configuration.
+    info
+        The signal's info; receives the counts found, dropped and kept.
+
+    Returns
+    -------
+    pl.DataFrame
+        The kept edges, with ``weight``.
+    """
+    significance = bool(cfg["detect.significance"])
+    edges = edges.with_columns(choose_weight(edges, str(cfg["detect.weight"])).alias("weight"))
+    heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
+    keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
+    found = edges.height
+    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height)
+    edges = edges.filter(keep)
+    info.update(
+        edges_found=found,
+        edges_dropped_fdr=found - info["edges_dropped_min_weight"] - edges.height if significance else 0,
+        edges_kept=edges.height,
+    )
+    return edges
+
+
 def pick_evidence(pairs: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> pl.DataFrame:
     """Up to ``per_edge`` pairs per kept edge: fastest first, then by object and posts.
 
@@ -231,3 +293,75 @@ def pick_evidence(pairs: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> pl.
         .filter(pl.int_range(pl.len()).over(["a", "b"]) < per_edge)
         .collect()
     )
+
+
+def name_edges(
+    sig: str, edges: pl.DataFrame, evidence: pl.DataFrame, accounts: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The ``EDGES``, ``EVIDENCE`` and ``EDGE_STATS`` tables of one signal, with account ids.
+
+    Parameters
+    ----------
+    sig
+        The signal name written into the three tables.
+    edges
+        Kept edges in codes: the columns of :func:`aggregate` plus ``weight``,
+        ``expected``, ``p_value`` and ``q_value``.
+    evidence
+        :func:`pick_evidence` output plus the signal's own ``object_id``,
+        ``post_a`` and ``post_b``.
+    accounts
+        ``account_id, a``: the id of each account code.
+
+    Returns
+    -------
+    edges, evidence, stats
+        The edges table and its per-edge diagnostics, both sorted by ``a, b``;
+        the evidence sorted like :func:`pick_evidence`.
+    """
+    names_a = accounts.select(pl.col("a"), pl.col("account_id").alias("account_a"))
+    names_b = accounts.select(pl.col("a").alias("b"), pl.col("account_id").alias("account_b"))
+    named = edges.join(names_a, on="a", how="left").join(names_b, on="b", how="left").sort(["a", "b"])
+
+    def stamp(c: str) -> pl.Expr:
+        return pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC").cast(TIME)
+
+    out_edges = named.select(
+        "account_a",
+        "account_b",
+        pl.lit(sig).alias("signal"),
+        pl.col("weight").cast(pl.Float64),
+        "n_objects",
+        "n_pairs",
+        stamp("first_us").alias("first_at"),
+        stamp("last_us").alias("last_at"),
+        (pl.col("min_delta_us") / 1e6).alias("min_delta_s"),
+        pl.col("p_value").cast(pl.Float64),
+    )
+    stats = named.select(
+        pl.lit(sig).alias("signal"),
+        "account_a",
+        "account_b",
+        "n_posts_a",
+        "n_posts_b",
+        "edge_symmetry",
+        "avg_delta_s",
+        "tfidf",
+        pl.col("expected").cast(pl.Float64),
+        pl.col("q_value").cast(pl.Float64),
+    )
+    ev = (
+        evidence.join(names_a, on="a", how="left")
+        .join(names_b, on="b", how="left")
+        .sort(["a", "b", "delta_us", "o", "pa", "pb"])
+        .select(
+            pl.lit(sig).alias("signal"),
+            "object_id",
+            "account_a",
+            "account_b",
+            "post_a",
+            "post_b",
+            (pl.col("delta_us") / 1e6).alias("delta_s"),
+        )
+    )
+    return out_edges.cast(EDGES), ev.cast(EVIDENCE), stats.cast(EDGE_STATS)  # type: ignore[arg-type]

@@ -48,7 +48,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cib.detect.edges import aggregate, choose_weight, participation, pick_evidence
+from cib.detect.edges import EDGE_STATS, aggregate, keep_edges, name_edges, participation, pick_evidence
 
 # _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
 from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
@@ -154,8 +154,6 @@ def _post_codes(posts: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
 
 
 def _empty(info: dict[str, Any]) -> SimilarResult:
-    from cib.detect import EDGE_STATS  # here: cib.detect imports the detectors
-
     return SimilarResult(
         pl.DataFrame(schema=EDGES), pl.DataFrame(schema=EVIDENCE), info, pl.DataFrame(schema=EDGE_STATS)
     )
@@ -377,17 +375,7 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         edges = edges.with_columns(
             [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
         )
-    edges = edges.with_columns(choose_weight(edges, str(cfg["detect.weight"])).alias("weight"))
-    heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
-    keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
-    found = edges.height
-    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height)
-    edges = edges.filter(keep)
-    info.update(
-        edges_found=found,
-        edges_dropped_fdr=found - info["edges_dropped_min_weight"] - edges.height if significance else 0,
-        edges_kept=edges.height,
-    )
+    edges = keep_edges(edges, cfg, info)
     evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
@@ -400,56 +388,9 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
 def _decode(
     edges: pl.DataFrame, evidence: pl.DataFrame, accounts: pl.DataFrame, post_ids: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    from cib.detect import EDGE_STATS  # here: cib.detect imports the detectors
-
-    names_a = accounts.select("a", pl.col("account_id").alias("account_a"))
-    names_b = accounts.select(pl.col("a").alias("b"), pl.col("account_id").alias("account_b"))
-    named = edges.join(names_a, on="a", how="left").join(names_b, on="b", how="left").sort(["a", "b"])
-
-    def stamp(c: str) -> pl.Expr:
-        return pl.from_epoch(pl.col(c), time_unit="us").dt.replace_time_zone("UTC").cast(TIME)
-
-    out_edges = named.select(
-        "account_a",
-        "account_b",
-        pl.lit(SIGNAL).alias("signal"),
-        pl.col("weight").cast(pl.Float64),
-        "n_objects",
-        "n_pairs",
-        stamp("first_us").alias("first_at"),
-        stamp("last_us").alias("last_at"),
-        (pl.col("min_delta_us") / 1e6).alias("min_delta_s"),
-        pl.col("p_value").cast(pl.Float64),
+    ev = evidence.with_columns(
+        ("sim:" + post_ids.gather(evidence["o"])).alias("object_id"),
+        post_ids.gather(evidence["pa"]).alias("post_a"),
+        post_ids.gather(evidence["pb"]).alias("post_b"),
     )
-    stats = named.select(
-        pl.lit(SIGNAL).alias("signal"),
-        "account_a",
-        "account_b",
-        "n_posts_a",
-        "n_posts_b",
-        "edge_symmetry",
-        "avg_delta_s",
-        "tfidf",
-        pl.col("expected").cast(pl.Float64),
-        pl.col("q_value").cast(pl.Float64),
-    )
-    ev = (
-        evidence.join(names_a, on="a", how="left")
-        .join(names_b, on="b", how="left")
-        .with_columns(
-            ("sim:" + post_ids.gather(evidence["o"])).alias("object_id"),
-            post_ids.gather(evidence["pa"]).alias("post_a"),
-            post_ids.gather(evidence["pb"]).alias("post_b"),
-        )
-        .sort(["a", "b", "delta_us", "o", "pa", "pb"])
-        .select(
-            pl.lit(SIGNAL).alias("signal"),
-            "object_id",
-            "account_a",
-            "account_b",
-            "post_a",
-            "post_b",
-            (pl.col("delta_us") / 1e6).alias("delta_s"),
-        )
-    )
-    return out_edges.cast(EDGES), ev.cast(EVIDENCE), stats.cast(EDGE_STATS)  # type: ignore[arg-type]
+    return name_edges(SIGNAL, edges, ev, accounts)

@@ -21,7 +21,7 @@ from cib.synth.organic import (
     zipf,
 )
 from cib.synth.people import NEWS_OUTLETS
-from cib.synth.tables import RESHARE, World
+from cib.synth.tables import RESHARE, World, first_pairs
 from cib.synth.timeline import (
     END,
     EXIT_POLL_EVENT,
@@ -133,11 +133,7 @@ def fan_community(world: World, rng: np.random.Generator, budget: int) -> None:
     ok = tgt >= 0
     tt = world.posts.column("t")[np.maximum(tgt, 0)] + (3600 * rng.lognormal(0.0, 1.0, k)).astype(np.int64) + 120
     ok &= (tt < END) & (acct[who] != world.posts.column("acct")[np.maximum(tgt, 0)])
-    key = who.astype(np.int64) * (1 << 40) + tgt
-    _, first = np.unique(key, return_index=True)
-    once = np.zeros(k, dtype=bool)
-    once[first] = True
-    ok &= once
+    ok &= first_pairs(who, tgt)
     world.posts.add(int(ok.sum()), acct=acct[who[ok]], t=tt[ok], typ=RESHARE, target=tgt[ok])
 
 

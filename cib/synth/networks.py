@@ -14,7 +14,7 @@ import numpy as np
 
 from cib.synth.organic import ELECTION_TAGS, account_langs, plain_posts, post_langs
 from cib.synth.plan import Knobs
-from cib.synth.tables import REPLY, RESHARE, Network, World
+from cib.synth.tables import REPLY, RESHARE, Network, World, first_pairs
 from cib.synth.timeline import (
     END,
     HOURS_FLAT,
@@ -226,11 +226,7 @@ def troll_network(
     if n_amp and len(campaign):
         tgt = campaign[rng.integers(0, len(campaign), n_amp)]
         who = rng.integers(0, size, n_amp)
-        key = who.astype(np.int64) * (1 << 40) + tgt
-        _, first = np.unique(key, return_index=True)
-        ok = np.zeros(n_amp, dtype=bool)
-        ok[first] = True
-        ok &= members[who] != world.posts.column("acct")[tgt]
+        ok = first_pairs(who, tgt) & (members[who] != world.posts.column("acct")[tgt])
         t = world.posts.column("t")[tgt] + (1200 * rng.lognormal(0.0, 1.0, n_amp)).astype(np.int64) + 60
         who, tgt, t = _keep_in_window(who[ok], tgt[ok], t=t[ok])
         world.posts.add(len(t), acct=members[who], t=t, typ=RESHARE, target=tgt)

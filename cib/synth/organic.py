@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cib.synth.tables import ORIGINAL, QUOTE, REPLY, RESHARE, World
+from cib.synth.tables import ORIGINAL, QUOTE, REPLY, RESHARE, World, first_pairs
 from cib.synth.timeline import END, HOURS_ORGANIC, N_DAYS, PROTEST_DAY, T0, local_day, sample_times
 
 __all__ = [
@@ -254,11 +254,7 @@ def organic(world: World, rng: np.random.Generator, budget: int, extra_targets: 
     # a reshare too late, of oneself, or of a post already reshared becomes an original instead
     r_author = np.where(r_target >= 0, world.posts.column("acct")[np.maximum(r_target, 0)], -1)
     bad = (r_target < 0) | (r_t >= END) | ((r_typ == RESHARE) & (r_author == r_acct))
-    key = r_acct.astype(np.int64) * (1 << 32) + np.where(r_typ == RESHARE, r_target, -1 - np.arange(len(rest)))
-    _, first_seen = np.unique(key, return_index=True)
-    dup = np.ones(len(rest), dtype=bool)
-    dup[first_seen] = False
-    bad |= dup
+    bad |= ~first_pairs(r_acct, np.where(r_typ == RESHARE, r_target, -1 - np.arange(len(rest))))
     plain_posts(world, rng, r_acct[bad], t[rest][bad], lang[ai[rest][bad]], tag_p=0.22, url_p=0.12)
     ok = ~bad
     o_typ = r_typ[ok]

@@ -31,6 +31,7 @@ __all__ = [
     "Tags",
     "Network",
     "World",
+    "first_pairs",
 ]
 
 KINDS = ("organic", "bot", "troll", "news_bot", "fan_community", "breaking_news")
@@ -224,3 +225,26 @@ class World:
     networks: list[Network] = field(default_factory=list)
     #: the day's most-shared news stories, ``per_day`` URL ids per day (made on first use)
     hot_urls: np.ndarray | None = None
+
+
+def first_pairs(acct: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Mark the first row of each ``(acct, target)`` pair, so nobody reshares a post twice.
+
+    Parameters
+    ----------
+    acct
+        Account (or member) index per row.
+    target
+        Target post per row; rows with distinct negative targets never clash.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``bool``, true where the pair is seen for the first time.
+    """
+    # one int64 key per pair: post indices stay far below 2**40
+    key = acct.astype(np.int64) * (1 << 40) + target
+    _, first = np.unique(key, return_index=True)
+    once = np.zeros(len(key), dtype=bool)
+    once[first] = True
+    return once
