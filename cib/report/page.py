@@ -12,7 +12,7 @@ import jinja2
 from cib.report.methods import signal_name
 from cib.report.safety import CSP
 
-__all__ = ["environment", "render", "plotly_js", "asset"]
+__all__ = ["environment", "template_environment", "render", "plotly_js", "asset"]
 
 _LABELS = {"bot", "troll", "mixed", "organic"}
 
@@ -35,16 +35,25 @@ def _label_class(value: Any) -> str:
     return str(value) if value in _LABELS else "other"
 
 
-@cache
-def environment() -> jinja2.Environment:
-    """The template environment: autoescaping on for everything, undefined names are errors."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("cib.report", "templates"),
+def template_environment(package: str) -> jinja2.Environment:
+    """Templates of ``package/templates``: autoescaping on for everything, undefined names are errors.
+
+    Every page cib writes renders hostile text, so every page takes its
+    environment from here.
+    """
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The report's template environment, with its formatting filters."""
+    env = template_environment("cib.report")
     env.filters.update(num=_num, score=_score, label_class=_label_class, signal_name=signal_name)
     return env
 

@@ -19,7 +19,7 @@ import jinja2
 import polars as pl
 
 from cib import __version__
-from cib.report.page import plotly_js
+from cib.report.page import plotly_js, template_environment
 from cib.report.safety import CSP, hover_text, safe_json
 from cib.sweep.grid import value_text
 from cib.sweep.stability import best_match, cluster_members
@@ -61,13 +61,7 @@ def _num(value: Any, digits: int = 3) -> str:
 
 @cache
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("cib.sweep", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment("cib.sweep")
     env.filters.update(num=_num, value=value_text)
     return env
 
