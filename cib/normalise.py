@@ -12,9 +12,10 @@ recognised by :func:`is_shortener` but never resolved.
 from __future__ import annotations
 
 import re
+from functools import cache
+from types import ModuleType
 
 import polars as pl
-import ural
 
 __all__ = [
     "CONFUSABLES",
@@ -28,6 +29,7 @@ __all__ = [
     "mention_key",
     "text_key",
     "cnt_text_key",
+    "in_parts",
 ]
 
 #: Cyrillic letters drawn like a Latin letter (lowercase, after case folding),
@@ -67,12 +69,20 @@ _RT_PREFIX = r"^(?:\s*rt\s+@[\w.]+\s*:?\s*)+"
 _MENTION = r"(?:^|[^\w@])@[\w.]*\w"
 
 
+@cache
+def _ural() -> ModuleType:
+    """:mod:`ural`, loaded on first use: compiling its patterns takes a sixth of a second."""
+    import ural
+
+    return ural
+
+
 def _looks_like_url(value: str) -> bool:
     # Opaque ids such as the German data's "url_12345" are not URLs and must
     # survive as they are; a bare "example.com/x" is a URL.
     if _SCHEME.match(value):
         return True
-    return ural.is_url(value, require_protocol=False, tld_aware=True)
+    return _ural().is_url(value, require_protocol=False, tld_aware=True)
 
 
 def canonical_url(value: str | None) -> str | None:
@@ -101,7 +111,7 @@ def canonical_url(value: str | None) -> str | None:
     if not _looks_like_url(value):
         return value
     try:
-        out = ural.normalize_url(value)
+        out = _ural().normalize_url(value)
     except Exception:  # ural raises on a few malformed inputs; the value itself is the best key then
         return value
     return out or value
@@ -112,7 +122,7 @@ def url_domain(value: str | None) -> str | None:
     if value is None or not value.strip() or not _looks_like_url(value.strip()):
         return None
     try:
-        return ural.get_domain_name(value.strip())
+        return _ural().get_domain_name(value.strip())
     except Exception:
         return None
 
@@ -122,7 +132,7 @@ def is_shortener(value: str | None) -> bool:
     if value is None or not _looks_like_url(value.strip()):
         return False
     try:
-        return bool(ural.is_shortened_url(value.strip()))
+        return bool(_ural().is_shortened_url(value.strip()))
     except Exception:
         return False
 
@@ -212,3 +222,28 @@ def text_key(expr: pl.Expr, *, min_chars: int = 0, fold_confusables: bool = True
     # A regex keeps keys of at least min_chars characters (null otherwise) in
     # one pass; a when/then over `key` would compute it twice.
     return key.str.extract(rf"(?s)^(.{{{max(min_chars, 1)},}})$", 1)
+
+
+def in_parts(frame: pl.DataFrame, *exprs: pl.Expr, parts: int | None = None) -> pl.DataFrame:
+    """``frame.with_columns(*exprs)``, computed on row slices in parallel.
+
+    Polars runs one string expression over one column on one thread; text keys
+    (regular expressions, Unicode case mapping) over a million texts are worth
+    spreading over every core. The slices are put back in order, so the result
+    is the same as the one-thread call.
+
+    Parameters
+    ----------
+    frame
+        The rows.
+    exprs
+        Row-wise expressions (nothing that looks across rows).
+    parts
+        Slices; the size of Polars' thread pool by default.
+    """
+    parts = parts or pl.thread_pool_size()
+    if parts <= 1 or frame.height < 2 * parts:
+        return frame.with_columns(*exprs)
+    step = -(-frame.height // parts)
+    slices = [frame.slice(i * step, step).lazy().with_columns(*exprs) for i in range(parts)]
+    return pl.concat(pl.collect_all(slices))

@@ -35,7 +35,11 @@ def test_window_is_sliding_not_binned():
 
 
 def test_self_pairs_make_no_edge():
-    res, e = _edges([{"acct": "a", "t": 0, "reshare_of": "X"}, {"acct": "a", "t": 5, "reshare_of": "X"}])
+    rows = [{"acct": "a", "t": 0, "reshare_of": "X"}, {"acct": "a", "t": 5, "reshare_of": "X"}]
+    res, e = _edges(rows)
+    assert e == {}
+    # the null model counts them: they are pairs of share slots like any other
+    res, e = _edges(rows, detect__significance=True)
     assert e == {}
     assert res.info["signals"]["co_reshare"]["same_account_pairs"] == 1
 

@@ -35,6 +35,7 @@ from cib.detect.edges import (
     coortweet_second_pass,
     keep_edges,
     name_edges,
+    order_pairs,
     participation,
     pick_evidence,
 )
@@ -236,18 +237,10 @@ def _run_signal(
     thinned = thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
     clock("filters")
     pairs = co_occurrences(thinned, window_us).collect()
-    own = self_pairs_per_object(thinned, window_us)
+    significance = bool(cfg["detect.significance"])
+    if significance:
+        window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info)
     clock("pairs")
-    # Pairs per object for the null model, whoever made them; a crowd object
-    # counts its upper bound.
-    window_pairs = (
-        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
-        .group_by("o")
-        .agg(pl.col("n").sum())
-        .join(crowd.select("o"), on="o", how="anti")
-    )
-    window_pairs = pl.concat([window_pairs, crowd.select("o", pl.col("est_pairs").alias("n"))])
-    info["same_account_pairs"] = int(own.get_column("n").sum())
     if cfg["detect.participation_filter"] == "coortweet":
         before = pairs.height
         pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
@@ -257,9 +250,10 @@ def _run_signal(
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
         return (*_empty_parts(), info)
 
-    edges = aggregate(pairs, kept.lazy())
+    ordered = order_pairs(pairs)
+    del pairs
+    edges = aggregate(ordered, kept.lazy())
     clock("edges")
-    significance = bool(cfg["detect.significance"])
     if significance:
         edges, info["null_model"] = edge_significance(
             edges,
@@ -277,12 +271,28 @@ def _run_signal(
     edges = keep_edges(edges, cfg, info)
 
     clock("significance")
-    evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]))
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(sig, edges, evidence, accounts, objects, post_ids)
     clock("evidence")
     return (*out, info)
+
+
+def _window_pairs(pairs: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict) -> pl.DataFrame:
+    """Pairs of shares within the window per object, whoever made them: the null model's ``P``.
+
+    Pairs of one account's own shares count too, and a crowd object its upper bound.
+    """
+    own = self_pairs_per_object(thinned, window_us)
+    info["same_account_pairs"] = int(own.get_column("n").sum())
+    window_pairs = (
+        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
+        .group_by("o")
+        .agg(pl.col("n").sum())
+        .join(crowd.select("o"), on="o", how="anti")
+    )
+    return pl.concat([window_pairs, crowd.select("o", pl.col("est_pairs").alias("n"))])
 
 
 def _decode(
@@ -294,10 +304,12 @@ def _decode(
     post_ids: _PostIds,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     # Series from the evidence itself, before any join, so they line up with its rows.
+    # Codes index their lookups (objects are numbered 0..n-1): gathers keep the evidence's order.
     ev = evidence.with_columns(
         post_ids.of(evidence["pa"]).alias("post_a"),
         post_ids.of(evidence["pb"]).alias("post_b"),
-    ).join(objects, on="o", how="left")
+        objects.sort("o").get_column("object_id").gather(evidence["o"]).alias("object_id"),
+    )
     return name_edges(sig, edges, ev, accounts)
 
 
@@ -360,8 +372,11 @@ def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) 
             info["signals"][sig] = sinfo
             info["windows_s"][sig] = sinfo.get("window_s")
     e0, ev0, st0 = _empty_parts()
-    out_edges = pl.concat([e0, *edges]).sort(_SORT)
-    out_stats = pl.concat([st0, *stats]).sort(_SORT)
+    # Each signal's rows are in (account_a, account_b) order already: concatenated in
+    # signal-name order they are sorted by _SORT without a sort of millions of strings.
+    by_name = sorted(range(len(edges)), key=lambda i: run[i])
+    out_edges = pl.concat([e0, *(edges[i] for i in by_name)])
+    out_stats = pl.concat([st0, *(stats[i] for i in by_name)])
     out_evidence = pl.concat([ev0, *evidence])
     info["edges"] = out_edges.height
     info["evidence_kept"] = out_evidence.height

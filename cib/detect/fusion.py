@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import polars as pl
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from cib.config import Config
 
 __all__ = ["fuse"]
@@ -38,6 +39,8 @@ def fuse(edges: pl.DataFrame, cfg: Config) -> nx.Graph:
         and ``n_objects`` (summed over signals).
     """
     multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
+    import networkx as nx  # here: loading it costs a tenth of a second that detection alone does not need
+
     graph = nx.Graph()
     if edges.height == 0:
         return graph

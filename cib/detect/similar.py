@@ -48,7 +48,15 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from cib.detect.edges import EDGE_STATS, aggregate, keep_edges, name_edges, participation, pick_evidence
+from cib.detect.edges import (
+    EDGE_STATS,
+    aggregate,
+    keep_edges,
+    name_edges,
+    order_pairs,
+    participation,
+    pick_evidence,
+)
 
 # _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
 from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
@@ -359,7 +367,9 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
 
     # 7. edges -----------------------------------------------------------------
     tr = P.select("a", pl.col("x"), "p", "t").join(lookup.collect(), on="x").drop("x")
-    edges = aggregate(pairs, tr.lazy())
+    ordered = order_pairs(pairs)
+    del pairs
+    edges = aggregate(ordered, tr.lazy())
     significance = bool(cfg["detect.significance"])
     if significance:
         lam, null_info = null_expectations(edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]))
@@ -376,7 +386,7 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
             [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
         )
     edges = keep_edges(edges, cfg, info)
-    evidence = pick_evidence(pairs, edges.select("a", "b"), int(cfg["detect.evidence_per_edge"]))
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]))
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(edges, evidence, accounts, post_ids)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.normalise import canonical_urls, cnt_text_key, hashtag_key, mention_key, text_key
+from cib.normalise import canonical_urls, cnt_text_key, hashtag_key, in_parts, mention_key, text_key
 from cib.schema import TIME
 
 if TYPE_CHECKING:
@@ -96,8 +96,8 @@ def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
         key = cnt_text_key(pl.col("text"))
     else:
         key = text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"])
-    keys = lf.select("text").unique().with_columns(key.alias("object_id"))
-    return lf.join(keys, on="text", how="left").drop("text")
+    keys = in_parts(lf.select("text").unique().collect(), key.alias("object_id"))
+    return lf.join(keys.lazy(), on="text", how="left").drop("text")
 
 
 _BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
