@@ -180,7 +180,9 @@ def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) 
         else:
             good, bad = finalise(chunk, label, cfg, platform)
             posts.append(good)
-            profiles.append(_cast_profiles(good.select(["account_id", "platform", *ACCOUNT_COLUMNS])))
+            # Only rows that say something about the account: the posts count every account anyway.
+            said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in ACCOUNT_COLUMNS))
+            profiles.append(_cast_profiles(said.select(["account_id", "platform", *ACCOUNT_COLUMNS])))
         rejects.append(bad)
         done += good.height + bad.height + chunk.merged
         if progress:
@@ -251,15 +253,14 @@ def ingest(
     staged = pl.concat(post_parts) if post_parts else pl.DataFrame(schema={**POSTS})
     posts = staged.select(list(POSTS)).cast(POSTS)
     if cfg["ingest.dedupe"] and posts.height:
-        first = posts.with_row_index("__i").group_by(["platform", "post_id"]).agg(pl.col("__i").min())
-        keep = posts.with_row_index("__i").join(first, on=["__i", "platform", "post_id"], how="semi")
+        first = posts.select(pl.struct("platform", "post_id").is_first_distinct()).to_series()
+        keep = posts.filter(first)
         dropped = posts.height - keep.height
         if dropped:
-            lost = posts.with_row_index("__i").join(first, on=["__i", "platform", "post_id"], how="anti")
-            per_file = dict(lost.group_by("source_file").len().iter_rows())
+            per_file = dict(posts.filter(~first).group_by("source_file").len().iter_rows())
             for report in reports:
                 report.duplicates += per_file.get(report.path, 0)
-        posts = keep.drop("__i")
+        posts = keep
     kept = dict(posts.group_by("source_file").len().iter_rows()) if posts.height else {}
     for report in reports:
         if report.format != "accounts":

@@ -165,6 +165,57 @@ _ZONED = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%a %b %d %H:%M:
 _NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d")
 
 
+def _time_parsers(default_timezone: str) -> list:
+    """One parser per accepted form, most common first; each returns UTC times or null."""
+    zoned = [
+        (lambda s, f=f: s.str.to_datetime(f, strict=False, time_unit="us").dt.convert_time_zone("UTC"))
+        for f in _ZONED
+    ]
+    naive = [
+        (
+            lambda s, f=f: s.str.to_datetime(f, strict=False, time_unit="us")
+            .dt.replace_time_zone(default_timezone, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+        )
+        for f in _NAIVE
+    ]
+
+    def epoch(s: pl.Series) -> pl.Series:
+        digits = s.str.contains(r"^\d{9,13}(\.\d+)?$")
+        number = s.cast(pl.Float64, strict=False)
+        frame = pl.DataFrame({"d": digits, "n": number})
+        return frame.select(
+            pl.when(pl.col("d") & (pl.col("n") < 1e11))
+            .then((pl.col("n") * 1e6).cast(pl.Int64))
+            .when(pl.col("d"))
+            .then((pl.col("n") * 1e3).cast(pl.Int64))
+            .otherwise(None)
+            .cast(pl.Datetime("us"))
+            .dt.replace_time_zone("UTC")
+        ).to_series()
+
+    return [*zoned, *naive, epoch]
+
+
+def _first_fit(values: pl.Series, parsers: list, dtype: pl.DataType) -> pl.Series:
+    """Each value through the parsers in order until one gives a non-null (``coalesce``, lazily).
+
+    A column nearly always has one form, so after the first parser few rows
+    are left, and the other parsers run on those rows only.
+    """
+    out = pl.Series(values.name, [None] * values.len(), dtype=dtype)
+    todo = values.is_not_null()
+    for parse in parsers:
+        index = todo.arg_true()
+        if index.len() == 0:
+            break
+        parsed = parse(values.gather(index)).cast(dtype)
+        found = parsed.is_not_null()
+        out = out.scatter(index.filter(found), parsed.filter(found))
+        todo = todo.scatter(index.filter(found), False)
+    return out
+
+
 def parse_time(expr: pl.Expr, default_timezone: str = "UTC") -> pl.Expr:
     """Parse the time formats exports use into UTC microseconds; null when none fits.
 
@@ -173,33 +224,51 @@ def parse_time(expr: pl.Expr, default_timezone: str = "UTC") -> pl.Expr:
     Unix epoch seconds or milliseconds. Times without an offset are read in
     ``default_timezone``.
     """
-    s = expr.cast(pl.String).str.strip_chars()
-    zoned = [
-        s.str.to_datetime(f, strict=False, time_unit="us").dt.convert_time_zone("UTC")
-        for f in _ZONED
-    ]
-    naive = [
-        s.str.to_datetime(f, strict=False, time_unit="us")
-        .dt.replace_time_zone(default_timezone, ambiguous="earliest", non_existent="null")
-        .dt.convert_time_zone("UTC")
-        for f in _NAIVE
-    ]
-    digits = s.str.contains(r"^\d{9,13}(\.\d+)?$")
-    number = s.cast(pl.Float64, strict=False)
-    epoch = (
-        pl.when(digits & (number < 1e11))
-        .then((number * 1e6).cast(pl.Int64))
-        .when(digits)
-        .then((number * 1e3).cast(pl.Int64))
-        .otherwise(None)
-        .cast(pl.Datetime("us"))
-        .dt.replace_time_zone("UTC")
+    parsers = _time_parsers(default_timezone)
+    return (
+        expr.cast(pl.String)
+        .str.strip_chars()
+        .map_batches(lambda s: _first_fit(s, parsers, TIME), return_dtype=TIME)
     )
-    return pl.coalesce([*zoned, *naive, epoch]).cast(TIME)
 
 
 # A quoted item may hold commas ("a, b"); unquoted lists are split on commas.
 _QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
+
+
+def _list_items(s: pl.Series) -> pl.Series:
+    """Raw items of list cells, each form parsed only on the cells written in it."""
+    frame = pl.DataFrame({"s": s.fill_null("")}).with_row_index("_i")
+    col = pl.col("s")
+    bracket = col.str.starts_with("[") & col.str.ends_with("]")
+    inner = col.str.strip_prefix("[").str.strip_suffix("]").str.strip_chars()
+    quoted = inner.str.starts_with('"') | inner.str.starts_with("'")
+    frame = frame.with_columns(
+        pl.when(col == "")
+        .then(0)
+        .when(bracket & (inner == ""))
+        .then(0)
+        .when(bracket & quoted)
+        .then(1)
+        .when(bracket)
+        .then(2)
+        .when(col.str.contains("|", literal=True))
+        .then(3)
+        .otherwise(4)
+        .alias("_form")
+    )
+    forms = {
+        0: pl.lit([], dtype=pl.List(pl.String)),
+        1: inner.str.extract_all(_QUOTED),
+        2: inner.str.split(","),
+        3: col.str.split("|"),
+        4: col.str.replace_all(r"\s+", " ").str.split(" "),
+    }
+    parts = [
+        frame.filter(pl.col("_form") == k).select("_i", expr.cast(pl.List(pl.String)).alias("items"))
+        for k, expr in forms.items()
+    ]
+    return pl.concat(parts).sort("_i").get_column("items").alias(s.name)
 
 
 def parse_list(expr: pl.Expr) -> pl.Expr:
@@ -209,19 +278,7 @@ def parse_list(expr: pl.Expr) -> pl.Expr:
     ``[a, b]``), and ``|``- or whitespace-separated values. Empty items are
     dropped; an empty or null cell gives an empty list.
     """
-    s = expr.cast(pl.String).str.strip_chars().fill_null("")
-    bracket = s.str.starts_with("[") & s.str.ends_with("]")
-    inner = s.str.strip_prefix("[").str.strip_suffix("]").str.strip_chars()
-    quoted = inner.str.starts_with('"') | inner.str.starts_with("'")
-    items = (
-        pl.when(bracket & quoted)
-        .then(inner.str.extract_all(_QUOTED))
-        .when(bracket)
-        .then(inner.str.split(","))
-        .when(s.str.contains("|", literal=True))
-        .then(s.str.split("|"))
-        .otherwise(s.str.replace_all(r"\s+", " ").str.split(" "))
-    )
+    items = expr.cast(pl.String).str.strip_chars().map_batches(_list_items, return_dtype=pl.List(pl.String))
     cleaned = items.list.eval(
         pl.element()
         .str.strip_chars()
