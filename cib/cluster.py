@@ -1,7 +1,8 @@
 """Community detection on the fused account graph, with stability.
 
 Method
-    python-louvain's ``best_partition`` (``cluster.method = "louvain"``) or, for
+    python-louvain's ``best_partition`` (``cluster.method = "louvain"``; run by
+    :mod:`cib.louvain`, which gives the same partitions several times faster) or, for
     large graphs, Leiden through ``leidenalg`` (``"leiden"``; an optional
     dependency, a clear error when it is missing), both maximising weighted
     modularity at ``cluster.resolution`` and seeded with ``run.seed``. Edges with
@@ -35,7 +36,7 @@ from cib.errors import ConfigError
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["ClusterResult", "cluster_graph", "partition", "stability"]
+__all__ = ["ClusterResult", "cluster_graph", "partition", "partitions", "stability"]
 
 
 @dataclass
@@ -87,12 +88,11 @@ def _canonical(graph: nx.Graph, min_weight: float) -> nx.Graph:
     return g
 
 
-def _louvain(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
-    import community as community_louvain
+def _louvain(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
+    # python-louvain's best_partition, step for step, on plain dicts (cib.louvain)
+    from cib.louvain import best_partitions
 
-    if g.number_of_edges() == 0:
-        return {n: i for i, n in enumerate(g.nodes())}
-    return community_louvain.best_partition(g, weight="weight", resolution=resolution, random_state=seed)
+    return best_partitions(g, resolution, seeds)
 
 
 def _leiden(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
@@ -120,25 +120,31 @@ def _leiden(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
     return {nodes[i]: int(c) for i, c in enumerate(part.membership)}
 
 
-def partition(g: nx.Graph, method: str, resolution: float, seed: int) -> dict[str, int]:
-    """One partition of ``g``: node → community number (arbitrary numbering).
+def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
+    """Partitions of ``g``, one per seed: node → community number (arbitrary numbering).
 
     Parameters
     ----------
     g
         Graph with a ``weight`` on each edge.
     method
-        ``"louvain"`` or ``"leiden"``.
+        ``"louvain"`` (python-louvain's ``best_partition``, computed by
+        :mod:`cib.louvain`) or ``"leiden"``.
     resolution
         Modularity resolution (larger: smaller communities).
-    seed
-        Random seed.
+    seeds
+        Random seeds.
     """
     if method == "louvain":
-        return _louvain(g, resolution, seed)
+        return _louvain(g, resolution, seeds)
     if method == "leiden":
-        return _leiden(g, resolution, seed)
+        return [_leiden(g, resolution, seed) for seed in seeds]
     raise ConfigError(f"cluster.method = {method!r}: use \"louvain\" or \"leiden\"")
+
+
+def partition(g: nx.Graph, method: str, resolution: float, seed: int) -> dict[str, int]:
+    """One partition of ``g`` (see :func:`partitions`)."""
+    return partitions(g, method, resolution, [seed])[0]
 
 
 def _renumber(part: dict[str, int]) -> dict[str, int]:
@@ -213,13 +219,13 @@ def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
     if g.number_of_nodes() == 0:
         partition(g, method, resolution, seed)  # still report a missing leidenalg
         return ClusterResult({}, {}, {}, {}, g, {**info, "clusters": 0})
-    communities = _renumber(partition(g, method, resolution, seed))
+    first, *others = partitions(g, method, resolution, [seed] + [seed + 1 + r for r in range(runs)])
+    communities = _renumber(first)
     groups: dict[int, list[str]] = {}
     for node, c in communities.items():
         groups.setdefault(c, []).append(node)
     kept = {c: sorted(m) for c, m in groups.items() if len(m) >= min_size}
     membership = {node: c for c, members in kept.items() for node in members}
-    others = [partition(g, method, resolution, seed + 1 + r) for r in range(runs)]
     stab = stability(kept, others)
     info.update(
         clusters=len(kept),

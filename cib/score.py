@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from cib.cluster import ClusterResult
     from cib.config import Config
 
-__all__ = ["ScoreResult", "score", "BOT_INDICATORS", "TROLL_INDICATORS", "ramp"]
+__all__ = ["ScoreResult", "LazyFrames", "score", "BOT_INDICATORS", "TROLL_INDICATORS", "ramp"]
 
 #: automation indicators: (feature, parameter, what it means)
 BOT_INDICATORS: tuple[tuple[str, str, str], ...] = (
@@ -97,6 +98,30 @@ _SIGNAL_VERB = {
 }
 
 
+class LazyFrames(Mapping[str, pl.DataFrame]):
+    """Named frames, each given as a frame or as a function computing it when first read.
+
+    The pipeline writes only the clusters and account scores; narratives and
+    top items cost as much again and serve notebooks and tests, so they wait
+    until someone asks.
+    """
+
+    def __init__(self, **frames: pl.DataFrame | Callable[[], pl.DataFrame]) -> None:
+        self._frames = frames
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        frame = self._frames[name]
+        if callable(frame):
+            frame = self._frames[name] = frame()
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._frames)
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+
 @dataclass
 class ScoreResult:
     """Labels and their grounds.
@@ -108,15 +133,16 @@ class ScoreResult:
     account_scores
         ``ACCOUNT_SCORES`` table: one row per account in any edge.
     features
-        Frames for the report: ``"clusters"`` (cluster features, bot/troll
-        scores), ``"accounts"`` (account features and attachment),
+        Frames for notebooks and tests (:class:`LazyFrames`: narratives and
+        items are computed when first read): ``"clusters"`` (cluster features,
+        bot/troll scores), ``"accounts"`` (account features and attachment),
         ``"narratives"`` (c-TF-IDF terms), ``"items"`` (top hashtags, domains,
-        links, reshared posts), ``"objects"`` (top co-shared objects).
+        links, reshared posts).
     """
 
     clusters: pl.DataFrame
     account_scores: pl.DataFrame
-    features: dict[str, pl.DataFrame] = field(default_factory=dict)
+    features: Mapping[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def ramp(value: float | None, lo: float, hi: float) -> float | None:
@@ -505,16 +531,13 @@ def score(
         )
     account_scores = conform(pl.DataFrame(rows, schema=ACCOUNT_SCORES), "account_scores").sort("account_id")
 
-    narratives = ctfidf(
-        posts,
-        members,
-        top=int(cfg["narrative.top"]),
-        min_posts=int(cfg["narrative.min_posts"]),
-        min_chars=int(cfg["narrative.min_chars"]),
-        background=int(cfg["narrative.background_posts"]),
-        seed=int(cfg["run.seed"]),
-    )
-    items = top_items(posts, members, top=int(cfg["narrative.top"]), urls=urls)
+    narrative = {
+        "top": int(cfg["narrative.top"]),
+        "min_posts": int(cfg["narrative.min_posts"]),
+        "min_chars": int(cfg["narrative.min_chars"]),
+        "background": int(cfg["narrative.background_posts"]),
+        "seed": int(cfg["run.seed"]),
+    }
     cluster_table = conform(clusters, "clusters").sort("cluster_id")
     feats = cfeat.join(
         clusters.select(
@@ -530,12 +553,12 @@ def score(
     return ScoreResult(
         clusters=cluster_table,
         account_scores=account_scores,
-        features={
-            "clusters": feats,
-            "accounts": acc.drop("_digits", strict=False),
-            "narratives": narratives,
-            "items": items,
-        },
+        features=LazyFrames(
+            clusters=feats,
+            accounts=acc.drop("_digits", strict=False),
+            narratives=lambda: ctfidf(posts, members, **narrative),
+            items=lambda: top_items(posts, members, top=narrative["top"], urls=urls),
+        ),
     )
 
 
