@@ -162,7 +162,7 @@ def analyse(
         result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
     _err(_ingest_summary(result))
     det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
-    _err(_detect_summary(det))
+    _err(_detect_summary(manifest))
     net = run_network(result.posts, result.accounts, det, out, cfg, manifest)
     _err(_network_summary(net))
     for warning in manifest.warnings:
@@ -173,19 +173,10 @@ def analyse(
         _err(f"report: {path}")
 
 
-def _detect_summary(det: Any) -> str:
-    edges = det.edges
-    by_signal = dict(sorted(edges.group_by("signal").len().iter_rows())) if edges.height else {}
-    accounts = _accounts_in(edges)
-    parts = ", ".join(f"{k} {v:,}" for k, v in by_signal.items()) or "none"
-    return f"detect: {edges.height:,} edges over {accounts:,} accounts ({parts})"
-
-
-def _accounts_in(edges: Any) -> int:
-    """Accounts appearing in an edges table."""
-    if not edges.height:
-        return 0
-    return len(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()))
+def _detect_summary(manifest: Any) -> str:
+    counts = manifest.counts["detect"]
+    parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
+    return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
 
 
 def _stage_folder(processed: Path) -> Path:
@@ -219,8 +210,8 @@ def detect(
     cfg = _analysis_config(config, set_, preset, window, min_participation, None)
     out, manifest, posts, _ = _resume(processed, cfg)
     resolution = manifest.stages.get("ingest", {}).get("time_resolution_s", 1.0)
-    det = run_detect(posts, out, cfg, manifest, time_resolution_s=resolution)
-    _err(_detect_summary(det))
+    run_detect(posts, out, cfg, manifest, time_resolution_s=resolution)
+    _err(_detect_summary(manifest))
 
 
 @app.command()

@@ -56,12 +56,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy import sparse, stats
 
 from cib.errors import ConfigError
 from cib.schema import EDGES, EVIDENCE, TIME, conform, empty
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from cib.config import Config
 
 __all__ = ["SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
@@ -153,6 +154,8 @@ def _pair_counts(
     (its adjusted p-value is at least its p-value), so it is dropped block by block
     and memory follows the pairs that can survive, not all that co-occur.
     """
+    from scipy.special import pdtrc  # SciPy loads on first use: most runs of cib never need it
+
     n = a.shape[1]
     at = a.T.tocsr()
     a_csc = a.tocsc()
@@ -166,7 +169,7 @@ def _pair_counts(
         r, c, v = prod.row, prod.col + j0, prod.data
         keep = (r < c) & (v >= min_common)
         r, c, v = r[keep].astype(np.int64), c[keep].astype(np.int64), v[keep].astype(np.int64)
-        p = stats.poisson.sf(v - 1, kf[r] * kf[c] * collision)
+        p = pdtrc(v - 1, kf[r] * kf[c] * collision)  # Poisson P(X >= v), as scipy.stats.poisson.sf
         ok = p <= max_p
         out.append((r[ok], c[ok], v[ok], p[ok]))
     if not out:
@@ -199,6 +202,8 @@ def _grid_pairs(
         return pl.DataFrame(schema=schema), crowd
     bin_code = paired["bin"].rank("dense").cast(pl.Int64).to_numpy() - 1
     acc = paired["a"].to_numpy()
+    from scipy import sparse
+
     mat = sparse.csr_matrix(
         (np.ones(len(acc), dtype=np.int32), (bin_code, acc)), shape=(int(bin_code.max()) + 1, n_acc)
     )

@@ -84,3 +84,21 @@ def test_every_detect_parameter_is_in_signals_doc():
     assert declared <= documented, sorted(declared - documented)
     for sig in SIGNALS:
         assert f"### `{sig}`" in text
+
+
+@pytest.mark.parametrize("signal", ["co_a", "co_m", "co_z", "sync"])
+def test_insert_signal_equals_concatenate_and_sort(signal):
+    import polars as pl
+
+    from cib.detect import insert_signal
+    from cib.schema import EDGES
+
+    def edges(rows):
+        return pl.DataFrame(
+            [{"account_a": a, "account_b": b, "signal": s, "weight": 1.0, "n_objects": 1, "n_pairs": 1} for s, a, b in rows]
+        ).select(pl.col(c).cast(t) if c in {"account_a", "account_b", "signal", "weight", "n_objects", "n_pairs"} else pl.lit(None, t).alias(c) for c, t in EDGES.items())
+
+    base = edges([("co_b", "1", "2"), ("co_b", "1", "3"), ("co_n", "0", "9"), ("co_x", "5", "6")])
+    more = edges([(signal, "4", "5"), (signal, "1", "7"), (signal, "1", "2")])  # not in order
+    got = insert_signal(base, more)
+    assert got.equals(pl.concat([base, more]).sort(["signal", "account_a", "account_b"]))

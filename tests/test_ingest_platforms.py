@@ -34,6 +34,7 @@ FIXTURES = {
     "telegram_account.json": ("telegram", 4, 3, 1),
     "crowdtangle_facebook.csv": ("crowdtangle", 6, 4, 2),
     "crowdtangle_instagram.csv": ("crowdtangle", 2, 2, 0),
+    "cnt_messages.csv": ("cnt_csv", 5, 4, 1),
 }
 
 
@@ -363,3 +364,19 @@ def test_zoned_time(value, expected):
 def test_zoned_time_unknown_zone_is_an_error():
     time, error = zoned_time("2021-09-25 18:03:11 XYZT")
     assert time is None and "XYZT" in error
+
+
+# --- coordination-network-toolkit's CSV --------------------------------------
+
+
+def test_cnt_csv_values(cfg):
+    result = ingest(DATA / "cnt_messages.csv", cfg)
+    posts = posts_by_id(result)
+    assert list(posts) == ["101", "102", "103", "105"]
+    assert posts["101"]["urls"] == ["https://x.kz/a", "https://t.co/Zz"]  # space-separated, as CNT splits them
+    assert posts["102"]["reshare_of"] == "101" and posts["102"]["urls"] == []
+    assert posts["103"]["reply_to"] == "101" and posts["103"]["text"] == "two\nlines"
+    assert posts["103"]["created_at"] == utc(2025, 2, 16, 19, 1, 0, 500000)  # Unix seconds with a fraction
+    # the record after the two-line message starts on line 6
+    assert [(r["source_row"], r["column"]) for r in result.rejects.iter_rows(named=True)] == [(6, "created_at")]
+    assert dict(result.accounts.select("account_id", "handle").iter_rows()) == {"u1": "alice", "u2": "bob", "u3": "carol"}

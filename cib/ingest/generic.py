@@ -21,7 +21,7 @@ from cib.ingest.textio import iter_delimited, iter_json_lines
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["GENERIC", "ACCOUNTS_FILE", "POST_ALIASES", "ACCOUNT_ALIASES", "resolve_columns", "read_rows"]
+__all__ = ["GENERIC", "ACCOUNTS_FILE", "POST_ALIASES", "ACCOUNT_ALIASES", "resolve_columns", "read_rows", "renaming_format"]
 
 #: staged column -> header names accepted for it, most specific first
 POST_ALIASES: dict[str, tuple[str, ...]] = {
@@ -208,3 +208,35 @@ ACCOUNTS_FILE = Format(
     read=_read_accounts,
     kind="accounts",
 )
+
+
+def renaming_format(
+    name: str, needs: str, columns: Mapping[str, str], required: tuple[str, ...], kinds: frozenset[str]
+) -> Format:
+    """A format whose columns are a peer tool's fixed names for canonical ones.
+
+    Parameters
+    ----------
+    name, needs
+        The format's name and its one-line description of what it needs.
+    columns
+        Their column (any case) → cib's staged column; absent ones are left out.
+    required
+        Their columns that must all be present (lower case) for the format to fit.
+    kinds
+        File kinds it may come in (``csv``, ``tsv``, ``parquet``, ``jsonl``).
+    """
+
+    def sniff(head: Head, cfg: Config) -> bool:
+        return head.kind in kinds and all(c in head.lower for c in required)
+
+    def read(path: Path, cfg: Config) -> Iterator[Chunk]:
+        for rows, rejects in read_rows(path, cfg, str(path)):
+            by_lower = {c.lower(): c for c in rows.columns}
+            staged = rows.select(
+                *(pl.col(by_lower[theirs]).cast(pl.String).alias(ours) for theirs, ours in columns.items() if theirs in by_lower),
+                pl.col("source_row"),
+            )
+            yield Chunk(staged, rejects)
+
+    return Format(name=name, needs=needs, sniff=sniff, read=read)

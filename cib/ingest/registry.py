@@ -19,7 +19,7 @@ __all__ = ["FORMATS", "by_name", "sniff", "accepted"]
 
 
 def _platform_formats() -> list[Format]:
-    from cib.ingest import coortweet, crowdtangle, io_archive, telegram, twarc
+    from cib.ingest import cnt, coortweet, crowdtangle, io_archive, telegram, twarc
 
     return [
         io_archive.IO_ARCHIVE,
@@ -29,6 +29,7 @@ def _platform_formats() -> list[Format]:
         crowdtangle.CROWDTANGLE,
         coortweet.COORTWEET,
         coortweet.COORTWEET_LONG,
+        cnt.CNT_CSV,
     ]
 
 

@@ -189,7 +189,8 @@ def _count_lines(path: Path) -> tuple[int, int, bytes]:
     with path.open("rb") as fh:
         while block := fh.read(1 << 24):
             breaks += block.count(b"\n")
-            lone += block.count(b"\r") - block.count(b"\r\n")
+            if returns := block.count(b"\r"):  # most files have none: skip the second count
+                lone += returns - block.count(b"\r\n")
             if last == b"\r" and block[:1] == b"\n":
                 lone -= 1  # a CRLF split between two blocks
             last = block[-1:]
