@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
 import polars as pl
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,3 +99,39 @@ def test_default_settings_invariant_to_row_order(data, seed):
     r1, r2 = detect(posts_frame(rows), c), detect(posts_frame(shuffled), c)
     assert r1.edges.equals(r2.edges) and r1.edge_stats.equals(r2.edge_stats)
     assert r1.edges.filter(pl.col("weight").is_nan()).height == 0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_both_pair_orders_give_the_same_edges_and_evidence(seed):
+    # Grouping pairs by edge only, then ordering the kept edges' pairs, must equal
+    # ordering every pair up front; ties on delta and object are frequent here.
+    from cib.detect.edges import aggregate, order_pairs, pick_evidence
+
+    rng = np.random.default_rng(seed)
+    n = 4000
+    a = rng.integers(0, 30, n).astype(np.uint32)
+    b = (a + 1 + rng.integers(0, 5, n)).astype(np.uint32)
+    ta = rng.integers(0, 20, n) * 1_000_000
+    pairs = pl.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "o": rng.integers(0, 12, n).astype(np.uint32),
+            "pa": rng.integers(0, 500, n).astype(np.uint32),
+            "pb": rng.integers(500, 1000, n).astype(np.uint32),
+            "ta": ta,
+            "tb": ta + rng.integers(-3, 4, n) * 1_000_000,
+        }
+    ).unique(maintain_order=True)
+    traces = pl.concat(
+        [pairs.select(pl.col(x).alias("a"), "o", pl.col(p).alias("p"), pl.col(t).alias("t")) for x, p, t in (("a", "pa", "ta"), ("b", "pb", "tb"))]
+    ).unique()
+    out = {}
+    for full in (True, False):
+        ordered = order_pairs(pairs.sample(fraction=1.0, shuffle=True, seed=seed), evidence_order=full)
+        edges = aggregate(ordered, traces.lazy())
+        kept = edges.filter(pl.col("n_pairs") % 3 != 0)  # some edges dropped
+        out[full] = (edges, pick_evidence(ordered, kept, 4, evidence_order=full))
+    assert out[True][0].equals(out[False][0])
+    assert out[True][1].equals(out[False][1])
+    assert out[True][1].height > 0

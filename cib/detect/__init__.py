@@ -258,7 +258,9 @@ def _run_signal(
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
         return (*_empty_parts(), info)
 
-    ordered = order_pairs(pairs)
+    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
+    in_order = not bool(cfg["detect.significance"])
+    ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
     edges = aggregate(ordered, kept.lazy())
     clock("edges")
@@ -279,7 +281,7 @@ def _run_signal(
     edges = keep_edges(edges, cfg, info)
 
     clock("significance")
-    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]))
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(sig, edges, evidence, accounts, objects, post_ids)

@@ -138,41 +138,56 @@ def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
     return idf2, norms
 
 
-def order_pairs(pairs: pl.DataFrame) -> pl.DataFrame:
-    """The pairs sorted by ``a, b, delta_us, o, pa, pb``, each with the index of its edge.
+_DELTA = (pl.col("ta") - pl.col("tb")).abs()
 
-    The order is the evidence order (fastest first) and, being a total order on
-    distinct pairs, does not depend on the order the rows came in. Codes are
-    packed into as few 64-bit keys as fit, because a sort on three integer
-    columns is several times faster than on five.
+
+def _evidence_keys(pairs: pl.DataFrame) -> list[pl.Expr]:
+    """Sort keys of the evidence order ``a, b, delta_us, o, pa, pb``, packed into as few 64-bit integers as fit.
+
+    A sort on three integer columns is several times faster than on five.
+    """
+    widest = int(pairs.select(_DELTA.max()).item() or 0)
+    o_bits = max(int(pairs.get_column("o").max() or 0), 1).bit_length()  # type: ignore[arg-type]
+    if widest.bit_length() + o_bits <= 64:
+        second = [(_DELTA.cast(pl.UInt64) * (1 << o_bits) + pl.col("o").cast(pl.UInt64)).alias("_do")]
+    else:
+        second = [_DELTA.alias("_d"), pl.col("o").alias("_o")]
+    return [pair_key(pl.col("a"), pl.col("b")).alias("_e"), *second, pair_key(pl.col("pa"), pl.col("pb")).alias("_pp")]
+
+
+def _sorted(pairs: pl.DataFrame, keys: list[pl.Expr]) -> pl.DataFrame:
+    # eager: measured twice as fast as the same sort in a lazy plan
+    return pairs.with_columns(keys).sort([k.meta.output_name() for k in keys]).drop([k.meta.output_name() for k in keys])
+
+
+def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
+    """The pairs grouped by edge (in ``a, b`` order), each with the index of its edge.
 
     Parameters
     ----------
     pairs
         ``a, b, o, pa, pb, ta, tb`` from :func:`cib.detect.window.co_occurrences`.
+    evidence_order
+        Also order each edge's pairs as the evidence is chosen (fastest first,
+        then by object and posts: a total order, so it does not depend on the
+        order the rows came in). Worth it when most edges will be kept; when
+        few will, :func:`pick_evidence` orders only theirs.
 
     Returns
     -------
     pl.DataFrame
-        ``edge`` (UInt32: 0, 1, … in ``a, b`` order), ``a, b, o, pa, pb, ta, tb, delta_us``.
+        ``edge`` (UInt32: 0, 1, …), ``a, b, o, pa, pb, ta, tb, delta_us``.
     """
-    delta = (pl.col("ta") - pl.col("tb")).abs()
     if pairs.height == 0:
-        return pairs.select(pl.lit(0, pl.UInt32).alias("edge"), pl.all(), delta.alias("delta_us"))
-    widest = int(pairs.select(delta.max()).item())
-    o_bits = int(pairs.get_column("o").max()).bit_length()  # type: ignore[arg-type]
-    if widest.bit_length() + o_bits <= 64:
-        second = [(delta.cast(pl.UInt64) * (1 << o_bits) + pl.col("o").cast(pl.UInt64)).alias("_do")]
-    else:
-        second = [delta.alias("_d"), pl.col("o").alias("_o")]
-    keys = [pair_key(pl.col("a"), pl.col("b")).alias("_e"), *second, pair_key(pl.col("pa"), pl.col("pb")).alias("_pp")]
-    # eager: measured twice as fast as the same sort in a lazy plan
-    out = pairs.with_columns(keys).sort([k.meta.output_name() for k in keys])
-    key = out.get_column("_e").to_numpy()
-    starts = np.ones(key.size, dtype=bool)
-    starts[1:] = key[1:] != key[:-1]
+        return pairs.select(pl.lit(0, pl.UInt32).alias("edge"), pl.all(), _DELTA.alias("delta_us"))
+    keys = _evidence_keys(pairs)
+    out = _sorted(pairs, keys if evidence_order else keys[:1])
+    a = out.get_column("a").to_numpy()
+    b = out.get_column("b").to_numpy()
+    starts = np.ones(a.size, dtype=bool)
+    starts[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
     edge = np.cumsum(starts, dtype=np.uint32) - np.uint32(1)
-    return out.select(pl.Series("edge", edge), *pairs.columns, delta.alias("delta_us"))
+    return out.select(pl.Series("edge", edge), *pairs.columns, _DELTA.alias("delta_us"))
 
 
 def _distinct_per_edge(edge: np.ndarray, codes: np.ndarray, n_edges: int) -> np.ndarray:
@@ -188,7 +203,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
     Parameters
     ----------
     ordered
-        :func:`order_pairs` output.
+        :func:`order_pairs` output (either order).
     tr
         The signal's traces after the participation filter (``a, o, p, t``);
         ``a`` and ``o`` are small non-negative integer codes.
@@ -238,8 +253,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
             **counts,
             "first_us": reduce["first_us"].reduceat(lo, starts) if n_edges else lo[:0],
             "last_us": reduce["last_us"].reduceat(hi, starts) if n_edges else hi[:0],
-            # the fastest pair leads its edge's run
-            "min_delta_us": delta[starts],
+            "min_delta_us": np.minimum.reduceat(delta, starts) if n_edges else delta[:0],
             "avg_delta_s": (np.add.reduceat(delta, starts) if n_edges else delta[:0]) / n_pairs / 1e6,
             "edge_symmetry": symmetry,
             "tfidf": tfidf,
@@ -295,7 +309,7 @@ def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.Dat
     return edges
 
 
-def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> pl.DataFrame:
+def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int, *, evidence_order: bool) -> pl.DataFrame:
     """Up to ``per_edge`` pairs per kept edge: fastest first, then by object and posts.
 
     Parameters
@@ -306,6 +320,9 @@ def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> p
         The edges that survived the thresholds (with ``edge``).
     per_edge
         Examples kept per edge (``0``: none).
+    evidence_order
+        What was passed to :func:`order_pairs`; when false, the kept edges'
+        pairs are put in evidence order here.
 
     Returns
     -------
@@ -315,15 +332,18 @@ def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int) -> p
     cols = ["a", "b", "o", "pa", "pb", "delta_us"]
     if per_edge <= 0 or kept.height == 0:
         return ordered.clear().select(cols)
-    edge = ordered.get_column("edge").to_numpy()
+    wanted = np.zeros(int(ordered.get_column("edge").max()) + 1, dtype=bool)  # type: ignore[arg-type]
+    wanted[kept.get_column("edge").to_numpy()] = True
+    chosen = ordered.filter(pl.Series(wanted[ordered.get_column("edge").to_numpy()]))
+    if not evidence_order:
+        chosen = _sorted(chosen, _evidence_keys(chosen))
+    edge = chosen.get_column("edge").to_numpy()
     # A row's rank within its edge is its index minus the index of its edge's first row.
     idx = np.arange(edge.size)
     starts = np.ones(edge.size, dtype=bool)
     starts[1:] = edge[1:] != edge[:-1]
     rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    wanted = np.zeros(int(edge.max()) + 1, dtype=bool)
-    wanted[kept.get_column("edge").to_numpy()] = True
-    return ordered.filter(pl.Series(wanted[edge] & (rank < per_edge))).select(cols)
+    return chosen.filter(pl.Series(rank < per_edge)).select(cols)
 
 
 def name_edges(

@@ -367,7 +367,9 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
 
     # 7. edges -----------------------------------------------------------------
     tr = P.select("a", pl.col("x"), "p", "t").join(lookup.collect(), on="x").drop("x")
-    ordered = order_pairs(pairs)
+    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
+    in_order = not bool(cfg["detect.significance"])
+    ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
     edges = aggregate(ordered, tr.lazy())
     significance = bool(cfg["detect.significance"])
@@ -386,7 +388,7 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
             [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
         )
     edges = keep_edges(edges, cfg, info)
-    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]))
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(edges, evidence, accounts, post_ids)
