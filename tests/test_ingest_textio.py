@@ -21,20 +21,22 @@ piece = st.characters(blacklist_categories=("Cs", "Cc")).map(str) | st.sampled_f
 field = st.lists(piece, max_size=8).map("".join)
 
 
-def _read(path: Path, delimiter: str, *, fast: bool, monkeypatch) -> tuple[list[str], pl.DataFrame, pl.DataFrame]:
+def _read(path: Path, delimiter: str, *, fast: bool, monkeypatch, keep=None) -> tuple[list[str], pl.DataFrame, pl.DataFrame]:
     with monkeypatch.context() as m:
         if not fast:
             m.setattr(textio, "_whole_file", lambda *a: None)
-        parts = list(textio.iter_delimited(path, delimiter=delimiter, chunk_rows=3, raw_chars=200, file_label="f.csv"))
+        parts = list(
+            textio.iter_delimited(path, delimiter=delimiter, chunk_rows=3, raw_chars=200, file_label="f.csv", keep=keep)
+        )
     header = parts[0][0]
     rows = pl.concat([r for _, r, _ in parts])
     rejects = pl.concat([j for _, _, j in parts])
     return header, rows, rejects
 
 
-def _same(path: Path, delimiter: str, monkeypatch) -> None:
-    fast = _read(path, delimiter, fast=True, monkeypatch=monkeypatch)
-    slow = _read(path, delimiter, fast=False, monkeypatch=monkeypatch)
+def _same(path: Path, delimiter: str, monkeypatch, keep=None) -> None:
+    fast = _read(path, delimiter, fast=True, monkeypatch=monkeypatch, keep=keep)
+    slow = _read(path, delimiter, fast=False, monkeypatch=monkeypatch, keep=keep)
     assert fast[0] == slow[0]
     assert fast[1].equals(slow[1])
     assert fast[2].equals(slow[2])
@@ -47,15 +49,16 @@ def _same(path: Path, delimiter: str, monkeypatch) -> None:
     delimiter=st.sampled_from([",", "\t"]),
     terminator=st.sampled_from(["\n", "\r\n"]),
     bom=st.booleans(),
+    keep=st.none() | st.sets(st.sampled_from(["ID", "text", "note", "absent"])),
 )
-def test_fast_reader_equals_row_by_row(tmp_path, monkeypatch, rows, quoting, delimiter, terminator, bom):
+def test_fast_reader_equals_row_by_row(tmp_path, monkeypatch, rows, quoting, delimiter, terminator, bom, keep):
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=terminator)
     writer.writerow(["id", "text", "note"])
     writer.writerows(rows)
     path = tmp_path / "f.csv"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
-    _same(path, delimiter, monkeypatch)
+    _same(path, delimiter, monkeypatch, keep)
 
 
 @pytest.mark.parametrize(
@@ -89,3 +92,11 @@ def test_short_record_is_left_to_the_row_by_row_reader(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes(b"id,text,note\n1,a,b\n2,c\n")
     assert textio._whole_file(path, ",") is None
+
+
+def test_only_the_kept_columns_are_read(tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"id,Text,note\n1,a,b\n2,c,d\n")
+    header, frame = textio._whole_file(path, ",", {"id", "text"})
+    assert header == ["id", "Text", "note"]
+    assert frame.columns == ["id", "Text", "source_row"]

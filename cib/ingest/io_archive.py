@@ -51,6 +51,8 @@ _PLAIN = {
     "account_description": "user_profile_description",
 }
 _IDS = ("post_id", "account_id", "reply_to", "quote_of")
+#: the archive columns read at all (a release has some thirty; the rest stay on disk)
+_READ = frozenset({*_PLAIN.values(), "retweet_tweetid", "tweet_time", "account_creation_date"})
 
 
 def utc_text(expr: pl.Expr) -> pl.Expr:
@@ -113,6 +115,7 @@ def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
         chunk_rows=cfg["ingest.chunk_rows"],
         raw_chars=cfg["ingest.raw_chars"],
         file_label=str(path),
+        keep=_READ,
     ):
         yield Chunk(_stage(rows), rejects)
 

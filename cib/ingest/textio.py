@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 import polars as pl
@@ -110,15 +110,24 @@ def _json_keys(text: str) -> list[str]:
 
 
 def iter_delimited(
-    path: Path, *, delimiter: str, chunk_rows: int, raw_chars: int, file_label: str
+    path: Path,
+    *,
+    delimiter: str,
+    chunk_rows: int,
+    raw_chars: int,
+    file_label: str,
+    keep: Collection[str] | None = None,
 ) -> Iterator[tuple[list[str], pl.DataFrame, pl.DataFrame]]:
     """Yield ``(header, rows, rejects)`` chunks of a delimited text file.
 
-    ``rows`` has one string column per header name plus ``source_row``.
-    A record with more or fewer fields than the header, or with bytes that
-    are not UTF-8, is rejected; an entirely blank line is skipped (not a row).
+    ``rows`` has one string column per header name (only those whose
+    lower-cased name is in ``keep``, when given) plus ``source_row``. A record
+    with more or fewer fields than the header, or with bytes that are not
+    UTF-8, is rejected whatever ``keep`` says; an entirely blank line is
+    skipped (not a row).
     """
-    fast = _whole_file(path, delimiter)
+    wanted = None if keep is None else {k.lower() for k in keep}
+    fast = _whole_file(path, delimiter, wanted)
     if fast is not None:
         header, frame = fast
         empty = reject_frame(file_label, [], None, "", [], raw_chars)
@@ -177,10 +186,10 @@ def iter_delimited(
             for j, value in enumerate(rec):
                 cols[j].append(value)
             if len(rows) >= chunk_rows:
-                yield header, _frame(header, cols, rows), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+                yield header, _frame(header, cols, rows, wanted), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
                 cols = [[] for _ in range(width)]
                 rows, bad_rows, bad_reason, bad_raw = [], [], [], []
-        yield header, _frame(header, cols, rows), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+        yield header, _frame(header, cols, rows, wanted), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
 
 
 def _count_lines(path: Path) -> tuple[int, int, bytes]:
@@ -197,7 +206,7 @@ def _count_lines(path: Path) -> tuple[int, int, bytes]:
     return breaks, lone, last
 
 
-def _whole_file(path: Path, delimiter: str) -> tuple[list[str], pl.DataFrame] | None:
+def _whole_file(path: Path, delimiter: str, wanted: set[str] | None = None) -> tuple[list[str], pl.DataFrame] | None:
     """The file parsed at once by Arrow's CSV reader, when that loses nothing; else ``None``.
 
     The row-by-row reader below is exact about bad records but runs in Python.
@@ -221,21 +230,30 @@ def _whole_file(path: Path, delimiter: str) -> tuple[list[str], pl.DataFrame] | 
     if not header or len(set(header)) != len(header):
         return None  # the row-by-row reader names the problem
     names = [f"c{i}" for i in range(len(header))]  # Arrow's own names could clash before stripping
+    # Arrow still checks every field of every record; it only skips converting the unwanted ones.
+    kept = [n for n, h in zip(names, header, strict=True) if wanted is None or h.lower() in wanted]
+    if not kept:
+        return None  # Arrow reads an empty selection as "every column"
     try:
-        table = pa_csv.read_csv(
+        # Block by block into Polars, so the Arrow copy of the file is never whole in memory.
+        reader = pa_csv.open_csv(
             path,
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
             parse_options=pa_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=kept,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
+        blocks = [pl.DataFrame(pl.from_arrow(batch)) for batch in reader]
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
-    frame = pl.from_arrow(table, rechunk=False)
-    assert isinstance(frame, pl.DataFrame)
-    frame.columns = header
-    if frame.width != len(header) or any(frame.null_count().row(0)):
+    frame = pl.concat(blocks, rechunk=False) if blocks else pl.DataFrame(schema=dict.fromkeys(kept, pl.String))
+    del blocks
+    frame.columns = [header[int(n[1:])] for n in kept]
+    if frame.width != len(kept) or any(frame.null_count().row(0)):
         return None
     breaks, lone, last = _count_lines(path)
     if lone:
@@ -244,7 +262,7 @@ def _whole_file(path: Path, delimiter: str) -> tuple[list[str], pl.DataFrame] | 
     if lines == frame.height + 1:  # one line per record: the usual case, nothing to count
         return header, frame.with_columns(pl.int_range(2, frame.height + 2, dtype=pl.Int64).alias("source_row"))
     within = frame.select(
-        pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True) for c in header).cast(pl.Int64)
+        pl.sum_horizontal(pl.col(c).str.count_matches("\n", literal=True) for c in frame.columns).cast(pl.Int64)
     ).to_series()
     if lines != frame.height + 1 + int(within.sum()):
         return None
@@ -260,8 +278,12 @@ def _safe(text: str) -> str:
     return text.encode("utf-8", errors="replace").decode("utf-8")
 
 
-def _frame(header: list[str], cols: list[list[str]], rows: list[int]) -> pl.DataFrame:
-    data = {name: pl.Series(name, col, dtype=pl.String) for name, col in zip(header, cols, strict=True)}
+def _frame(header: list[str], cols: list[list[str]], rows: list[int], wanted: set[str] | None) -> pl.DataFrame:
+    data = {
+        name: pl.Series(name, col, dtype=pl.String)
+        for name, col in zip(header, cols, strict=True)
+        if wanted is None or name.lower() in wanted
+    }
     data["source_row"] = pl.Series("source_row", rows, dtype=pl.Int64)
     return pl.DataFrame(data)
 
