@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -231,25 +232,31 @@ def ingest(
     post_parts: list[pl.DataFrame] = []
     profile_parts: list[pl.DataFrame] = []
     reject_parts: list[pl.DataFrame] = []
-    for path in files:
-        head = read_head(path)
-        chosen = forced or sniff(head, cfg)
-        posts, profiles, rejects, merged = _read_file(path, chosen, cfg, progress)
-        report = FileReport(str(path), path.stat().st_size, _sha256(path), chosen.name)
-        n_posts = sum(p.height for p in posts)
-        report.rejects = sum(r.height for r in rejects)
-        report.merged = merged
-        report.rows_in = n_posts + report.rejects + merged + (sum(p.height for p in profiles) if chosen.kind == "accounts" else 0)
-        report.duplicates = merged
-        if chosen.kind == "accounts":
-            report.accounts = sum(p.height for p in profiles)
-        if posts:
-            times = pl.concat([p.select("created_at") for p in posts]).to_series()
-            report.time_resolution_s = _resolution(times, chosen.time_resolution_s)
-        reports.append(report)
-        post_parts += posts
-        profile_parts += profiles
-        reject_parts += rejects
+    # The checksums are taken beside the reading: hashlib lets go of the GIL on large blocks.
+    hashing = ThreadPoolExecutor(max_workers=1)
+    try:
+        digests = [hashing.submit(_sha256, path) for path in files]
+        for path, digest in zip(files, digests, strict=True):
+            head = read_head(path)
+            chosen = forced or sniff(head, cfg)
+            posts, profiles, rejects, merged = _read_file(path, chosen, cfg, progress)
+            report = FileReport(str(path), path.stat().st_size, digest.result(), chosen.name)
+            n_posts = sum(p.height for p in posts)
+            report.rejects = sum(r.height for r in rejects)
+            report.merged = merged
+            report.rows_in = n_posts + report.rejects + merged + (sum(p.height for p in profiles) if chosen.kind == "accounts" else 0)
+            report.duplicates = merged
+            if chosen.kind == "accounts":
+                report.accounts = sum(p.height for p in profiles)
+            if posts:
+                times = pl.concat([p.select("created_at") for p in posts]).to_series()
+                report.time_resolution_s = _resolution(times, chosen.time_resolution_s)
+            reports.append(report)
+            post_parts += posts
+            profile_parts += profiles
+            reject_parts += rejects
+    finally:
+        hashing.shutdown(wait=False, cancel_futures=True)
     staged = pl.concat(post_parts) if post_parts else pl.DataFrame(schema={**POSTS})
     posts = staged.select(list(POSTS)).cast(POSTS)
     if cfg["ingest.dedupe"] and posts.height:
