@@ -36,7 +36,7 @@ declare(
     "ingest.chunk_rows",
     200_000,
     "rows",
-    "Rows parsed at a time from text files (bounds memory on big inputs).",
+    "Rows handed on at a time from text files; files read row by row (those with bad records) hold only this many in Python at once.",
     kind="int",
 )
 declare(
