@@ -91,13 +91,14 @@ def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
 
 def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select(*_base(posts), "text")
-    # Keys of distinct texts only: copypasta, the thing looked for, repeats.
     if cfg["detect.match_keys"] == "cnt":
         key = cnt_text_key(pl.col("text"))
     else:
         key = text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"])
-    keys = in_parts(lf.select("text").unique().collect(), key.alias("object_id"))
-    return lf.join(keys.lazy(), on="text", how="left").drop("text")
+    # Every row's key, on all cores: measured faster than keying the distinct texts
+    # and joining them back, because a unique and a join on long strings cost more
+    # than the regular expressions they would save.
+    return in_parts(lf.collect(), key.alias("object_id")).drop("text").lazy()
 
 
 _BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
