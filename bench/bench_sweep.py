@@ -12,7 +12,7 @@ the sweep's worker processes are not in its peak), and its CPU seconds
 noisy, so the ratios are given for the fastest runs (closest to an idle
 machine), the medians, and the median CPU time (insensitive to other load). The sweep runs with one process (``sweep.workers = 1``) and
 with two (``sweep.workers = 2``: this process and one worker; what ``auto``
-chooses on a 2-CPU machine).
+chooses on a 2-CPU machine for a grid of 4 points or more).
 
 Run: ``.venv/bin/python bench/bench_sweep.py [--repeat 3]`` (``make bench`` runs every benchmark).
 """
@@ -68,6 +68,7 @@ def _summary(runs: list[dict]) -> dict:
         "cpu_seconds_median": statistics.median(r["cpu_seconds"] for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
         "runs_s": [r["seconds"] for r in runs],
+        "cpu_runs_s": [r["cpu_seconds"] for r in runs],
     }
 
 
@@ -86,6 +87,7 @@ def main() -> None:
     python = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "python").exists() else sys.executable
     if not SAMPLE.exists():
         subprocess.run([str(Path(python).parent / "cib"), "synth", str(SAMPLE)], check=True)
+    load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory() as tmp:
         single, serial, parallel = [], [], []
         for _ in range(args.repeat):
@@ -104,6 +106,7 @@ def main() -> None:
         "grid": GRID,
         "points": info["points"],
         "detection_runs": info["detection_runs"],
+        "engine_runs": info.get("engine_runs"),
         "distinct_detections": info["distinct_detections"],
         "network_runs": info["network_runs"],
         "cpus": os.cpu_count(),
@@ -113,6 +116,7 @@ def main() -> None:
         "sweep_workers_2": sp,
         "ratio_workers_1": _ratios(s1, one),
         "ratio_workers_2": _ratios(sp, one),
+        "load_average_1min_at_start": load_at_start,
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "target": "sweep of 3x3 in well under 3x one analysis",
     }

@@ -96,7 +96,8 @@ def co_shared(
         ``identical_text_share``: share of the members' original posts whose
         text another member also posted) and per account ``account_id, co_share``.
     """
-    lf = posts.lazy().with_row_index("_r").join(members.lazy(), on="account_id", how="inner")
+    # the members' posts once, not once per object kind below
+    lf = posts.lazy().with_row_index("_r").join(members.lazy(), on="account_id", how="inner").collect().lazy()
     have = set(posts.columns)
     cols = ("_r", "cluster_id", "account_id")
     parts = []

@@ -216,13 +216,19 @@ def cluster_features(
     )
     sizes = members.group_by("cluster_id").agg(pl.len().cast(pl.Int64).alias("size"))
 
-    # graph structure from the fused graph
-    g = clustering.graph
+    # graph structure from the fused graph: each cluster's edge weights in the graph's edge order
+    # (one pass; a subgraph view would list a small cluster's nodes in set order)
+    inside: dict[int, list[float]] = {}
+    if clustering.graph is not None:
+        member = clustering.membership
+        for a, b, d in clustering.graph.edges(data=True):
+            ca = member.get(a)
+            if ca is not None and ca == member.get(b):
+                inside.setdefault(ca, []).append(float(d.get("weight", 1.0)))
     struct_rows = []
     for cid, size in sorted(clustering.sizes.items()):
-        sub = g.subgraph(clustering.members(cid)) if g is not None else nx.Graph()
-        m = sub.number_of_edges()
-        ws = [float(d.get("weight", 1.0)) for _, _, d in sub.edges(data=True)]
+        ws = inside.get(cid, [])
+        m = len(ws)
         struct_rows.append(
             {
                 "cluster_id": cid,

@@ -5,6 +5,7 @@ The CLI and the Python API both call these functions; nothing here prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,13 @@ from cib.schema import read_table, write_table
 if TYPE_CHECKING:
     from cib.detect import DetectResult
 
+#: how :func:`run_detect` runs an engine beside the windowed detection:
+#: ``(signal, engine, posts, cfg, time_resolution_s) → result``
+EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], Any]
+
 __all__ = [
     "Outputs",
+    "EngineCall",
     "collection_name",
     "run_ingest",
     "run_detect",
@@ -117,8 +123,20 @@ def run_detect(
     manifest: Manifest,
     *,
     time_resolution_s: float = 1.0,
+    engine_call: EngineCall | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
+
+    Parameters
+    ----------
+    posts, out, cfg, manifest
+        The posts, where to write, the configuration and the manifest to fill.
+    time_resolution_s
+        From ingest.
+    engine_call
+        Runs the ``sync`` and ``co_similar_text`` engines, as
+        ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
+        sweep passes one that reuses an earlier result (default: call the engine).
 
     Returns
     -------
@@ -137,7 +155,10 @@ def run_detect(
         for signal, engine in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
-            more = engine(posts, cfg, time_resolution_s=time_resolution_s)
+            if engine_call is None:
+                more = engine(posts, cfg, time_resolution_s=time_resolution_s)
+            else:
+                more = engine_call(signal, engine, posts, cfg, time_resolution_s)
             result.edges = pl.concat([result.edges, more.edges.cast(result.edges.schema)])
             result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
             result.info[signal] = more.info

@@ -21,7 +21,7 @@ declare(
     "auto",
     "processes",
     "Processes that cluster and score grid points side by side, this one included; \"auto\" uses one "
-    "per CPU, up to 4, with 3 CPUs or more and 4 points or more; 1 runs everything in this process "
+    "per CPU, up to 4, for grids of 4 points or more; 1 runs everything in this process "
     "(least memory).",
     kind="int|auto",
 )

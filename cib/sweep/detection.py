@@ -8,7 +8,10 @@ differ only in clustering or scoring parameters (``cluster.resolution``,
 ``score.*``) share one detection, and so do points differing in a
 ``detect.*`` value that was not read (``detect.auto_window.q`` when no
 window is ``"auto"``). Detection therefore runs once per distinct detection
-setting, and a point's tables are exactly those of a single run.
+setting, and a point's tables are exactly those of a single run. Within those
+runs, the engines beside the windowed signals (``sync``, ``co_similar_text``)
+run once per distinct value of what they read (:class:`EngineReuse`): a grid
+over windows computes them once.
 
 Not done: computing the widest window's pairs once and filtering them for
 narrower windows. The detection package aggregates pairs into edges inside
@@ -20,6 +23,7 @@ engine's cooperation. Each distinct window is detected once.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +33,7 @@ from cib.config import Config
 from cib.manifest import Manifest
 from cib.sweep.tracking import same_values, tracked
 
-__all__ = ["Detection", "DetectionReuse"]
+__all__ = ["Detection", "DetectionReuse", "EngineReuse"]
 
 
 @dataclass
@@ -67,6 +71,35 @@ class Detection:
 
 
 @dataclass
+class EngineReuse:
+    """Results of the engines :func:`cib.pipeline.run_detect` runs beside the windowed signals.
+
+    ``sync`` and ``co_similar_text`` read none of the windowed signals'
+    parameters, so a grid over ``co_reshare.window`` computes them once. Each
+    result serves a later call whose configuration holds the same value for
+    every parameter that engine read (on the same posts: one instance per
+    sweep). Use as :func:`run_detect`'s ``engine_call``.
+    """
+
+    results: dict[str, list[tuple[dict[str, Any], Any]]] = field(default_factory=dict)
+
+    def __call__(self, signal: str, engine: Callable[..., Any], posts: pl.DataFrame, cfg: Config,
+                 time_resolution_s: float) -> Any:
+        earlier = self.results.get(signal, [])
+        hit = next((r for r in earlier if all(cfg.values.get(n) == v for n, v in r[0].items())), None)
+        if hit is not None:
+            values, result = hit
+        else:
+            cfg_t = tracked(cfg)
+            result = engine(posts, cfg_t, time_resolution_s=time_resolution_s)
+            values = {n: cfg_t.values.get(n) for n in sorted(cfg_t.read)}
+            self.results.setdefault(signal, []).append((values, result))
+        for name in values:
+            cfg[name]  # the caller's tracking config learns what the engine read
+        return result
+
+
+@dataclass
 class DetectionReuse:
     """The detections of a sweep, reused between points.
 
@@ -81,6 +114,7 @@ class DetectionReuse:
     posts: pl.DataFrame
     time_resolution_s: float = 1.0
     runs: list[Detection] = field(default_factory=list)
+    engines: EngineReuse = field(default_factory=EngineReuse)
 
     @property
     def seconds(self) -> float:
@@ -98,7 +132,9 @@ class DetectionReuse:
         start = time.perf_counter()
         n_warnings = len(manifest.warnings)
         cfg_t = tracked(cfg)
-        result = run_detect(self.posts, out, cfg_t, manifest, time_resolution_s=self.time_resolution_s)
+        result = run_detect(
+            self.posts, out, cfg_t, manifest, time_resolution_s=self.time_resolution_s, engine_call=self.engines
+        )
         det = Detection(
             index=len(self.runs),
             point=point,

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -21,6 +21,9 @@ from cib.sweep.grid import Grid, Point, build_grid, toml_value
 from cib.sweep.points import EVAL_FIELDS, PointJob, PointOutcome
 from cib.sweep.runner import Runner
 from cib.sweep.stability import cluster_stability, point_stability, recommend
+
+if TYPE_CHECKING:
+    from cib.sweep.workers import WorkerPool
 
 __all__ = ["SweepResult", "sweep", "reproduce_command"]
 
@@ -81,12 +84,21 @@ class SweepResult:
 def _workers(setting: Any, n_points: int) -> int:
     if setting == "auto":
         cpus = os.cpu_count() or 1
-        # A worker's start-up (imports, reading the posts) costs more than it saves on small
-        # grids, and on two CPUs Polars already keeps both busy (bench/bench_sweep.py).
-        if n_points < 4 or cpus <= 2:
+        # A worker's start-up (imports, reading the posts: over a second) costs more than it
+        # saves on small grids; from 4 points on, even two CPUs gain (bench/bench_sweep.py).
+        if n_points < 4 or cpus < 2:
             return 1
         return max(1, min(4, cpus, n_points))
     return max(1, min(int(setting), n_points))
+
+
+def _start_pool(workers: int) -> WorkerPool | None:
+    """Worker processes for all but one of ``workers`` (this process is the other one)."""
+    if workers <= 1:
+        return None
+    from cib.sweep.workers import WorkerPool
+
+    return WorkerPool(workers - 1)
 
 
 def _link(src: Path, dst: Path) -> None:
@@ -273,13 +285,6 @@ def sweep(
     reports = Path(reports_dir) / name
 
     base = Manifest(name, cfg)
-    ing = run_ingest(source, Outputs(shared, reports), cfg, base, fmt=fmt, progress=progress)
-    for old in shared.glob("point-*"):
-        if old.is_dir():
-            shutil.rmtree(old)
-
-    configs = {p.id: cfg.update(p.overrides, "sweep") for p in points}
-    detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
     workers = _workers(cfg["sweep.workers"], len(points))
     outcomes: dict[int, PointOutcome] = {}
     extra: dict[int, dict[str, Any]] = {p.id: {} for p in points}
@@ -289,9 +294,17 @@ def sweep(
         if on_point is not None:
             on_point(len(outcomes), len(points), outcome)
 
-    runner = Runner(configs, ing.posts, ing.accounts, labels_path, workers, done)
+    # started first, so that the workers' imports overlap ingest and the first detection
+    pool = _start_pool(workers)
     same_as: dict[int, int] = {}
     try:
+        ing = run_ingest(source, Outputs(shared, reports), cfg, base, fmt=fmt, progress=progress)
+        for old in shared.glob("point-*"):
+            if old.is_dir():
+                shutil.rmtree(old)
+        configs = {p.id: cfg.update(p.overrides, "sweep") for p in points}
+        detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
+        runner = Runner(configs, ing.posts, ing.accounts, labels_path, pool, done)
         for p in points:
             pcfg = configs[p.id]
             folder = shared / p.folder
@@ -323,10 +336,10 @@ def sweep(
             extra[p.id]["detection"] = same
             job = PointJob(p.id, str(folder.resolve()), str(shared.resolve()), str(reports), pcfg, man, labels_path)
             runner.add(job, same, det.result)
-            runner.poll()
         runner.drain()
     finally:
-        runner.close()
+        if pool is not None:
+            pool.close()
 
     stab = cluster_stability(the_grid, points, outcomes)
     for pid, values in point_stability(stab).items():
@@ -347,6 +360,8 @@ def sweep(
         "detection_runs": len(detections.runs),
         "distinct_detections": len(set(same_as.values())),
         "detect_seconds": round(detections.seconds, 3),
+        # sync and co_similar_text read no windowed parameter: computed once per distinct setting
+        "engine_runs": {sig: len(runs) for sig, runs in sorted(detections.engines.results.items())},
         "network_runs": sum(o.reused_from is None for o in outcomes.values()),
         "workers": workers,
         "labels": labels_path,

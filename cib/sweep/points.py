@@ -29,6 +29,7 @@ __all__ = [
     "reuse_point",
     "evaluate_point",
     "run_point_safely",
+    "preload",
     "EVAL_FIELDS",
 ]
 
@@ -187,6 +188,18 @@ def reuse_point(job: PointJob, source: PointOutcome, source_folder: str | Path) 
         seconds=round(time.perf_counter() - start, 3),
         reused_from=source.point_id,
     )
+
+
+#: modules :func:`run_point` imports (the detection package brings scipy: about a second)
+_MODULES = ("cib.pipeline", "cib.detect", "cib.cluster", "cib.louvain", "cib.score", "cib.events", "cib.evaluate")
+
+
+def preload() -> None:
+    """Import what :func:`run_point` needs, so that a worker started early is ready for its first point."""
+    import importlib
+
+    for name in _MODULES:
+        importlib.import_module(name)
 
 
 def run_point_safely(job: PointJob) -> tuple[str, Any]:

@@ -12,7 +12,7 @@ detect and cluster the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -21,32 +21,40 @@ from cib.errors import CibError
 from cib.sweep.points import PointJob, PointOutcome, reuse_point, run_point
 from cib.sweep.tracking import same_values
 
+if TYPE_CHECKING:
+    from cib.sweep.workers import WorkerPool
+
 __all__ = ["Runner"]
 
 
 class Runner:
     """Runs the network stage of points, here or in workers, reusing equivalent points.
 
+    Points are taken in the order they are added. While the sweep still
+    detects (:meth:`add`), points only go to idle workers; this process runs
+    points itself in :meth:`drain`, once every detection is done, so that
+    the workers are fed while it detects.
+
     Two points whose detection gave equal tables share the network stage when
     every parameter it read at the first (see :class:`~cib.sweep.tracking.TrackingConfig`)
-    has the same value at the second.
+    has the same value at the second. A point therefore waits while an
+    earlier one with the same detection, not finished yet, could still turn
+    out to be its source; what is reused does not depend on the number of
+    processes.
     """
 
     def __init__(self, configs: Mapping[int, Config], posts: pl.DataFrame, accounts: pl.DataFrame,
-                 labels: str | None, workers: int, done: Callable[[PointOutcome], None]) -> None:
+                 labels: str | None, pool: WorkerPool | None, done: Callable[[PointOutcome], None]) -> None:
         self.configs, self.posts, self.accounts, self.labels, self.done = configs, posts, accounts, labels, done
-        self.pool = None
-        if workers > 1:
-            from cib.sweep.workers import WorkerPool
-
-            self.pool = WorkerPool(workers - 1)  # this process is the other one
+        self.pool = pool  # this process is one more worker
         self._detections: list[tuple[int, Any]] = []
         self._finished: dict[int, list[PointOutcome]] = {}
         self._folders: dict[int, str] = {}
         self._canon: dict[int, int] = {}
-        self._inflight: dict[int, int] = {}
-        self._waiting: dict[int, list[PointJob]] = {}
+        self._pending: list[PointJob] = []
+        self._running: set[int] = set()
         self._det: dict[int, Any] = {}
+        self._always_read: set[str] | None = None
 
     def same_detection(self, gid: int, det: Any) -> int:
         """The first detection setting whose tables equal ``det``'s (``gid`` itself when none)."""
@@ -58,44 +66,74 @@ class Runner:
         return gid
 
     def add(self, job: PointJob, same: int, det: Any) -> None:
-        """Run a point, reuse an equivalent one, or queue it."""
+        """Queue a point; reuse an equivalent one or hand it to an idle worker when possible."""
         self._canon[job.point_id] = same
         self._folders[job.point_id] = job.folder
         self._det[job.point_id] = det
-        self._dispatch(job)
+        self._pending.append(job)
+        self._pump(local=False)
+
+    def drain(self) -> None:
+        """Run every queued point (here and in the workers) and wait for all of them."""
+        while self._pending or self._running:
+            if not self._pump(local=True):
+                assert self.pool is not None and self._running, "a sweep point waits for nothing"
+                self._collect(self.pool.poll(None))
 
     def _source(self, job: PointJob) -> PointOutcome | None:
+        """The first finished point (by id, as a serial run finds it) whose network stage this one can take."""
         mine = self.configs[job.point_id]
-        for other in self._finished.get(self._canon[job.point_id], []):
-            theirs = self.configs[other.point_id]
-            if same_values(mine, theirs, other.read):
-                return other
-        return None
+        finished = sorted(self._finished.get(self._canon[job.point_id], []), key=lambda o: o.point_id)
+        return next((o for o in finished if same_values(mine, self.configs[o.point_id], o.read)), None)
 
-    def _dispatch(self, job: PointJob) -> None:
-        same = self._canon[job.point_id]
-        det = self._det.pop(job.point_id, None)
-        source = self._source(job)
-        if source is not None:
-            self.done(reuse_point(job, source, self._folders[source.point_id]))
-        elif self._inflight.get(same):
-            self._waiting.setdefault(same, []).append(job)  # an equivalent point is running in a worker
-        elif self.pool is not None and self.pool.idle():
-            self.pool.submit(job)
-            self._inflight[same] = self._inflight.get(same, 0) + 1
-        else:
-            # this process is a worker too: it runs the point itself when the others are busy
-            self._finish(run_point(job, posts=self.posts, accounts=self.accounts, detected=det), remote=False)
-            self.poll()
+    def _blocked(self, job: PointJob) -> bool:
+        """Whether an unfinished earlier point with the same detection could still be this one's source.
 
-    def _finish(self, outcome: PointOutcome, *, remote: bool) -> None:
+        It cannot when the two differ in a parameter that every finished
+        network stage read (``cluster.resolution``, say): that one reads it
+        too. Before any has finished, every such point blocks.
+        """
+        mine, canon, names = self.configs[job.point_id], self._canon[job.point_id], self._always_read
+        earlier = [j.point_id for j in self._pending if j.point_id < job.point_id] + sorted(self._running)
+        return any(
+            self._canon[other] == canon and (names is None or same_values(mine, self.configs[other], names))
+            for other in earlier
+        )
+
+    def _pump(self, *, local: bool) -> bool:
+        """Start the queued points that can start; with ``local``, run one here. Whether anything started."""
+        started = False
+        self.poll()
+        progress = True
+        while progress:
+            progress = False
+            for job in list(self._pending):
+                if self._blocked(job):
+                    continue
+                source = self._source(job)
+                if source is None and not (self.pool is not None and self.pool.idle()) and not local:
+                    continue
+                self._pending.remove(job)
+                det = self._det.pop(job.point_id, None)
+                if source is not None:
+                    self.done(reuse_point(job, source, self._folders[source.point_id]))
+                elif self.pool is not None and self.pool.idle():
+                    self.pool.submit(job)
+                    self._running.add(job.point_id)
+                else:
+                    self._finish(run_point(job, posts=self.posts, accounts=self.accounts, detected=det))
+                    self.poll()
+                started = progress = True
+                break  # what finished may unblock earlier points: start again from the first
+        return started
+
+    def _finish(self, outcome: PointOutcome) -> None:
         same = self._canon[outcome.point_id]
         self._finished.setdefault(same, []).append(outcome)
+        read = set(outcome.read)
+        self._always_read = read if self._always_read is None else self._always_read & read
+        self._running.discard(outcome.point_id)
         self.done(outcome)
-        if remote:
-            self._inflight[same] -= 1
-            for job in self._waiting.pop(same, []):
-                self._dispatch(job)
 
     def _collect(self, results: list[tuple[str, Any]]) -> None:
         for status, value in results:
@@ -103,19 +141,9 @@ class Runner:
                 raise CibError(value)
             if status != "ok":
                 raise RuntimeError(f"a sweep worker failed:\n{value}")
-            self._finish(value, remote=True)
+            self._finish(value)
 
     def poll(self) -> None:
         """Take in the points workers have finished."""
         if self.pool is not None:
             self._collect(self.pool.poll(0))
-
-    def drain(self) -> None:
-        """Wait for every point."""
-        if self.pool is not None:
-            while self.pool.pending():
-                self._collect(self.pool.poll(None))
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()

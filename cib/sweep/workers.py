@@ -136,8 +136,9 @@ def main() -> None:
     # Anything a library prints goes to stderr; the real stdout carries only the protocol.
     proto = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)
-    from cib.sweep.points import run_point_safely
+    from cib.sweep.points import preload, run_point_safely
 
+    preload()  # while the parent ingests and detects
     for line in sys.stdin:
         path = line.strip()
         if not path:
@@ -152,6 +153,10 @@ def main() -> None:
             pickle.dump(result, fh, protocol=pickle.HIGHEST_PROTOCOL)
         proto.write("done\n")
         proto.flush()
+    sys.stderr.flush()
+    # Every outcome is written and announced; tearing the interpreter down (Polars' threads,
+    # thousands of modules) would only keep the sweep waiting, as multiprocessing's children skip it.
+    os._exit(0)
 
 
 if __name__ == "__main__":
