@@ -144,7 +144,7 @@ def run_detect(
         With the ``sync`` and ``co_similar_text`` edges and evidence appended
         when those signals are on.
     """
-    from cib.detect import detect
+    from cib.detect import detect, insert_signal
     from cib.detect.similar import similar_text_edges
     from cib.timing import sync_detect
 
@@ -159,10 +159,9 @@ def run_detect(
                 more = engine(posts, cfg, time_resolution_s=time_resolution_s)
             else:
                 more = engine_call(signal, engine, posts, cfg, time_resolution_s)
-            result.edges = pl.concat([result.edges, more.edges.cast(result.edges.schema)])
+            result.edges = insert_signal(result.edges, more.edges)
             result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
             result.info[signal] = more.info
-        result.edges = result.edges.sort(["signal", "account_a", "account_b"])
     params = cfg.as_dict()
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
