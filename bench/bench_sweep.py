@@ -10,7 +10,9 @@ the sweep's worker processes are not in its peak), and its CPU seconds
 (process and workers) are taken from ``getrusage``. Every step is repeated
 ``--repeat`` times, interleaved: the machine is shared and wall times are
 noisy, so the ratios are given for the fastest runs (closest to an idle
-machine), the medians, and the median CPU time (insensitive to other load). The sweep runs with one process (``sweep.workers = 1``) and
+machine), the medians, the median of each round's ratio (a sweep against the
+analysis run just before it: insensitive to slow drift of the machine's
+speed), and the median CPU time (insensitive to other load). The sweep runs with one process (``sweep.workers = 1``) and
 with two (``sweep.workers = 2``: this process and one worker; what ``auto``
 chooses on a 2-CPU machine for a grid of 4 points or more).
 
@@ -73,9 +75,12 @@ def _summary(runs: list[dict]) -> dict:
 
 
 def _ratios(run: dict, one: dict) -> dict:
+    # per round: a sweep against the analysis just before it, which cancels the machine's drift
+    rounds = [s / a for s, a in zip(run["runs_s"], one["runs_s"], strict=True)]
     return {
         "wall_min": round(run["seconds_min"] / one["seconds_min"], 2),
         "wall_median": round(run["seconds_median"] / one["seconds_median"], 2),
+        "wall_per_round_median": round(statistics.median(rounds), 2),
         "cpu_median": round(run["cpu_seconds_median"] / one["cpu_seconds_median"], 2),
     }
 
