@@ -104,7 +104,8 @@ def _one_level(level: _Level, resolution: float, random_state: np.random.RandomS
             best_com = com_node
             best_increase = 0.0
             candidates = list(neigh.items())
-            shuffle(candidates)
+            if len(candidates) > 1:  # shuffling one item draws no random number: the draws stay in step
+                shuffle(candidates)
             for com, dnc in candidates:
                 incr = remove_cost + dnc - resolution * degrees[com] * degc_totw
                 if incr > best_increase:
