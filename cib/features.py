@@ -174,6 +174,8 @@ def cluster_features(
     *,
     attach: pl.DataFrame | None = None,
     co: tuple[pl.DataFrame, pl.DataFrame] | None = None,
+    intra: pl.DataFrame | None = None,
+    intra_evidence: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Features of each cluster.
 
@@ -192,8 +194,9 @@ def cluster_features(
     evidence
         The evidence table, for the speed of co-actions (``min_delta_s`` of the
         edges is used without it).
-    attach, co
-        :func:`attachment` and :func:`co_shared` results when already computed.
+    attach, co, intra, intra_evidence
+        :func:`attachment`, :func:`co_shared` and :func:`intra_edges` of the
+        edges and of the evidence, when already computed.
 
     Returns
     -------
@@ -207,7 +210,7 @@ def cluster_features(
     if members.height == 0:
         return pl.DataFrame(schema=CLUSTER_FEATURES)
     multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
-    intra = intra_edges(edges, members).with_columns(
+    intra = (intra if intra is not None else intra_edges(edges, members)).with_columns(
         (
             pl.col("weight").fill_null(0.0)
             * pl.col("signal").replace_strict(multipliers, default=1.0, return_dtype=pl.Float64)
@@ -280,7 +283,7 @@ def cluster_features(
     objects = None
     top_objects = None
     if evidence is not None and evidence.height:
-        ev = intra_edges(evidence, members)
+        ev = intra_evidence if intra_evidence is not None else intra_edges(evidence, members)
         objects = ev.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
             pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("objects"),
             pl.col("delta_s").median().alias("median_delta_s"),

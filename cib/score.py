@@ -195,9 +195,8 @@ def _span(a: datetime | None, b: datetime | None) -> str:
     return f"between {_day(a)} and {_day(b)}"
 
 
-def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame) -> pl.DataFrame:
-    """Per cluster and signal: accounts linked, distinct objects, median Δt."""
-    intra = intra_edges(edges, members)
+def _signal_stats(intra: pl.DataFrame, intra_evidence: pl.DataFrame | None) -> pl.DataFrame:
+    """Per cluster and signal: accounts linked, distinct objects, median Δt (from :func:`intra_edges`)."""
     acc = pl.concat(
         [intra.select("cluster_id", "signal", pl.col("account_a").alias("a")), intra.select("cluster_id", "signal", pl.col("account_b").alias("a"))]
     ).group_by("cluster_id", "signal").agg(pl.col("a").n_unique().alias("accounts"))
@@ -207,8 +206,8 @@ def _signal_stats(edges: pl.DataFrame, evidence: pl.DataFrame | None, members: p
         pl.col("min_delta_s").median().alias("edge_delta"),
     )
     out = base.join(acc, on=["cluster_id", "signal"])
-    if evidence is not None and evidence.height:
-        ev = intra_edges(evidence, members).group_by("cluster_id", "signal").agg(
+    if intra_evidence is not None:
+        ev = intra_evidence.group_by("cluster_id", "signal").agg(
             pl.col("object_id").n_unique().alias("objects"), pl.col("delta_s").median().alias("delta")
         )
         out = out.join(ev, on=["cluster_id", "signal"], how="left")
@@ -382,9 +381,13 @@ def score(
     attach = attachment(clustering.graph if clustering.graph is not None else graph, membership, cfg)
     urls = url_lookup(posts, members)
     co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
-    cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co)
+    # each cluster's own edges and evidence, joined once for every feature that reads them
+    intra = intra_edges(edges, members)
+    intra_ev = intra_edges(evidence, members) if evidence is not None and evidence.height else None
+    cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co,
+                             intra=intra, intra_evidence=intra_ev)  # fmt: skip
     weak = weak_signals(cfg)
-    sig_stats = _signal_stats(edges, evidence, members) if members.height else None
+    sig_stats = _signal_stats(intra, intra_ev) if members.height else None
 
     cluster_rows: list[dict[str, Any]] = []
     judged_by_id: dict[int, dict[str, Any]] = {}
@@ -452,7 +455,7 @@ def score(
         cluster_rows,
         schema={**CLUSTERS, "_bot": pl.Float64, "_troll": pl.Float64, "_coordination": pl.Float64, "_strong_objects": pl.Int64, "_explained": pl.Float64, "_flagged": pl.Boolean},
     )
-    clusters = _spans_and_objects(clusters, edges, evidence, members, int(cfg["score.top_objects"]))
+    clusters = _spans_and_objects(clusters, intra, intra_ev, members, int(cfg["score.top_objects"]))
 
     # accounts
     acc = (
@@ -583,19 +586,18 @@ def _account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> li
 
 
 def _spans_and_objects(
-    clusters: pl.DataFrame, edges: pl.DataFrame, evidence: pl.DataFrame | None, members: pl.DataFrame, top: int
+    clusters: pl.DataFrame, intra: pl.DataFrame, intra_evidence: pl.DataFrame | None, members: pl.DataFrame, top: int
 ) -> pl.DataFrame:
-    """Fill first/last coordinated activity and the most co-shared objects."""
+    """Fill first/last coordinated activity and the most co-shared objects (from :func:`intra_edges`)."""
     if members.height == 0 or clusters.height == 0:
         return clusters
-    intra = intra_edges(edges, members)
     span = intra.group_by("cluster_id").agg(pl.col("first_at").min().alias("_f"), pl.col("last_at").max().alias("_l"))
     out = clusters.join(span, on="cluster_id", how="left").with_columns(
         pl.col("_f").alias("first_at"), pl.col("_l").alias("last_at")
     ).drop("_f", "_l")
-    if evidence is None or evidence.height == 0:
+    if intra_evidence is None:
         return out
-    ev = intra_edges(evidence, members).filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
+    ev = intra_evidence.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
     if ev.height == 0:
         return out
     accs = pl.concat(
