@@ -20,7 +20,7 @@ from cib.manifest import Manifest
 from cib.schema import read_table, write_table
 
 if TYPE_CHECKING:
-    from cib.detect import DetectResult
+    from cib.detect import DetectResult, PairCache
 
 #: how :func:`run_detect` runs an engine beside the windowed detection:
 #: ``(signal, engine, posts, cfg, time_resolution_s) → result``
@@ -124,6 +124,7 @@ def run_detect(
     *,
     time_resolution_s: float = 1.0,
     engine_call: EngineCall | None = None,
+    cache: PairCache | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
 
@@ -137,6 +138,9 @@ def run_detect(
         Runs the ``sync`` and ``co_similar_text`` engines, as
         ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
         sweep passes one that reuses an earlier result (default: call the engine).
+    cache
+        Traces and pairs shared between detections of these posts (a sweep's
+        :class:`cib.detect.PairCache`).
 
     Returns
     -------
@@ -151,7 +155,7 @@ def run_detect(
     # sync and co_similar_text have engines of their own; detect() runs the windowed signals
     extra = {"sync": sync_detect, "co_similar_text": similar_text_edges}
     with manifest.timed("detect"):
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s)
+        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache)
         for signal, engine in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue

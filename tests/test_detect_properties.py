@@ -135,3 +135,61 @@ def test_both_pair_orders_give_the_same_edges_and_evidence(seed):
     assert out[True][0].equals(out[False][0])
     assert out[True][1].equals(out[False][1])
     assert out[True][1].height > 0
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    data=shares,
+    windows=st.lists(window, min_size=1, max_size=4),
+    limit=st.sampled_from([0, 3, 6]),
+    significance=st.booleans(),
+)
+def test_pair_cache_gives_the_results_of_fresh_detections(data, windows, limit, significance):
+    # A sweep's detections share traces and widest-window pairs; each must equal a detection alone,
+    # crowds (a small max_object_shares_per_window) included.
+    from cib.detect import PairCache
+
+    rows = _rows(data)
+    posts = posts_frame(rows) if rows else posts_frame([{"acct": "x", "t": 0}]).clear()
+    cache = PairCache(widest={"co_reshare": float(max(windows))})
+    for w in windows:
+        c = cfg(
+            detect__signals=["co_reshare"],
+            detect__max_object_shares_per_window=limit,
+            detect__significance=significance,
+            **{"detect.co_reshare.window": w},
+        )
+        shared = detect(posts, c, time_resolution_s=0.0, cache=cache)
+        alone = detect(posts, c, time_resolution_s=0.0)
+        assert shared.edges.equals(alone.edges)
+        assert shared.evidence.equals(alone.evidence)
+        assert shared.edge_stats.equals(alone.edge_stats)
+
+
+def test_pair_cache_recomputes_when_an_object_is_a_crowd_at_the_widest_window():
+    # One post reshared at 0, 10, 150 and 190 s: with at most 3 shares per window it is a crowd
+    # at 200 s (4 shares in two buckets) but not at 30 s, where the first two shares pair.
+    from cib.detect import PairCache
+
+    rows = [{"id": f"p{i}", "acct": f"u{i}", "t": t, "reshare_of": "X"} for i, t in enumerate([0, 10, 150, 190])]
+    cache = PairCache(widest={"co_reshare": 200.0})
+    found = {}
+    for w in (200, 30):
+        c = cfg(detect__signals=["co_reshare"], detect__max_object_shares_per_window=3, **{"detect.co_reshare.window": w})
+        found[w] = _pairs(detect(posts_frame(rows), c, time_resolution_s=0.0, cache=cache))
+    assert found == {200: {}, 30: {("u0", "u1"): 1}}
+    assert cache.reused == {"traces": 1, "pairs": 0}
+
+
+def test_pair_cache_filters_the_widest_pairs():
+    rows = [{"id": f"p{i}", "acct": f"u{i}", "t": t, "reshare_of": "X"} for i, t in enumerate([0, 10, 150])]
+    from cib.detect import PairCache
+
+    cache = PairCache(widest={"co_reshare": 200.0})
+    found = {w: _pairs(detect(posts_frame(rows), cfg(detect__signals=["co_reshare"], **{"detect.co_reshare.window": w}), time_resolution_s=0.0, cache=cache)) for w in (30, 200, 140)}
+    assert found == {
+        30: {("u0", "u1"): 1},
+        200: {("u0", "u1"): 1, ("u0", "u2"): 1, ("u1", "u2"): 1},
+        140: {("u0", "u1"): 1, ("u1", "u2"): 1},
+    }
+    assert cache.reused == {"traces": 2, "pairs": 2}  # the first run computed at 200 s for everyone

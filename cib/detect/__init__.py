@@ -40,6 +40,7 @@ from cib.detect.edges import (
     pick_evidence,
 )
 from cib.detect.fusion import fuse
+from cib.detect.reuse import PairCache, traces_key
 from cib.detect.significance import edge_significance
 from cib.detect.traces import SIGNALS, build_traces, signal_traces
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
@@ -49,7 +50,7 @@ from cib.schema import EDGES, EVIDENCE
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["detect", "DetectResult", "EDGE_STATS", "SIGNALS", "build_traces", "fuse", "insert_signal"]
+__all__ = ["detect", "DetectResult", "EDGE_STATS", "SIGNALS", "PairCache", "build_traces", "fuse", "insert_signal"]
 
 #: contract signal names served elsewhere (not by the windowed engine)
 _OTHER_SIGNALS = ("co_similar_text", "sync")
@@ -197,18 +198,21 @@ def _run_signal(
     cfg: Config,
     resolution: float,
     warnings: list[str],
+    cache: PairCache | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
     info: dict[str, Any] = {}
     clock = _Clock(info)
-    raw = signal_traces(posts, sig, cfg).collect()
+
+    def traced() -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
+        raw = signal_traces(posts, sig, cfg).collect()
+        return (raw.height, *_encode_objects(raw)) if raw.height else (0, None, None)
+
+    n_traces, tr, objects = cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
     clock("traces")
-    info["traces"] = raw.height
-    if raw.height == 0:
+    info["traces"] = n_traces
+    if tr is None or objects is None:
         info["window_s"] = None
         return (*_empty_parts(), info)
-    tr, objects = _encode_objects(raw)
-    del raw
-    clock("encode")
     window = _window(sig, tr, cfg, resolution, info, warnings)
     window_us = int(round(window * 1e6))
 
@@ -242,9 +246,24 @@ def _run_signal(
         if crowd.height
         else [],
     }
-    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
+    seed = int(cfg["run.seed"])
+    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, seed)
     clock("filters")
-    pairs = co_occurrences(thinned, window_us).collect()
+
+    def paired(w_us: int) -> pl.DataFrame:
+        crowd_w = crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)
+        return co_occurrences(thin_crowds(kept.lazy(), crowd_w, limit, policy, seed), w_us).collect()
+
+    if cache is None:
+        pairs = paired(window_us)
+    else:
+
+        def crowd_free(w_us: int) -> bool:
+            return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
+
+        widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
+        key = (traces_key(sig, cfg), min_part, limit, policy, seed)
+        pairs = cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
     significance = bool(cfg["detect.significance"])
     if significance:
         window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info)
@@ -323,7 +342,9 @@ def _decode(
     return name_edges(sig, edges, ev, accounts)
 
 
-def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> DetectResult:
+def detect(
+    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0, cache: PairCache | None = None
+) -> DetectResult:
     """Find coordination edges between accounts, signal by signal.
 
     Parameters
@@ -335,6 +356,10 @@ def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) 
     time_resolution_s
         The coarsest time step of the input (60 for minute-resolution sources);
         windows finer than it are widened, with a warning in ``info``.
+    cache
+        Traces and pairs shared with other detections of the same ``posts``
+        (:class:`~cib.detect.reuse.PairCache`, a sweep's); the result is the
+        same with or without it.
 
     Returns
     -------
@@ -375,7 +400,7 @@ def detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) 
         lf = lf.with_columns(codes.alias("_a"))
         del codes
         for sig in run:
-            e, ev, st, sinfo = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), warnings)
+            e, ev, st, sinfo = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), warnings, cache)
             edges.append(e)
             evidence.append(ev)
             stats.append(st)

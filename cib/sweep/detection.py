@@ -13,23 +13,24 @@ runs, the engines beside the windowed signals (``sync``, ``co_similar_text``)
 run once per distinct value of what they read (:class:`EngineReuse`): a grid
 over windows computes them once.
 
-Not done: computing the widest window's pairs once and filtering them for
-narrower windows. The detection package aggregates pairs into edges inside
-one call and does not expose the pairs before aggregation; its crowd limit
-and null model also depend on the window, so filtering would need that
-engine's cooperation. Each distinct window is detected once.
+Between distinct detections, the windowed signals share a
+:class:`cib.detect.PairCache`: each signal's traces (the normalised matching
+keys) are built once, and its pairs are computed once at the widest window
+of the grid and filtered for the narrower ones (exact unless an object is a
+crowd at one of the windows; then that window's pairs are computed afresh).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
 from cib.config import Config
+from cib.detect.reuse import PairCache
 from cib.manifest import Manifest
 from cib.sweep.tracking import same_values, tracked
 
@@ -115,6 +116,17 @@ class DetectionReuse:
     time_resolution_s: float = 1.0
     runs: list[Detection] = field(default_factory=list)
     engines: EngineReuse = field(default_factory=EngineReuse)
+    pairs: PairCache = field(default_factory=PairCache)
+
+    def plan(self, configs: Iterable[Config]) -> None:
+        """Announce the points' windows, so each signal's pairs are computed at the widest once."""
+        from cib.detect import SIGNALS
+
+        for cfg in configs:
+            for sig in SIGNALS:
+                window = cfg.values.get(f"detect.{sig}.window")
+                if isinstance(window, int | float) and not isinstance(window, bool):
+                    self.pairs.widest[sig] = max(self.pairs.widest.get(sig, 0.0), float(window))
 
     @property
     def seconds(self) -> float:
@@ -133,7 +145,13 @@ class DetectionReuse:
         n_warnings = len(manifest.warnings)
         cfg_t = tracked(cfg)
         result = run_detect(
-            self.posts, out, cfg_t, manifest, time_resolution_s=self.time_resolution_s, engine_call=self.engines
+            self.posts,
+            out,
+            cfg_t,
+            manifest,
+            time_resolution_s=self.time_resolution_s,
+            engine_call=self.engines,
+            cache=self.pairs,
         )
         det = Detection(
             index=len(self.runs),

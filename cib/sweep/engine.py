@@ -304,6 +304,7 @@ def sweep(
                 shutil.rmtree(old)
         configs = {p.id: cfg.update(p.overrides, "sweep") for p in points}
         detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
+        detections.plan(configs.values())
         runner = Runner(configs, ing.posts, ing.accounts, labels_path, pool, done)
         for p in points:
             pcfg = configs[p.id]
@@ -362,6 +363,8 @@ def sweep(
         "detect_seconds": round(detections.seconds, 3),
         # sync and co_similar_text read no windowed parameter: computed once per distinct setting
         "engine_runs": {sig: len(runs) for sig, runs in sorted(detections.engines.results.items())},
+        # windowed signals: traces built once, pairs computed at the widest window and filtered
+        "pair_cache": {"widest_window_s": dict(sorted(detections.pairs.widest.items())), "reused": dict(detections.pairs.reused)},
         "network_runs": sum(o.reused_from is None for o in outcomes.values()),
         "workers": workers,
         "labels": labels_path,
