@@ -35,7 +35,6 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -48,12 +47,12 @@ from cib.features import (
     attachment,
     cluster_features,
     co_shared,
-    hours,
     intra_edges,
     numbers,
     url_lookup,
     weak_signals,
 )
+from cib.reasons import account_reasons, cluster_reasons, pct
 from cib.schema import ACCOUNT_SCORES, CLUSTERS, conform
 from cib.text_terms import ctfidf, top_items
 
@@ -86,16 +85,6 @@ ORGANIC_INDICATORS: tuple[tuple[str, str, str], ...] = (
 #: signals typical of human-operated campaigns
 HUMAN_SIGNALS = ("co_reply", "co_similar_text", "co_hashtag")
 
-_SIGNAL_VERB = {
-    "co_reshare": ("reshared the same {n} posts", "posts"),
-    "co_link": ("shared the same {n} links", "links"),
-    "co_text": ("posted the same text {n} times", "texts"),
-    "co_similar_text": ("posted near-identical texts {n} times", "texts"),
-    "co_hashtag": ("pushed the same {n} hashtags", "hashtags"),
-    "co_reply": ("replied to the same {n} posts", "posts"),
-    "co_mention": ("mentioned the same {n} accounts", "accounts"),
-    "co_image": ("posted the same {n} images", "images"),
-}
 
 
 class LazyFrames(Mapping[str, pl.DataFrame]):
@@ -169,32 +158,6 @@ def _weighted(values: dict[str, float | None], cfg: Config, table: tuple[tuple[s
     return (total / weight if weight else 0.0), parts
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%"
-
-
-def _secs(x: float | None) -> str:
-    if x is None:
-        return "?"
-    if x < 90:
-        return f"{x:.0f} s"
-    if x < 5400:
-        return f"{x / 60:.0f} min"
-    return f"{x / 3600:.1f} h"
-
-
-def _day(d: datetime | None) -> str:
-    return d.strftime("%-d %B %Y") if d is not None else "?"
-
-
-def _span(a: datetime | None, b: datetime | None) -> str:
-    if a is None or b is None:
-        return "?"
-    if a.year == b.year and a.month == b.month:
-        return f"between {a.day} and {b.day} {b.strftime('%B %Y')}" if a.day != b.day else f"on {_day(a)}"
-    return f"between {_day(a)} and {_day(b)}"
-
-
 def _signal_stats(intra: pl.DataFrame, intra_evidence: pl.DataFrame | None) -> pl.DataFrame:
     """Per cluster and signal: accounts linked, distinct objects, median Δt (from :func:`intra_edges`)."""
     acc = pl.concat(
@@ -216,58 +179,6 @@ def _signal_stats(intra: pl.DataFrame, intra_evidence: pl.DataFrame | None) -> p
     return out.with_columns(
         pl.col("objects").fill_null(pl.col("max_pair_objects")), pl.col("delta").fill_null(pl.col("edge_delta"))
     )
-
-
-def _cluster_reasons(
-    row: dict[str, Any], values: dict[str, Any], sig: list[dict[str, Any]], cfg: Config, judged: dict[str, Any]
-) -> list[str]:
-    tz = str(cfg["score.timezone"])
-    w0, w1 = hours(cfg, "score.work_hours")
-    n0, n1 = hours(cfg, "score.night_hours")
-    reasons: list[str] = []
-    for s in sig:
-        if s["signal"] in TIMING_SIGNALS:
-            reasons.append(
-                f"{s['accounts']} accounts were active in the same minutes far more often than chance "
-                f"({s['links']} linked pairs)"
-            )
-            continue
-        verb, _ = _SIGNAL_VERB.get(s["signal"], (f"co-occurred on {{n}} objects ({s['signal']})", "objects"))
-        text = f"{s['accounts']} accounts {verb.format(n=s['objects'])}"
-        if s.get("delta") is not None:
-            text += f", median {_secs(s['delta'])} apart"
-        reasons.append(text)
-    if values.get("creation_share") is not None and values["creation_share"] >= float(cfg["score.bot.creation_share"][0]):
-        reasons.append(
-            f"{_pct(row['creation_share'])} of accounts were created {_span(row['creation_from'], row['creation_to'])}"
-        )
-    if values.get("digit_handle_share") is not None and values["digit_handle_share"] >= float(cfg["score.bot.digit_handles"][0]):
-        reasons.append(
-            f"{_pct(row['digit_handle_share'])} of handles end in {int(cfg['score.handle_digits'])} or more digits"
-            + (f" (most look like {row['template']})" if row.get("template") else "")
-        )
-    if row.get("night_share") is not None and row["night_share"] >= float(cfg["score.bot.night_share"][0]):
-        reasons.append(
-            f"active around the clock: {_pct(row['night_share'])} of posts between {n0:02d}:00 and {n1:02d}:00 ({tz})"
-        )
-    if row.get("work_share") is not None and row["work_share"] >= float(cfg["score.troll.work_share"][0]):
-        reasons.append(f"{_pct(row['work_share'])} of posts on weekdays between {w0:02d}:00 and {w1:02d}:00 ({tz}): office hours")
-    if row.get("reshare_share") is not None and row["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
-        reasons.append(f"{_pct(row['reshare_share'])} of their posts are reshares")
-    if row.get("reply_share") is not None and row["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
-        reasons.append(f"{_pct(row['reply_share'])} of their posts are replies")
-    if row.get("identical_text_share") and row["identical_text_share"] >= float(cfg["score.identical_text_reason"]):
-        reasons.append(f"{_pct(row['identical_text_share'])} of their own posts repeat a text another member posted")
-    reasons.append(
-        f"grouped together in {_pct(row['stability'])} of {int(cfg['cluster.stability_runs'])} clustering re-runs"
-        if int(cfg["cluster.stability_runs"]) > 0
-        else "stability not measured"
-    )
-    if judged["label"] == "organic":
-        reasons.insert(0, judged["why_not"])
-    else:
-        reasons.insert(0, judged["why"])
-    return reasons
 
 
 def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: Config) -> dict[str, Any]:
@@ -294,16 +205,16 @@ def _judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg:
                 f"(fewer than {int(cfg['score.min_objects'])}), consistent with a shared reaction to news or popular posts"
             )
     elif stab < float(cfg["score.min_stability"]):
-        why_not = f"organic: the grouping is unstable (together in {_pct(stab)} of re-runs)"
+        why_not = f"organic: the grouping is unstable (together in {pct(stab)} of re-runs)"
     elif coverage_factor == 0.0:
         why_not = (
-            f"organic: only {_pct(coverage)} of the accounts take part in the co-sharing; the rest are linked "
+            f"organic: only {pct(coverage)} of the accounts take part in the co-sharing; the rest are linked "
             "by timing, hashtags or mentions alone"
         )
     elif value < threshold and explained > 0 and value / max(discount, 1e-9) >= threshold:
         why_not = (
             f"organic: coordinated, but explained by established accounts with large audiences "
-            f"(score {value:.2f} < {threshold:.2f} after the discount for {_pct(explained)} established)"
+            f"(score {value:.2f} < {threshold:.2f} after the discount for {pct(explained)} established)"
         )
     elif value < threshold:
         why_not = (
@@ -428,7 +339,7 @@ def score(
         )
         judged = _judge(row, bot, troll, explained, cfg)
         order = sorted(sig, key=lambda s: (-(shares.get(s["signal"], 0.0)), s["signal"]))
-        reasons = _cluster_reasons(row, values, order, cfg, judged)
+        reasons = cluster_reasons(row, values, order, cfg, judged)
         judged.update(bot=bot, troll=troll, explained=explained, bot_parts=bot_parts, troll_parts=troll_parts)
         judged_by_id[cid] = judged
         cluster_rows.append(
@@ -509,7 +420,7 @@ def score(
             if j["flagged"] and not attached:
                 reasons.append(
                     f"in cluster {cid} ({j['label']}) but loosely attached: {degree_in} link(s) inside, "
-                    f"{_pct(share_in)} of its weight"
+                    f"{pct(share_in)} of its weight"
                 )
             elif j["flagged"]:
                 reasons.append(
@@ -518,10 +429,10 @@ def score(
                 )
             else:
                 reasons.append(f"member of cluster {cid}, judged organic")
-        reasons.append(f"linked to {degree_in} accounts of its cluster ({_pct(share_in)} of its link weight)")
+        reasons.append(f"linked to {degree_in} accounts of its cluster ({pct(share_in)} of its link weight)")
         if own_co >= min_co:
-            reasons.append(f"{_pct(own_co)} of its posts repeat a post, link or text another member also posted")
-        reasons += _account_reasons(r, cfg, tz, digits)
+            reasons.append(f"{pct(own_co)} of its posts repeat a post, link or text another member also posted")
+        reasons += account_reasons(r, cfg, tz, digits)
         rows.append(
             {
                 "account_id": r["account_id"],
@@ -563,26 +474,6 @@ def score(
             items=lambda: top_items(posts, members, top=narrative["top"], urls=urls),
         ),
     )
-
-
-def _account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> list[str]:
-    out = []
-    n0, n1 = hours(cfg, "score.night_hours")
-    w0, w1 = hours(cfg, "score.work_hours")
-    if r.get("n_posts"):
-        if r["night_share"] is not None and r["night_share"] >= float(cfg["score.bot.night_share"][0]):
-            out.append(f"{_pct(r['night_share'])} of its {r['n_posts']} posts between {n0:02d}:00 and {n1:02d}:00 ({tz})")
-        if r["work_share"] is not None and r["work_share"] >= float(cfg["score.troll.work_share"][0]):
-            out.append(f"{_pct(r['work_share'])} of its {r['n_posts']} posts on weekdays {w0:02d}:00-{w1:02d}:00 ({tz})")
-        if r["reshare_share"] is not None and r["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
-            out.append(f"{_pct(r['reshare_share'])} of its posts are reshares")
-        if r["reply_share"] is not None and r["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
-            out.append(f"{_pct(r['reply_share'])} of its posts are replies")
-    if r.get("handle_digits") is not None and r["handle_digits"] >= digits:
-        out.append(f"handle @{r['handle']} ends in {r['handle_digits']} digits")
-    if r.get("created_at") is not None:
-        out.append(f"account created {_day(r['created_at'])}")
-    return out
 
 
 def _spans_and_objects(
