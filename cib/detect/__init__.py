@@ -40,9 +40,9 @@ from cib.detect.edges import (
     pick_evidence,
 )
 from cib.detect.fusion import fuse
-from cib.detect.reuse import PairCache, traces_key
+from cib.detect.reuse import PairCache
 from cib.detect.significance import edge_significance
-from cib.detect.traces import SIGNALS, build_traces, signal_traces
+from cib.detect.traces import SIGNALS, build_traces, signal_traces, traces_key
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
 from cib.schema import EDGES, EVIDENCE

@@ -180,8 +180,9 @@ def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
     """
     if pairs.height == 0:
         return pairs.select(pl.lit(0, pl.UInt32).alias("edge"), pl.all(), _DELTA.alias("delta_us"))
-    keys = _evidence_keys(pairs)
-    out = _sorted(pairs, keys if evidence_order else keys[:1])
+    # Grouping alone needs only the pair key, not the passes that size the packed keys.
+    keys = _evidence_keys(pairs) if evidence_order else [pair_key(pl.col("a"), pl.col("b")).alias("_e")]
+    out = _sorted(pairs, keys)
     a = out.get_column("a").to_numpy()
     b = out.get_column("b").to_numpy()
     starts = np.ones(a.size, dtype=bool)

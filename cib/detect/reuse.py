@@ -23,15 +23,7 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["PairCache", "traces_key"]
-
-
-def traces_key(sig: str, cfg: Any) -> tuple:
-    """The parameters a signal's traces depend on (see :mod:`cib.detect.traces`)."""
-    keys = cfg["detect.match_keys"]
-    if sig == "co_text" and keys != "cnt":
-        return (sig, keys, cfg["detect.co_text.min_chars"])
-    return (sig, keys)
+__all__ = ["PairCache"]
 
 
 @dataclass
@@ -47,7 +39,7 @@ class PairCache:
     Attributes
     ----------
     traces
-        :func:`traces_key` → what the traces step produced.
+        :func:`cib.detect.traces.traces_key` → what the traces step produced.
     pairs
         (traces key, participation and crowd settings) → (window µs, pairs).
     reused

@@ -28,7 +28,7 @@ from cib.schema import TIME
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["SIGNALS", "TRACES", "signal_traces", "build_traces"]
+__all__ = ["SIGNALS", "TRACES", "signal_traces", "build_traces", "traces_key"]
 
 #: signals served by the windowed co-occurrence engine, in output order
 SIGNALS: tuple[str, ...] = (
@@ -99,6 +99,14 @@ def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     # and joining them back, because a unique and a join on long strings cost more
     # than the regular expressions they would save.
     return in_parts(lf.collect(), key.alias("object_id")).drop("text").lazy()
+
+
+def traces_key(signal: str, cfg: Config) -> tuple:
+    """The parameters a signal's traces depend on: what the builders above read."""
+    keys = cfg["detect.match_keys"]
+    if signal == "co_text" and keys != "cnt":
+        return (signal, keys, cfg["detect.co_text.min_chars"])
+    return (signal, keys)
 
 
 _BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
