@@ -8,6 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cib.config import load_config
 from cib.errors import InputError
@@ -183,3 +185,38 @@ def test_unknown_header_names_the_missing_columns(cfg, tmp_path):
     path.write_text("post_id,account_id,text\n1,a,x\n")
     with pytest.raises(InputError, match="required column\\(s\\) missing: created_at"):
         ingest(path, cfg)
+
+
+_EVERY_FORM = [
+    "2024-03-01T08:15:02+05:00",
+    "2024-03-01T08:15:02.250+0500",
+    "2024-03-01 08:15:02+05:00",
+    "Fri Mar 01 03:15:02 +0000 2024",
+    "2024-03-01T08:15:02",
+    "2024-03-01T08:15:02.5",
+    "2024-03-01 08:15:02",
+    "2024-03-01T08:15",
+    "2024-03-01 08:15",
+    "2024-03-01",
+    "1709262902",
+    "1709262902000",
+    "1709262902.5",
+]
+
+
+def test_time_forms_are_disjoint():
+    # parse_time tries first the parser that fits a column's first value; that
+    # gives every value the same answer only because no value fits two parsers
+    from cib.ingest.base import _time_parsers
+
+    s = pl.Series(_EVERY_FORM)
+    fits = [p(s).is_not_null().to_list() for p in _time_parsers("Asia/Almaty")]
+    assert [sum(col) for col in zip(*fits, strict=True)] == [1] * len(_EVERY_FORM)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([*_EVERY_FORM, "yesterday", None]), min_size=1, max_size=12))
+def test_parse_time_does_not_depend_on_the_first_value(values):
+    got = pl.select(parse_time(pl.lit(pl.Series(values, dtype=pl.String)), "Asia/Almaty")).to_series().to_list()
+    one_by_one = [pl.select(parse_time(pl.lit(pl.Series([v], dtype=pl.String)), "Asia/Almaty")).item() for v in values]
+    assert got == one_by_one

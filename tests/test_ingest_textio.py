@@ -50,15 +50,19 @@ def _same(path: Path, delimiter: str, monkeypatch, keep=None) -> None:
     terminator=st.sampled_from(["\n", "\r\n"]),
     bom=st.booleans(),
     keep=st.none() | st.sets(st.sampled_from(["ID", "text", "note", "absent"])),
+    streamed=st.booleans(),
 )
-def test_fast_reader_equals_row_by_row(tmp_path, monkeypatch, rows, quoting, delimiter, terminator, bom, keep):
+def test_fast_reader_equals_row_by_row(tmp_path, monkeypatch, rows, quoting, delimiter, terminator, bom, keep, streamed):
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=delimiter, quoting=quoting, lineterminator=terminator)
     writer.writerow(["id", "text", "note"])
     writer.writerows(rows)
     path = tmp_path / "f.csv"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
-    _same(path, delimiter, monkeypatch, keep)
+    with monkeypatch.context() as m:
+        if streamed:  # the block-by-block reader big files take
+            m.setattr(textio, "WHOLE_READ_BYTES", 0)
+        _same(path, delimiter, monkeypatch, keep)
 
 
 @pytest.mark.parametrize(
@@ -73,9 +77,11 @@ def test_fast_reader_equals_row_by_row(tmp_path, monkeypatch, rows, quoting, del
         b"id,text,note\n1,a,b",  # no final line break
     ],
 )
-def test_awkward_files_read_the_same_both_ways(tmp_path, monkeypatch, body):
+@pytest.mark.parametrize("whole_read_bytes", [0, 1 << 30])
+def test_awkward_files_read_the_same_both_ways(tmp_path, monkeypatch, body, whole_read_bytes):
     path = tmp_path / "f.csv"
     path.write_bytes(body)
+    monkeypatch.setattr(textio, "WHOLE_READ_BYTES", whole_read_bytes)
     _same(path, ",", monkeypatch)
 
 

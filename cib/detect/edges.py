@@ -141,23 +141,57 @@ def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
 _DELTA = (pl.col("ta") - pl.col("tb")).abs()
 
 
-def _evidence_keys(pairs: pl.DataFrame) -> list[pl.Expr]:
+def _pack(fields: list[tuple[np.ndarray, int]]) -> list[np.ndarray]:
+    """Unsigned fields of the given bit widths, in priority order, packed into as few 64-bit words as fit.
+
+    Sorting the words sorts by the fields in order; a field never spans two words.
+    """
+    words: list[np.ndarray] = []
+    word, used = None, 64
+    for values, bits in fields:
+        bits = max(bits, 1)
+        if used + bits > 64:
+            if word is not None:
+                words.append(word)
+            word, used = np.zeros(values.size, dtype=np.uint64), 0
+        word = (word << np.uint64(bits)) | values.astype(np.uint64)  # type: ignore[operator]
+        used += bits
+    if word is not None:
+        words.append(word)
+    return words
+
+
+#: at most this many distinct Δt are ranked (sort keys then fit fewer words); more keep their own bits
+_RANKED_DELTAS = 1 << 16
+
+
+def _evidence_keys(pairs: pl.DataFrame) -> list[pl.Series]:
     """Sort keys of the evidence order ``a, b, delta_us, o, pa, pb``, packed into as few 64-bit integers as fit.
 
-    A sort on three integer columns is several times faster than on five.
+    A sort on two integer columns is several times faster than on six. Δt is
+    replaced by its rank among the distinct Δt when there are few of them (at a
+    source resolution of a second a 60 s window has 61), which leaves room for
+    the account and object codes in one word.
     """
-    widest = int(pairs.select(_DELTA.max()).item() or 0)
-    o_bits = max(int(pairs.get_column("o").max() or 0), 1).bit_length()  # type: ignore[arg-type]
-    if widest.bit_length() + o_bits <= 64:
-        second = [(_DELTA.cast(pl.UInt64) * (1 << o_bits) + pl.col("o").cast(pl.UInt64)).alias("_do")]
-    else:
-        second = [_DELTA.alias("_d"), pl.col("o").alias("_o")]
-    return [pair_key(pl.col("a"), pl.col("b")).alias("_e"), *second, pair_key(pl.col("pa"), pl.col("pb")).alias("_pp")]
+    col = {c: pairs.get_column(c).to_numpy() for c in ("a", "b", "o", "pa", "pb")}
+    delta = np.abs(pairs.get_column("ta").to_numpy() - pairs.get_column("tb").to_numpy()).astype(np.uint64)
+    distinct = pl.Series(delta).unique()
+    if distinct.len() <= _RANKED_DELTAS:
+        delta = np.searchsorted(distinct.sort().to_numpy(), delta).astype(np.uint64)
+
+    def bits(values: np.ndarray) -> int:
+        return int(values.max()).bit_length() if values.size else 1
+
+    ab = max(bits(col["a"]), bits(col["b"]))
+    pp = max(bits(col["pa"]), bits(col["pb"]))
+    fields = [(col["a"], ab), (col["b"], ab), (delta, bits(delta)), (col["o"], bits(col["o"])), (col["pa"], pp), (col["pb"], pp)]
+    return [pl.Series(f"_k{i}", word) for i, word in enumerate(_pack(fields))]
 
 
-def _sorted(pairs: pl.DataFrame, keys: list[pl.Expr]) -> pl.DataFrame:
+def _sorted(pairs: pl.DataFrame, keys: list[pl.Series]) -> pl.DataFrame:
     # eager: measured twice as fast as the same sort in a lazy plan
-    return pairs.with_columns(keys).sort([k.meta.output_name() for k in keys]).drop([k.meta.output_name() for k in keys])
+    names = [k.name for k in keys]
+    return pairs.with_columns(keys).sort(names).drop(names)
 
 
 def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
@@ -181,7 +215,7 @@ def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
     if pairs.height == 0:
         return pairs.select(pl.lit(0, pl.UInt32).alias("edge"), pl.all(), _DELTA.alias("delta_us"))
     # Grouping alone needs only the pair key, not the passes that size the packed keys.
-    keys = _evidence_keys(pairs) if evidence_order else [pair_key(pl.col("a"), pl.col("b")).alias("_e")]
+    keys = _evidence_keys(pairs) if evidence_order else [pairs.select(pair_key(pl.col("a"), pl.col("b")).alias("_e")).to_series()]
     out = _sorted(pairs, keys)
     a = out.get_column("a").to_numpy()
     b = out.get_column("b").to_numpy()
