@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import polars as pl
 
 from cib.config import Config
@@ -20,6 +19,8 @@ from cib.manifest import Manifest
 from cib.schema import read_table, write_table
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from cib.detect import DetectResult, PairCache
 
 #: how :func:`run_detect` runs an engine beside the windowed detection:
@@ -157,16 +158,26 @@ def run_detect(
         when those signals are on.
     """
     from cib.detect import detect, insert_signal
-    from cib.detect.similar import similar_text_edges
-    from cib.timing import sync_detect
 
-    # sync and co_similar_text have engines of their own; detect() runs the windowed signals
-    extra = {"sync": sync_detect, "co_similar_text": similar_text_edges}
+    def sync() -> Callable[..., Any]:
+        from cib.timing import sync_detect
+
+        return sync_detect
+
+    def similar() -> Callable[..., Any]:
+        from cib.detect.similar import similar_text_edges
+
+        return similar_text_edges
+
+    # sync and co_similar_text have engines of their own (imported only when on: scipy is slow
+    # to import); detect() runs the windowed signals
+    extra = {"sync": sync, "co_similar_text": similar}
     with manifest.timed("detect"):
         result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache)
-        for signal, engine in extra.items():
+        for signal, load in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
+            engine = load()
             if engine_call is None:
                 more = engine(posts, cfg, time_resolution_s=time_resolution_s)
             else:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cib.config import load_config
 from cib.detect import build_traces
@@ -112,3 +114,27 @@ def test_traces_per_signal():
         ("co_reply", "3", "1"),
     }
     assert tr.columns == ["account_id", "signal", "object_id", "created_at", "post_id"]
+
+
+def test_other_spaces_are_what_regex_whitespace_matches_besides_space():
+    from cib.normalise import OTHER_SPACES
+
+    chars = pl.Series([chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF])
+    regex_spaces = chars.filter(chars.str.contains(r"^\s$")).to_list()
+    assert sorted(regex_spaces) == sorted(" " + OTHER_SPACES)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["a", "ә", "Ж", " ", "  ", "\n", "\t", "\u00a0", "\u3000", "\r\n"]), max_size=10).map("".join)
+        | st.none(),
+        max_size=30,
+    )
+)
+def test_collapse_spaces_equals_the_regex(texts):
+    from cib.normalise import collapse_spaces
+
+    s = pl.Series("t", texts, dtype=pl.String)
+    got = pl.DataFrame({"t": s}).select(collapse_spaces(pl.col("t"))).to_series()
+    assert got.to_list() == s.str.replace_all(r"\s+", " ").to_list()
