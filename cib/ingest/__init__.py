@@ -8,11 +8,12 @@ either a post, a reject with a reason, or a documented de-duplication, and
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -166,6 +167,22 @@ def _cast_profiles(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in _profile_schema().items()])
 
 
+def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 2) -> Iterator[Any]:
+    """``map(fn, items)`` on ``workers`` threads, in order, with at most ``workers`` items in flight.
+
+    Reading the next chunk (Python) overlaps finalising the last (Polars, which
+    lets go of the GIL), and memory stays bounded by a few chunks.
+    """
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int]:
     """Read one file: posts, profile rows and rejects, and how many rows were merged into others."""
     label = str(path)
@@ -173,19 +190,23 @@ def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) 
     posts, profiles, rejects = [], [], []
     done = 0
     merged = 0
-    for chunk in fmt.read(path, cfg):
-        merged += chunk.merged
+
+    def finish(chunk: Chunk) -> tuple[int, pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
         if fmt.kind == "accounts":
             good, bad = _finalise_accounts(chunk, label, cfg)
-            profiles.append(good)
-        else:
-            good, bad = finalise(chunk, label, cfg, platform)
+            return chunk.merged, None, good, bad
+        good, bad = finalise(chunk, label, cfg, platform)
+        # Only rows that say something about the account: the posts count every account anyway.
+        said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in ACCOUNT_COLUMNS))
+        return chunk.merged, good, _cast_profiles(said.select(["account_id", "platform", *ACCOUNT_COLUMNS])), bad
+
+    for n_merged, good, said, bad in _in_order(finish, fmt.read(path, cfg)):
+        merged += n_merged
+        if good is not None:
             posts.append(good)
-            # Only rows that say something about the account: the posts count every account anyway.
-            said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in ACCOUNT_COLUMNS))
-            profiles.append(_cast_profiles(said.select(["account_id", "platform", *ACCOUNT_COLUMNS])))
+        profiles.append(said)
         rejects.append(bad)
-        done += good.height + bad.height + chunk.merged
+        done += (good.height if good is not None else said.height) + bad.height + n_merged
         if progress:
             progress(label, done)
     return posts, profiles, rejects, merged

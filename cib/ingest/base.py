@@ -245,37 +245,37 @@ _QUOTED = r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'"
 
 
 def _list_items(s: pl.Series) -> pl.Series:
-    """Raw items of list cells, each form parsed only on the cells written in it."""
+    """Raw items of list cells, each form parsed only on the cells written in it.
+
+    Cheap tests (no new strings) sort the cells first; only bracketed cells have
+    their inside cut out, as most cells of a column are empty or in one plain form.
+    """
     frame = pl.DataFrame({"s": s.fill_null("")}).with_row_index("_i")
     col = pl.col("s")
-    bracket = col.str.starts_with("[") & col.str.ends_with("]")
-    inner = col.str.strip_prefix("[").str.strip_suffix("]").str.strip_chars()
-    quoted = inner.str.starts_with('"') | inner.str.starts_with("'")
     frame = frame.with_columns(
         pl.when(col == "")
         .then(0)
-        .when(bracket & (inner == ""))
-        .then(0)
-        .when(bracket & quoted)
+        .when(col.str.starts_with("[") & col.str.ends_with("]"))
         .then(1)
-        .when(bracket)
-        .then(2)
         .when(col.str.contains("|", literal=True))
-        .then(3)
-        .otherwise(4)
+        .then(2)
+        .otherwise(3)
         .alias("_form")
     )
-    forms = {
-        0: pl.lit([], dtype=pl.List(pl.String)),
-        1: inner.str.extract_all(_QUOTED),
-        2: inner.str.split(","),
-        3: col.str.split("|"),
-        4: col.str.replace_all(r"\s+", " ").str.split(" "),
-    }
+    inner = col.str.strip_prefix("[").str.strip_suffix("]").str.strip_chars()
+    bracketed = frame.filter(pl.col("_form") == 1).with_columns(inner.alias("s"))
+    quoted = col.str.starts_with('"') | col.str.starts_with("'")
     parts = [
-        frame.filter(pl.col("_form") == k).select("_i", expr.cast(pl.List(pl.String)).alias("items"))
-        for k, expr in forms.items()
+        frame.filter(pl.col("_form") == 0).select("_i", pl.lit([], dtype=pl.List(pl.String)).alias("items")),
+        bracketed.filter(col == "").select("_i", pl.lit([], dtype=pl.List(pl.String)).alias("items")),
+        bracketed.filter((col != "") & quoted).select("_i", col.str.extract_all(_QUOTED).alias("items")),
+        bracketed.filter((col != "") & ~quoted).select("_i", col.str.split(",").alias("items")),
+        frame.filter(pl.col("_form") == 2).select("_i", col.str.split("|").alias("items")),
+        frame.filter(pl.col("_form") == 3).select("_i", col.str.replace_all(r"\s+", " ").str.split(" ").alias("items")),
     ]
+    parts = [part.with_columns(pl.col("items").cast(pl.List(pl.String))) for part in parts if part.height]
+    if not parts:
+        return pl.Series(s.name, [], dtype=pl.List(pl.String))
     return pl.concat(parts).sort("_i").get_column("items").alias(s.name)
 
 
