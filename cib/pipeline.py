@@ -117,6 +117,12 @@ def load_ingested(folder: str | Path) -> tuple:
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
+def _distinct_accounts(edges: pl.DataFrame) -> int:
+    # a frame's unique runs on every core, a series' on one
+    ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
+    return ids.unique().height
+
+
 def _per_signal(signal: pl.Series) -> dict[str, int]:
     # The edges are sorted by signal: counting runs is a pass, not a group-by of millions of strings.
     counts: dict[str, int] = {}
@@ -174,6 +180,7 @@ def run_detect(
     extra = {"sync": sync, "co_similar_text": similar}
     with manifest.timed("detect"):
         result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache)
+        in_edges = result.info["accounts_in_edges"]
         for signal, load in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
@@ -183,6 +190,8 @@ def run_detect(
             else:
                 more = engine_call(signal, engine, posts, cfg, time_resolution_s)
             result.edges = insert_signal(result.edges, more.edges)
+            if more.edges.height:
+                in_edges = None  # counted below, over every signal's ids
             result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
             result.info[signal] = more.info
     params = cfg.as_dict()
@@ -191,7 +200,7 @@ def run_detect(
     manifest.counts["detect"] = {
         "edges": result.edges.height,
         "edges_by_signal": _per_signal(result.edges.get_column("signal")),
-        "accounts_in_edges": pl.concat([result.edges["account_a"], result.edges["account_b"]]).n_unique(),
+        "accounts_in_edges": in_edges if in_edges is not None else _distinct_accounts(result.edges),
         "evidence_rows": result.evidence.height,
     }
     manifest.stages["detect"] = result.info

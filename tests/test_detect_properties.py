@@ -48,6 +48,7 @@ def test_matches_brute_force(data, w):
     expected = naive_pairs([(f"u{a}", f"o{o}", f"p{i}", float(t)) for i, (a, o, t) in enumerate(data)], w)
     assert _pairs(res) == expected
     assert res.edges["n_pairs"].sum() == res.evidence.height  # evidence cap is above every count here
+    assert res.info["accounts_in_edges"] == len({x for pair in expected for x in pair})
 
 
 @SETTINGS

@@ -56,6 +56,7 @@ __all__ = ["detect", "DetectResult", "EDGE_STATS", "SIGNALS", "PairCache", "buil
 _OTHER_SIGNALS = ("co_similar_text", "sync")
 
 _SORT = ["signal", "account_a", "account_b"]
+_NO_CODES = np.zeros(0, dtype=np.uint32)
 _HASH_SEED = 0x5EED
 
 
@@ -200,7 +201,7 @@ def _run_signal(
     resolution: float,
     warnings: list[str],
     cache: PairCache | None,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict]:
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
     info: dict[str, Any] = {}
     clock = _Clock(info)
 
@@ -213,7 +214,7 @@ def _run_signal(
     info["traces"] = n_traces
     if tr is None or objects is None:
         info["window_s"] = None
-        return (*_empty_parts(), info)
+        return (*_empty_parts(), info, _NO_CODES)
     window = _window(sig, tr, cfg, resolution, info, warnings)
     window_us = int(round(window * 1e6))
 
@@ -276,7 +277,7 @@ def _run_signal(
     info["pairs"] = pairs.height
     if pairs.height == 0:
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
-        return (*_empty_parts(), info)
+        return (*_empty_parts(), info, _NO_CODES)
 
     # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
     in_order = not bool(cfg["detect.significance"])
@@ -306,7 +307,8 @@ def _run_signal(
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(sig, edges, evidence, accounts, objects, post_ids)
     clock("evidence")
-    return (*out, info)
+    # the account codes in kept edges: the manifest's count of accounts without a pass over their ids
+    return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
 
 
 def _window_pairs(pairs: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict) -> pl.DataFrame:
@@ -384,12 +386,12 @@ def detect(
     if elsewhere:
         info["signals_not_in_this_stage"] = elsewhere
     edges, evidence, stats = [], [], []
+    in_edges = 0
     if posts.height:
         lf, post_ids = _post_codes(posts)
+        # a frame's unique runs on every core, an expression's on one
         accounts = (
-            posts.select(pl.col("account_id").drop_nulls().unique().sort())
-            .with_row_index("a")
-            .select("account_id", "a")
+            posts.select("account_id").drop_nulls().unique().sort("account_id").with_row_index("a").select("account_id", "a")
         )
         # Account codes once for all signals (ordered like the ids, so a < b holds for both),
         # as one column beside the posts rather than a join redone by every signal.
@@ -408,13 +410,16 @@ def detect(
 
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(one, run))
-        for sig, (e, ev, st, sinfo, said) in zip(run, results, strict=True):
+        used = np.zeros(accounts.height, dtype=bool)
+        for sig, (e, ev, st, sinfo, codes_used, said) in zip(run, results, strict=True):
+            used[codes_used] = True
             edges.append(e)
             evidence.append(ev)
             stats.append(st)
             warnings.extend(said)
             info["signals"][sig] = sinfo
             info["windows_s"][sig] = sinfo.get("window_s")
+        in_edges = int(used.sum())
     e0, ev0, st0 = _empty_parts()
     # Each signal's rows are in (account_a, account_b) order already: concatenated in
     # signal-name order they are sorted by _SORT without a sort of millions of strings.
@@ -423,6 +428,7 @@ def detect(
     out_stats = pl.concat([st0, *(stats[i] for i in by_name)])
     out_evidence = pl.concat([ev0, *evidence])
     info["edges"] = out_edges.height
+    info["accounts_in_edges"] = in_edges
     info["evidence_kept"] = out_evidence.height
     info["evidence_pairs_total"] = int(out_edges["n_pairs"].sum())
     info["evidence_per_edge"] = int(cfg["detect.evidence_per_edge"])

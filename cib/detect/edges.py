@@ -225,11 +225,21 @@ def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
     return out.select(pl.Series("edge", edge), *pairs.columns, _DELTA.alias("delta_us"))
 
 
-def _distinct_per_edge(edge: np.ndarray, codes: np.ndarray, n_edges: int) -> np.ndarray:
-    """How many distinct ``codes`` each edge has (a hash of one 64-bit key, no sort)."""
-    key = (edge.astype(np.uint64) << np.uint64(32)) | codes.astype(np.uint64)
+def _distinct_per_edge(edge: np.ndarray, codes: np.ndarray, n_pairs: np.ndarray) -> np.ndarray:
+    """How many distinct ``codes`` each edge has (a hash of one 64-bit key, no sort).
+
+    An edge of one pair has one of each: only the rows of larger edges are hashed.
+    """
+    out = np.ones(n_pairs.size, dtype=np.uint32)
+    rows = n_pairs[edge] > 1
+    if not rows.any():
+        return out
+    key = (edge[rows].astype(np.uint64) << np.uint64(32)) | codes[rows].astype(np.uint64)
     unique = pl.Series(key).unique().to_numpy()
-    return np.bincount((unique >> np.uint64(32)).astype(np.int64), minlength=n_edges).astype(np.uint32)
+    larger = np.bincount((unique >> np.uint64(32)).astype(np.int64), minlength=n_pairs.size)
+    multi = n_pairs > 1
+    out[multi] = larger[multi]
+    return out
 
 
 def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
@@ -260,7 +270,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
     delta = ordered.get_column("delta_us").to_numpy()
     n_pairs = np.diff(np.r_[starts, edge.size]).astype(np.int64)
     counts = {
-        name: _distinct_per_edge(edge, ordered.get_column(col).to_numpy(), n_edges)
+        name: _distinct_per_edge(edge, ordered.get_column(col).to_numpy(), n_pairs)
         for name, col in (("n_objects", "o"), ("n_posts_a", "pa"), ("n_posts_b", "pb"))
     }
     a = ordered.get_column("a").to_numpy()[starts]
