@@ -13,18 +13,23 @@ process, through their command lines:
   manifest written), then ``cib detect --preset cnt`` with ``co_reshare``,
   ``co_link`` and ``co_text`` (edges, evidence and manifest written).
 
-Ratios are given end to end (file to edges) and per stage (reading, and
-detection from each tool's own store). The undirected account pairs of each
-signal are compared. With ``--similar-posts N`` it also times CNT's
-``co_similar_tweet`` against cib's ``co_similar_text`` on N posts.
+Each tool runs ``--repeats`` times (3 by default) on the same file and the
+medians are compared: on a shared machine one run can be 10 % off. Ratios
+are given end to end (file to edges) and per stage (reading, and detection
+from each tool's own store); every run's figures are kept. The undirected
+account pairs of each signal are compared. With ``--similar-posts N`` it
+also times CNT's ``co_similar_tweet`` against cib's ``co_similar_text`` on N
+posts.
 
-Run: ``.venv/bin/python bench/bench_cnt.py [--posts 1000000] [--similar-posts 100000]``.
+Run: ``.venv/bin/python bench/bench_cnt.py [--posts 1000000] [--repeats 3] [--similar-posts 100000]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,6 +110,7 @@ similar_text_edges(read_table({posts!r}, "posts"), cfg).edges.write_parquet({out
 def run_cib(csv: Path, folder: Path) -> dict:
     """``cib ingest`` and ``cib detect`` on CNT's CSV, each in a fresh process."""
     processed = folder / "processed"
+    shutil.rmtree(processed, ignore_errors=True)
     signals = '["' + '","'.join(CNT_NETWORKS) + '"]'
     ingest = measure(CIB_CLI.format(args=["ingest", str(csv), "--name", "bench", "--processed-dir", str(processed)]))
     detect = measure(CIB_CLI.format(args=["detect", str(processed / "bench"), "--preset", "cnt", "--set", f"detect.signals={signals}"]))
@@ -145,6 +151,23 @@ def run_cnt(exe: Path, csv: Path, folder: Path, networks: list[str], extra: list
     return timings
 
 
+def run_cnt_all(exe: Path, csv: Path, folder: Path) -> dict:
+    """CNT's preprocess and its three networks, as :func:`run_cib` measures cib's."""
+    cnt = run_cnt(exe, csv, folder, ["co_retweet", "co_tweet"], [])
+    links = run_cnt(exe, folder / "cnt_links.csv", folder, ["co_link"], [], "cnt_links.db")
+    cnt["co_link"] = links["co_link"]
+    cnt["preprocess_links_only"] = links["preprocess"]
+    # CNT's compute and total: the three networks, and one preprocess of every post before
+    # them (the links-only preprocess works around its empty-URL bug and is not counted)
+    cnt["compute"] = round(sum(cnt[n] for n in CNT_NETWORKS.values()), 2)
+    cnt["total"] = round(cnt["preprocess"] + cnt["compute"], 2)
+    return cnt
+
+
+def _median(values) -> float:
+    return round(statistics.median(list(values)), 2)
+
+
 def _pairs(frame: pl.DataFrame, a: str, b: str) -> pl.DataFrame:
     return frame.select(pl.min_horizontal(a, b).alias("a"), pl.max_horizontal(a, b).alias("b")).unique()
 
@@ -166,6 +189,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=1_000_000)
     parser.add_argument("--similar-posts", type=int, default=0, help="also co-similarity on this many posts (e.g. 100000)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each tool; medians are compared")
     args = parser.parse_args()
     exe = cnt_python()
     record: dict = {"posts": args.posts}
@@ -174,22 +198,30 @@ def main() -> None:
         posts_path, cnt_csv = make_input(folder, args.posts, args.seed)
         record["posts_in_file"] = pl.read_parquet(posts_path).height
         record["file_mb"] = round(cnt_csv.stat().st_size / 1e6, 1)
-        cib = run_cib(cnt_csv, folder)
-        cnt = run_cnt(exe, cnt_csv, folder, ["co_retweet", "co_tweet"], [])
-        links = run_cnt(exe, folder / "cnt_links.csv", folder, ["co_link"], [], "cnt_links.db")
-        cnt["co_link"] = links["co_link"]
-        cnt["preprocess_links_only"] = links["preprocess"]
-        # CNT's compute and total: the three networks, and one preprocess of every post before
-        # them (the links-only preprocess works around its empty-URL bug and is not counted)
-        cnt["compute"] = round(sum(cnt[n] for n in CNT_NETWORKS.values()), 2)
-        cnt["total"] = round(cnt["preprocess"] + cnt["compute"], 2)
-        record["parity"] = compare(pl.read_parquet(cib.pop("edges")), folder)
+        cib_runs, cnt_runs = [], []
+        for _ in range(args.repeats):
+            cib_runs.append(run_cib(cnt_csv, folder))
+            cnt_runs.append(run_cnt_all(exe, cnt_csv, folder))
+        record["parity"] = compare(pl.read_parquet(cib_runs[-1]["edges"]), folder)
+        for run in cib_runs:
+            run.pop("edges")
+        cib = {
+            "ingest_seconds": _median(r["ingest"]["seconds"] for r in cib_runs),
+            "detect_seconds": _median(r["detect"]["seconds"] for r in cib_runs),
+            "total_seconds": _median(r["total_seconds"] for r in cib_runs),
+            "total_process_seconds": _median(r["total_process_seconds"] for r in cib_runs),
+            "peak_mb": max(r["peak_mb"] for r in cib_runs),
+            "runs": cib_runs,
+        }
+        cnt = {k: _median(r[k] for r in cnt_runs) for k in ("preprocess", "compute", "total")}
+        cnt["runs"] = cnt_runs
         record["cib"], record["cnt"] = cib, cnt
         record["speedup"] = {
             "end_to_end": round(cnt["total"] / cib["total_seconds"], 1),
             "end_to_end_with_interpreter_start": round(cnt["total"] / cib["total_process_seconds"], 1),
-            "reading": round(cnt["preprocess"] / cib["ingest"]["seconds"], 1),
-            "detection": round(cnt["compute"] / cib["detect"]["seconds"], 1),
+            "reading": round(cnt["preprocess"] / cib["ingest_seconds"], 1),
+            "detection": round(cnt["compute"] / cib["detect_seconds"], 1),
+            "end_to_end_per_run": [round(n["total"] / c["total_seconds"], 1) for c, n in zip(cib_runs, cnt_runs, strict=True)],
         }
     if args.similar_posts:
         with tempfile.TemporaryDirectory() as tmp:

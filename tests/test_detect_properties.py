@@ -194,3 +194,34 @@ def test_pair_cache_filters_the_widest_pairs():
         140: {("u0", "u1"): 1, ("u1", "u2"): 1},
     }
     assert cache.reused == {"traces": 2, "pairs": 2}  # the first run computed at 200 s for everyone
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 3), st.integers(0, 200), st.integers(0, 2)), max_size=40),
+    significance=st.booleans(),
+)
+def test_signals_on_two_threads_give_what_one_thread_gives(data, significance):
+    # kind 0: a reshare of object o; 1: an original linking o; 2: an original with text o
+    rows = []
+    for i, (a, o, t, kind) in enumerate(data):
+        row = {"id": f"p{i}", "acct": f"u{a}", "t": t}
+        if kind == 0:
+            row["reshare_of"] = f"o{o}"
+        elif kind == 1:
+            row["urls"] = [f"https://example.org/{o}"]
+        else:
+            row["text"] = f"the very same words pasted again, number {o}"
+        rows.append(row)
+    posts = posts_frame(rows) if rows else posts_frame([{"acct": "x", "t": 0}]).clear()
+    runs = []
+    for threads in (1, 2):
+        c = cfg(detect__signals=["co_reshare", "co_link", "co_text"], detect__threads=threads, detect__significance=significance)
+        res = detect(posts, c, time_resolution_s=1.0)
+        for sig in res.info["signals"].values():
+            sig.pop("seconds", None)
+        runs.append(res)
+    assert runs[0].edges.equals(runs[1].edges)
+    assert runs[0].evidence.equals(runs[1].evidence)
+    assert runs[0].edge_stats.equals(runs[1].edge_stats)
+    assert runs[0].info == runs[1].info

@@ -106,3 +106,13 @@ def test_only_the_kept_columns_are_read(tmp_path):
     header, frame = textio._whole_file(path, ",", {"id", "text"})
     assert header == ["id", "Text", "note"]
     assert frame.columns == ["id", "Text", "source_row"]
+
+
+@SETTINGS
+@given(body=st.lists(st.sampled_from(["a", "b", '"', '""', ",", " ", "\n", "\r\n", "ж"]), max_size=30).map("".join))
+def test_malformed_quoting_reads_the_same_both_ways(tmp_path, monkeypatch, body):
+    # raw bytes, not a CSV writer's output: quotes in the middle of fields, unclosed
+    # quotes, text after a closing quote; the fast path must agree or step aside
+    path = tmp_path / "f.csv"
+    path.write_bytes(("x,y\n" + body).encode("utf-8"))
+    _same(path, ",", monkeypatch)

@@ -22,6 +22,7 @@ not depend on row order.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -402,13 +403,15 @@ def detect(
         )
         lf = lf.with_columns(codes.alias("_a"))
         del codes
-        from concurrent.futures import ThreadPoolExecutor
 
         def one(sig: str) -> tuple:
             said: list[str] = []
             return (*_run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache), said)
 
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        # Signals are independent, and Polars and numpy let go of the GIL: two at a time keep
+        # both cores busy through each one's single-threaded steps. Results are taken in
+        # signal order, so nothing depends on which finishes first.
+        with ThreadPoolExecutor(max_workers=max(1, int(cfg["detect.threads"]))) as pool:
             results = list(pool.map(one, run))
         used = np.zeros(accounts.height, dtype=bool)
         for sig, (e, ev, st, sinfo, codes_used, said) in zip(run, results, strict=True):

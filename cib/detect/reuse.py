@@ -17,6 +17,7 @@ one a detection without the cache gives.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,11 +51,17 @@ class PairCache:
     traces: dict[tuple, Any] = field(default_factory=dict)
     pairs: dict[tuple, tuple[int, pl.DataFrame]] = field(default_factory=dict)
     reused: dict[str, int] = field(default_factory=lambda: {"traces": 0, "pairs": 0})
+    # signals are detected on two threads: each has its own keys, but the counters are shared
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def _count(self, kind: str) -> None:
+        with self._lock:
+            self.reused[kind] += 1
 
     def get_traces(self, key: tuple, compute: Callable[[], Any]) -> Any:
         """The traces for ``key``, computed on first use."""
         if key in self.traces:
-            self.reused["traces"] += 1
+            self._count("traces")
             return self.traces[key]
         self.traces[key] = out = compute()
         return out
@@ -82,7 +89,7 @@ class PairCache:
         """
         held = self.pairs.get(key)
         if held is not None and held[0] >= window_us and crowd_free(held[0]) and crowd_free(window_us):
-            self.reused["pairs"] += 1
+            self._count("pairs")
             return _within(held[1], window_us)
         if widest_us > window_us and crowd_free(widest_us) and crowd_free(window_us):
             wide = compute(widest_us)
