@@ -14,7 +14,9 @@ process, through their command lines:
   ``co_link`` and ``co_text`` (edges, evidence and manifest written).
 
 Each tool runs ``--repeats`` times (3 by default) on the same file and the
-medians are compared: on a shared machine one run can be 10 % off. Ratios
+medians are compared: on a shared machine one run can be 10 % off. Every
+timed step of either tool starts after ``os.sync()``, so none pays for
+flushing what the one before wrote. Ratios
 are given end to end (file to edges) and per stage (reading, and detection
 from each tool's own store); every run's figures are kept. The undirected
 account pairs of each signal are compared. With ``--similar-posts N`` it
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -112,7 +115,9 @@ def run_cib(csv: Path, folder: Path) -> dict:
     processed = folder / "processed"
     shutil.rmtree(processed, ignore_errors=True)
     signals = '["' + '","'.join(CNT_NETWORKS) + '"]'
+    _settle()
     ingest = measure(CIB_CLI.format(args=["ingest", str(csv), "--name", "bench", "--processed-dir", str(processed)]))
+    _settle()
     detect = measure(CIB_CLI.format(args=["detect", str(processed / "bench"), "--preset", "cnt", "--set", f"detect.signals={signals}"]))
     manifest = json.loads((processed / "bench" / "manifest.json").read_text())
     steps = manifest["stages"]["detect"]["signals"]
@@ -132,10 +137,12 @@ def run_cnt(exe: Path, csv: Path, folder: Path, networks: list[str], extra: list
     db = folder / db_name
     db.unlink(missing_ok=True)
     timings: dict[str, float] = {}
+    _settle()
     start = time.perf_counter()
     subprocess.run([str(exe), str(db), "preprocess", "--format", "csv", str(csv)], check=True, capture_output=True)
     timings["preprocess"] = round(time.perf_counter() - start, 2)
     for net in networks:
+        _settle()
         start = time.perf_counter()
         out = folder / f"cnt_{net}.csv"
         subprocess.run(
@@ -162,6 +169,16 @@ def run_cnt_all(exe: Path, csv: Path, folder: Path) -> dict:
     cnt["compute"] = round(sum(cnt[n] for n in CNT_NETWORKS.values()), 2)
     cnt["total"] = round(cnt["preprocess"] + cnt["compute"], 2)
     return cnt
+
+
+def _settle() -> None:
+    """Flush what earlier steps wrote before a timed step starts.
+
+    CNT's SQLite store is written through the page cache; left alone, the
+    kernel flushes it during whatever runs next, which measured 15-20 % slower
+    for the step after a CNT run. Each step of either tool starts from a flushed disk.
+    """
+    os.sync()
 
 
 def _median(values) -> float:

@@ -44,11 +44,12 @@ def posts(draw):
 
 
 @SETTINGS
-@given(frame=posts())
-def test_csv_export_round_trips(tmp_path_factory, frame):
+@given(frame=posts(), chunk_rows=st.sampled_from([2, 5, 200_000]))
+def test_csv_export_round_trips(tmp_path_factory, frame, chunk_rows):
+    # small chunks: several are finalised on two threads and must come back in order
     path = tmp_path_factory.mktemp("rt") / "posts.csv"
     frame.with_columns(pl.col("hashtags", "urls").map_elements(lambda v: __import__("json").dumps(list(v), ensure_ascii=False), return_dtype=pl.String)).write_csv(path)
-    got = ingest(path, CFG).posts
+    got = ingest(path, load_config(overrides={"ingest.chunk_rows": chunk_rows})).posts
     cols = ["post_id", "account_id", "created_at", "hashtags", "urls"]
     assert got.select(cols).equals(frame.select(cols))
     # text is kept as written, but an empty cell reads as null
