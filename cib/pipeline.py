@@ -5,6 +5,7 @@ The CLI and the Python API both call these functions; nothing here prints.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,8 @@ __all__ = [
     "collection_name",
     "run_ingest",
     "run_detect",
+    "detect_counts",
+    "accounts_in_edges",
     "run_network",
     "run_report",
     "load_ingested",
@@ -117,18 +120,28 @@ def load_ingested(folder: str | Path) -> tuple:
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
-def _distinct_accounts(edges: pl.DataFrame) -> int:
+def accounts_in_edges(edges: pl.DataFrame) -> int:
+    """Distinct accounts at either end of the edges."""
     # a frame's unique runs on every core, a series' on one
     ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
     return ids.unique().height
 
 
-def _per_signal(signal: pl.Series) -> dict[str, int]:
-    # The edges are sorted by signal: counting runs is a pass, not a group-by of millions of strings.
-    counts: dict[str, int] = {}
-    for run in signal.rle().to_list():
-        counts[run["value"]] = counts.get(run["value"], 0) + run["len"]
-    return dict(sorted(counts.items()))
+def detect_counts(edges: pl.DataFrame, evidence: pl.DataFrame, in_edges: int | None = None) -> dict[str, Any]:
+    """What the manifest counts of a detection (``in_edges``: the accounts in edges, when known).
+
+    The edges are sorted by signal, so their count per signal comes from runs of
+    that column, not a group-by of millions of strings.
+    """
+    by_signal: dict[str, int] = {}
+    for run in edges.get_column("signal").rle().to_list():
+        by_signal[run["value"]] = by_signal.get(run["value"], 0) + run["len"]
+    return {
+        "edges": edges.height,
+        "edges_by_signal": dict(sorted(by_signal.items())),
+        "accounts_in_edges": in_edges if in_edges is not None else accounts_in_edges(edges),
+        "evidence_rows": evidence.height,
+    }
 
 
 def run_detect(
@@ -165,26 +178,16 @@ def run_detect(
     """
     from cib.detect import detect, insert_signal
 
-    def sync() -> Callable[..., Any]:
-        from cib.timing import sync_detect
-
-        return sync_detect
-
-    def similar() -> Callable[..., Any]:
-        from cib.detect.similar import similar_text_edges
-
-        return similar_text_edges
-
-    # sync and co_similar_text have engines of their own (imported only when on: scipy is slow
-    # to import); detect() runs the windowed signals
-    extra = {"sync": sync, "co_similar_text": similar}
+    # sync and co_similar_text have engines of their own, imported only when on (scipy is
+    # slow to import); detect() runs the windowed signals
+    extra = {"sync": ("cib.timing", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
     with manifest.timed("detect"):
         result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache)
         in_edges = result.info["accounts_in_edges"]
-        for signal, load in extra.items():
+        for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
-            engine = load()
+            engine = getattr(importlib.import_module(module), name)
             if engine_call is None:
                 more = engine(posts, cfg, time_resolution_s=time_resolution_s)
             else:
@@ -197,12 +200,7 @@ def run_detect(
     params = cfg.as_dict()
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
-    manifest.counts["detect"] = {
-        "edges": result.edges.height,
-        "edges_by_signal": _per_signal(result.edges.get_column("signal")),
-        "accounts_in_edges": in_edges if in_edges is not None else _distinct_accounts(result.edges),
-        "evidence_rows": result.evidence.height,
-    }
+    manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
     manifest.stages["detect"] = result.info
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)

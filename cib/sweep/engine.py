@@ -139,14 +139,10 @@ def _point_manifest(name: str, cfg: Config, base: Manifest) -> Manifest:
 
 def _record_detection(man: Manifest, det: Any, seconds: float) -> None:
     """What :func:`cib.pipeline.run_detect` records about detection."""
-    edges = det.edges
+    from cib.pipeline import detect_counts
+
     man.timings_s["detect"] = round(seconds, 3)
-    man.counts["detect"] = {
-        "edges": edges.height,
-        "edges_by_signal": dict(sorted(edges.group_by("signal").len().iter_rows())),
-        "accounts_in_edges": pl.concat([edges["account_a"], edges["account_b"]]).n_unique(),
-        "evidence_rows": det.evidence.height,
-    }
+    man.counts["detect"] = detect_counts(det.edges, det.evidence)
     man.stages["detect"] = det.info
     man.warnings += [str(w) for w in det.info.get("warnings", [])]
 

@@ -97,7 +97,7 @@ def run_point(
     PointOutcome
     """
     from cib.detect import DetectResult
-    from cib.pipeline import Outputs, run_network
+    from cib.pipeline import Outputs, accounts_in_edges, run_network
     from cib.schema import read_table
 
     start = time.perf_counter()
@@ -114,7 +114,7 @@ def run_point(
     by_label = dict(clusters.group_by("label").len().iter_rows()) if clusters.height else {}
     metrics: dict[str, Any] = {
         "edges": edges.height,
-        "accounts_in_edges": pl.concat([edges["account_a"], edges["account_b"]]).n_unique() if edges.height else 0,
+        "accounts_in_edges": accounts_in_edges(edges),
         "clusters": clusters.height,
         "flagged_clusters": sum(v for k, v in by_label.items() if k != "organic"),
         "bot_clusters": by_label.get("bot", 0),
