@@ -225,3 +225,50 @@ def test_signals_on_two_threads_give_what_one_thread_gives(data, significance):
     assert runs[0].evidence.equals(runs[1].evidence)
     assert runs[0].edge_stats.equals(runs[1].edge_stats)
     assert runs[0].info == runs[1].info
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    widths=st.lists(st.integers(1, 40), min_size=1, max_size=6),
+    n=st.integers(0, 40),
+    seed=st.integers(0, 10_000),
+)
+def test_packed_words_sort_like_the_fields(widths, n, seed):
+    # the evidence order is a sort on packed words: it must be the lexicographic order of the fields
+    from cib.detect.edges import _pack
+
+    rng = np.random.default_rng(seed)
+    fields = [(rng.integers(0, 1 << w, n, dtype=np.uint64), w) for w in widths]
+    words = _pack(fields)
+    assert len(words) <= len(widths)
+    by_words = sorted(range(n), key=lambda i: tuple(int(w[i]) for w in words))
+    by_fields = sorted(range(n), key=lambda i: tuple(int(f[i]) for f, _ in fields))
+    assert [tuple(int(f[i]) for f, _ in fields) for i in by_words] == [tuple(int(f[i]) for f, _ in fields) for i in by_fields]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_unranked_deltas_give_the_same_evidence_order(seed, monkeypatch):
+    # with many distinct Δt (µs times) they keep their own bits instead of a rank: same order
+    import cib.detect.edges as E
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    a = rng.integers(0, 40, n).astype(np.uint32)
+    ta = rng.integers(0, 10_000_000, n)
+    pairs = pl.DataFrame(
+        {
+            "a": a,
+            "b": (a + 1 + rng.integers(0, 5, n)).astype(np.uint32),
+            "o": rng.integers(0, 9, n).astype(np.uint32),
+            "pa": rng.integers(0, 400, n).astype(np.uint32),
+            "pb": rng.integers(400, 800, n).astype(np.uint32),
+            "ta": ta,
+            "tb": ta + rng.integers(-60_000_000, 60_000_001, n),
+        }
+    ).unique(maintain_order=True)
+    ranked = E.order_pairs(pairs, evidence_order=True)
+    monkeypatch.setattr(E, "_RANKED_DELTAS", 0)
+    unranked = E.order_pairs(pairs, evidence_order=True)
+    assert ranked.equals(unranked)
+    expected = pairs.with_columns((pl.col("ta") - pl.col("tb")).abs().alias("delta_us")).sort(["a", "b", "delta_us", "o", "pa", "pb"])
+    assert ranked.drop("edge").equals(expected)
