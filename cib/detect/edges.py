@@ -225,19 +225,18 @@ def order_pairs(pairs: pl.DataFrame, *, evidence_order: bool) -> pl.DataFrame:
     return out.select(pl.Series("edge", edge), *pairs.columns, _DELTA.alias("delta_us"))
 
 
-def _distinct_per_edge(edge: np.ndarray, codes: np.ndarray, n_pairs: np.ndarray) -> np.ndarray:
+def _distinct_per_edge(keyed_edge: np.ndarray, codes: np.ndarray, multi: np.ndarray) -> np.ndarray:
     """How many distinct ``codes`` each edge has (a hash of one 64-bit key, no sort).
 
-    An edge of one pair has one of each: only the rows of larger edges are hashed.
+    An edge of one pair has one of each, so only the rows of larger edges
+    (``multi``) come in: ``keyed_edge`` is their edge index shifted into the
+    high half, ``codes`` their codes.
     """
-    out = np.ones(n_pairs.size, dtype=np.uint32)
-    rows = n_pairs[edge] > 1
-    if not rows.any():
+    out = np.ones(multi.size, dtype=np.uint32)
+    if keyed_edge.size == 0:
         return out
-    key = (edge[rows].astype(np.uint64) << np.uint64(32)) | codes[rows].astype(np.uint64)
-    unique = pl.Series(key).unique().to_numpy()
-    larger = np.bincount((unique >> np.uint64(32)).astype(np.int64), minlength=n_pairs.size)
-    multi = n_pairs > 1
+    unique = pl.Series(keyed_edge | codes.astype(np.uint64)).unique().to_numpy()
+    larger = np.bincount((unique >> np.uint64(32)).astype(np.int64), minlength=multi.size)
     out[multi] = larger[multi]
     return out
 
@@ -269,8 +268,11 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
     o = ordered.get_column("o").to_numpy()
     delta = ordered.get_column("delta_us").to_numpy()
     n_pairs = np.diff(np.r_[starts, edge.size]).astype(np.int64)
+    multi = n_pairs > 1
+    rows = multi[edge]
+    keyed_edge = edge[rows].astype(np.uint64) << np.uint64(32)
     counts = {
-        name: _distinct_per_edge(edge, ordered.get_column(col).to_numpy(), n_pairs)
+        name: _distinct_per_edge(keyed_edge, ordered.get_column(col).to_numpy()[rows], multi)
         for name, col in (("n_objects", "o"), ("n_posts_a", "pa"), ("n_posts_b", "pb"))
     }
     a = ordered.get_column("a").to_numpy()[starts]
