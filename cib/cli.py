@@ -32,6 +32,8 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a para
 FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format for every file instead of sniffing (see `cib formats`).")]
 ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
 ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
+#: the stages of ``cib analyse``, in order (``--until`` stops after one)
+STAGES = ("ingest", "detect", "cluster", "report")
 NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
 
 
@@ -149,11 +151,17 @@ def analyse(
     min_participation: MinPartOpt = None,
     event: EventOpt = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")] = True,
+    until: Annotated[
+        str, typer.Option("--until", help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).")
+    ] = "report",
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     from cib.manifest import Manifest
     from cib.pipeline import Outputs, collection_name, run_detect, run_ingest, run_network, run_report
 
+    if until not in STAGES:
+        raise CibError(f"--until {until}: unknown stage", hint=f"use one of: {', '.join(STAGES)}")
+    last = STAGES.index(until)
     cfg = _analysis_config(config, set_, preset, window, min_participation, event)
     name = name or collection_name(input)
     out = Outputs.for_collection(name, processed_dir, reports_dir)
@@ -161,14 +169,17 @@ def analyse(
     with _progress() as progress:
         result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
     _err(_ingest_summary(result))
-    det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
-    _err(_detect_summary(manifest))
-    net = run_network(result.posts, result.accounts, det, out, cfg, manifest)
-    _err(_network_summary(net))
+    net = None
+    if last >= STAGES.index("detect"):
+        det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
+        _err(_detect_summary(manifest))
+    if last >= STAGES.index("cluster"):
+        net = run_network(result.posts, result.accounts, det, out, cfg, manifest)
+        _err(_network_summary(net))
     for warning in manifest.warnings:
         _err(f"warning: {warning}")
     _err(f"tables: {out.processed}/")
-    if report:
+    if report and net is not None and last >= STAGES.index("report"):
         path = run_report(out, cfg, manifest, net.graph)
         _err(f"report: {path}")
 

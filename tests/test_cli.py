@@ -148,3 +148,31 @@ def test_stages_alone_give_what_analyse_gives(tmp_path):
     assert {"ingest", "detect", "cluster"} <= set(manifest["counts"])
     missing = run("detect", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "no posts.parquet here" in missing.stderr
+
+
+def test_analyse_until_stops_after_the_stage_and_matches_the_full_run(tmp_path):
+    from cib.synth import synth
+
+    synth(tmp_path / "raw", n_posts=3_000, seed=8, layout="generic")
+    whole = run("analyse", str(tmp_path / "raw"), "--name", "c", "--processed-dir", str(tmp_path / "a"), "--reports-dir", str(tmp_path / "ra"))
+    assert whole.returncode == 0, whole.stderr
+    written, counted = {}, {}
+    for stage in ("ingest", "detect", "cluster"):
+        proc = run(
+            "analyse", str(tmp_path / "raw"), "--name", "c", "--until", stage,
+            "--processed-dir", str(tmp_path / stage), "--reports-dir", str(tmp_path / f"r{stage}"),
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        folder = tmp_path / stage / "c"
+        written[stage] = {p.stem for p in folder.glob("*.parquet")}
+        for table in written[stage]:
+            assert (folder / f"{table}.parquet").read_bytes() == (tmp_path / "a" / "c" / f"{table}.parquet").read_bytes(), table
+        counted[stage] = set(json.loads((folder / "manifest.json").read_text())["counts"])
+        assert not (tmp_path / f"r{stage}" / "c" / "index.html").exists()
+    assert written["ingest"] == {"posts", "accounts", "rejects"}
+    assert written["detect"] == written["ingest"] | {"edges", "evidence"}
+    assert {"clusters", "account_scores"} <= written["cluster"]
+    assert counted["ingest"] == {"ingest"} and counted["detect"] == {"ingest", "detect"} and "cluster" in counted["cluster"]
+    assert (tmp_path / "ra" / "c" / "index.html").is_file()
+    bad = run("analyse", str(tmp_path / "raw"), "--until", "lunch", "--processed-dir", str(tmp_path / "x"))
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --until lunch: unknown stage — use one of: ingest, detect, cluster, report"
