@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,9 +24,17 @@ print("BENCH " + json.dumps({"seconds": round(elapsed, 2), "peak_mb": round(peak
 
 
 def measure(code: str, python: str = sys.executable) -> dict:
-    """Run ``code`` in a new interpreter; return its wall time (excluding start-up) and peak RSS."""
+    """Run ``code`` in a new interpreter; return its wall time (excluding start-up) and peak RSS.
+
+    The interpreter gets the command line's allocator setting (``cib.cli.ALLOCATOR``),
+    so a step that calls the library directly is measured as ``cib`` would run it.
+    """
+    from cib.cli import ALLOCATOR
+
+    env = dict(os.environ)
+    env.setdefault(*ALLOCATOR)
     start = time.perf_counter()
-    proc = subprocess.run([python, "-c", _WRAPPER, code], capture_output=True, text=True)
+    proc = subprocess.run([python, "-c", _WRAPPER, code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark step failed:\n{proc.stderr[-3000:]}")
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH "))

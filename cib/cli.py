@@ -13,10 +13,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
+#: Polars' allocator (jemalloc) settings for the command line, read once when Polars loads:
+#: memory a stage frees is kept for the next one instead of being handed back to the
+#: system and faulted in again (1M posts, analyse --until detect: 634k page faults → 431k,
+#: 11.8 → 10.9 CPU-seconds). A run is one short process, so keeping it costs nothing after.
+#: A value already in the environment wins.
+ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:-1,muzzy_decay_ms:-1")
+os.environ.setdefault(*ALLOCATOR)
 
-from cib.config import Config, load_config, parse_assignment, registry
-from cib.errors import CibError
+import typer  # noqa: E402
+
+from cib.config import Config, load_config, parse_assignment, registry  # noqa: E402
+from cib.errors import CibError  # noqa: E402
 
 __all__ = ["app", "main"]
 

@@ -176,3 +176,33 @@ def test_analyse_until_stops_after_the_stage_and_matches_the_full_run(tmp_path):
     assert (tmp_path / "ra" / "c" / "index.html").is_file()
     bad = run("analyse", str(tmp_path / "raw"), "--until", "lunch", "--processed-dir", str(tmp_path / "x"))
     assert bad.returncode == 2 and bad.stderr.strip() == "error: --until lunch: unknown stage — use one of: ingest, detect, cluster, report"
+
+
+_AT_POLARS_IMPORT = """
+import os, sys
+seen = []
+class Spy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "polars" and not seen:
+            seen.append(os.environ.get("_RJEM_MALLOC_CONF"))
+        return None
+sys.meta_path.insert(0, Spy())
+from cib.cli import ALLOCATOR
+from cib.detect import detect  # the first import of Polars in a command
+print(seen[0] if seen else "polars imported before cib.cli")
+print(ALLOCATOR[1])
+"""
+
+
+@pytest.mark.parametrize("preset", [None, "dirty_decay_ms:5000"])
+def test_allocator_setting_is_in_place_before_polars_loads(preset):
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset:
+        env["_RJEM_MALLOC_CONF"] = preset
+    proc = subprocess.run([sys.executable, "-c", _AT_POLARS_IMPORT], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    seen, ours = proc.stdout.split("\n")[:2]
+    # the user's own setting wins over cib's default
+    assert seen == (preset or ours)
