@@ -142,6 +142,18 @@ def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, _PostIds]:
     return lf, _PostIds(posts.get_column("post_id").rechunk(), order)
 
 
+def _account_codes(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """``account_id, a`` (codes ordered like the ids, so ``a < b`` holds for both) and each post's code.
+
+    Computed once for all signals, as one column beside the posts rather than a
+    join redone by every signal.
+    """
+    # a frame's unique runs on every core, an expression's on one
+    accounts = posts.select("account_id").drop_nulls().unique().sort("account_id").with_row_index("a").select("account_id", "a")
+    codes = posts.select("account_id").join(accounts, on="account_id", how="left", maintain_order="left").get_column("a")
+    return accounts, codes
+
+
 def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Dense integer codes of a signal's objects.
 
@@ -389,18 +401,11 @@ def detect(
     edges, evidence, stats = [], [], []
     in_edges = 0
     if posts.height:
-        lf, post_ids = _post_codes(posts)
-        # a frame's unique runs on every core, an expression's on one
-        accounts = (
-            posts.select("account_id").drop_nulls().unique().sort("account_id").with_row_index("a").select("account_id", "a")
-        )
-        # Account codes once for all signals (ordered like the ids, so a < b holds for both),
-        # as one column beside the posts rather than a join redone by every signal.
-        codes = (
-            posts.select("account_id")
-            .join(accounts, on="account_id", how="left", maintain_order="left")
-            .get_column("a")
-        )
+        # Post codes and account codes are independent: one on a thread beside the other.
+        with ThreadPoolExecutor(max_workers=1) as side:
+            numbered = side.submit(_post_codes, posts)
+            accounts, codes = _account_codes(posts)
+            lf, post_ids = numbered.result()
         lf = lf.with_columns(codes.alias("_a"))
         del codes
 
