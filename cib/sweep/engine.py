@@ -137,16 +137,6 @@ def _point_manifest(name: str, cfg: Config, base: Manifest) -> Manifest:
     return man
 
 
-def _record_detection(man: Manifest, det: Any, seconds: float) -> None:
-    """What :func:`cib.pipeline.run_detect` records about detection."""
-    from cib.pipeline import detect_counts
-
-    man.timings_s["detect"] = round(seconds, 3)
-    man.counts["detect"] = detect_counts(det.edges, det.evidence)
-    man.stages["detect"] = det.info
-    man.warnings += [str(w) for w in det.info.get("warnings", [])]
-
-
 def _write_frame(frame: pl.DataFrame, path: Path, table: str, params: Mapping[str, Any], extra: Mapping[str, Any]) -> Path:
     """A sweep table with cib's provenance metadata (table name, schema version, parameters)."""
     meta = {
