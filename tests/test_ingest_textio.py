@@ -108,6 +108,15 @@ def test_only_the_kept_columns_are_read(tmp_path):
     assert frame.columns == ["id", "Text", "source_row"]
 
 
+@pytest.mark.parametrize("body", ['\n,"\n', '\r\n,"\r\n', 'a,b\n\n,"\n'])
+def test_blank_line_and_unclosed_last_quote_keep_their_rows(tmp_path, monkeypatch, body):
+    # the blank line and the line break the unclosed quote takes balance the line count
+    path = tmp_path / "f.csv"
+    path.write_bytes(("x,y\n" + body).encode("utf-8"))
+    assert textio._whole_file(path, ",") is None
+    _same(path, ",", monkeypatch)
+
+
 @SETTINGS
 @given(body=st.lists(st.sampled_from(["a", "b", '"', '""', ",", " ", "\n", "\r\n", "ж"]), max_size=30).map("".join))
 def test_malformed_quoting_reads_the_same_both_ways(tmp_path, monkeypatch, body):
