@@ -117,6 +117,25 @@ def test_blank_line_and_unclosed_last_quote_keep_their_rows(tmp_path, monkeypatc
     _same(path, ",", monkeypatch)
 
 
+def test_second_pass_over_the_file_only_when_the_last_field_may_hold_its_line_break(tmp_path, monkeypatch):
+    # the blank-line count reads the whole file again: a file whose last value does not end
+    # with a line break cannot have lost that line break to an unclosed quote
+    passes = []
+    real = textio._count_in_file
+    monkeypatch.setattr(textio, "_count_in_file", lambda *a: passes.append(a) or real(*a))
+    path = tmp_path / "f.csv"
+    path.write_bytes(b'id,text\n1,"two\nlines"\n2,one\n')
+    assert textio._whole_file(path, ",")[1]["source_row"].to_list() == [2, 4]
+    assert passes == []
+    path.write_bytes(b'id,text\n1,"two\nlines"\n2,"ends\n"\n')
+    assert textio._whole_file(path, ",")[1]["source_row"].to_list() == [2, 4]
+    assert len(passes) == 1
+    # without the last column there is no telling
+    path.write_bytes(b'id,text\n"1\n",one\n2,two\n')
+    assert textio._whole_file(path, ",", {"id"})[1]["source_row"].to_list() == [2, 4]
+    assert len(passes) == 2
+
+
 @SETTINGS
 @given(body=st.lists(st.sampled_from(["a", "b", '"', '""', ",", " ", "\n", "\r\n", "ж"]), max_size=30).map("".join))
 def test_malformed_quoting_reads_the_same_both_ways(tmp_path, monkeypatch, body):

@@ -316,6 +316,7 @@ def _run_signal(
 
     clock("significance")
     evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
+    del ordered  # every pair of the signal: let it go before the evidence is named
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(sig, edges, evidence, accounts, objects, post_ids)

@@ -379,9 +379,13 @@ def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int, *, e
     cols = ["a", "b", "o", "pa", "pb", "delta_us"]
     if per_edge <= 0 or kept.height == 0:
         return ordered.clear().select(cols)
-    wanted = np.zeros(int(ordered.get_column("edge").max()) + 1, dtype=bool)  # type: ignore[arg-type]
-    wanted[kept.get_column("edge").to_numpy()] = True
-    chosen = ordered.filter(pl.Series(wanted[ordered.get_column("edge").to_numpy()]))
+    n_edges = int(ordered.get_column("edge").max()) + 1  # type: ignore[arg-type]
+    if kept.height == n_edges:
+        chosen = ordered  # every edge kept (no significance filter): no copy of every pair
+    else:
+        wanted = np.zeros(n_edges, dtype=bool)
+        wanted[kept.get_column("edge").to_numpy()] = True
+        chosen = ordered.filter(pl.Series(wanted[ordered.get_column("edge").to_numpy()]))
     if not evidence_order:
         chosen = _sorted(chosen, _evidence_keys(chosen))
     edge = chosen.get_column("edge").to_numpy()
