@@ -23,7 +23,7 @@ import polars as pl
 from cib.errors import InputError
 from cib.ingest.base import Head, reject_frame
 
-__all__ = ["read_head", "iter_delimited", "iter_json_lines", "is_valid_utf8"]
+__all__ = ["read_head", "iter_delimited", "iter_json_lines", "is_valid_utf8", "release_arrow_memory"]
 
 _HEAD_BYTES = 64 * 1024
 #: files up to this size are parsed by Arrow in one parallel pass; larger ones block by block
@@ -269,6 +269,7 @@ def _whole_file(path: Path, delimiter: str, wanted: set[str] | None = None) -> t
                 table = table.drop_columns([name])
             blocks = [pl.DataFrame(columns)]
             del table, columns
+            release_arrow_memory()
         else:
             # Block by block into Polars, so the Arrow copy of a big file is never whole in memory.
             reader = pa_csv.open_csv(path, read_options=read_options, parse_options=parse_options, convert_options=convert_options)
@@ -338,6 +339,19 @@ def _count_in_file(path: Path, patterns: Collection[str]) -> int:
                 total += data.count(m) - tail.count(m)
                 tail = data[-(len(m) - 1) :]
     return total
+
+
+def release_arrow_memory() -> None:
+    """Give the memory Arrow has freed back to the system, where Polars can take it.
+
+    Arrow's allocator keeps what it frees (the parser's scratch, the columns
+    Polars has copied) for Arrow's next use, which does not come: Polars would
+    otherwise take fresh pages, and on a virtual machine a fresh page can cost
+    many times more to touch than one just given back.
+    """
+    pa = sys.modules.get("pyarrow")
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 class _Stream:
