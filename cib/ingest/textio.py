@@ -329,15 +329,15 @@ def _count_in_file(path: Path, patterns: Collection[str]) -> int:
     caller then only steps aside for a file it could have read.
     """
     wanted = [m.encode() for m in patterns]
+    keep = max(len(m) for m in wanted) - 1
     total = 0
-    for m in wanted:
-        tail = b""
-        with path.open("rb") as fh:
-            while block := fh.read(1 << 24):
-                # a match across two blocks is found in the last bytes of one joined to the next
-                data = tail + block
-                total += data.count(m) - tail.count(m)
-                tail = data[-(len(m) - 1) :]
+    tail = b""
+    with path.open("rb") as fh:  # one pass for every pattern
+        while block := fh.read(1 << 24):
+            # a match across two blocks is found in the last bytes of one joined to the next
+            data = tail + block
+            total += sum(data.count(m) - tail.count(m) for m in wanted)
+            tail = data[-keep:] if keep else b""
     return total
 
 
