@@ -313,11 +313,9 @@ def _may_repeat(posts: pl.DataFrame) -> bool:
 def _accounts(posts: pl.DataFrame, profiles: list[pl.DataFrame]) -> pl.DataFrame:
     """One row per account: profile values from the latest row that has them, post counts from the posts."""
     prof = pl.concat(profiles) if profiles else _empty_profiles()
-    prof = prof.with_row_index("__order")
     fields = ["platform", *ACCOUNT_COLUMNS]
-    merged = prof.sort("__order").group_by("account_id", maintain_order=True).agg(
-        [pl.col(c).drop_nulls().last().alias(c) for c in fields]
-    )
+    # the rows are in input order: the last non-null value is the latest
+    merged = prof.group_by("account_id", maintain_order=True).agg([pl.col(c).last(ignore_nulls=True) for c in fields])
     counts = posts.group_by("account_id").agg(pl.len().alias("__n"), pl.col("platform").first().alias("__platform"))
     out = merged.join(counts, on="account_id", how="full", coalesce=True)
     out = out.select(

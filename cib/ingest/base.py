@@ -351,10 +351,12 @@ def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.Da
             exprs.append(pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64).alias(col))
         else:
             value = pl.col(col).cast(pl.String)
-            # ids are compared, so stray spaces must go; text stays as written
-            if col != "text":
-                value = value.str.strip_chars()
-            exprs.append(pl.when(value.str.strip_chars() == "").then(None).otherwise(value).alias(col))
+            if col == "text":
+                # text stays as written; a blank one is no text (found without a stripped copy of every text)
+                exprs.append(pl.when(value.str.contains(r"\S")).then(value).alias(col))
+            else:
+                # ids are compared, so stray spaces must go
+                exprs.append(value.str.strip_chars().replace("", None).alias(col))
     staged = rows.select(exprs)
     if "hashtags" in have:
         staged = staged.with_columns(pl.col("hashtags").list.eval(pl.element().str.strip_prefix("#")))
