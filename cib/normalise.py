@@ -30,7 +30,6 @@ __all__ = [
     "text_key",
     "cnt_text_key",
     "collapse_spaces",
-    "OTHER_SPACES",
     "in_parts",
 ]
 
@@ -70,26 +69,16 @@ _URL_IN_TEXT = r"[a-z][a-z0-9+.\-]*://\S+|www\.\S+"
 _RT_PREFIX = r"^(?:\s*rt\s+@[\w.]+\s*:?\s*)+"
 _MENTION = r"(?:^|[^\w@])@[\w.]*\w"
 
-#: what regex ``\s`` matches (Unicode White_Space) other than the plain space
-OTHER_SPACES = "\t\n\x0b\x0c\r\x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-
-
-def _collapse_spaces(s: pl.Series) -> pl.Series:
-    # Most posts hold single plain spaces only; a literal scan finds the others and
-    # the regular expression runs on those rows alone (measured 2.5x faster).
-    need = s.str.contains_any(["  ", *OTHER_SPACES])
-    count = int(need.sum() or 0)
-    if count == 0:
-        return s
-    if 2 * count > s.len():
-        return s.str.replace_all(r"\s+", " ")
-    rows = need.fill_null(False).arg_true()
-    return s.scatter(rows, s.gather(rows).str.replace_all(r"\s+", " "))
+# The runs of whitespace to replace are those of two or more characters or of one that is
+# not a plain space: the single spaces between words, nearly all of them, are not matched.
+# Measured on 782k texts: 0.10 s, against 0.35 s for r"\s+" and 0.23 s for finding the
+# rows that hold such runs first.
+_SPACE_RUN = r"\s{2,}|[^\S ]"
 
 
 def collapse_spaces(expr: pl.Expr) -> pl.Expr:
     """Each run of whitespace (regex ``\\s+``) as one plain space."""
-    return expr.map_batches(_collapse_spaces, return_dtype=pl.String)
+    return expr.str.replace_all(_SPACE_RUN, " ")
 
 
 @cache
