@@ -182,7 +182,8 @@ def run_detect(
     # slow to import); detect() runs the windowed signals
     extra = {"sync": ("cib.timing", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
     with manifest.timed("detect"):
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache)
+        # nothing below reads the per-edge diagnostics: they are not kept
+        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False)
         in_edges = result.info["accounts_in_edges"]
         for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:

@@ -272,3 +272,18 @@ def test_unranked_deltas_give_the_same_evidence_order(seed, monkeypatch):
     assert ranked.equals(unranked)
     expected = pairs.with_columns((pl.col("ta") - pl.col("tb")).abs().alias("delta_us")).sort(["a", "b", "delta_us", "o", "pa", "pb"])
     assert ranked.drop("edge").equals(expected)
+
+
+@SETTINGS
+@given(data=shares, w=window, significance=st.booleans())
+def test_edge_stats_off_changes_nothing_else(data, w, significance):
+    # The pipeline asks for no diagnostics; the edges and evidence must not notice.
+    rows = _rows(data)
+    posts = posts_frame(rows) if rows else posts_frame([{"acct": "x", "t": 0}]).clear()
+    c = cfg(detect__signals=["co_reshare"], detect__significance=significance, **{"detect.co_reshare.window": w})
+    full = detect(posts, c, time_resolution_s=0.0)
+    lean = detect(posts, c, time_resolution_s=0.0, edge_stats=False)
+    assert lean.edges.equals(full.edges)
+    assert lean.evidence.equals(full.evidence)
+    assert lean.edge_stats.height == 0 and lean.edge_stats.schema == full.edge_stats.schema
+    assert full.edge_stats.height == full.edges.height

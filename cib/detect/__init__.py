@@ -76,7 +76,8 @@ class DetectResult:
         JSON-ready account of what was done: windows used, widened windows, crowd
         objects, participation drops, evidence kept versus total, warnings.
     edge_stats
-        Per-edge diagnostics (:data:`EDGE_STATS`), in the order of ``edges``.
+        Per-edge diagnostics (:data:`EDGE_STATS`), in the order of ``edges``;
+        empty when :func:`detect` was asked not to keep them.
     """
 
     edges: pl.DataFrame
@@ -214,6 +215,7 @@ def _run_signal(
     resolution: float,
     warnings: list[str],
     cache: PairCache | None,
+    stats: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
     info: dict[str, Any] = {}
     clock = _Clock(info)
@@ -319,7 +321,7 @@ def _run_signal(
     del ordered  # every pair of the signal: let it go before the evidence is named
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
-    out = _decode(sig, edges, evidence, accounts, objects, post_ids)
+    out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
     clock("evidence")
     # the account codes in kept edges: the manifest's count of accounts without a pass over their ids
     return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
@@ -348,6 +350,8 @@ def _decode(
     accounts: pl.DataFrame,
     objects: pl.DataFrame,
     post_ids: _PostIds,
+    *,
+    stats: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     # Series from the evidence itself, before any join, so they line up with its rows.
     # Codes index their lookups (objects are numbered 0..n-1): gathers keep the evidence's order.
@@ -356,11 +360,16 @@ def _decode(
         post_ids.of(evidence["pb"]).alias("post_b"),
         objects.sort("o").get_column("object_id").gather(evidence["o"]).alias("object_id"),
     )
-    return name_edges(sig, edges, ev, accounts)
+    return name_edges(sig, edges, ev, accounts, stats=stats)
 
 
 def detect(
-    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0, cache: PairCache | None = None
+    posts: pl.DataFrame,
+    cfg: Config,
+    *,
+    time_resolution_s: float = 1.0,
+    cache: PairCache | None = None,
+    edge_stats: bool = True,
 ) -> DetectResult:
     """Find coordination edges between accounts, signal by signal.
 
@@ -377,6 +386,10 @@ def detect(
         Traces and pairs shared with other detections of the same ``posts``
         (:class:`~cib.detect.reuse.PairCache`, a sweep's); the result is the
         same with or without it.
+    edge_stats
+        Keep the per-edge diagnostics (``DetectResult.edge_stats``). The
+        pipeline writes none of them: without them a run holds one table of
+        every edge fewer (150 MB for 2 M edges).
 
     Returns
     -------
@@ -412,7 +425,7 @@ def detect(
 
         def one(sig: str) -> tuple:
             said: list[str] = []
-            return (*_run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache), said)
+            return (*_run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats), said)
 
         # Signals are independent, and Polars and numpy let go of the GIL: two at a time keep
         # both cores busy through each one's single-threaded steps. Results are taken in

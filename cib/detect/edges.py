@@ -417,7 +417,7 @@ def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int, *, e
 
 
 def name_edges(
-    sig: str, edges: pl.DataFrame, evidence: pl.DataFrame, accounts: pl.DataFrame
+    sig: str, edges: pl.DataFrame, evidence: pl.DataFrame, accounts: pl.DataFrame, *, stats: bool = True
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The ``EDGES``, ``EVIDENCE`` and ``EDGE_STATS`` tables of one signal, with account ids.
 
@@ -433,6 +433,8 @@ def name_edges(
         ``post_a`` and ``post_b``.
     accounts
         ``account_id, a``: the id of each account code.
+    stats
+        Build the diagnostics; when false they come back empty.
 
     Returns
     -------
@@ -467,7 +469,9 @@ def name_edges(
         (pl.col("min_delta_us") / 1e6).alias("min_delta_s"),
         pl.col("p_value").cast(pl.Float64),
     )
-    stats = named.select(
+    if not stats:
+        named = named.clear()
+    diagnostics = named.select(
         pl.lit(sig).alias("signal"),
         "account_a",
         "account_b",
@@ -488,4 +492,4 @@ def name_edges(
         "post_b",
         (pl.col("delta_us") / 1e6).alias("delta_s"),
     )
-    return out_edges.cast(EDGES), ev.cast(EVIDENCE), stats.cast(EDGE_STATS)  # type: ignore[arg-type]
+    return out_edges.cast(EDGES), ev.cast(EVIDENCE), diagnostics.cast(EDGE_STATS)  # type: ignore[arg-type]
