@@ -24,6 +24,7 @@ __all__ = [
     "is_shortener",
     "canonical_urls",
     "url_domains",
+    "lower",
     "casefold",
     "hashtag_key",
     "mention_key",
@@ -172,9 +173,41 @@ def url_domains(values: pl.Series) -> pl.Series:
     return _map_unique(values.cast(pl.String), url_domain)
 
 
+#: from this many values on, lower case is computed by Arrow (below it, Polars alone: no import)
+_ARROW_LOWER_FROM = 10_000
+#: where Arrow's per-character lower case (Unicode's simple mapping) and Python's ``str.lower``
+#: differ on real text: İ becomes "i̇" under the full mapping, and Σ ends a word as ς
+_CONTEXTUAL = ("İ", "Σ")
+
+
+def _lower(values: pl.Series) -> pl.Series:
+    # Arrow's kernel, conversions included, took 0.17-0.22 s on 782k texts against 0.63-0.67 s
+    # for Polars'; the few values holding a letter it maps otherwise are lower-cased by
+    # Polars, whose rules for them are Python's (two literal scans: 0.04 s).
+    if values.len() < _ARROW_LOWER_FROM:
+        return values.str.to_lowercase()
+    import pyarrow.compute as pc
+
+    lowered = pl.Series(values.name, pc.utf8_lower(values.to_arrow()))
+    special = values.str.contains(_CONTEXTUAL[0], literal=True) | values.str.contains(_CONTEXTUAL[1], literal=True)
+    rows = special.fill_null(False).arg_true()
+    if rows.len() == 0:
+        return lowered
+    return lowered.scatter(rows, values.gather(rows).str.to_lowercase())
+
+
+def lower(expr: pl.Expr) -> pl.Expr:
+    """Lower case as Python's ``str.lower`` gives it (full mapping of İ, final sigma).
+
+    Letters that the Unicode version behind Polars, Arrow or Python does not
+    know yet may be lower-cased by one and kept by another.
+    """
+    return expr.map_batches(_lower, return_dtype=pl.String, is_elementwise=True)
+
+
 def casefold(expr: pl.Expr) -> pl.Expr:
     """NFKC then full case folding (``ß`` → ``ss``; Cyrillic and Kazakh letters kept)."""
-    return expr.str.normalize("NFKC").str.to_lowercase().str.replace_many(_FOLD_EXTRA)
+    return lower(expr.str.normalize("NFKC")).str.replace_many(_FOLD_EXTRA)
 
 
 def hashtag_key(expr: pl.Expr) -> pl.Expr:
@@ -196,7 +229,7 @@ def cnt_text_key(expr: pl.Expr) -> pl.Expr:
     Used by the ``cnt`` preset so that ``co_text`` pairs are CNT's exactly; it
     keeps URLs and has no minimum length, which is why cib's own key differs.
     """
-    key = collapse_spaces(expr.str.to_lowercase().str.replace_all(r"@\S*", "")).str.strip_chars()
+    key = collapse_spaces(lower(expr).str.replace_all(r"@\S*", "")).str.strip_chars()
     return key.replace("", None)
 
 

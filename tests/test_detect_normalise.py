@@ -130,3 +130,41 @@ def test_collapse_spaces_equals_the_regex(texts):
     s = pl.Series("t", texts, dtype=pl.String)
     got = pl.DataFrame({"t": s}).select(collapse_spaces(pl.col("t"))).to_series()
     assert got.to_list() == s.str.replace_all(r"\s+", " ").to_list()
+
+
+def _lowered(texts: list[str | None], arrow: bool) -> list[str | None]:
+    import cib.normalise as nz
+
+    s = pl.Series("t", texts, dtype=pl.String)
+    if not arrow:
+        return nz._lower(s).to_list()
+    # the Arrow path, whatever the length
+    saved, nz._ARROW_LOWER_FROM = nz._ARROW_LOWER_FROM, 0
+    try:
+        return nz._lower(s).to_list()
+    finally:
+        nz._ARROW_LOWER_FROM = saved
+
+
+def test_lower_is_python_lower_on_every_letter_python_knows():
+    import unicodedata
+
+    # planes 0 and 1 hold every cased letter; unassigned ones (in Python's Unicode) are left out
+    chars = [chr(c) for c in range(0x20000) if not 0xD800 <= c <= 0xDFFF and unicodedata.category(chr(c)) != "Cn"]
+    assert _lowered(chars, arrow=True) == [c.lower() for c in chars]
+    assert _lowered(chars, arrow=False) == [c.lower() for c in chars]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from(["Σ", "σ", "ς", "Α", "ό", "'", " ", "İ", "I", "i", "a", "Ж", "Қ", "ә", "1", ".", "\u0301"]), max_size=8).map("".join)
+        | st.none(),
+        max_size=20,
+    )
+)
+def test_lower_keeps_pythons_context_rules(texts):
+    # final sigma and the dotted capital I: the letters Arrow's kernel maps one by one
+    want = [None if t is None else t.lower() for t in texts]
+    assert _lowered(texts, arrow=True) == want
+    assert _lowered(texts, arrow=False) == want
