@@ -1,6 +1,6 @@
 """``python -m cib`` runs the command line."""
 
-from cib.cli import main
+from cib.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -179,30 +179,54 @@ def test_analyse_until_stops_after_the_stage_and_matches_the_full_run(tmp_path):
 
 
 _AT_POLARS_IMPORT = """
-import os, sys
-seen = []
+import json, os, sys
+seen = {}
 class Spy:
     def find_spec(self, name, path=None, target=None):
-        if name == "polars" and not seen:
-            seen.append(os.environ.get("_RJEM_MALLOC_CONF"))
+        if name in ("polars", "numpy") and name not in seen:
+            seen[name] = {k: os.environ.get(k) for k in ("_RJEM_MALLOC_CONF", "OPENBLAS_NUM_THREADS")}
         return None
 sys.meta_path.insert(0, Spy())
-from cib.cli import ALLOCATOR
-from cib.detect import detect  # the first import of Polars in a command
-print(seen[0] if seen else "polars imported before cib.cli")
-print(ALLOCATOR[1])
+from cib.cli import PROCESS_ENV
+from cib.detect import detect  # the first import of Polars and numpy in a command
+print(json.dumps({"seen": seen, "ours": PROCESS_ENV}))
 """
 
 
-@pytest.mark.parametrize("preset", [None, "dirty_decay_ms:5000"])
-def test_allocator_setting_is_in_place_before_polars_loads(preset):
+@pytest.mark.parametrize("preset", [None, {"_RJEM_MALLOC_CONF": "dirty_decay_ms:5000"}, {"OPENBLAS_NUM_THREADS": "2"}])
+def test_process_settings_are_in_place_before_polars_and_numpy_load(preset):
+    import json
     import os
 
-    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
-    if preset:
-        env["_RJEM_MALLOC_CONF"] = preset
+    env = {k: v for k, v in os.environ.items() if k not in ("_RJEM_MALLOC_CONF", "OPENBLAS_NUM_THREADS")}
+    env.update(preset or {})
     proc = subprocess.run([sys.executable, "-c", _AT_POLARS_IMPORT], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    seen, ours = proc.stdout.split("\n")[:2]
+    out = json.loads(proc.stdout)
+    assert sorted(out["seen"]) == ["numpy", "polars"]
     # the user's own setting wins over cib's default
-    assert seen == (preset or ours)
+    expected = {**out["ours"], **(preset or {})}
+    assert out["seen"]["polars"] == expected
+    assert out["seen"]["numpy"] == expected
+
+
+_LEAVING = """
+import atexit, sys
+atexit.register(print, "exit handler ran")
+sys.argv = ["cib", "params"]
+from cib.cli import run
+run()
+print("not reached")
+"""
+
+
+def test_a_command_that_succeeds_leaves_with_its_output_flushed_and_exit_handlers_run():
+    # the program skips the interpreter's teardown after success: nothing printed may be lost
+    proc = subprocess.run([sys.executable, "-c", _LEAVING], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "exit handler ran"
+    assert "not reached" not in proc.stdout
+    from cib.config import registry
+
+    assert len(lines) - 1 == len(registry())
