@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["RESULTS", "measure", "save"]
+__all__ = ["RESULTS", "measure", "measure_command", "save"]
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -26,13 +26,13 @@ print("BENCH " + json.dumps({"seconds": round(elapsed, 2), "peak_mb": round(peak
 def measure(code: str, python: str = sys.executable) -> dict:
     """Run ``code`` in a new interpreter; return its wall time (excluding start-up) and peak RSS.
 
-    The interpreter gets the command line's allocator setting (``cib.cli.ALLOCATOR``),
-    so a step that calls the library directly is measured as ``cib`` would run it.
+    The interpreter gets the command line's environment settings (``cib.cli.PROCESS_ENV``:
+    the allocator, no BLAS thread pool), so a step that calls the library directly is
+    measured as ``cib`` would run it.
     """
-    from cib.cli import ALLOCATOR
+    from cib.cli import PROCESS_ENV
 
-    env = dict(os.environ)
-    env.setdefault(*ALLOCATOR)
+    env = {**PROCESS_ENV, **os.environ}
     start = time.perf_counter()
     proc = subprocess.run([python, "-c", _WRAPPER, code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -41,6 +41,26 @@ def measure(code: str, python: str = sys.executable) -> dict:
     out = json.loads(line[6:])
     out["process_seconds"] = round(time.perf_counter() - start, 2)
     return out
+
+
+def measure_command(argv: list[str]) -> dict:
+    """Run a command; return its wall time from start to exit and its peak RSS.
+
+    What a person waits for at the prompt, the interpreter's start and exit
+    included: how the benchmarks time the peer tools' commands.
+    """
+    import tempfile
+
+    with tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the largest child's so far
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"benchmark command failed ({' '.join(argv)}):\n{err.read()[-3000:]}")
+    return {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
 
 
 def save(name: str, record: dict) -> Path:

@@ -155,6 +155,11 @@ def _account_codes(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     return accounts, codes
 
 
+def _object_hash(objects: pl.Series) -> pl.Series:
+    """A 64-bit hash of each object (one function, so that tests can make hashes collide)."""
+    return objects.hash(_HASH_SEED)
+
+
 def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Dense integer codes of a signal's objects.
 
@@ -166,18 +171,19 @@ def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     Returns
     -------
     traces, objects
-        ``a, o, p, t`` and the lookup ``o, object_id``.
+        ``a, o, p, t`` and the lookup ``o, object_id`` (sorted by ``o``).
     """
-    hashed = raw.with_columns(pl.col("object_id").hash(_HASH_SEED).alias("_h"))
-    uniq = hashed.select("_h", "object_id").unique("object_id")
-    if uniq.get_column("_h").n_unique() == uniq.height:
-        objects = uniq.with_columns((pl.col("_h").rank("dense") - 1).cast(pl.UInt32).alias("o"))
-        tr = hashed.join(objects.select("_h", "o"), on="_h")
-    else:
-        objects = uniq.sort("object_id").with_row_index("o")
-        tr = hashed.join(objects.select("object_id", "o"), on="object_id")
-    tr = tr.select(pl.col("_a").alias("a"), "o", pl.col("_p").alias("p"), "t")
-    return tr, objects.select("o", "object_id")
+    obj = raw.get_column("object_id")
+    code = (_object_hash(obj).rank("dense") - 1).cast(pl.UInt32).alias("o")
+    first = code.is_first_distinct()
+    objects = pl.DataFrame([code.filter(first), obj.filter(first)]).sort("o")
+    # Each row against the object its code stands for: a collision shows as a mismatch.
+    # Grouping the hashes, not the strings, is what makes this cheaper than a unique of the objects.
+    if not objects.get_column("object_id").gather(code).equals(obj):
+        objects = obj.unique().sort().to_frame().with_row_index("o").select("o", "object_id")
+        code = raw.select("object_id").join(objects, on="object_id", how="left", maintain_order="left").get_column("o")
+    tr = raw.select(pl.col("_a").alias("a"), code, pl.col("_p").alias("p"), "t")
+    return tr, objects
 
 
 def _empty_parts() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -298,7 +304,7 @@ def _run_signal(
     in_order = not bool(cfg["detect.significance"])
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
-    edges = aggregate(ordered, kept.lazy())
+    edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf")
     clock("edges")
     if significance:
         edges, info["null_model"] = edge_significance(

@@ -138,6 +138,22 @@ def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
     return idf2, norms
 
 
+def _tfidf(tr: pl.LazyFrame, o: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Each edge's TF-IDF cosine from its pairs' objects ``o`` (runs from ``starts``) and its accounts ``a, b``."""
+    idf2, norms = _idf_and_norms(tr)
+    # Integer sums (fixed-point idf²) do not depend on the order of the rows.
+    dot = np.add.reduceat(idf2[o], starts) if starts.size else np.zeros(0, dtype=np.int64)
+    cosine = dot.astype(np.float64) / _SCALE
+    if norms.size:
+        den = norms[a] * norms[b]
+        positive = den > 0
+        cosine[positive] = np.clip(cosine[positive] / den[positive], 0.0, 1.0)
+        cosine[~positive] = 0.0
+    else:
+        cosine[:] = 0.0
+    return cosine
+
+
 _DELTA = (pl.col("ta") - pl.col("tb")).abs()
 
 
@@ -171,9 +187,10 @@ def _evidence_keys(pairs: pl.DataFrame) -> tuple[list[pl.Series], np.ndarray]:
     """Sort keys of the evidence order ``a, b, delta_us, o, pa, pb``, packed into as few 64-bit integers as fit.
 
     A sort on two integer columns is several times faster than on six. Δt is
-    replaced by its rank among the distinct Δt when there are few of them (at a
-    source resolution of a second a 60 s window has 61), which leaves room for
-    the account and object codes in one word.
+    replaced by Δt divided by the greatest common divisor of all Δt, or else by
+    its rank among the distinct Δt, when that leaves few values (at a source
+    resolution of a second a 60 s window has 61), which leaves room for the
+    account and object codes in one word.
 
     Returns
     -------
@@ -183,8 +200,12 @@ def _evidence_keys(pairs: pl.DataFrame) -> tuple[list[pl.Series], np.ndarray]:
     col = {c: pairs.get_column(c).to_numpy() for c in ("a", "b", "o", "pa", "pb")}
     delta = pairs.get_column("ta").to_numpy() - pairs.get_column("tb").to_numpy()
     np.abs(delta, out=delta)
-    distinct = pl.Series(delta).unique()
-    if distinct.len() <= _RANKED_DELTAS:
+    step = max(int(np.gcd.reduce(delta)), 1) if delta.size else 1
+    if delta.size and int(delta.max()) // step < _RANKED_DELTAS:
+        # Δt are multiples of the data's time step (a second, a minute): Δt / step keeps their
+        # order in few bits without a unique or a search
+        rank = delta // step
+    elif (distinct := pl.Series(delta).unique()).len() <= _RANKED_DELTAS:
         rank = np.searchsorted(distinct.sort().to_numpy(), delta)
     else:
         rank = delta
@@ -258,7 +279,7 @@ def _distinct_per_edge(keyed_edge: np.ndarray, codes: np.ndarray, multi: np.ndar
     return out
 
 
-def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
+def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True) -> pl.DataFrame:
     """Edges of one signal from its co-occurring pairs (different accounts only).
 
     Parameters
@@ -268,6 +289,9 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
     tr
         The signal's traces after the participation filter (``a, o, p, t``);
         ``a`` and ``o`` are small non-negative integer codes.
+    tfidf
+        Compute ``tfidf`` (null when false: nothing downstream reads it unless it
+        is the weight or the diagnostics are kept).
 
     Returns
     -------
@@ -275,7 +299,6 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
         ``edge, a, b, n_pairs, n_objects, first_us, last_us, min_delta_us, avg_delta_s,
         n_posts_a, n_posts_b, edge_symmetry, tfidf``, sorted by ``a, b``.
     """
-    idf2, norms = _idf_and_norms(tr)
     # Pairs arrive grouped by edge: each edge's figures are reductions over one run of rows.
     edge = ordered.get_column("edge").to_numpy()
     starts = np.flatnonzero(np.r_[True, edge[1:] != edge[:-1]]) if edge.size else np.zeros(0, dtype=np.int64)
@@ -294,17 +317,8 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
     }
     a = ordered.get_column("a").to_numpy()[starts]
     b = ordered.get_column("b").to_numpy()[starts]
-    # Integer sums (fixed-point idf²) do not depend on the order of the rows.
-    dot = np.add.reduceat(idf2[o], starts) if n_edges else np.zeros(0, dtype=np.int64)
-    tfidf = dot.astype(np.float64) / _SCALE
-    if norms.size:
-        den = norms[a] * norms[b]
-        positive = den > 0
-        tfidf[positive] = np.clip(tfidf[positive] / den[positive], 0.0, 1.0)
-        tfidf[~positive] = 0.0
-        del den, positive
-    else:
-        tfidf[:] = 0.0
+    cosine = _tfidf(tr, o, starts, a, b) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
+
     def spread(fn: np.ufunc) -> np.ndarray:
         # the earliest (latest) of either side, per edge: no column-sized temporaries
         return fn(fn.reduceat(ta, starts), fn.reduceat(tb, starts)) if n_edges else ta[:0]
@@ -322,7 +336,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame) -> pl.DataFrame:
             "min_delta_us": np.minimum.reduceat(delta, starts) if n_edges else delta[:0],
             "avg_delta_s": (np.add.reduceat(delta, starts) if n_edges else delta[:0]) / n_pairs / 1e6,
             "edge_symmetry": symmetry,
-            "tfidf": tfidf,
+            "tfidf": cosine,
         }
     )
 
