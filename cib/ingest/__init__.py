@@ -314,8 +314,9 @@ def _accounts(posts: pl.DataFrame, profiles: list[pl.DataFrame]) -> pl.DataFrame
     """One row per account: profile values from the latest row that has them, post counts from the posts."""
     prof = pl.concat(profiles) if profiles else _empty_profiles()
     fields = ["platform", *ACCOUNT_COLUMNS]
-    # the rows are in input order: the last non-null value is the latest
-    merged = prof.group_by("account_id", maintain_order=True).agg([pl.col(c).last(ignore_nulls=True) for c in fields])
+    # rows keep their input order within a group (the groups' order does not matter: the
+    # table is sorted below), so the last non-null value is the latest
+    merged = prof.group_by("account_id").agg([pl.col(c).last(ignore_nulls=True) for c in fields])
     counts = posts.group_by("account_id").agg(pl.len().alias("__n"), pl.col("platform").first().alias("__platform"))
     out = merged.join(counts, on="account_id", how="full", coalesce=True)
     out = out.select(
