@@ -299,21 +299,21 @@ def test_edge_stats_off_changes_nothing_else(data, w, significance, weight):
 
 @SETTINGS
 @given(data=shares, w=window)
-def test_colliding_object_hashes_change_no_edge(data, w):
-    # Objects numbered by a hash that puts them all in two buckets (as a collision would):
-    # the sorted objects number them instead, and nothing is merged.
+def test_colliding_hashes_change_no_edge(data, w):
+    # Objects and accounts numbered by a hash that puts them all in two buckets (as a collision
+    # would): the sorted strings number them instead, and nothing is merged.
     import cib.detect as D
 
     rows = _rows(data)
     if not rows:
         return
     normal = _run(rows, w)
-    original = D._object_hash
-    D._object_hash = lambda objects: (objects.str.len_bytes() % 2).cast(pl.UInt64)
+    original = D._hash64
+    D._hash64 = lambda values: (values.str.len_bytes() % 2).cast(pl.UInt64)
     try:
         collided = _run(rows, w)
     finally:
-        D._object_hash = original
+        D._hash64 = original
     assert collided.edges.equals(normal.edges)
     # the evidence order breaks Δt ties by object code, and the codes differ: compare as sets
     assert collided.evidence.sort(pl.all()).equals(normal.evidence.sort(pl.all()))
