@@ -422,12 +422,17 @@ def pick_evidence(ordered: pl.DataFrame, kept: pl.DataFrame, per_edge: int, *, e
     if not evidence_order:
         chosen = _sorted(chosen, _evidence_keys(chosen)[0])
     edge = chosen.get_column("edge").to_numpy()
-    # A row's rank within its edge is its index minus the index of its edge's first row.
-    idx = np.arange(edge.size)
-    starts = np.ones(edge.size, dtype=bool)
-    starts[1:] = edge[1:] != edge[:-1]
-    rank = idx - np.maximum.accumulate(np.where(starts, idx, 0))
-    return chosen.filter(pl.Series(rank < per_edge)).select(cols)
+    # Each edge's rows are one run: of a run longer than per_edge, the rows past the first
+    # per_edge are cut, marked by +1 where a cut starts and -1 where it ends, then summed.
+    first = np.flatnonzero(np.r_[True, edge[1:] != edge[:-1]])
+    length = np.diff(np.r_[first, edge.size])
+    long = length > per_edge
+    if not long.any():
+        return chosen.select(cols)
+    marks = np.zeros(edge.size + 1, dtype=np.int8)
+    marks[first[long] + per_edge] = 1
+    marks[first[long] + length[long]] = -1
+    return chosen.filter(pl.Series(np.cumsum(marks[:-1], dtype=np.int8) == 0)).select(cols)
 
 
 def name_edges(

@@ -206,14 +206,16 @@ def _first_fit(values: pl.Series, parsers: list, dtype: pl.DataType) -> pl.Serie
     demands its exact layout), so the order changes the cost, not the answer,
     and a column of epoch seconds is not first tried against eight layouts.
     """
-    out = pl.Series(values.name, [None] * values.len(), dtype=dtype)
     todo = values.is_not_null()
     first = values.filter(todo).head(1)
     if first.len():
         fits = [i for i, parse in enumerate(parsers) if parse(first).is_not_null().any()]
         if fits:
             parsers = [parsers[fits[0]], *(p for i, p in enumerate(parsers) if i != fits[0])]
-    for parse in parsers:
+    # The first parser sees the whole column (a null stays null); the others only what is left.
+    out = parsers[0](values).cast(dtype).alias(values.name)
+    todo = todo & out.is_null()
+    for parse in parsers[1:]:
         index = todo.arg_true()
         if index.len() == 0:
             break
