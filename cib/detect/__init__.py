@@ -131,7 +131,8 @@ def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, _PostIds]:
     # file and row break ties between copies of one post).
     keys = [c for c in ("post_id", "platform", "account_id", "created_at", "source_file", "source_row") if c in posts.columns]
     what = [c for c in keys if c not in ("source_file", "source_row")]
-    # one hash per column, mixed: hashing a struct of them encodes every row first (95 MB here)
+    # one hash per column, mixed: hashing a struct of them encodes every row first (95 MB for a
+    # million posts)
     columns = posts.select(pl.col(c).hash(_HASH_SEED + i) for i, c in enumerate(what))
     hashed = columns.to_series(0).to_numpy().copy()
     for i in range(1, columns.width):
