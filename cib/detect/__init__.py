@@ -154,52 +154,54 @@ def _hash64(values: pl.Series) -> pl.Series:
     return values.hash(_HASH_SEED)
 
 
+def _value_codes(values: pl.Series, *, by_value: bool) -> tuple[pl.Series, pl.Series]:
+    """Dense ``UInt32`` codes of ``values`` (null for a null) and the distinct values in code order.
+
+    Codes follow the order of a 64-bit hash of the values, which needs no sort
+    of (long) strings and does not depend on row order, or with ``by_value``
+    the order of the values themselves (only the distinct ones are sorted).
+    Every value is checked against the one its code stands for: should two
+    values share a hash (about 1 in 10^7 for a million values), or a value be
+    null, the codes come from the sorted distinct values instead.
+    """
+    if values.null_count() == 0:
+        code = (_hash64(values).rank("dense") - 1).cast(pl.UInt32)
+        first = code.is_first_distinct()
+        distinct = pl.DataFrame([code.filter(first).alias("_c"), values.filter(first)]).sort("_c").to_series(1)
+        if distinct.gather(code).equals(values):
+            if not by_value:
+                return code, distinct
+            order = distinct.arg_sort().to_numpy()
+            recode = np.empty(order.size, dtype=np.uint32)
+            recode[order] = np.arange(order.size, dtype=np.uint32)
+            return pl.Series(code.name, recode[code.to_numpy()]), distinct.gather(order)
+    distinct = values.drop_nulls().unique().sort()
+    lookup = distinct.to_frame("_v").with_row_index("_c")
+    code = values.to_frame("_v").join(lookup, on="_v", how="left", maintain_order="left").get_column("_c")
+    return code, distinct
+
+
 def _account_codes(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
     """``account_id, a`` (codes ordered like the ids, so ``a < b`` holds for both) and each post's code.
 
     Computed once for all signals, as one column beside the posts rather than a
-    join redone by every signal. The distinct ids are found and looked up by a
-    64-bit hash, which is cheaper than grouping and joining the (long) id
-    strings; every post is checked against the id its code stands for, and a
-    collision (or a missing id) takes the joins on the strings instead.
+    join redone by every signal.
     """
-    ids = posts.get_column("account_id")
-    if ids.null_count() == 0:
-        hashed = _hash64(ids).alias("_h")
-        first = hashed.is_first_distinct()
-        accounts = pl.DataFrame([hashed.filter(first), ids.filter(first)]).sort("account_id").with_row_index("a")
-        codes = hashed.to_frame().join(accounts.select("_h", "a"), on="_h", how="left", maintain_order="left").get_column("a")
-        if accounts.get_column("account_id").gather(codes).equals(ids):
-            return accounts.select("account_id", "a"), codes
-    # a frame's unique runs on every core, an expression's on one
-    accounts = posts.select("account_id").drop_nulls().unique().sort("account_id").with_row_index("a").select("account_id", "a")
-    codes = posts.select("account_id").join(accounts, on="account_id", how="left", maintain_order="left").get_column("a")
-    return accounts, codes
+    codes, ids = _value_codes(posts.get_column("account_id"), by_value=True)
+    return ids.alias("account_id").to_frame().with_row_index("a").select("account_id", "a"), codes.alias("a")
 
 
 def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Dense integer codes of a signal's objects.
-
-    Codes follow the order of a 64-bit hash of the object, which needs no sort
-    of (long) strings and does not depend on row order; when two objects'
-    hashes collide (about 1 in 10^7 for a million objects) they follow the
-    sorted objects instead.
+    """Dense integer codes of a signal's objects, in the order of their hash (:func:`_value_codes`).
 
     Returns
     -------
     traces, objects
         ``a, o, p, t`` and the lookup ``o, object_id`` (sorted by ``o``).
     """
-    obj = raw.get_column("object_id")
-    code = (_hash64(obj).rank("dense") - 1).cast(pl.UInt32).alias("o")
-    first = code.is_first_distinct()
-    objects = pl.DataFrame([code.filter(first), obj.filter(first)]).sort("o")
-    # Each row against the object its code stands for: a collision shows as a mismatch.
-    # Grouping the hashes, not the strings, is what makes this cheaper than a unique of the objects.
-    if not objects.get_column("object_id").gather(code).equals(obj):
-        objects = obj.unique().sort().to_frame().with_row_index("o").select("o", "object_id")
-        code = raw.select("object_id").join(objects, on="object_id", how="left", maintain_order="left").get_column("o")
-    tr = raw.select(pl.col("_a").alias("a"), code, pl.col("_p").alias("p"), "t")
+    code, distinct = _value_codes(raw.get_column("object_id"), by_value=False)
+    objects = distinct.alias("object_id").to_frame().with_row_index("o")
+    tr = raw.select(pl.col("_a").alias("a"), code.alias("o"), pl.col("_p").alias("p"), "t")
     return tr, objects
 
 
