@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["__version__", "analyse", "Analysis"]
+from cib._version import __version__
 
-__version__ = "0.1.0"
+__all__ = ["__version__", "analyse", "Analysis"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,8 +10,7 @@ from typing import Any
 import networkx as nx
 import polars as pl
 
-from cib.config import Config, load_config
-from cib.manifest import Manifest
+from cib.config import Config
 
 __all__ = ["Analysis", "analyse"]
 
@@ -93,22 +92,14 @@ def analyse(
     >>> res = cib.analyse("data/raw/sample", params={"detect.co_reshare.window": 30})  # doctest: +SKIP
     >>> res.clusters.filter(res.clusters["label"] == "bot")  # doctest: +SKIP
     """
-    from cib.pipeline import Outputs, collection_name, run_detect, run_ingest, run_network, run_report
+    from cib.pipeline import build_config, prepare, run_stages
 
     if cfg is None:
-        preset_values = None
-        if preset:
-            from cib.detect.presets import PRESETS
-
-            preset_values = PRESETS[preset]
-        cfg = load_config(config, overrides=params, preset=preset_values, preset_name=preset)
-    name = name or collection_name(source)
-    out = Outputs.for_collection(name, processed_dir, reports_dir)
-    manifest = Manifest(name, cfg)
-    ing = run_ingest(source, out, cfg, manifest, fmt=fmt)
-    det = run_detect(ing.posts, out, cfg, manifest, time_resolution_s=ing.time_resolution_s)
-    net = run_network(ing.posts, ing.accounts, det, out, cfg, manifest)
-    path = run_report(out, cfg, manifest, net.graph) if report else None
+        cfg = build_config(config, params=params, preset=preset)
+    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
+    run_stages(run, until="report" if report else "cluster", report=report)
+    ing, det, net = run.ingested, run.detected, run.network
+    assert ing is not None and det is not None and net is not None
     return Analysis(
         posts=ing.posts,
         accounts=ing.accounts,
@@ -118,7 +109,7 @@ def analyse(
         clusters=net.scores.clusters,
         account_scores=net.scores.account_scores,
         graph=net.graph,
-        report=path,
-        processed=out.processed,
-        manifest=manifest.as_dict(),
+        report=run.report,
+        processed=run.out.processed,
+        manifest=run.manifest.as_dict(),
     )

@@ -31,7 +31,7 @@ for _name, _value in PROCESS_ENV.items():
 
 import typer  # noqa: E402
 
-from cib.config import Config, load_config, parse_assignment, registry  # noqa: E402
+from cib.config import registry  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 
 __all__ = ["app", "main", "run"]
@@ -48,30 +48,11 @@ SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a para
 FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format for every file instead of sniffing (see `cib formats`).")]
 ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
 ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
-#: the stages of ``cib analyse``, in order (``--until`` stops after one)
-STAGES = ("ingest", "detect", "cluster", "report")
 NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
 
 
 def _err(text: str) -> None:
     typer.echo(text, err=True)
-
-
-def _build_config(config: Path | None, sets: list[str] | None, extra: dict[str, Any] | None = None, preset: str | None = None) -> Config:
-    overrides: dict[str, Any] = dict(extra or {})
-    for item in sets or []:
-        name, value = parse_assignment(item)
-        overrides[name] = value
-    preset_values: dict[str, Any] | None = None
-    if preset:
-        try:
-            from cib.detect.presets import PRESETS
-        except ImportError:
-            PRESETS = {}
-        if preset not in PRESETS:
-            raise CibError(f"--preset {preset}: unknown preset", hint=f"use one of: {', '.join(sorted(PRESETS)) or 'none yet'}")
-        preset_values = PRESETS[preset]
-    return load_config(config, overrides=overrides, preset=preset_values, preset_name=preset)
 
 
 @contextmanager
@@ -112,37 +93,13 @@ def ingest(
     processed_dir: ProcessedOpt = Path("data/processed"),
 ) -> None:
     """Read exports into canonical posts, accounts and rejects tables."""
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, collection_name, run_ingest
-
-    cfg = _build_config(config, set_)
-    name = name or collection_name(input)
-    out = Outputs.for_collection(name, processed_dir, Path("reports"))
-    manifest = Manifest(name, cfg)
-    with _progress() as progress:
-        result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
-    _err(_ingest_summary(result))
-    _err(f"tables: {out.processed}/")
+    _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest")
 
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")]
 WindowOpt = Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")]
 MinPartOpt = Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")]
 EventOpt = Annotated[list[str] | None, typer.Option("--event", help="An event: 'NAME=TIME' or 'NAME=TIME/WINDOW' (repeatable).")]
-
-
-def _analysis_config(config, set_, preset, window, min_participation, event) -> Config:
-    extra: dict[str, Any] = {}
-    if window is not None or min_participation is not None:
-        from cib.detect.presets import cli_overrides
-
-        extra.update(cli_overrides(window, min_participation))
-    cfg = _build_config(config, set_, extra, preset)
-    if event:
-        from cib.events import parse_event_flag
-
-        cfg = cfg.update({"events": [*cfg["events"], *(parse_event_flag(e) for e in event)]}, "flag")
-    return cfg
 
 
 def _network_summary(net: Any) -> str:
@@ -172,54 +129,59 @@ def analyse(
     ] = "report",
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, collection_name, run_detect, run_ingest, run_network, run_report
+    _analyse(
+        input, name, config, set_, fmt, processed_dir, reports_dir,
+        preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
+    )  # fmt: skip
 
-    if until not in STAGES:
-        raise CibError(f"--until {until}: unknown stage", hint=f"use one of: {', '.join(STAGES)}")
-    last = STAGES.index(until)
-    cfg = _analysis_config(config, set_, preset, window, min_participation, event)
-    name = name or collection_name(input)
-    out = Outputs.for_collection(name, processed_dir, reports_dir)
-    manifest = Manifest(name, cfg)
+
+def _analyse(
+    source: Path,
+    name: str | None,
+    config: Path | None,
+    sets: list[str] | None,
+    fmt: str | None,
+    processed_dir: Path,
+    reports_dir: Path,
+    *,
+    preset: str | None = None,
+    window: str | None = None,
+    min_participation: int | None = None,
+    event: list[str] | None = None,
+    report: bool = True,
+    until: str = "report",
+) -> None:
+    from cib.pipeline import build_config, prepare, run_stages
+
+    cfg = build_config(
+        config, sets=sets or (), preset=preset, window=window, min_participation=min_participation, events=event or ()
+    )
+    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
+    # the stage after which every table is written: its summary ends with the warnings and the folder
+    tables_done = "cluster" if until == "report" else until
+
+    def said(stage: str, run: Any) -> None:
+        if stage == "ingest":
+            _err(_ingest_summary(run.ingested))
+        elif stage == "detect":
+            _err(_detect_summary(run.manifest))
+        elif stage == "cluster":
+            _err(_network_summary(run.network))
+        if stage == tables_done:
+            for warning in run.manifest.warnings:
+                _err(f"warning: {warning}")
+            _err(f"tables: {run.out.processed}/")
+        if stage == "report":
+            _err(f"report: {run.report}")
+
     with _progress() as progress:
-        result = run_ingest(input, out, cfg, manifest, fmt=fmt, progress=progress)
-    _err(_ingest_summary(result))
-    net = None
-    if last >= STAGES.index("detect"):
-        det = run_detect(result.posts, out, cfg, manifest, time_resolution_s=result.time_resolution_s)
-        _err(_detect_summary(manifest))
-    if last >= STAGES.index("cluster"):
-        net = run_network(result.posts, result.accounts, det, out, cfg, manifest)
-        _err(_network_summary(net))
-    for warning in manifest.warnings:
-        _err(f"warning: {warning}")
-    _err(f"tables: {out.processed}/")
-    if report and net is not None and last >= STAGES.index("report"):
-        path = run_report(out, cfg, manifest, net.graph)
-        _err(f"report: {path}")
+        run_stages(run, until=until, report=report, progress=progress, on_stage=said)
 
 
 def _detect_summary(manifest: Any) -> str:
     counts = manifest.counts["detect"]
     parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
     return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
-
-
-def _stage_folder(processed: Path) -> Path:
-    if not (processed / "posts.parquet").is_file():
-        raise CibError(f"{processed}: no posts.parquet here", hint="give a folder written by `cib ingest` (data/processed/NAME)")
-    return processed
-
-
-def _resume(processed: Path, cfg: Config) -> tuple[Any, Any, Any, Any]:
-    """What a stage run alone needs: its outputs, the manifest so far, posts and accounts."""
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, load_ingested
-
-    folder = _stage_folder(processed)
-    posts, accounts = load_ingested(folder)
-    return Outputs(folder, Path("reports") / folder.name), Manifest.resume(folder, cfg), posts, accounts
 
 
 @app.command()
@@ -232,13 +194,13 @@ def detect(
     min_participation: MinPartOpt = None,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
-    from cib.pipeline import run_detect
+    from cib.pipeline import build_config, resume
+    from cib.stages import run_detect
 
-    cfg = _analysis_config(config, set_, preset, window, min_participation, None)
-    out, manifest, posts, _ = _resume(processed, cfg)
-    resolution = manifest.stages.get("ingest", {}).get("time_resolution_s", 1.0)
-    run_detect(posts, out, cfg, manifest, time_resolution_s=resolution)
-    _err(_detect_summary(manifest))
+    cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
+    run = resume(processed, cfg)
+    run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s)
+    _err(_detect_summary(run.manifest))
 
 
 @app.command()
@@ -249,15 +211,12 @@ def cluster(
     event: EventOpt = None,
 ) -> None:
     """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
-    from cib.detect import DetectResult
-    from cib.pipeline import run_network
-    from cib.schema import read_table
+    from cib.pipeline import build_config, resume
+    from cib.stages import run_network
 
-    cfg = _analysis_config(config, set_, None, None, None, event)
-    out, manifest, posts, accounts = _resume(processed, cfg)
-    folder = out.processed
-    det = DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
-    net = run_network(posts, accounts, det, out, cfg, manifest)
+    cfg = build_config(config, sets=set_ or (), events=event or ())
+    run = resume(processed, cfg)
+    net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest)
     _err(_network_summary(net))
 
 
@@ -269,14 +228,12 @@ def report(
     reports_dir: ReportsOpt = Path("reports"),
 ) -> None:
     """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
-    from cib.manifest import Manifest
-    from cib.pipeline import Outputs, run_report
+    from cib.pipeline import build_config, resume
+    from cib.stages import run_report
 
-    folder = _stage_folder(processed)
-    cfg = _build_config(config, set_)
-    manifest = Manifest.resume(folder, cfg)
-    path = run_report(Outputs(folder, Path(reports_dir) / folder.name), cfg, manifest)
-    _err(f"report: {path}")
+    cfg = build_config(config, sets=set_ or ())
+    run = resume(processed, cfg, reports_dir, posts=False)
+    _err(f"report: {run_report(run.out, cfg, run.manifest)}")
 
 
 @app.command()
@@ -333,9 +290,73 @@ def params(
         typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]  {p.help}")
 
 
-from cib.sweep_cli import sweep as _sweep  # noqa: E402  (the command lives beside its library)
+GridOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--grid",
+        help="A parameter and its values: NAME=V1,V2,… (repeatable). NAME may be the end of a parameter's "
+        "name (co_reshare.window, resolution) or 'window' for every co_* window; default: [sweep.grid] in cib.toml.",
+    ),
+]
+LabelsOpt = Annotated[
+    Path | None,
+    typer.Option("--labels", help="CSV or Parquet with account_id and network_id (and kind): adds precision, recall, F1…"),
+]
 
-app.command(name="sweep")(_sweep)
+
+@app.command()
+def sweep(
+    input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
+    grid: GridOpt = None,
+    labels: LabelsOpt = None,
+    name: NameOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    preset: PresetOpt = None,
+    window: WindowOpt = None,
+    min_participation: MinPartOpt = None,
+    fmt: FormatOpt = None,
+    processed_dir: ProcessedOpt = Path("data/processed"),
+    reports_dir: Annotated[Path, typer.Option("--reports-dir", help="Where the page goes (DIR/NAME/sweep.html).")] = Path("reports"),
+) -> None:
+    """Run detection and clustering over a grid of parameters; compare, score and recommend a setting."""
+    from cib.pipeline import build_config
+    from cib.sweep import sweep as run_sweep
+
+    cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
+
+    def said(done: int, total: int, outcome: Any) -> None:
+        m = outcome.metrics
+        figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
+        if m.get("f1") is not None:
+            figures += f", F1 {m['f1']:.2f}"
+        _err(f"point {outcome.point_id} ({done}/{total}): {figures}")
+
+    res = run_sweep(
+        input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
+        fmt=fmt, config=config, on_point=said,
+    )  # fmt: skip
+    _sweep_summary(res)
+
+
+def _sweep_summary(res: Any) -> None:
+    from cib.sweep.grid import value_text
+
+    info = res.info
+    _err(
+        f"sweep: {info['points']} points, {info['detection_runs']} detection run(s), {info['network_runs']} "
+        f"clustering and scoring run(s); {info['seconds']:.1f} s on {info['workers']} process(es)"
+    )
+    if res.recommended is not None:
+        p = res.points[res.recommended]
+        setting = ", ".join(f"{k}={value_text(v)}" for k, v in p.values.items())
+        _err(f"recommended: point {p.id} ({setting})")
+        _err(f"  reproduce: {info['reproduce']}")
+    else:
+        _err("recommended: none (no point flags any account)")
+    _err(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
+    if res.page is not None:
+        _err(f"page: {res.page}")
 
 
 def _leave() -> NoReturn:

@@ -1,6 +1,6 @@
 """Parameters: declared once, read from ``cib.toml`` and flags, recorded everywhere.
 
-Every tunable value in cib is a :class:`Param` declared in :mod:`cib.params`.
+Every tunable value in cib is a :class:`~cib.params.Param` declared in :mod:`cib.params`.
 A :class:`Config` holds the effective value of each, layered as
 defaults < preset < ``cib.toml`` < flags, and remembers where each value came
 from so the manifest can say so.
@@ -10,128 +10,32 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from cib.errors import ConfigError
+from cib.params import PARAMS, Param
 
-__all__ = ["Param", "Config", "declare", "registry", "load_config", "parse_assignment", "markdown_table"]
-
-
-@dataclass(frozen=True)
-class Param:
-    """One tunable value.
-
-    Parameters
-    ----------
-    name
-        Dotted name, e.g. ``"detect.co_reshare.window"``; in ``cib.toml`` the part
-        before the last dot is the table.
-    default
-        Value used when nothing overrides it.
-    unit
-        Unit in plain words (``"seconds"``, ``"accounts"``, ``"-"`` when none).
-    help
-        One sentence saying what it changes.
-    kind
-        ``"int"``, ``"float"``, ``"bool"``, ``"str"``, ``"int|auto"``, ``"table"``
-        (a TOML table) or ``"list"`` (a TOML array).
-    choices
-        Allowed values for ``"str"`` parameters.
-    """
-
-    name: str
-    default: Any
-    unit: str
-    help: str
-    kind: str = "float"
-    choices: tuple[str, ...] | None = None
-
-    def coerce(self, value: Any, origin: str) -> Any:
-        """Check ``value`` against the parameter's kind and return it normalised."""
-        bad = ConfigError(
-            f"{origin}: {self.name} = {value!r} is not a valid {self.kind}"
-            + (f" (one of {', '.join(self.choices)})" if self.choices else ""),
-            hint=f"{self.name}: {self.help}",
-        )
-        kind = self.kind
-        if kind.endswith("|auto") and value == "auto":
-            return "auto"
-        kind = kind.removesuffix("|auto")
-        try:
-            if kind == "int":
-                if isinstance(value, bool):
-                    raise bad
-                if isinstance(value, str):
-                    value = float(value)
-                if float(value) != int(float(value)):
-                    raise bad
-                return int(value)
-            if kind == "float":
-                if isinstance(value, bool):
-                    raise bad
-                return float(value)
-            if kind == "bool":
-                if isinstance(value, str):
-                    low = value.strip().lower()
-                    if low in {"true", "1", "yes", "on"}:
-                        return True
-                    if low in {"false", "0", "no", "off"}:
-                        return False
-                    raise bad
-                if isinstance(value, bool):
-                    return value
-                raise bad
-            if kind == "str":
-                value = str(value)
-                if self.choices and value not in self.choices:
-                    raise bad
-                return value
-            if kind == "table":
-                if isinstance(value, str):
-                    value = json.loads(value)
-                if not isinstance(value, Mapping):
-                    raise bad
-                return dict(value)
-            if kind == "list":
-                if isinstance(value, str):
-                    value = json.loads(value) if value.strip().startswith("[") else value.split(",")
-                if not isinstance(value, list | tuple):
-                    raise bad
-                return list(value)
-        except (TypeError, ValueError, json.JSONDecodeError) as exc:
-            raise bad from exc
-        raise AssertionError(f"unknown parameter kind {self.kind!r}")
-
-
-_REGISTRY: dict[str, Param] = {}
-
-
-def declare(
-    name: str,
-    default: Any,
-    unit: str,
-    help: str,
-    *,
-    kind: str = "float",
-    choices: Iterable[str] | None = None,
-) -> Param:
-    """Declare a parameter once; a second declaration of the same name is a bug."""
-    if name in _REGISTRY:
-        raise AssertionError(f"parameter {name} declared twice")
-    param = Param(name, default, unit, help, kind, tuple(choices) if choices else None)
-    param.coerce(default, "default")
-    _REGISTRY[name] = param
-    return param
+__all__ = ["Param", "Config", "registry", "load_config", "parse_assignment", "markdown_table"]
 
 
 def registry() -> dict[str, Param]:
-    """Return every declared parameter by name, sorted."""
-    import cib.params  # noqa: F401  (declarations live there)
+    """Every declared parameter by name, sorted (:data:`cib.params.PARAMS`)."""
+    return _REGISTRY
 
-    return dict(sorted(_REGISTRY.items()))
+
+def _index(params: tuple[Param, ...]) -> dict[str, Param]:
+    out: dict[str, Param] = {}
+    for p in params:
+        if p.name in out:
+            raise AssertionError(f"parameter {p.name} declared twice")
+        out[p.name] = p
+    return dict(sorted(out.items()))
+
+
+_REGISTRY: dict[str, Param] = _index(PARAMS)
 
 
 @dataclass

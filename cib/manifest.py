@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cib import __version__
+from cib._version import __version__
 from cib.config import Config
 from cib.schema import SCHEMA_VERSION
 

@@ -1,277 +1,235 @@
-"""Stages run in order, each writing its tables into the collection's processed folder.
+"""The one orchestration: configuration, manifest, and the stages in order.
 
-The CLI and the Python API both call these functions; nothing here prints.
+``cib analyse``, :func:`cib.analyse` and ``cib sweep`` all build their
+configuration with :func:`build_config` (the defaults, a preset, ``cib.toml``
+and flags), start a run with :func:`prepare` (the collection's name, folders
+and manifest) and run its stages with :func:`run_stages`; ``cib detect``,
+``cib cluster`` and ``cib report`` pick a processed folder up with
+:func:`resume`. Each stage is one function of :mod:`cib.stages`. Nothing here
+prints.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.config import Config
-from cib.errors import CibError
-from cib.ingest import IngestResult, Progress, ingest
+from cib.config import Config, load_config, parse_assignment
+from cib.errors import CibError, ConfigError
+from cib.ingest import IngestResult, Progress
 from cib.manifest import Manifest
-from cib.schema import read_table, write_table
+from cib.params import PRESETS
+from cib.schema import read_table
+from cib.signals import windowed_values
+from cib.stages import (
+    NetworkResult,
+    Outputs,
+    collection_name,
+    load_ingested,
+    run_detect,
+    run_ingest,
+    run_network,
+    run_report,
+)
 
 if TYPE_CHECKING:
-    import networkx as nx
+    from cib.detect import DetectResult
 
-    from cib.detect import DetectResult, PairCache
+#: the stages of a run, in order (``until`` stops after one)
+STAGES = ("ingest", "detect", "cluster", "report")
 
-#: how :func:`run_detect` runs an engine beside the windowed detection:
-#: ``(signal, engine, posts, cfg, time_resolution_s) → result``
-EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], Any]
-
-__all__ = [
-    "Outputs",
-    "EngineCall",
-    "collection_name",
-    "run_ingest",
-    "run_detect",
-    "detect_counts",
-    "accounts_in_edges",
-    "run_network",
-    "run_report",
-    "load_ingested",
-]
+__all__ = ["STAGES", "Run", "Resumed", "build_config", "prepare", "run_stages", "resume"]
 
 
-@dataclass(frozen=True)
-class Outputs:
-    """Where a collection's tables and report go."""
-
-    processed: Path
-    reports: Path
-
-    @classmethod
-    def for_collection(cls, name: str, processed_dir: str | Path, reports_dir: str | Path) -> Outputs:
-        """The folders ``processed_dir/name`` and ``reports_dir/name``."""
-        return cls(Path(processed_dir) / name, Path(reports_dir) / name)
-
-
-def collection_name(source: str | Path) -> str:
-    """Default collection name: the folder's name or the file's stem."""
-    path = Path(source)
-    return path.name if path.is_dir() else path.stem
-
-
-def _guard(out: Path, source: str | Path) -> None:
-    """Refuse to write inside the raw data: outputs must never touch ``data/raw``."""
-    src_dir = Path(source).resolve()
-    if not src_dir.is_dir():
-        return
-    target = out.resolve()
-    if target == src_dir or src_dir in target.parents:
-        raise CibError(f"{out}: the output folder is inside the input folder {src_dir}", hint="choose another --processed-dir")
-
-
-def run_ingest(
-    source: str | Path,
-    out: Outputs,
-    cfg: Config,
-    manifest: Manifest,
+def build_config(
+    config: str | Path | None = None,
     *,
-    fmt: str | None = None,
-    progress: Progress | None = None,
-) -> IngestResult:
-    """Ingest ``source`` and write posts, accounts and rejects with the manifest.
-
-    Returns
-    -------
-    IngestResult
-    """
-    _guard(out.processed, source)
-    with manifest.timed("ingest"):
-        result = ingest(source, cfg, fmt=fmt, progress=progress)
-    params = cfg.as_dict()
-    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params)
-    write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params)
-    write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params)
-    manifest.inputs = [str(source)]
-    manifest.files = [f.as_dict() for f in result.files]
-    manifest.ignored_files = result.ignored
-    rows_in = sum(f.rows_in for f in result.files)
-    dupes = sum(f.duplicates for f in result.files)
-    manifest.counts["ingest"] = {
-        "rows_in": rows_in,
-        "posts": result.posts.height,
-        "rejects": result.rejects.height,
-        "duplicates_removed": dupes,
-        "account_rows": sum(f.accounts for f in result.files),
-        "accounts": result.accounts.height,
-        "reconciled": rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
-        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows; "
-        "duplicates are repeated (platform, post_id), first in file order kept",
-    }
-    manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
-    manifest.write(out.processed)
-    return result
-
-
-def load_ingested(folder: str | Path) -> tuple:
-    """Read posts and accounts written by :func:`run_ingest`."""
-    folder = Path(folder)
-    return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
-
-
-def accounts_in_edges(edges: pl.DataFrame) -> int:
-    """Distinct accounts at either end of the edges."""
-    # a frame's unique runs on every core, a series' on one
-    ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
-    return ids.unique().height
-
-
-def detect_counts(edges: pl.DataFrame, evidence: pl.DataFrame, in_edges: int | None = None) -> dict[str, Any]:
-    """What the manifest counts of a detection (``in_edges``: the accounts in edges, when known).
-
-    The edges are sorted by signal, so their count per signal comes from runs of
-    that column, not a group-by of millions of strings.
-    """
-    by_signal: dict[str, int] = {}
-    for run in edges.get_column("signal").rle().to_list():
-        by_signal[run["value"]] = by_signal.get(run["value"], 0) + run["len"]
-    return {
-        "edges": edges.height,
-        "edges_by_signal": dict(sorted(by_signal.items())),
-        "accounts_in_edges": in_edges if in_edges is not None else accounts_in_edges(edges),
-        "evidence_rows": evidence.height,
-    }
-
-
-def run_detect(
-    posts: pl.DataFrame,
-    out: Outputs,
-    cfg: Config,
-    manifest: Manifest,
-    *,
-    time_resolution_s: float = 1.0,
-    engine_call: EngineCall | None = None,
-    cache: PairCache | None = None,
-) -> DetectResult:
-    """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
+    params: Mapping[str, Any] | None = None,
+    sets: Iterable[str] = (),
+    preset: str | None = None,
+    window: str | float | None = None,
+    min_participation: int | None = None,
+    events: Iterable[str] = (),
+) -> Config:
+    """The effective configuration of a run: defaults < preset < ``cib.toml`` < flags.
 
     Parameters
     ----------
-    posts, out, cfg, manifest
-        The posts, where to write, the configuration and the manifest to fill.
-    time_resolution_s
-        From ingest.
-    engine_call
-        Runs the ``sync`` and ``co_similar_text`` engines, as
-        ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
-        sweep passes one that reuses an earlier result (default: call the engine).
-    cache
-        Traces and pairs shared between detections of these posts (a sweep's
-        :class:`cib.detect.PairCache`).
+    config
+        A ``cib.toml`` (default: ``./cib.toml`` when present).
+    params
+        Parameter values by name (the Python API's ``params``).
+    sets
+        ``--set NAME=VALUE`` flags; they win over ``params``, ``window`` and
+        ``min_participation``.
+    preset
+        A name of :data:`cib.params.PRESETS` (the peers' semantics).
+    window
+        ``--window``: one window for every windowed signal (seconds, ``2m``, ``auto``).
+    min_participation
+        ``--min-participation``.
+    events
+        ``--event`` flags, added to the configured ``events``.
 
     Returns
     -------
-    DetectResult
-        With the ``sync`` and ``co_similar_text`` edges and evidence appended
-        when those signals are on.
-    """
-    from cib.detect import detect, insert_signal
+    Config
 
-    # sync and co_similar_text have engines of their own, imported only when on (scipy is
-    # slow to import); detect() runs the windowed signals
-    extra = {"sync": ("cib.timing", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
-    with manifest.timed("detect"):
-        # nothing below reads the per-edge diagnostics: they are not kept
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False)
-        in_edges = result.info["accounts_in_edges"]
-        for signal, (module, name) in extra.items():
-            if signal not in cfg["detect.signals"]:
-                continue
-            engine = getattr(importlib.import_module(module), name)
-            if engine_call is None:
-                more = engine(posts, cfg, time_resolution_s=time_resolution_s)
-            else:
-                more = engine_call(signal, engine, posts, cfg, time_resolution_s)
-            result.edges = insert_signal(result.edges, more.edges)
-            if more.edges.height:
-                in_edges = None  # counted below, over every signal's ids
-            result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
-            result.info[signal] = more.info
-    params = cfg.as_dict()
-    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
-    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
-    manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
-    manifest.stages["detect"] = result.info
-    manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
-    manifest.write(out.processed)
-    return result
+    Raises
+    ------
+    ConfigError
+        An unknown preset or parameter, or a value its declaration refuses.
+    """
+    overrides: dict[str, Any] = dict(params or {})
+    if window is not None:
+        overrides.update(windowed_values(window))
+    if min_participation is not None:
+        if int(min_participation) < 1:
+            raise ConfigError(f"--min-participation {min_participation}: must be at least 1")
+        overrides["detect.min_participation"] = int(min_participation)
+    for item in sets:
+        name, value = parse_assignment(item)
+        overrides[name] = value
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"--preset {preset}: unknown preset", hint=f"use one of: {', '.join(sorted(PRESETS))}")
+    cfg = load_config(config, overrides=overrides, preset=PRESETS.get(preset or ""), preset_name=preset)
+    flags = list(events)
+    if flags:
+        from cib.network.events import parse_event_flag
+
+        cfg = cfg.update({"events": [*cfg["events"], *(parse_event_flag(e) for e in flags)]}, "flag")
+    return cfg
 
 
 @dataclass
-class NetworkResult:
-    """The fused graph, its clusters and their scores."""
+class Run:
+    """One run of a collection: its input, configuration, folders and manifest, and what its stages gave.
 
-    graph: nx.Graph
-    clustering: Any
-    scores: Any
+    Made by :func:`prepare`, filled by :func:`run_stages`.
+    """
+
+    source: Path
+    name: str
+    cfg: Config
+    out: Outputs
+    manifest: Manifest
+    fmt: str | None = None
+    ingested: IngestResult | None = None
+    detected: DetectResult | None = None
+    network: NetworkResult | None = None
+    report: Path | None = None
+    done: list[str] = field(default_factory=list)
 
 
-def run_network(
-    posts: pl.DataFrame,
-    accounts: pl.DataFrame,
-    detected: DetectResult,
-    out: Outputs,
+def prepare(
+    source: str | Path,
     cfg: Config,
-    manifest: Manifest,
-) -> NetworkResult:
-    """Fuse the signals, cluster the graph, score clusters and accounts; write both tables."""
-    from cib.cluster import cluster_graph
-    from cib.detect.fusion import fuse
-    from cib.score import score
-
-    with manifest.timed("cluster"):
-        graph = fuse(detected.edges, cfg)
-        clustering = cluster_graph(graph, cfg)
-    with manifest.timed("score"):
-        scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
-    with manifest.timed("events"):
-        from cib.events import bursts, event_activity, load_events
-
-        coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
-        # bursts of coordination, not of everything the members posted
-        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
-        events = load_events(cfg)
-        activity = event_activity(posts, clustering.membership, events) if events else None
-    params = cfg.as_dict()
-    write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params)
-    if activity is not None:
-        write_table(activity, out.processed / "event_activity.parquet", "event_activity", params=params)
-    write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params)
-    write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
-    labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
-    manifest.counts["cluster"] = {
-        "graph_nodes": graph.number_of_nodes(),
-        "graph_edges": graph.number_of_edges(),
-        "clusters": scores.clusters.height,
-        "clusters_by_label": dict(sorted(labels)),
-        "flagged_accounts": int(scores.account_scores["flagged"].sum()) if scores.account_scores.height else 0,
-        "bursts": burst_table.height,
-        "events": len(events),
-    }
-    manifest.stages["cluster"] = clustering.info
-    manifest.write(out.processed)
-    return NetworkResult(graph, clustering, scores)
+    *,
+    name: str | None = None,
+    processed_dir: str | Path = "data/processed",
+    reports_dir: str | Path = "reports",
+    fmt: str | None = None,
+) -> Run:
+    """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest."""
+    name = name or collection_name(source)
+    return Run(Path(source), name, cfg, Outputs.for_collection(name, processed_dir, reports_dir), Manifest(name, cfg), fmt)
 
 
-def run_report(out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None) -> Path:
-    """Write the exports beside the tables and the HTML report; return the report's path."""
-    from cib.export import export_all
-    from cib.report import build_report
+def run_stages(
+    run: Run,
+    *,
+    until: str = "report",
+    report: bool = True,
+    progress: Progress | None = None,
+    on_stage: Callable[[str, Run], None] | None = None,
+) -> Run:
+    """Run the stages of ``run`` in order, up to and including ``until``.
 
-    with manifest.timed("report"):
-        export_all(out.processed, graph, cfg=cfg)
-        manifest.write(out.processed)
-        path = build_report(out.processed, out.reports, cfg=cfg)
-    manifest.write(out.processed)
-    return path
+    Parameters
+    ----------
+    run
+        From :func:`prepare`.
+    until
+        The last stage to run (one of :data:`STAGES`); the tables written so far
+        are complete.
+    report
+        Write the report and exports when ``until`` reaches it.
+    progress
+        Ingest progress callback ``(file, rows)``.
+    on_stage
+        Called as ``on_stage(stage, run)`` after each stage (the CLI prints its summaries).
+
+    Returns
+    -------
+    Run
+        The same run, with the stages' results.
+    """
+    if until not in STAGES:
+        raise CibError(f"--until {until}: unknown stage", hint=f"use one of: {', '.join(STAGES)}")
+    last = STAGES.index(until)
+    run.ingested = run_ingest(run.source, run.out, run.cfg, run.manifest, fmt=run.fmt, progress=progress)
+    _done(run, "ingest", on_stage)
+    if last >= STAGES.index("detect"):
+        ing = run.ingested
+        run.detected = run_detect(ing.posts, run.out, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s)
+        _done(run, "detect", on_stage)
+    if last >= STAGES.index("cluster"):
+        ing, det = run.ingested, run.detected
+        assert det is not None
+        run.network = run_network(ing.posts, ing.accounts, det, run.out, run.cfg, run.manifest)
+        _done(run, "cluster", on_stage)
+    if report and last >= STAGES.index("report"):
+        assert run.network is not None
+        run.report = run_report(run.out, run.cfg, run.manifest, run.network.graph)
+        _done(run, "report", on_stage)
+    return run
+
+
+def _done(run: Run, stage: str, on_stage: Callable[[str, Run], None] | None) -> None:
+    run.done.append(stage)
+    if on_stage is not None:
+        on_stage(stage, run)
+
+
+@dataclass
+class Resumed:
+    """A processed folder picked up by a stage run alone: where it writes, the manifest so far, the posts."""
+
+    out: Outputs
+    manifest: Manifest
+    posts: pl.DataFrame
+    accounts: pl.DataFrame
+
+    @property
+    def time_resolution_s(self) -> float:
+        """The input's time resolution, as ingest recorded it."""
+        return float(self.manifest.stages.get("ingest", {}).get("time_resolution_s", 1.0))
+
+    def detected(self) -> DetectResult:
+        """The edges and evidence an earlier detection wrote here."""
+        from cib.detect import DetectResult
+
+        folder = self.out.processed
+        return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
+
+
+def resume(processed: str | Path, cfg: Config, reports_dir: str | Path = "reports", *, posts: bool = True) -> Resumed:
+    """Pick up a processed folder (``data/processed/NAME``) for a stage run alone.
+
+    Raises
+    ------
+    CibError
+        When the folder holds no ``posts.parquet`` or no manifest.
+    """
+    folder = Path(processed)
+    if not (folder / "posts.parquet").is_file():
+        raise CibError(f"{folder}: no posts.parquet here", hint="give a folder written by `cib ingest` (data/processed/NAME)")
+    manifest = Manifest.resume(folder, cfg)
+    out = Outputs(folder, Path(reports_dir) / folder.name)
+    if not posts:
+        return Resumed(out, manifest, pl.DataFrame(), pl.DataFrame())
+    return Resumed(out, manifest, *load_ingested(folder))

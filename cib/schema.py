@@ -25,6 +25,7 @@ __all__ = [
     "REJECTS",
     "EDGES",
     "EVIDENCE",
+    "FUSED_EDGES",
     "CLUSTERS",
     "ACCOUNT_SCORES",
     "BURSTS",
@@ -101,6 +102,17 @@ EVIDENCE: dict[str, pl.DataType] = {
     "delta_s": pl.Float64(),
 }
 
+#: the fused account graph the network stage clusters: one row per account pair across signals
+FUSED_EDGES: dict[str, pl.DataType] = {
+    "account_a": pl.String(),
+    "account_b": pl.String(),
+    "weight": pl.Float64(),
+    "signals": _STRS,
+    "signal_weights": pl.List(pl.Float64()),
+    "n_pairs": pl.Int64(),
+    "n_objects": pl.Int64(),
+}
+
 CLUSTERS: dict[str, pl.DataType] = {
     "cluster_id": pl.Int64(),
     "size": pl.Int64(),
@@ -150,6 +162,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "rejects": REJECTS,
     "edges": EDGES,
     "evidence": EVIDENCE,
+    "fused_edges": FUSED_EDGES,
     "clusters": CLUSTERS,
     "account_scores": ACCOUNT_SCORES,
     "bursts": BURSTS,

@@ -9,9 +9,9 @@ import random
 import networkx as nx
 import pytest
 
-from cib.cluster import cluster_graph, stability
 from cib.config import load_config
 from cib.errors import ConfigError
+from cib.network.cluster import cluster_graph, stability
 
 
 def _planted(sizes=(12, 8, 5), noise=60, seed=0) -> nx.Graph:

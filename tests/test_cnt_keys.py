@@ -8,8 +8,8 @@ import polars as pl
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.presets import PRESETS
 from cib.normalise import cnt_text_key
+from cib.params import PRESETS
 from cib.schema import POSTS, conform
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)

@@ -9,9 +9,11 @@ import networkx as nx
 import pytest
 
 from cib.config import load_config, registry
-from cib.detect import SIGNALS, detect, fuse
-from cib.detect.presets import PRESETS, cli_overrides, parse_window
+from cib.detect import SIGNALS, detect
 from cib.errors import ConfigError
+from cib.network import fuse
+from cib.params import PRESETS, parse_duration
+from cib.pipeline import build_config
 from tests.test_detect_support import cfg, posts_frame
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "signals.md"
@@ -29,31 +31,51 @@ def test_presets_are_valid_parameter_sets():
 
 
 @pytest.mark.parametrize(
-    ("flag", "value"), [("60", 60.0), ("90s", 90.0), ("2m", 120.0), ("1h", 3600.0), ("auto", "auto"), (30, 30.0)]
+    ("flag", "value"),
+    [("60", 60.0), ("90s", 90.0), ("2m", 120.0), ("1h", 3600.0), ("12h", 43200.0), ("2d", 172800.0), ("auto", "auto"), (30, 30.0)],
 )
 def test_window_flag(flag, value):
-    assert parse_window(flag) == value
-    over = cli_overrides(flag, None)
-    assert over == {f"detect.{s}.window": value for s in SIGNALS}
-    assert load_config(overrides=over)["detect.co_link.window"] == value
+    assert parse_duration(flag, auto=True) == value
+    c = build_config(window=flag)
+    assert {s: c[f"detect.{s}.window"] for s in SIGNALS} == dict.fromkeys(SIGNALS, value)
+    assert all(c.origins[f"detect.{s}.window"] == "flag" for s in SIGNALS)
+    assert c["similar.window"] == registry()["similar.window"].default  # paraphrases keep their own window
 
 
-@pytest.mark.parametrize("flag", ["soon", "-5", "10 parsecs"])
+@pytest.mark.parametrize("flag", ["soon", "-5", "0", "nan", "inf", "10 parsecs", "2 fortnights"])
 def test_bad_window_flag(flag):
     with pytest.raises(ConfigError):
-        cli_overrides(flag, None)
+        build_config(window=flag)
+
+
+@pytest.mark.parametrize("where", ["set", "toml"])
+def test_one_duration_reader_for_every_way_of_setting_a_window(where, tmp_path):
+    # --set detect.co_reshare.window=2m, a cib.toml saying "2m", and --window 120 give one value
+    if where == "set":
+        c = build_config(sets=["detect.co_reshare.window=2m"])
+    else:
+        (tmp_path / "cib.toml").write_text('[detect.co_reshare]\nwindow = "2m"\n', encoding="utf-8")
+        c = build_config(tmp_path / "cib.toml")
+    assert c["detect.co_reshare.window"] == build_config(window=120)["detect.co_reshare.window"] == 120.0
+    assert build_config(sets=["similar.window=1.5h"])["similar.window"] == 5400.0
+    assert build_config(sets=['sync.bins=["1m", "10m"]'])["sync.bins"] == [60.0, 600.0]
 
 
 def test_min_participation_flag():
-    assert cli_overrides(None, 3) == {"detect.min_participation": 3}
-    assert cli_overrides(None, None) == {}
+    assert build_config(min_participation=3)["detect.min_participation"] == 3
+    assert build_config()["detect.min_participation"] == registry()["detect.min_participation"].default
     with pytest.raises(ConfigError):
-        cli_overrides(None, 0)
+        build_config(min_participation=0)
 
 
 def test_flags_win_over_preset():
-    c = load_config(preset=PRESETS["coortweet"], preset_name="coortweet", overrides=cli_overrides("60", 2))
+    c = build_config(preset="coortweet", window=60, min_participation=2)
     assert c["detect.co_reshare.window"] == 60.0 and c.origins["detect.co_reshare.window"] == "flag"
+    assert c["detect.weight"] == "n_pairs" and c.origins["detect.weight"] == "preset coortweet"
+    # --set wins over --window
+    assert build_config(window=60, sets=["detect.co_link.window=5"])["detect.co_link.window"] == 5.0
+    with pytest.raises(ConfigError, match="unknown preset"):
+        build_config(preset="nope")
 
 
 def test_fuse_keeps_signals_and_weights():

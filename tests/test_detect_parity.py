@@ -14,8 +14,9 @@ import pytest
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.presets import PRESETS, cli_overrides, cnt_directed
+from cib.detect.edges import cnt_directed
 from cib.ingest import ingest
+from cib.pipeline import build_config
 from tests.conftest import real_path
 
 FIXTURES = Path(__file__).parent / "data" / "real"
@@ -24,7 +25,7 @@ DE = "coortweet-german-elections"
 
 
 def _run(path: Path, preset: str, min_participation: int | None) -> tuple:
-    cfg = load_config(preset=PRESETS[preset], preset_name=preset, overrides=cli_overrides("60", min_participation))
+    cfg = build_config(preset=preset, window="60", min_participation=min_participation)
     res = ingest(path, load_config())
     return detect(res.posts, cfg, time_resolution_s=res.time_resolution_s), cfg
 

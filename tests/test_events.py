@@ -10,7 +10,7 @@ import pytest
 
 from cib.config import load_config
 from cib.errors import ConfigError
-from cib.events import (
+from cib.network.events import (
     BURSTS,
     EVENT_ACTIVITY,
     bursts,

@@ -8,9 +8,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from cib.export import POSITION_SCALE, export_all
 from cib.report.build import account_model
 from cib.report.data import fused_graph, load
+from cib.report.export import POSITION_SCALE, export_all
 from cib.report.safety import FORMULA_PREFIXES
 from cib.schema import empty, write_table
 from tests.report_fixtures import build_collection
@@ -54,7 +54,7 @@ def test_gexf_reads_back_with_attributes(exported):
 def test_gexf_viz_matches_the_report(exported):
     g = nx.read_gexf(exported / "graph.gexf")
     d = load(exported)
-    model = account_model(d, fused_graph(d.edges, d.cfg))
+    model = account_model(d, fused_graph(d))
     for account, (x, y) in model.layout.positions.items():
         pos = g.nodes[account]["viz"]["position"]
         assert pos["x"] == pytest.approx(x * POSITION_SCALE, abs=0.01)

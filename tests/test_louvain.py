@@ -1,4 +1,4 @@
-"""cib.louvain gives python-louvain's partitions exactly, node order included."""
+"""cib.network.louvain gives python-louvain's partitions exactly, node order included."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import community as community_louvain
 import networkx as nx
 import pytest
 
-from cib.louvain import best_partitions
+from cib.network.louvain import best_partitions
 
 
 def _random_graph(seed: int) -> nx.Graph:

@@ -22,11 +22,11 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cib.cluster import cluster_graph
 from cib.config import load_config
-from cib.detect import fuse
+from cib.network import fuse
+from cib.network.cluster import cluster_graph
+from cib.network.score import ramp, score
 from cib.schema import ACCOUNT_SCORES, CLUSTERS
-from cib.score import ramp, score
 
 T0 = int(datetime(2025, 2, 3, tzinfo=UTC).timestamp()) - 5 * 3600  # Monday 00:00 in Almaty
 DAY = 86400

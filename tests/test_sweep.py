@@ -11,7 +11,6 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-import typer
 
 import cib
 import cib.detect
@@ -22,7 +21,6 @@ from cib.sweep import build_grid, parse_grid_flag, resolve_name, sweep
 from cib.sweep.grid import Axis, Grid, toml_value
 from cib.sweep.points import PointOutcome
 from cib.sweep.stability import best_match, cluster_stability, point_stability, recommend
-from cib.sweep_cli import sweep as sweep_command
 from cib.synth import synth
 
 TABLES = ("edges", "evidence", "clusters", "account_scores")
@@ -324,9 +322,6 @@ def test_worker_processes_give_the_same_tables(raw, swept, tmp_path):
 def _run_cli(monkeypatch, args: list[str]) -> int:
     from cib import cli
 
-    if not any(getattr(c.callback, "__name__", "") == "sweep" for c in cli.app.registered_commands):
-        monkeypatch.setattr(cli.app, "registered_commands",
-                            [*cli.app.registered_commands, typer.models.CommandInfo(callback=sweep_command)])  # fmt: skip
     monkeypatch.setattr(sys, "argv", ["cib", "sweep", *args])
     with pytest.raises(SystemExit) as exc:
         cli.main()

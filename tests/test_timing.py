@@ -7,9 +7,9 @@ import polars as pl
 import pytest
 
 from cib.config import load_config
+from cib.detect.sync import benjamini_hochberg, sync_detect, sync_edges
 from cib.errors import ConfigError
 from cib.schema import EDGES, EVIDENCE
-from cib.timing import benjamini_hochberg, sync_detect, sync_edges
 
 T0 = 1_740_000_000  # 2025-02-19T21:20:00Z
 

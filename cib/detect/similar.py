@@ -60,6 +60,7 @@ from cib.detect.edges import (
 
 # _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
 from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
+from cib.detect.resolve import resolve_window
 from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
 from cib.detect.window import co_occurrences, crowds, thin_crowds
 from cib.normalise import text_key
@@ -205,7 +206,6 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     threshold = float(cfg["similar.threshold"])
     bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
     cap = int(cfg["similar.max_bucket"])
-    window = float(cfg["similar.window"])
     warnings: list[str] = []
     info: dict[str, Any] = {
         "signal": SIGNAL,
@@ -218,14 +218,10 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         "warnings": warnings,
         "seconds": timings,
     }
-    if window < time_resolution_s:
-        warnings.append(
-            f"{SIGNAL}: window {window:g} s is finer than the data's time resolution "
-            f"({time_resolution_s:g} s); widened to {time_resolution_s:g} s"
-        )
-        info["widened_from_s"] = window
-        window = float(time_resolution_s)
-    info["window_s"] = window
+    used = resolve_window(SIGNAL, cfg["similar.window"], time_resolution_s)
+    used.record(info)
+    warnings.extend(used.warnings)
+    window = used.seconds
     window_us = int(round(window * 1e6))
     bucket_us = max(window_us, 1)
 

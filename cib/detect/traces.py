@@ -24,22 +24,15 @@ import polars as pl
 
 from cib.normalise import canonical_urls, cnt_text_key, hashtag_key, in_parts, mention_key, text_key
 from cib.schema import TIME
+from cib.signals import WINDOWED
 
 if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = ["SIGNALS", "TRACES", "signal_traces", "build_traces", "traces_key"]
 
-#: signals served by the windowed co-occurrence engine, in output order
-SIGNALS: tuple[str, ...] = (
-    "co_reshare",
-    "co_link",
-    "co_text",
-    "co_hashtag",
-    "co_reply",
-    "co_mention",
-    "co_image",
-)
+#: signals served by the windowed co-occurrence engine, in output order (:data:`cib.signals.WINDOWED`)
+SIGNALS: tuple[str, ...] = WINDOWED
 
 #: the public traces table
 TRACES: dict[str, pl.DataType] = {

@@ -9,8 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cib.errors import InputError
-from cib.ingest.base import Format, Head
-from cib.ingest.generic import ACCOUNTS_FILE, GENERIC
+from cib.ingest.base import REQUIRED, Format, Head
+from cib.ingest.cnt import CNT_CSV
+from cib.ingest.coortweet import COORTWEET, COORTWEET_LONG
+from cib.ingest.crowdtangle import CROWDTANGLE
+from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_columns
+from cib.ingest.io_archive import IO_ARCHIVE
+from cib.ingest.telegram import TELEGRAM
+from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -18,22 +24,18 @@ if TYPE_CHECKING:
 __all__ = ["FORMATS", "by_name", "sniff", "accepted"]
 
 
-def _platform_formats() -> list[Format]:
-    from cib.ingest import cnt, coortweet, crowdtangle, io_archive, telegram, twarc
-
-    return [
-        io_archive.IO_ARCHIVE,
-        twarc.TWARC2_JSONL,
-        twarc.TWARC_CSV,
-        telegram.TELEGRAM,
-        crowdtangle.CROWDTANGLE,
-        coortweet.COORTWEET,
-        coortweet.COORTWEET_LONG,
-        cnt.CNT_CSV,
-    ]
-
-
-FORMATS: list[Format] = [*_platform_formats(), GENERIC, ACCOUNTS_FILE]
+FORMATS: list[Format] = [
+    IO_ARCHIVE,
+    TWARC2_JSONL,
+    TWARC_CSV,
+    TELEGRAM,
+    CROWDTANGLE,
+    COORTWEET,
+    COORTWEET_LONG,
+    CNT_CSV,
+    GENERIC,
+    ACCOUNTS_FILE,
+]
 
 
 def accepted() -> str:
@@ -66,10 +68,8 @@ def sniff(head: Head, cfg: Config) -> Format:
     for fmt in FORMATS:
         if fmt.sniff(head, cfg):
             return fmt
-    from cib.ingest.generic import POST_ALIASES, resolve_columns
-
     found = resolve_columns(head.columns, POST_ALIASES, cfg["ingest.columns"])
-    missing = [c for c in ("post_id", "account_id", "created_at") if c not in found]
+    missing = [c for c in REQUIRED if c not in found]
     if head.columns and len(missing) < 3:
         raise InputError(
             head.path,

@@ -2,48 +2,49 @@
 
 from __future__ import annotations
 
-from cib.config import declare
+from cib.params.param import Param
 
-__all__: list[str] = []
+__all__ = ["PARAMS"]
 
-# --- run -----------------------------------------------------------------
-declare("run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int")
-
-# --- ingest --------------------------------------------------------------
-declare(
-    "ingest.columns",
-    {},
-    "-",
-    "Column map for generic files: canonical name = header in the file, "
-    "e.g. { post_id = \"id\", created_at = \"date\" }.",
-    kind="table",
-)
-declare(
-    "ingest.default_timezone",
-    "UTC",
-    "IANA zone",
-    "Zone assumed for times written without an offset (the result is always UTC).",
-    kind="str",
-)
-declare(
-    "ingest.raw_chars",
-    500,
-    "characters",
-    "How much of a rejected row's text is kept in rejects.parquet.",
-    kind="int",
-)
-declare(
-    "ingest.chunk_rows",
-    200_000,
-    "rows",
-    "Rows handed on at a time from text files; files read row by row (those with bad records) hold only this many in Python at once.",
-    kind="int",
-)
-declare(
-    "ingest.dedupe",
-    True,
-    "-",
-    "Drop repeated post ids within a platform, keeping the first in file order "
-    "(counted in the manifest).",
-    kind="bool",
+PARAMS: tuple[Param, ...] = (
+    # --- run -----------------------------------------------------------------
+    Param("run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int"),
+    # --- ingest --------------------------------------------------------------
+    Param(
+        "ingest.columns",
+        {},
+        "-",
+        "Column map for generic files: canonical name = header in the file, "
+        "e.g. { post_id = \"id\", created_at = \"date\" }.",
+        kind="table",
+    ),
+    Param(
+        "ingest.default_timezone",
+        "UTC",
+        "IANA zone",
+        "Zone assumed for times written without an offset (the result is always UTC).",
+        kind="str",
+    ),
+    Param(
+        "ingest.raw_chars",
+        500,
+        "characters",
+        "How much of a rejected row's text is kept in rejects.parquet.",
+        kind="int",
+    ),
+    Param(
+        "ingest.chunk_rows",
+        200_000,
+        "rows",
+        "Rows handed on at a time from text files; files read row by row (those with bad records) hold only this many in Python at once.",
+        kind="int",
+    ),
+    Param(
+        "ingest.dedupe",
+        True,
+        "-",
+        "Drop repeated post ids within a platform, keeping the first in file order "
+        "(counted in the manifest).",
+        kind="bool",
+    ),
 )

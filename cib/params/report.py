@@ -2,85 +2,87 @@
 
 from __future__ import annotations
 
-from cib.config import declare
+from cib.params.param import Param
 
-__all__: list[str] = []
+__all__ = ["PARAMS"]
 
-# --- report --------------------------------------------------------------
-declare(
-    "report.timezone",
-    "UTC",
-    "IANA zone",
-    "Time zone in which the report shows times and draws its hour-of-day and weekday charts.",
-    kind="str",
-)
-declare(
-    "report.max_accounts_drawn",
-    5000,
-    "accounts",
-    "Most flagged accounts drawn one by one in the network view (highest degree first); the rest are counted in the caption.",
-    kind="int",
-)
-declare(
-    "report.max_edges_drawn",
-    20000,
-    "links",
-    "Most links between accounts drawn in the network view (strongest first).",
-    kind="int",
-)
-declare(
-    "report.webgl_above",
-    2000,
-    "points",
-    "The network view is drawn with WebGL (Plotly Scattergl) above this many points.",
-    kind="int",
-)
-declare(
-    "report.cluster_view_above",
-    1000,
-    "accounts",
-    "With more flagged accounts than this the network view opens at cluster level (one bubble per network).",
-    kind="int",
-)
-declare(
-    "report.evidence_groups",
-    10,
-    "groups",
-    "Groups of coordinated posts shown as evidence in each network's dossier (most accounts first).",
-    kind="int",
-)
-declare(
-    "report.evidence_posts",
-    25,
-    "posts",
-    "Posts listed in one evidence group (earliest first).",
-    kind="int",
-)
-declare(
-    "report.members_listed",
-    1000,
-    "accounts",
-    "Members listed in a network's table (highest score first).",
-    kind="int",
-)
-declare(
-    "report.top_items",
-    15,
-    "items",
-    "Terms, hashtags, domains and shared objects listed per network.",
-    kind="int",
-)
-declare(
-    "report.text_chars",
-    500,
-    "characters",
-    "Post texts longer than this are cut in the report (the tables keep the full text).",
-    kind="int",
-)
-declare(
-    "report.timeline_clusters",
-    8,
-    "networks",
-    "Networks drawn as their own line in the timeline (largest first); the others are summed.",
-    kind="int",
+PARAMS: tuple[Param, ...] = (
+    # --- report --------------------------------------------------------------
+    Param(
+        "report.timezone",
+        "UTC",
+        "IANA zone",
+        "Time zone in which the report shows times and draws its hour-of-day and weekday charts.",
+        kind="str",
+    ),
+    Param(
+        "report.max_accounts_drawn",
+        5000,
+        "accounts",
+        "Most flagged accounts drawn one by one in the network view (highest degree first); the rest are counted in the caption.",
+        kind="int",
+    ),
+    Param(
+        "report.max_edges_drawn",
+        20000,
+        "links",
+        "Most links between accounts drawn in the network view (strongest first).",
+        kind="int",
+    ),
+    Param(
+        "report.webgl_above",
+        2000,
+        "points",
+        "The network view is drawn with WebGL (Plotly Scattergl) above this many points.",
+        kind="int",
+    ),
+    Param(
+        "report.cluster_view_above",
+        1000,
+        "accounts",
+        "With more flagged accounts than this the network view opens at cluster level (one bubble per network).",
+        kind="int",
+    ),
+    Param(
+        "report.evidence_groups",
+        10,
+        "groups",
+        "Groups of coordinated posts shown as evidence in each network's dossier (most accounts first).",
+        kind="int",
+    ),
+    Param(
+        "report.evidence_posts",
+        25,
+        "posts",
+        "Posts listed in one evidence group (earliest first).",
+        kind="int",
+    ),
+    Param(
+        "report.members_listed",
+        1000,
+        "accounts",
+        "Members listed in a network's table (highest score first).",
+        kind="int",
+    ),
+    Param(
+        "report.top_items",
+        15,
+        "items",
+        "Terms, hashtags, domains and shared objects listed per network.",
+        kind="int",
+    ),
+    Param(
+        "report.text_chars",
+        500,
+        "characters",
+        "Post texts longer than this are cut in the report (the tables keep the full text).",
+        kind="int",
+    ),
+    Param(
+        "report.timeline_clusters",
+        8,
+        "networks",
+        "Networks drawn as their own line in the timeline (largest first); the others are summed.",
+        kind="int",
+    ),
 )

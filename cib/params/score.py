@@ -2,271 +2,273 @@
 
 from __future__ import annotations
 
-from cib.config import declare
+from cib.params.param import Param
 
-__all__: list[str] = []
+__all__ = ["PARAMS"]
 
-# --- score ---
-declare(
-    "score.timezone",
-    "Asia/Almaty",
-    "IANA zone",
-    "Zone in which hours of day, work hours and weekdays are read (historical offsets respected).",
-    kind="str",
-)
-declare(
-    "score.work_hours",
-    [9, 18],
-    "hours",
-    "Start and end (local, end excluded) of office hours, counted on Monday to Friday.",
-    kind="list",
-)
-declare(
-    "score.night_hours",
-    [1, 6],
-    "hours",
-    "Start and end (local, end excluded) of the night, when people mostly sleep.",
-    kind="list",
-)
-declare(
-    "score.handle_digits",
-    5,
-    "digits",
-    "A handle ending in at least this many digits counts as digit-suffixed (bulk-registered style).",
-    kind="int",
-)
-declare(
-    "score.creation_window_days",
-    7.0,
-    "days",
-    "Window for account-creation concentration: the largest share of a cluster created within this many days.",
-)
-declare(
-    "score.weak_signals",
-    ["sync", "co_hashtag", "co_mention"],
-    "-",
-    "Signals that cannot make a cluster coordinated on their own (popular topics, communities and "
-    "schedules explain them); their objects do not count towards score.min_objects.",
-    kind="list",
-)
-declare(
-    "score.min_objects",
-    5,
-    "objects",
-    "A cluster is flagged only if its members co-shared at least this many distinct objects through "
-    "strong signals (fewer looks like a shared reaction to news).",
-    kind="int",
-)
-declare(
-    "score.script_weight",
-    0.25,
-    "-",
-    "Each distinct text, link, reshared or replied-to post that two members posted at any time (not "
-    "necessarily within a window) counts this much towards a cluster's co-shared objects.",
-)
-declare(
-    "score.objects_scale",
-    5.0,
-    "objects",
-    "Distinct co-shared objects at which coordination reaches 63% of its maximum (1 - exp(-objects/scale)).",
-)
-declare(
-    "score.coverage",
-    [0.2, 0.5],
-    "[share, share]",
-    "Coordination is scaled by the share of a cluster's accounts that take part in the co-sharing "
-    "(a strong link inside, or score.min_account_co_share of their posts repeating members' content): "
-    "0 below the first value, full from the second.",
-    kind="list",
-)
-declare(
-    "score.min_account_co_share",
-    0.05,
-    "fraction",
-    "An account takes part in its cluster's co-sharing with a strong link inside it or when at least this "
-    "share of its posts repeat a post, link, text or image another member also posted.",
-)
-declare(
-    "score.min_stability",
-    0.5,
-    "fraction",
-    "A cluster whose members are grouped together in fewer clustering re-runs than this is not flagged.",
-)
-declare(
-    "score.coordination_floor",
-    0.5,
-    "-",
-    "Part of the cluster score given by coordination alone; the rest needs a bot or troll signature "
-    "(score = coordination * (floor + (1 - floor) * max(bot, troll))).",
-)
-declare(
-    "score.flag_threshold",
-    0.5,
-    "score",
-    "Clusters with a score at least this (and passing score.min_objects and score.min_stability) are flagged.",
-)
-declare(
-    "score.label_margin",
-    0.15,
-    "score",
-    "A flagged cluster is bot or troll when that score leads the other by this much, mixed otherwise.",
-)
-declare(
-    "score.min_signature",
-    0.4,
-    "score",
-    "A flagged cluster is labelled bot or troll only if that score reaches this; below it for both, mixed.",
-)
-declare(
-    "score.min_known",
-    0.5,
-    "fraction",
-    "Profile indicators (creation dates, handles, followers) are used only when known for at least this "
-    "share of a cluster's accounts.",
-)
-declare(
-    "score.identical_text_reason",
-    0.2,
-    "fraction",
-    "A cluster gets the reason \"N% of their own posts repeat a text another member posted\" from this share up.",
-)
-declare(
-    "score.bot.night_share",
-    [0.08, 0.16, 2.0],
-    "[share, share, weight]",
-    "Automation indicator: share of posts in score.night_hours, ramping from the first value to the second; the third is its weight.",
-    kind="list",
-)
-declare(
-    "score.bot.reshare_share",
-    [0.3, 0.6, 1.0],
-    "[share, share, weight]",
-    "Automation indicator: share of posts that are reshares (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.bot.fast_delta_s",
-    [30.0, 5.0, 1.0],
-    "[seconds, seconds, weight]",
-    "Automation indicator: median seconds between co-actions of the fastest strong signal, full at the second value (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.bot.creation_share",
-    [0.5, 0.8, 1.0],
-    "[share, share, weight]",
-    "Automation indicator: largest share of accounts created within score.creation_window_days (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.bot.digit_handles",
-    [0.3, 0.6, 1.0],
-    "[share, share, weight]",
-    "Automation indicator: share of handles ending in score.handle_digits or more digits (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.troll.work_share",
-    [0.55, 0.8, 2.0],
-    "[share, share, weight]",
-    "Human-operation indicator: share of posts on weekdays in score.work_hours (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.troll.night_share",
-    [0.05, 0.01, 1.0],
-    "[share, share, weight]",
-    "Human-operation indicator: quiet nights, full when the night share falls to the second value (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.troll.reply_share",
-    [0.05, 0.15, 1.0],
-    "[share, share, weight]",
-    "Human-operation indicator: share of posts that are replies (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.troll.human_signals",
-    [0.1, 0.3, 1.0],
-    "[share, share, weight]",
-    "Human-operation indicator: share of the content weight from co_reply, co_similar_text and co_hashtag (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.organic.account_age_days",
-    [365.0, 1460.0, 1.0],
-    "[days, days, weight]",
-    "Established-account indicator: median age of the accounts when they first post in the data (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.organic.followers",
-    [1000.0, 20000.0, 1.0],
-    "[followers, followers, weight]",
-    "Established-account indicator: median followers of the accounts (ramp from, to, weight).",
-    kind="list",
-)
-declare(
-    "score.explained_weight",
-    0.6,
-    "fraction",
-    "How much a cluster's score is discounted when its accounts are long-established with large "
-    "audiences (news outlets, public figures): score *= 1 - weight * established.",
-)
-declare(
-    "score.min_links",
-    1,
-    "links",
-    "An account in a flagged cluster is flagged only with at least this many links to other members "
-    "(and it must take part in the co-sharing, see score.min_account_co_share).",
-    kind="int",
-)
-declare(
-    "score.min_share_in",
-    0.5,
-    "fraction",
-    "An account in a flagged cluster is flagged only if at least this share of its fused link weight stays inside the cluster.",
-)
-declare(
-    "score.account_own_weight",
-    0.3,
-    "fraction",
-    "How much an account's own bot/troll indicators count against its cluster's when labelling it.",
-)
-declare(
-    "score.top_objects",
-    10,
-    "objects",
-    "Co-shared objects listed per cluster in clusters.parquet top_objects.",
-    kind="int",
-)
-declare(
-    "narrative.top",
-    10,
-    "terms",
-    "Terms, hashtags, domains, links and reshared posts listed per cluster.",
-    kind="int",
-)
-declare(
-    "narrative.min_posts",
-    2,
-    "posts",
-    "A narrative term must occur in at least this many of a cluster's posts.",
-    kind="int",
-)
-declare(
-    "narrative.background_posts",
-    200_000,
-    "posts",
-    "At most this many posts of accounts in no cluster (a seeded sample) form the background that "
-    "c-TF-IDF compares each cluster's words with; 0 = all.",
-    kind="int",
-)
-declare(
-    "narrative.min_chars",
-    3,
-    "characters",
-    "Shortest word counted as a narrative term.",
-    kind="int",
+PARAMS: tuple[Param, ...] = (
+    # --- score ---
+    Param(
+        "score.timezone",
+        "Asia/Almaty",
+        "IANA zone",
+        "Zone in which hours of day, work hours and weekdays are read (historical offsets respected).",
+        kind="str",
+    ),
+    Param(
+        "score.work_hours",
+        [9, 18],
+        "hours",
+        "Start and end (local, end excluded) of office hours, counted on Monday to Friday.",
+        kind="list",
+    ),
+    Param(
+        "score.night_hours",
+        [1, 6],
+        "hours",
+        "Start and end (local, end excluded) of the night, when people mostly sleep.",
+        kind="list",
+    ),
+    Param(
+        "score.handle_digits",
+        5,
+        "digits",
+        "A handle ending in at least this many digits counts as digit-suffixed (bulk-registered style).",
+        kind="int",
+    ),
+    Param(
+        "score.creation_window_days",
+        7.0,
+        "days",
+        "Window for account-creation concentration: the largest share of a cluster created within this many days.",
+    ),
+    Param(
+        "score.weak_signals",
+        ["sync", "co_hashtag", "co_mention"],
+        "-",
+        "Signals that cannot make a cluster coordinated on their own (popular topics, communities and "
+        "schedules explain them); their objects do not count towards score.min_objects.",
+        kind="list",
+    ),
+    Param(
+        "score.min_objects",
+        5,
+        "objects",
+        "A cluster is flagged only if its members co-shared at least this many distinct objects through "
+        "strong signals (fewer looks like a shared reaction to news).",
+        kind="int",
+    ),
+    Param(
+        "score.script_weight",
+        0.25,
+        "-",
+        "Each distinct text, link, reshared or replied-to post that two members posted at any time (not "
+        "necessarily within a window) counts this much towards a cluster's co-shared objects.",
+    ),
+    Param(
+        "score.objects_scale",
+        5.0,
+        "objects",
+        "Distinct co-shared objects at which coordination reaches 63% of its maximum (1 - exp(-objects/scale)).",
+    ),
+    Param(
+        "score.coverage",
+        [0.2, 0.5],
+        "[share, share]",
+        "Coordination is scaled by the share of a cluster's accounts that take part in the co-sharing "
+        "(a strong link inside, or score.min_account_co_share of their posts repeating members' content): "
+        "0 below the first value, full from the second.",
+        kind="list",
+    ),
+    Param(
+        "score.min_account_co_share",
+        0.05,
+        "fraction",
+        "An account takes part in its cluster's co-sharing with a strong link inside it or when at least this "
+        "share of its posts repeat a post, link, text or image another member also posted.",
+    ),
+    Param(
+        "score.min_stability",
+        0.5,
+        "fraction",
+        "A cluster whose members are grouped together in fewer clustering re-runs than this is not flagged.",
+    ),
+    Param(
+        "score.coordination_floor",
+        0.5,
+        "-",
+        "Part of the cluster score given by coordination alone; the rest needs a bot or troll signature "
+        "(score = coordination * (floor + (1 - floor) * max(bot, troll))).",
+    ),
+    Param(
+        "score.flag_threshold",
+        0.5,
+        "score",
+        "Clusters with a score at least this (and passing score.min_objects and score.min_stability) are flagged.",
+    ),
+    Param(
+        "score.label_margin",
+        0.15,
+        "score",
+        "A flagged cluster is bot or troll when that score leads the other by this much, mixed otherwise.",
+    ),
+    Param(
+        "score.min_signature",
+        0.4,
+        "score",
+        "A flagged cluster is labelled bot or troll only if that score reaches this; below it for both, mixed.",
+    ),
+    Param(
+        "score.min_known",
+        0.5,
+        "fraction",
+        "Profile indicators (creation dates, handles, followers) are used only when known for at least this "
+        "share of a cluster's accounts.",
+    ),
+    Param(
+        "score.identical_text_reason",
+        0.2,
+        "fraction",
+        "A cluster gets the reason \"N% of their own posts repeat a text another member posted\" from this share up.",
+    ),
+    Param(
+        "score.bot.night_share",
+        [0.08, 0.16, 2.0],
+        "[share, share, weight]",
+        "Automation indicator: share of posts in score.night_hours, ramping from the first value to the second; the third is its weight.",
+        kind="list",
+    ),
+    Param(
+        "score.bot.reshare_share",
+        [0.3, 0.6, 1.0],
+        "[share, share, weight]",
+        "Automation indicator: share of posts that are reshares (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.bot.fast_delta_s",
+        [30.0, 5.0, 1.0],
+        "[seconds, seconds, weight]",
+        "Automation indicator: median seconds between co-actions of the fastest strong signal, full at the second value (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.bot.creation_share",
+        [0.5, 0.8, 1.0],
+        "[share, share, weight]",
+        "Automation indicator: largest share of accounts created within score.creation_window_days (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.bot.digit_handles",
+        [0.3, 0.6, 1.0],
+        "[share, share, weight]",
+        "Automation indicator: share of handles ending in score.handle_digits or more digits (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.troll.work_share",
+        [0.55, 0.8, 2.0],
+        "[share, share, weight]",
+        "Human-operation indicator: share of posts on weekdays in score.work_hours (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.troll.night_share",
+        [0.05, 0.01, 1.0],
+        "[share, share, weight]",
+        "Human-operation indicator: quiet nights, full when the night share falls to the second value (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.troll.reply_share",
+        [0.05, 0.15, 1.0],
+        "[share, share, weight]",
+        "Human-operation indicator: share of posts that are replies (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.troll.human_signals",
+        [0.1, 0.3, 1.0],
+        "[share, share, weight]",
+        "Human-operation indicator: share of the content weight from co_reply, co_similar_text and co_hashtag (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.organic.account_age_days",
+        [365.0, 1460.0, 1.0],
+        "[days, days, weight]",
+        "Established-account indicator: median age of the accounts when they first post in the data (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.organic.followers",
+        [1000.0, 20000.0, 1.0],
+        "[followers, followers, weight]",
+        "Established-account indicator: median followers of the accounts (ramp from, to, weight).",
+        kind="list",
+    ),
+    Param(
+        "score.explained_weight",
+        0.6,
+        "fraction",
+        "How much a cluster's score is discounted when its accounts are long-established with large "
+        "audiences (news outlets, public figures): score *= 1 - weight * established.",
+    ),
+    Param(
+        "score.min_links",
+        1,
+        "links",
+        "An account in a flagged cluster is flagged only with at least this many links to other members "
+        "(and it must take part in the co-sharing, see score.min_account_co_share).",
+        kind="int",
+    ),
+    Param(
+        "score.min_share_in",
+        0.5,
+        "fraction",
+        "An account in a flagged cluster is flagged only if at least this share of its fused link weight stays inside the cluster.",
+    ),
+    Param(
+        "score.account_own_weight",
+        0.3,
+        "fraction",
+        "How much an account's own bot/troll indicators count against its cluster's when labelling it.",
+    ),
+    Param(
+        "score.top_objects",
+        10,
+        "objects",
+        "Co-shared objects listed per cluster in clusters.parquet top_objects.",
+        kind="int",
+    ),
+    Param(
+        "narrative.top",
+        10,
+        "terms",
+        "Terms, hashtags, domains, links and reshared posts listed per cluster.",
+        kind="int",
+    ),
+    Param(
+        "narrative.min_posts",
+        2,
+        "posts",
+        "A narrative term must occur in at least this many of a cluster's posts.",
+        kind="int",
+    ),
+    Param(
+        "narrative.background_posts",
+        200_000,
+        "posts",
+        "At most this many posts of accounts in no cluster (a seeded sample) form the background that "
+        "c-TF-IDF compares each cluster's words with; 0 = all.",
+        kind="int",
+    ),
+    Param(
+        "narrative.min_chars",
+        3,
+        "characters",
+        "Shortest word counted as a narrative term.",
+        kind="int",
+    ),
 )

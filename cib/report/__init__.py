@@ -5,10 +5,19 @@
 per network with its posts as evidence, and the methods, caveats, parameters
 and provenance. Everything written by the accounts under investigation is
 escaped (see :mod:`cib.report.safety`); the page fetches nothing.
+``export_all(processed)`` writes the same graph and tables for Gephi and
+spreadsheets (:mod:`cib.report.export`).
+
+The report reads only the tables the earlier stages wrote (and the manifest):
+it imports no detector. Modules: :mod:`.data` (loading), :mod:`.layout`,
+:mod:`.figures`, :mod:`.dossier`, :mod:`.narratives`, :mod:`.methods`,
+:mod:`.page` and ``templates/`` (rendering), :mod:`.safety` (escaping,
+CSP), :mod:`.build` (the whole page), :mod:`.export`.
 """
 
 from __future__ import annotations
 
 from cib.report.build import build_report
+from cib.report.export import export_all
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "export_all"]

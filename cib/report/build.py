@@ -11,7 +11,8 @@ from typing import Any
 import networkx as nx
 import polars as pl
 
-from cib import __version__
+from cib import signals
+from cib._version import __version__
 from cib.config import Config
 from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
@@ -155,7 +156,7 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
     dict
     """
     cfg = d.cfg
-    graph = fused_graph(d.edges, cfg) if graph is None else graph
+    graph = fused_graph(d) if graph is None else graph
     model = account_model(d, graph)
     view = network_view(
         model.flagged,
@@ -211,12 +212,16 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
     )
     networks_by_label = sorted(by_label, key=lambda t: (LABEL_ORDER.get(t[0], 9), t[0]))
     key_params = [(n, _value(cfg[n]), cfg.origins.get(n, "default")) for n in _KEY_PARAMS if n in cfg.values]
-    windows = [f"detect.{s}.window" for s in (cfg.values.get("detect.signals") or []) if f"detect.{s}.window" in cfg.values]
-    if windows:
-        set_by = sorted({cfg.origins.get(n, "default") for n in windows} - {"default"})
-        text = " · ".join(f"{n.split('.')[1]} {_value(cfg[n])}" for n in windows)
-        key_params.insert(1, ("detect.*.window (seconds)", text, ", ".join(set_by) or "default"))
     manifest = d.manifest
+    run = [str(s) for s in cfg.values.get("detect.signals") or []]
+    window_params = {s: signals.window_param(s) or "sync.bins" for s in signals.ALL}
+    configured = {s: cfg.values.get(p) for s, p in window_params.items()}
+    signal_rows = methods.signal_rows(run, (manifest.get("stages") or {}).get("detect") or {}, configured)
+    used = [r for r in signal_rows if r["key"] in run]
+    if used:
+        set_by = sorted({cfg.origins.get(window_params[r["key"]], "default") for r in used} - {"default"})
+        text = " · ".join(f"{r['key']} {r['window']}" for r in used)
+        key_params.insert(1, ("windows used", text, ", ".join(set_by) or "default"))
     return {
         "version": __version__,
         "manifest_version": manifest.get("version"),
@@ -244,7 +249,7 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
         "events": [{"time": e.time.astimezone(d.tz).strftime(fmt), "name": e.name} for e in d.events],
         "n_bursts": 0 if d.bursts is None else d.bursts.height,
         "dossiers": dossiers,
-        "signals": methods.SIGNALS,
+        "signals": signal_rows,
         "labels": methods.LABELS,
         "caveats": methods.CAVEATS,
         "files": [

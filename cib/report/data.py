@@ -21,6 +21,7 @@ import polars as pl
 from cib.config import Config, registry
 from cib.errors import CibError, ConfigError
 from cib.manifest import read_manifest
+from cib.params import parse_duration
 from cib.schema import empty, read_table
 
 __all__ = ["Event", "ReportData", "load", "effective_config", "fused_graph", "UNCLUSTERED"]
@@ -55,7 +56,7 @@ class Event:
         When, in UTC.
     window_s
         Length of its "during" period ``[time, time + window)`` in seconds, shaded
-        on the timeline (see :mod:`cib.events`); ``None`` for a bare marker.
+        on the timeline (see :mod:`cib.network.events`); ``None`` for a bare marker.
     """
 
     name: str
@@ -78,6 +79,7 @@ class ReportData:
     evidence: pl.DataFrame
     clusters: pl.DataFrame
     scores: pl.DataFrame
+    fused: pl.DataFrame = field(default_factory=lambda: empty("fused_edges"))
     bursts: pl.DataFrame | None = None
     events: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -130,29 +132,20 @@ def _parse_time(value: Any) -> datetime | None:
 
 
 def _parse_window(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        text = value.strip().lower()
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        try:
-            if text and text[-1] in units:
-                return float(text[:-1]) * units[text[-1]]
-            return float(text)
-        except ValueError:
-            return None
+    """A recorded event window in seconds (``None`` when absent or unreadable: a bare marker)."""
     if isinstance(value, timedelta):
-        return value.total_seconds()
-    return None
+        value = value.total_seconds()
+    try:
+        return float(parse_duration(value, "event window"))
+    except ConfigError:
+        return None
 
 
 def _events(cfg: Config, manifest: dict[str, Any], notes: list[str]) -> list[Event]:
-    """Events from the configuration (``events``, read by :func:`cib.events.load_events`) or the manifest."""
+    """Events from the configuration (``events``, read by :func:`cib.network.events.load_events`) or the manifest."""
     if cfg.values.get("events"):
         try:
-            from cib.events import load_events
+            from cib.network.events import load_events
 
             return [Event(str(e["name"]), e["time"], e.get("window")) for e in load_events(cfg)]
         except ImportError:  # pragma: no cover - the events stage is part of cib
@@ -244,6 +237,13 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
         tables[name] = read_table(path, name)
         if tables[name].height == 0 and name in _EMPTY_NOTE:
             notes.append(_EMPTY_NOTE[name])
+    fused_path = processed / "fused_edges.parquet"
+    if fused_path.is_file():
+        fused = read_table(fused_path, "fused_edges")
+    else:  # a folder from before the network stage wrote its graph, or one it has not reached
+        from cib.network.fusion import fused_edges
+
+        fused = fused_edges(tables["edges"], cfg)
     return ReportData(
         processed=processed,
         collection=str(manifest.get("collection") or processed.name),
@@ -256,6 +256,7 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
         evidence=tables["evidence"],
         clusters=tables["clusters"],
         scores=tables["account_scores"],
+        fused=fused,
         bursts=_bursts(processed),
         events=_events(cfg, manifest, notes),
         notes=notes,
@@ -263,12 +264,11 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
     )
 
 
-def fused_graph(edges: pl.DataFrame, cfg: Config) -> nx.Graph:
-    """The account graph across signals (:func:`cib.detect.fusion.fuse`), nodes and edges in sorted order."""
-    from cib.detect.fusion import fuse
+def fused_graph(d: ReportData) -> nx.Graph:
+    """The account graph across signals, as the network stage fused it (``fused_edges.parquet``).
 
-    graph = fuse(edges, cfg)
-    ordered = nx.Graph()
-    ordered.add_nodes_from(sorted(graph.nodes))
-    ordered.add_edges_from(sorted((min(a, b), max(a, b), d) for a, b, d in graph.edges(data=True)))
-    return ordered
+    Nodes and edges come in sorted order (:func:`cib.network.fusion.graph_of`).
+    """
+    from cib.network.fusion import graph_of
+
+    return graph_of(d.fused)

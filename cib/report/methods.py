@@ -1,8 +1,13 @@
-"""The plain-language texts of the report: what each signal and label means, and the caveats."""
+"""The plain-language texts of the report: what each signal and label means, the windows used, the caveats."""
 
 from __future__ import annotations
 
-__all__ = ["SIGNALS", "LABELS", "CAVEATS", "VERBS", "signal_name", "evidence_verb"]
+from collections.abc import Mapping
+from typing import Any
+
+from cib import signals
+
+__all__ = ["SIGNALS", "LABELS", "CAVEATS", "VERBS", "signal_name", "evidence_verb", "window_used", "signal_rows"]
 
 #: signal → (short name, what it means, when it misleads)
 SIGNALS: dict[str, tuple[str, str, str]] = {
@@ -98,3 +103,70 @@ def signal_name(signal: str) -> str:
 def evidence_verb(signal: str) -> str:
     """The verb phrase of an evidence sentence for ``signal``."""
     return VERBS.get(signal, f"co-occurred on this object ({signal})")
+
+
+def _seconds(value: float) -> str:
+    value = float(value)
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if value >= size and value % size == 0:
+            return f"{value / size:g} {unit}"
+    return f"{value:g} s"
+
+
+def window_used(signal: str, detect_info: Mapping[str, Any], configured: Any) -> str:
+    """The window a signal used, as the manifest recorded it, in words.
+
+    Parameters
+    ----------
+    signal
+        A signal name.
+    detect_info
+        The manifest's ``stages.detect`` (empty when detection has not run).
+    configured
+        The configured window (seconds or ``"auto"``; ``sync``: its bin sizes).
+
+    Returns
+    -------
+    str
+        ``"60 s"``, ``"25 s (estimated from the data: auto)"``, ``"1 min (widened
+        from 10 s to the data's resolution)"``, ``"bins of 1 min, 10 min"``; the
+        configured value with ``"(configured; not run)"`` when nothing was recorded.
+    """
+    info = (detect_info.get("signals") or {}).get(signal) or detect_info.get(signal) or {}
+    used = (detect_info.get("windows_s") or {}).get(signal, info.get("window_s"))
+    if signal == "sync":
+        grids = info.get("grids") or used
+        if grids:
+            sizes = sorted({float(g.split("s")[0]) for g in grids if isinstance(g, str) and g[:1].isdigit()})
+            return "bins of " + ", ".join(_seconds(v) for v in sizes)
+        sizes = configured if isinstance(configured, list | tuple) else [configured]
+        return "bins of " + ", ".join(_seconds(v) for v in sizes) + " (configured; not run)"
+    if used is None:
+        written = configured if configured == "auto" else _seconds(configured)
+        return f"{written} (configured; not run)" if not info else "— (nothing to pair)"
+    text = _seconds(used)
+    if info.get("window_setting") == "auto":
+        text += " (estimated from the data: auto)"
+    if info.get("widened_from_s") is not None:
+        text += f" (widened from {_seconds(info['widened_from_s'])} to the data's resolution)"
+    return text
+
+
+def signal_rows(run: list[str], detect_info: Mapping[str, Any], configured: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The methods table: every signal, what it means, when it misleads, and the window it used.
+
+    Parameters
+    ----------
+    run
+        The signals the run asked for (``detect.signals``).
+    detect_info
+        The manifest's ``stages.detect``.
+    configured
+        Signal → configured window (``sync``: its bin sizes).
+    """
+    rows = []
+    for sig in signals.ALL:
+        name, what, caveat = SIGNALS[sig]
+        window = window_used(sig, detect_info, configured.get(sig)) if sig in run else "not run"
+        rows.append({"key": sig, "name": name, "what": what, "caveat": caveat, "window": window})
+    return rows

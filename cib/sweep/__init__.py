@@ -11,13 +11,14 @@ Modules: :mod:`.grid` (names, values, points, neighbours), :mod:`.detection`
 scoring and evaluation), :mod:`.runner` (where a point runs, reuse of
 equivalent points), :mod:`.workers` (worker processes), :mod:`.stability`
 (cluster stability across the grid, the recommendation), :mod:`.page` (the
-HTML page), :mod:`.engine` (the whole sweep). See ``docs/sweep.md``.
+HTML page), :mod:`.result` (what a sweep produced), :mod:`.engine` (the whole sweep). See ``docs/sweep.md``.
 """
 
 from __future__ import annotations
 
-from cib.sweep.engine import SweepResult, reproduce_command, sweep
+from cib.sweep.engine import reproduce_command, sweep
 from cib.sweep.grid import Axis, Grid, Point, build_grid, parse_grid_flag, resolve_name
+from cib.sweep.result import SweepResult
 
 __all__ = [
     "sweep",

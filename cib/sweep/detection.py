@@ -1,6 +1,6 @@
 """Detection shared between grid points.
 
-A point's detection is :func:`cib.pipeline.run_detect` itself (the windowed
+A point's detection is :func:`cib.stages.run_detect` itself (the windowed
 signals, ``sync`` and whatever the pipeline adds), run with a
 :class:`~cib.sweep.tracking.TrackingConfig`. Its result serves every later
 point holding the same value for each parameter that run read: points that
@@ -32,6 +32,7 @@ import polars as pl
 from cib.config import Config
 from cib.detect.reuse import PairCache
 from cib.manifest import Manifest
+from cib.signals import WINDOWED, window_param
 from cib.sweep.tracking import same_values, tracked
 
 __all__ = ["Detection", "DetectionReuse", "EngineReuse"]
@@ -73,7 +74,7 @@ class Detection:
 
 @dataclass
 class EngineReuse:
-    """Results of the engines :func:`cib.pipeline.run_detect` runs beside the windowed signals.
+    """Results of the engines :func:`cib.stages.run_detect` runs beside the windowed signals.
 
     ``sync`` and ``co_similar_text`` read none of the windowed signals'
     parameters, so a grid over ``co_reshare.window`` computes them once. Each
@@ -120,11 +121,9 @@ class DetectionReuse:
 
     def plan(self, configs: Iterable[Config]) -> None:
         """Announce the points' windows, so each signal's pairs are computed at the widest once."""
-        from cib.detect import SIGNALS
-
         for cfg in configs:
-            for sig in SIGNALS:
-                window = cfg.values.get(f"detect.{sig}.window")
+            for sig in WINDOWED:
+                window = cfg.values.get(window_param(sig))
                 if isinstance(window, int | float) and not isinstance(window, bool):
                     self.pairs.widest[sig] = max(self.pairs.widest.get(sig, 0.0), float(window))
 
@@ -139,7 +138,7 @@ class DetectionReuse:
 
     def run(self, point: int, cfg: Config, out: Any, manifest: Manifest) -> Detection:
         """Run detection for a point, writing its ``edges``/``evidence`` and manifest into ``out``."""
-        from cib.pipeline import run_detect
+        from cib.stages import run_detect
 
         start = time.perf_counter()
         n_warnings = len(manifest.warnings)
@@ -169,7 +168,7 @@ class DetectionReuse:
 
     @staticmethod
     def record(det: Detection, manifest: Manifest) -> None:
-        """Record a reused detection in a point's manifest as :func:`cib.pipeline.run_detect` would."""
+        """Record a reused detection in a point's manifest as :func:`cib.stages.run_detect` would."""
         manifest.counts["detect"] = det.counts
         manifest.stages["detect"] = det.stage
         manifest.warnings += det.warnings

@@ -7,78 +7,27 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.config import Config, load_config
+from cib.config import Config
 from cib.manifest import Manifest
 from cib.schema import SCHEMA_VERSION, write_table
 from cib.sweep.detection import DetectionReuse
 from cib.sweep.grid import Grid, Point, build_grid, toml_value
 from cib.sweep.points import EVAL_FIELDS, PointJob, PointOutcome
+from cib.sweep.result import SweepResult
 from cib.sweep.runner import Runner
 from cib.sweep.stability import cluster_stability, point_stability, recommend
 
 if TYPE_CHECKING:
     from cib.sweep.workers import WorkerPool
 
-__all__ = ["SweepResult", "sweep", "reproduce_command"]
+__all__ = ["sweep", "reproduce_command"]
 
 _INGEST_TABLES = ("posts.parquet", "accounts.parquet", "rejects.parquet")
-
-
-@dataclass
-class SweepResult:
-    """What a sweep produced.
-
-    Attributes
-    ----------
-    table
-        ``sweep.parquet``: one row per point — ``point``, one column per grid
-        axis, the point's figures (edges, clusters, flagged accounts, stability,
-        evaluation figures with labels), ``detection`` (points with the same
-        number detected identical edges and evidence), ``reused_from`` (the
-        point whose clustering and scoring this one reused, else null),
-        ``seconds``, ``folder`` and ``recommended``.
-    stability
-        ``clusters_stability.parquet``: one row per cluster of every point.
-    grid
-        The grid.
-    points
-        The points, in ``table`` order.
-    recommended
-        Id of the recommended point (``None`` when nothing is flagged anywhere).
-    reasons
-        Why, in plain sentences.
-    processed
-        ``PROCESSED_DIR/NAME``: holds ``sweep.parquet``, ``clusters_stability.parquet``
-        and ``sweep/`` (shared ingest tables, ``point-XX/`` folders).
-    page
-        ``REPORTS_DIR/NAME/sweep.html``.
-    info
-        Detection calls, signal runs, workers, timings.
-    """
-
-    table: pl.DataFrame
-    stability: pl.DataFrame
-    grid: Grid
-    points: list[Point]
-    recommended: int | None
-    reasons: list[str]
-    processed: Path
-    page: Path | None
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def folder(self, point: int) -> Path:
-        """The folder of one point's tables."""
-        return self.processed / "sweep" / self.points[point].folder
-
-    def params(self, point: int) -> dict[str, Any]:
-        """The parameters a point changes (registry name → value)."""
-        return dict(self.points[point].overrides)
 
 
 def _workers(setting: Any, n_points: int) -> int:
@@ -116,6 +65,9 @@ def reproduce_command(source: str | Path, name: str, cfg: Config, point: Point, 
     sets = {n: cfg[n] for n in sorted(cfg.values) if cfg.origins.get(n) == "flag" and n not in point.overrides}
     sets.update(point.overrides)
     parts = ["cib", "analyse", str(source), "--name", name]
+    presets = sorted({o.split(" ", 1)[1] for o in cfg.origins.values() if o.startswith("preset ")})
+    for preset in presets:
+        parts += ["--preset", preset]
     if config is not None:
         parts += ["--config", str(config)]
     for n, v in sets.items():
@@ -226,7 +178,7 @@ def sweep(
         ``None`` uses the configuration's ``sweep.grid``.
     cfg
         The base configuration (default: ``config`` and ``params`` through
-        :func:`cib.config.load_config`).
+        :func:`cib.pipeline.build_config`).
     labels
         A labels file (see :func:`cib.evaluate.read_labels`): adds precision,
         recall, F1, label accuracy, FPR per hard-negative kind, ARI, NMI, AUC.
@@ -254,10 +206,11 @@ def sweep(
     CibError
         Bad grid, input, labels or configuration.
     """
-    from cib.pipeline import Outputs, collection_name, run_ingest
+    from cib.pipeline import Run, build_config, run_stages
+    from cib.stages import Outputs, collection_name
 
     started = time.perf_counter()
-    cfg = cfg if cfg is not None else load_config(config, overrides=params)
+    cfg = cfg if cfg is not None else build_config(config, params=params)
     the_grid = build_grid(grid, cfg)
     points = the_grid.points()
     labels_path = str(Path(labels).resolve()) if labels is not None else None
@@ -284,7 +237,9 @@ def sweep(
     pool = _start_pool(workers)
     same_as: dict[int, int] = {}
     try:
-        ing = run_ingest(source, Outputs(shared, reports), cfg, base, fmt=fmt, progress=progress)
+        ingested = run_stages(Run(Path(source), name, cfg, Outputs(shared, reports), base, fmt), until="ingest", progress=progress)
+        ing = ingested.ingested
+        assert ing is not None
         for old in shared.glob("point-*"):
             if old.is_dir():
                 shutil.rmtree(old)

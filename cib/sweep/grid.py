@@ -20,6 +20,7 @@ from typing import Any
 
 from cib.config import Config, registry
 from cib.errors import ConfigError
+from cib.signals import windowed_values
 
 __all__ = [
     "Axis",
@@ -35,7 +36,6 @@ __all__ = [
 
 #: the name that stands for every co-occurrence window at once
 WINDOW_SHORTHAND = "window"
-_CO_WINDOW = re.compile(r"detect\.co_[a-z_]+\.window")
 #: parameter families a grid may not vary, and why
 _REFUSED = {
     "ingest.": "the input is read once for every point of a sweep; run `cib sweep` again with --set instead",
@@ -149,7 +149,7 @@ def resolve_name(name: str, *, origin: str = "--grid") -> tuple[str, ...]:
     params = registry()
     name = name.strip()
     if name == WINDOW_SHORTHAND:
-        targets: tuple[str, ...] = tuple(n for n in params if _CO_WINDOW.fullmatch(n))
+        targets: tuple[str, ...] = tuple(sorted(windowed_values(None)))
     elif name in params:
         targets = (name,)
     else:

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 import polars as pl
 
-from cib import __version__
+from cib._version import __version__
 from cib.report.page import plotly_js, template_environment
 from cib.report.safety import CSP, hover_text, safe_json
 from cib.sweep.grid import value_text
 from cib.sweep.stability import best_match, cluster_members
 
 if TYPE_CHECKING:
-    from cib.sweep.engine import SweepResult
+    from cib.sweep.result import SweepResult
 
 __all__ = ["write_page", "render", "METRIC_LABELS"]
 

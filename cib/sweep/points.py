@@ -69,7 +69,7 @@ class PointOutcome:
 def _shared_tables(folder: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Posts and accounts of the sweep, read once per process."""
     if folder not in _SHARED:
-        from cib.pipeline import load_ingested
+        from cib.stages import load_ingested
 
         _SHARED.clear()
         _SHARED[folder] = load_ingested(folder)
@@ -97,8 +97,8 @@ def run_point(
     PointOutcome
     """
     from cib.detect import DetectResult
-    from cib.pipeline import Outputs, accounts_in_edges, run_network
     from cib.schema import read_table
+    from cib.stages import Outputs, accounts_in_edges, run_network
 
     start = time.perf_counter()
     folder = Path(job.folder)
@@ -156,11 +156,14 @@ def reuse_point(job: PointJob, source: PointOutcome, source_folder: str | Path) 
     import json
 
     from cib.schema import read_table, write_table
+    from cib.stages import NETWORK_TABLES
 
     start = time.perf_counter()
     src, folder = Path(source_folder), Path(job.folder)
     params = job.cfg.as_dict()
-    for table in ("clusters", "account_scores"):
+    for table in NETWORK_TABLES:
+        if not (src / f"{table}.parquet").is_file():
+            continue  # event_activity exists only with events
         write_table(read_table(src / f"{table}.parquet", table), folder / f"{table}.parquet", table, params=params)
     old = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
     man = job.manifest
@@ -191,7 +194,7 @@ def reuse_point(job: PointJob, source: PointOutcome, source_folder: str | Path) 
 
 
 #: modules :func:`run_point` imports (the detection package brings scipy: about a second)
-_MODULES = ("cib.pipeline", "cib.detect", "cib.cluster", "cib.louvain", "cib.score", "cib.events", "cib.evaluate")
+_MODULES = ("cib.stages", "cib.detect", "cib.network", "cib.network.louvain", "cib.evaluate")
 
 
 def preload() -> None:

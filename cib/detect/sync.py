@@ -37,7 +37,7 @@ Crowd bins
 
 Caveat
     Synchrony alone is weak evidence: news outlets on schedulers post on the
-    hour, and people react to the same events. :mod:`cib.score` never flags a
+    hour, and people react to the same events. :mod:`cib.network.score` never flags a
     cluster on timing alone.
 
 Output columns follow ``EDGES``: ``weight`` is the cosine ``x/√(k_a k_c)`` at
@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from cib.detect.resolve import resolve_window
 from cib.errors import ConfigError
 from cib.schema import EDGES, EVIDENCE, TIME, conform, empty
 
@@ -126,16 +127,13 @@ def _grids(cfg: Config, time_resolution_s: float | None, info: dict[str, Any]) -
     sizes = [float(s) for s in cfg["sync.bins"]]
     if not sizes or any(s <= 0 for s in sizes):
         raise ConfigError(f"sync.bins = {cfg['sync.bins']!r}: give one or more positive bin sizes in seconds")
-    used = []
-    for s in sizes:
-        if time_resolution_s and s < time_resolution_s:
-            info.setdefault("warnings", []).append(
-                f"sync bin of {s:g} s is finer than the timestamps' resolution ({time_resolution_s:g} s): "
-                f"widened to {time_resolution_s:g} s"
-            )
-            s = float(time_resolution_s)
-        if s not in used:
-            used.append(s)
+    used: list[float] = []
+    for size in sizes:
+        window = resolve_window("sync bin", size, time_resolution_s)
+        if window.warnings:
+            info.setdefault("warnings", []).extend(window.warnings)
+        if window.seconds not in used:
+            used.append(window.seconds)
     grids = []
     for s in sorted(used):
         size = int(round(s * _US))

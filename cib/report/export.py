@@ -73,7 +73,7 @@ def export_graph(d: ReportData, graph: nx.Graph | None = None) -> nx.Graph:
         A new graph; nodes are account ids in sorted order, every node and edge
         has every attribute (no ``None``), and each node has a ``viz`` dict.
     """
-    source = fused_graph(d.edges, d.cfg) if graph is None else graph
+    source = fused_graph(d) if graph is None else graph
     nodes = sorted(set(map(str, source.nodes)) | set(d.scores["account_id"].to_list()))
     model = account_model(d, source, others=nodes)
     flagged = {r["account_id"]: r for r in model.flagged.iter_rows(named=True)}

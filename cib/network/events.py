@@ -25,7 +25,6 @@ Bursts
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -34,13 +33,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import polars as pl
 
 from cib.errors import ConfigError
+from cib.params import parse_duration
 from cib.schema import BURSTS, EVENT_ACTIVITY, TIME
 
 if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = [
-    "parse_duration",
     "parse_event_flag",
     "load_events",
     "event_activity",
@@ -49,24 +48,9 @@ __all__ = [
     "BURSTS",
 ]
 
-_UNITS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-
-def parse_duration(value: Any, what: str = "window") -> float:
-    """Seconds from a number or a string such as ``"90"``, ``"30m"``, ``"12h"``, ``"2d"``."""
-    if isinstance(value, bool):
-        raise ConfigError(f"{what} = {value!r}: expected seconds or a duration such as 12h or 2d")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([a-z]*)\s*", str(value).lower())
-        if not m or (m.group(2) and m.group(2) not in _UNITS):
-            raise ConfigError(f"{what} = {value!r}: expected seconds or a duration such as 90s, 30m, 12h or 2d")
-        seconds = float(m.group(1)) * _UNITS.get(m.group(2) or "s", 1)
-    if seconds <= 0:
-        raise ConfigError(f"{what} = {value!r}: must be positive")
-    return seconds
+def _seconds(value: Any, what: str) -> float:
+    """A duration in seconds (:func:`cib.params.parse_duration`, the one reader of durations)."""
+    return float(parse_duration(value, what))
 
 
 def _parse_time(value: Any, default_tz: str, what: str) -> datetime:
@@ -113,7 +97,7 @@ def parse_event_flag(text: str) -> dict[str, Any]:
         key, _, value = extra.partition("=")
         if key.strip() != "window" or not value:
             raise ConfigError(f"--event {text}: unknown option {extra!r} (only window=DURATION)")
-        window = parse_duration(value, f"--event {name} window")
+        window = _seconds(value, f"--event {name} window")
     if not name or not when:
         raise ConfigError(f"--event {text}: expected NAME=TIME, e.g. election=2024-03-20T00:00:00Z")
     _parse_time(when, "UTC", f"--event {name}")
@@ -147,7 +131,7 @@ def load_events(cfg: Config, extra: Iterable[Mapping[str, Any]] = ()) -> list[di
             {
                 "name": name,
                 "time": _parse_time(ev["time"], tz, f"event {name}"),
-                "window": default_window if window is None else parse_duration(window, f"event {name} window"),
+                "window": default_window if window is None else _seconds(window, f"event {name} window"),
             }
         )
     return sorted(out, key=lambda e: (e["time"], e["name"]))
@@ -270,7 +254,7 @@ def bursts(
     polars.DataFrame
         :data:`BURSTS` columns, sorted by cluster and start.
     """
-    size = int(parse_duration(cfg["bursts.bin"], "bursts.bin") * 1_000_000)
+    size = int(_seconds(cfg["bursts.bin"], "bursts.bin") * 1_000_000)
     span = max(1, int(cfg["bursts.baseline_bins"]))
     z = float(cfg["bursts.z"])
     min_posts = int(cfg["bursts.min_posts"])

@@ -2,7 +2,7 @@
 
 Each reason names a measured fact and the threshold behind it ("37 accounts
 reshared the same 27 posts, median 0 s apart", "59% of accounts were
-created on 12 November 2024"); :func:`cib.score.score` decides which apply.
+created on 12 November 2024"); :func:`cib.network.score.score` decides which apply.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from cib.features import TIMING_SIGNALS, hours
+from cib.network.features import TIMING_SIGNALS, hours
 
 if TYPE_CHECKING:
     from cib.config import Config

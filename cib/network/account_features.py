@@ -7,7 +7,7 @@ columns of :data:`ACCOUNT_FEATURES`. Times are read in ``score.timezone``
 (default ``Asia/Almaty``) with the zone's historical offsets (Polars
 ``convert_time_zone``), so "work hours" means the clock on the wall where the
 accounts are thought to be; :func:`timezone`, :func:`hours` and
-:func:`numbers` check those settings. :mod:`cib.features` re-exports every
+:func:`numbers` check those settings. :mod:`cib.network.features` re-exports every
 public name.
 """
 

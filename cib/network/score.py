@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 import polars as pl
 
-from cib.features import (
+from cib.network.features import (
     ACCOUNT_FEATURES,
     TIMING_SIGNALS,
     account_features,
@@ -52,13 +52,13 @@ from cib.features import (
     url_lookup,
     weak_signals,
 )
-from cib.reasons import account_reasons, cluster_reasons, pct
+from cib.network.reasons import account_reasons, cluster_reasons, pct
+from cib.network.text_terms import ctfidf, top_items
 from cib.schema import ACCOUNT_SCORES, CLUSTERS, conform
-from cib.text_terms import ctfidf, top_items
 
 if TYPE_CHECKING:
-    from cib.cluster import ClusterResult
     from cib.config import Config
+    from cib.network.cluster import ClusterResult
 
 __all__ = ["ScoreResult", "LazyFrames", "score", "BOT_INDICATORS", "TROLL_INDICATORS", "ramp"]
 
@@ -272,7 +272,7 @@ def score(
     graph
         The fused account graph (:func:`cib.detect.fuse`).
     clustering
-        From :func:`cib.cluster.cluster_graph` on that graph.
+        From :func:`cib.network.cluster.cluster_graph` on that graph.
     cfg
         Effective configuration.
     evidence

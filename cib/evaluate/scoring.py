@@ -7,10 +7,10 @@ label accuracy and confusion, false-positive rate per kind of hard negative,
 adjusted Rand index and NMI of clusters vs networks, and ROC AUC of the score.
 ``format_table`` prints it for a terminal; ``Evaluation.as_dict`` gives JSON.
 
-The metric helpers (:func:`precision_recall_f1`, :func:`adjusted_rand_index`,
-:func:`normalized_mutual_information`, :func:`roc_auc`, …) are small pure
-functions on arrays in :mod:`cib.metrics`; reading the labels file
-(:func:`read_labels`) is :mod:`cib.labels_file`. Both are re-exported here.
+The metric helpers (:func:`~cib.evaluate.metrics.precision_recall_f1`, ARI, NMI,
+:func:`~cib.evaluate.metrics.roc_auc`, …) are small pure functions on arrays in
+:mod:`cib.evaluate.metrics`; reading the labels file is :mod:`cib.evaluate.labels`.
+:mod:`cib.evaluate` re-exports the public names of all three.
 What each metric means, and over which accounts it is computed, is in
 ``docs/evaluate.md``.
 """
@@ -29,42 +29,25 @@ import numpy as np
 import polars as pl
 
 from cib.errors import InputError
-from cib.labels_file import CLASS_COLUMNS, NETWORK_COLUMNS, read_labels
+from cib.evaluate.labels import read_labels
 
 # _cells/_ari/_nmi: the cluster agreement builds one sparse table for both ARI and NMI
-from cib.metrics import (
+from cib.evaluate.metrics import (
     _ari,
     _cells,
     _nmi,
-    adjusted_rand_index,
-    ari_from_contingency,
-    contingency_table,
-    midranks,
-    nmi_from_contingency,
-    normalized_mutual_information,
     precision_recall_f1,
     roc_auc,
 )
 from cib.schema import read_table
 
 __all__ = [
-    "NETWORK_COLUMNS",
-    "CLASS_COLUMNS",
     "POSITIVE_CLASSES",
     "Evaluation",
     "NetworkRecall",
     "HardNegative",
     "evaluate",
     "format_table",
-    "read_labels",
-    "precision_recall_f1",
-    "contingency_table",
-    "ari_from_contingency",
-    "nmi_from_contingency",
-    "adjusted_rand_index",
-    "normalized_mutual_information",
-    "midranks",
-    "roc_auc",
 ]
 
 #: classes that are coordinated (used when a labels file has a class column but no network column)

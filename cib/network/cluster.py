@@ -2,7 +2,7 @@
 
 Method
     python-louvain's ``best_partition`` (``cluster.method = "louvain"``; run by
-    :mod:`cib.louvain`, which gives the same partitions several times faster) or, for
+    :mod:`cib.network.louvain`, which gives the same partitions several times faster) or, for
     large graphs, Leiden through ``leidenalg`` (``"leiden"``; an optional
     dependency, a clear error when it is missing), both maximising weighted
     modularity at ``cluster.resolution`` and seeded with ``run.seed``. Edges with
@@ -89,8 +89,8 @@ def _canonical(graph: nx.Graph, min_weight: float) -> nx.Graph:
 
 
 def _louvain(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
-    # python-louvain's best_partition, step for step, on plain dicts (cib.louvain)
-    from cib.louvain import best_partitions
+    # python-louvain's best_partition, step for step, on plain dicts (cib.network.louvain)
+    from cib.network.louvain import best_partitions
 
     return best_partitions(g, resolution, seeds)
 
@@ -129,7 +129,7 @@ def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) ->
         Graph with a ``weight`` on each edge.
     method
         ``"louvain"`` (python-louvain's ``best_partition``, computed by
-        :mod:`cib.louvain`) or ``"leiden"``.
+        :mod:`cib.network.louvain`) or ``"leiden"``.
     resolution
         Modularity resolution (larger: smaller communities).
     seeds

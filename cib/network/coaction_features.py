@@ -5,7 +5,7 @@ or replied-to post, a link, a text, an image) another member also posted;
 links are compared after :func:`quick_canonical` (:func:`url_lookup`).
 :func:`attachment` measures each account's ties to its own cluster in the
 fused graph, and :func:`weak_signals` says which signals do not count as a
-strong tie. :mod:`cib.features` re-exports every public name.
+strong tie. :mod:`cib.network.features` re-exports every public name.
 """
 
 from __future__ import annotations

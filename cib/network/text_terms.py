@@ -162,7 +162,7 @@ def top_items(
     top
         Items kept per cluster and kind.
     urls
-        ``raw, canonical`` link lookup (:func:`cib.features.url_lookup`), when
+        ``raw, canonical`` link lookup (:func:`cib.network.features.url_lookup`), when
         already computed; links are counted in that canonical form, domains are
         its host.
 
@@ -190,7 +190,7 @@ def top_items(
     links = originals.select("cluster_id", "account_id", pl.col("urls").list.unique().alias("raw")).explode("raw")
     links = links.filter(pl.col("raw").is_not_null() & (pl.col("raw") != ""))
     if urls is None:
-        from cib.features import quick_canonical
+        from cib.network.features import quick_canonical
 
         uniq = links.select("raw").unique().sort("raw")
         urls = uniq.with_columns(quick_canonical(pl.col("raw")).alias("canonical"))

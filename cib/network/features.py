@@ -2,8 +2,8 @@
 
 This module holds the cluster features (:func:`cluster_features`,
 :data:`CLUSTER_FEATURES`, :func:`intra_edges`) and re-exports the account
-features of :mod:`cib.account_features` and the co-action features of
-:mod:`cib.coaction_features`, so ``from cib.features import …`` reaches every
+features of :mod:`cib.network.account_features` and the co-action features of
+:mod:`cib.network.coaction_features`, so ``from cib.network.features import …`` reaches every
 feature. Everything is computed with Polars on the canonical tables; times are
 read in ``score.timezone``. :doc:`docs/labels.md` explains each feature in
 plain words.
@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 # _local: cluster active hours use the same local clock as the account features
-from cib.account_features import (
+from cib.network.account_features import (
     ACCOUNT_FEATURES,
     _local,
     account_features,
@@ -30,7 +30,7 @@ from cib.account_features import (
     numbers,
     timezone,
 )
-from cib.coaction_features import (
+from cib.network.coaction_features import (
     TIMING_SIGNALS,
     attachment,
     co_shared,
@@ -41,8 +41,8 @@ from cib.coaction_features import (
 from cib.schema import TIME
 
 if TYPE_CHECKING:
-    from cib.cluster import ClusterResult
     from cib.config import Config
+    from cib.network.cluster import ClusterResult
 
 __all__ = [
     "ACCOUNT_FEATURES",
@@ -188,7 +188,7 @@ def cluster_features(
     edges
         The edges table (all signals).
     clustering
-        From :func:`cib.cluster.cluster_graph`.
+        From :func:`cib.network.cluster.cluster_graph`.
     cfg
         Effective configuration.
     evidence

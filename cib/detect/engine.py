@@ -1,0 +1,478 @@
+"""The detection engine: every windowed signal, from traces to edges and evidence.
+
+For each signal in ``detect.signals``: build traces (:mod:`.traces`), choose
+the window (configured, or estimated with ``"auto"`` by :mod:`.resolve`;
+widened to the data's time resolution when finer), drop accounts below
+``detect.min_participation``, set crowd objects aside (:mod:`.window`), pair
+shares within the window, aggregate edges (:mod:`.edges`), test them against
+the null model (:mod:`.significance`), threshold, and keep a capped sample of
+evidence for the edges that survive.
+
+Internally accounts, objects and posts are integer codes (accounts numbered in
+sorted order of their ids, objects in the order of a hash of theirs, posts in
+sorted order of post id), so the pair frames stay small and the result does
+not depend on row order.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from cib.detect.edges import (
+    EDGE_STATS,
+    aggregate,
+    coortweet_second_pass,
+    keep_edges,
+    name_edges,
+    order_pairs,
+    participation,
+    pick_evidence,
+)
+from cib.detect.resolve import estimate_window, resolve_window
+from cib.detect.reuse import PairCache
+from cib.detect.significance import edge_significance
+from cib.detect.traces import SIGNALS, signal_traces, traces_key
+from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
+from cib.errors import ConfigError
+from cib.schema import EDGES, EVIDENCE
+from cib.signals import ALL, ENGINES
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["detect", "DetectResult", "insert_signal"]
+
+
+_SORT = ["signal", "account_a", "account_b"]
+_NO_CODES = np.zeros(0, dtype=np.uint32)
+_HASH_SEED = 0x5EED
+
+
+@dataclass
+class DetectResult:
+    """What detection found.
+
+    Attributes
+    ----------
+    edges
+        The edges table (exactly the ``EDGES`` columns), sorted by signal, account_a, account_b.
+    evidence
+        The ``EVIDENCE`` table: up to ``detect.evidence_per_edge`` co-occurring post
+        pairs per edge (``post_a`` is ``account_a``'s post; ``delta_s`` = ``|Δt|``).
+    info
+        JSON-ready account of what was done: windows used, widened windows, crowd
+        objects, participation drops, evidence kept versus total, warnings.
+    edge_stats
+        Per-edge diagnostics (:data:`EDGE_STATS`), in the order of ``edges``;
+        empty when :func:`detect` was asked not to keep them.
+    """
+
+    edges: pl.DataFrame
+    evidence: pl.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+    edge_stats: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=EDGE_STATS))
+
+
+class _Clock:
+    """Seconds spent in each step of a signal, into ``info["seconds"]`` (for the manifest's timings)."""
+
+    def __init__(self, info: dict) -> None:
+        self.info = info.setdefault("seconds", {})
+        self.last = time.perf_counter()
+
+    def __call__(self, step: str) -> None:
+        now = time.perf_counter()
+        self.info[step] = round(now - self.last, 3)
+        self.last = now
+
+
+def _signals(cfg: Config) -> tuple[list[str], list[str]]:
+    wanted = [str(s) for s in cfg["detect.signals"]]
+    unknown = [s for s in wanted if s not in SIGNALS and s not in ENGINES]
+    if unknown:
+        raise ConfigError(
+            f"detect.signals: unknown signal {', '.join(unknown)}",
+            hint=f"choose among {', '.join(ALL)}",
+        )
+    run = [s for s in SIGNALS if s in wanted]
+    return run, [s for s in wanted if s in ENGINES]
+
+
+@dataclass
+class _PostIds:
+    """Post code → post id, without a second copy of the ids."""
+
+    column: pl.Series
+    order: np.ndarray
+
+    def of(self, codes: pl.Series) -> pl.Series:
+        return self.column.gather(self.order[codes.to_numpy()])
+
+
+def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, _PostIds]:
+    # Posts are numbered in the order of a 64-bit hash of what they are (id,
+    # platform, account, time; not where they sit in the input), so that
+    # evidence chosen "first by post" is the same however the rows arrive;
+    # sorting one integer column is cheaper than sorting the id strings. Should
+    # two posts hash alike, the keys themselves are sorted instead (the source
+    # file and row break ties between copies of one post).
+    keys = [c for c in ("post_id", "platform", "account_id", "created_at", "source_file", "source_row") if c in posts.columns]
+    what = [c for c in keys if c not in ("source_file", "source_row")]
+    # one hash per column, mixed: hashing a struct of them encodes every row first (95 MB for a
+    # million posts)
+    columns = posts.select(pl.col(c).hash(_HASH_SEED + i) for i, c in enumerate(what))
+    hashed = columns.to_series(0).to_numpy().copy()
+    for i in range(1, columns.width):
+        hashed *= np.uint64(0x9E3779B97F4A7C15)  # wraps: arithmetic modulo 2^64
+        hashed ^= columns.to_series(i).to_numpy()
+    order = pl.Series(hashed).arg_sort().to_numpy()
+    in_order = hashed[order]
+    if (in_order[1:] == in_order[:-1]).any():
+        order = posts.select(pl.arg_sort_by(keys, nulls_last=True)).to_series().to_numpy()
+    code = np.empty(posts.height, dtype=np.uint32)
+    code[order] = np.arange(posts.height, dtype=np.uint32)
+    lf = posts.lazy().with_columns(pl.Series("_p", code))
+    # a gather from a chunked column is many times slower than from one chunk
+    return lf, _PostIds(posts.get_column("post_id").rechunk(), order)
+
+
+def _hash64(values: pl.Series) -> pl.Series:
+    """A 64-bit hash of each value (one function, so that tests can make hashes collide)."""
+    return values.hash(_HASH_SEED)
+
+
+def _value_codes(values: pl.Series, *, by_value: bool) -> tuple[pl.Series, pl.Series]:
+    """Dense ``UInt32`` codes of ``values`` (null for a null) and the distinct values in code order.
+
+    Codes follow the order of a 64-bit hash of the values, which needs no sort
+    of (long) strings and does not depend on row order, or with ``by_value``
+    the order of the values themselves (only the distinct ones are sorted).
+    Every value is checked against the one its code stands for: should two
+    values share a hash (about 1 in 10^7 for a million values), or a value be
+    null, the codes come from the sorted distinct values instead.
+    """
+    if values.null_count() == 0:
+        code = (_hash64(values).rank("dense") - 1).cast(pl.UInt32)
+        first = code.is_first_distinct()
+        distinct = pl.DataFrame([code.filter(first).alias("_c"), values.filter(first)]).sort("_c").to_series(1)
+        if distinct.gather(code).equals(values):
+            if not by_value:
+                return code, distinct
+            order = distinct.arg_sort().to_numpy()
+            recode = np.empty(order.size, dtype=np.uint32)
+            recode[order] = np.arange(order.size, dtype=np.uint32)
+            return pl.Series(code.name, recode[code.to_numpy()]), distinct.gather(order)
+    distinct = values.drop_nulls().unique().sort()
+    lookup = distinct.to_frame("_v").with_row_index("_c")
+    code = values.to_frame("_v").join(lookup, on="_v", how="left", maintain_order="left").get_column("_c")
+    return code, distinct
+
+
+def _account_codes(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
+    """``account_id, a`` (codes ordered like the ids, so ``a < b`` holds for both) and each post's code.
+
+    Computed once for all signals, as one column beside the posts rather than a
+    join redone by every signal.
+    """
+    codes, ids = _value_codes(posts.get_column("account_id"), by_value=True)
+    return ids.alias("account_id").to_frame().with_row_index("a").select("account_id", "a"), codes.alias("a")
+
+
+def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Dense integer codes of a signal's objects, in the order of their hash (:func:`_value_codes`).
+
+    Returns
+    -------
+    traces, objects
+        ``a, o, p, t`` and the lookup ``o, object_id`` (sorted by ``o``).
+    """
+    code, distinct = _value_codes(raw.get_column("object_id"), by_value=False)
+    objects = distinct.alias("object_id").to_frame().with_row_index("o")
+    tr = raw.select(pl.col("_a").alias("a"), code.alias("o"), pl.col("_p").alias("p"), "t")
+    return tr, objects
+
+
+def _empty_parts() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    return pl.DataFrame(schema=EDGES), pl.DataFrame(schema=EVIDENCE), pl.DataFrame(schema=EDGE_STATS)
+
+
+def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: dict, warnings: list[str]) -> float:
+    def estimate() -> tuple[float | None, dict]:
+        return estimate_window(tr.lazy(), q=cfg["detect.auto_window.q"], p=cfg["detect.auto_window.p"])
+
+    used = resolve_window(sig, cfg[f"detect.{sig}.window"], resolution, estimate)
+    used.record(info)
+    warnings.extend(used.warnings)
+    return used.seconds
+
+
+def _run_signal(
+    sig: str,
+    posts: pl.LazyFrame,
+    post_ids: _PostIds,
+    accounts: pl.DataFrame,
+    cfg: Config,
+    resolution: float,
+    warnings: list[str],
+    cache: PairCache | None,
+    stats: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
+    info: dict[str, Any] = {}
+    clock = _Clock(info)
+
+    def traced() -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
+        raw = signal_traces(posts, sig, cfg).collect()
+        return (raw.height, *_encode_objects(raw)) if raw.height else (0, None, None)
+
+    n_traces, tr, objects = cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
+    clock("traces")
+    info["traces"] = n_traces
+    if tr is None or objects is None:
+        info["window_s"] = None
+        return (*_empty_parts(), info, _NO_CODES)
+    window = _window(sig, tr, cfg, resolution, info, warnings)
+    window_us = int(round(window * 1e6))
+
+    min_part = int(cfg["detect.min_participation"])
+    kept_lf, shares = participation(tr.lazy(), min_part)
+    kept = kept_lf.collect()
+    dropped = shares.filter(pl.col("k") < min_part)
+    info.update(
+        accounts=shares.height,
+        objects=objects.height,
+        min_participation=min_part,
+        accounts_dropped_min_participation=dropped.height,
+        traces_dropped_min_participation=int(dropped["k"].sum()),
+    )
+
+    limit = int(cfg["detect.max_object_shares_per_window"])
+    policy = cfg["detect.crowd_policy"]
+    crowd = crowds(kept.lazy(), window_us, limit)
+    if crowd.height:
+        top = crowd.sort(["densest", "o"], descending=[True, False]).head(10).join(objects, on="o", maintain_order="left")
+        warnings.append(f"{sig}: {crowd.height} crowd object(s) above {limit} shares per window were {policy}ped")
+    info["crowds"] = {
+        "limit": limit,
+        "policy": policy,
+        "objects": crowd.height,
+        "shares": int(kept.join(crowd.select("o"), on="o", how="semi").height) if crowd.height else 0,
+        "pairs_upper_bound": int(crowd["est_pairs"].sum()) if crowd.height else 0,
+        "examples": [
+            {"object_id": o, "densest_window_shares": int(d)} for o, d in top.select("object_id", "densest").iter_rows()
+        ]
+        if crowd.height
+        else [],
+    }
+    seed = int(cfg["run.seed"])
+    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, seed)
+    clock("filters")
+
+    def paired(w_us: int) -> pl.DataFrame:
+        crowd_w = crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)
+        return co_occurrences(thin_crowds(kept.lazy(), crowd_w, limit, policy, seed), w_us).collect()
+
+    if cache is None:
+        pairs = paired(window_us)
+    else:
+
+        def crowd_free(w_us: int) -> bool:
+            return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
+
+        widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
+        key = (traces_key(sig, cfg), min_part, limit, policy, seed)
+        pairs = cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
+    significance = bool(cfg["detect.significance"])
+    if significance:
+        window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info)
+    clock("pairs")
+    if cfg["detect.participation_filter"] == "coortweet":
+        before = pairs.height
+        pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
+        info["pairs_dropped_second_pass"] = before - pairs.height
+    info["pairs"] = pairs.height
+    if pairs.height == 0:
+        info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
+        return (*_empty_parts(), info, _NO_CODES)
+
+    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
+    in_order = not bool(cfg["detect.significance"])
+    ordered = order_pairs(pairs, evidence_order=in_order)
+    del pairs
+    edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf")
+    clock("edges")
+    if significance:
+        edges, info["null_model"] = edge_significance(
+            edges,
+            kept,
+            window_pairs,
+            popular_accounts=int(cfg["detect.null.popular_accounts"]),
+            max_fdr=float(cfg["detect.max_fdr"]),
+        )
+    else:
+        edges = edges.with_columns(
+            pl.lit(None, pl.Float64).alias("expected"),
+            pl.lit(None, pl.Float64).alias("p_value"),
+            pl.lit(None, pl.Float64).alias("q_value"),
+        )
+    edges = keep_edges(edges, cfg, info)
+
+    clock("significance")
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
+    del ordered  # every pair of the signal: let it go before the evidence is named
+    info["evidence_kept"] = evidence.height
+    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
+    clock("evidence")
+    # the account codes in kept edges: the manifest's count of accounts without a pass over their ids
+    return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
+
+
+def _window_pairs(pairs: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict) -> pl.DataFrame:
+    """Pairs of shares within the window per object, whoever made them: the null model's ``P``.
+
+    Pairs of one account's own shares count too, and a crowd object its upper bound.
+    """
+    own = self_pairs_per_object(thinned, window_us)
+    info["same_account_pairs"] = int(own.get_column("n").sum())
+    window_pairs = (
+        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
+        .group_by("o")
+        .agg(pl.col("n").sum())
+        .join(crowd.select("o"), on="o", how="anti")
+    )
+    return pl.concat([window_pairs, crowd.select("o", pl.col("est_pairs").alias("n"))])
+
+
+def _decode(
+    sig: str,
+    edges: pl.DataFrame,
+    evidence: pl.DataFrame,
+    accounts: pl.DataFrame,
+    objects: pl.DataFrame,
+    post_ids: _PostIds,
+    *,
+    stats: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    # Series from the evidence itself, before any join, so they line up with its rows.
+    # Codes index their lookups (objects are numbered 0..n-1): gathers keep the evidence's order.
+    ev = evidence.with_columns(
+        post_ids.of(evidence["pa"]).alias("post_a"),
+        post_ids.of(evidence["pb"]).alias("post_b"),
+        objects.sort("o").get_column("object_id").gather(evidence["o"]).alias("object_id"),
+    )
+    return name_edges(sig, edges, ev, accounts, stats=stats)
+
+
+def detect(
+    posts: pl.DataFrame,
+    cfg: Config,
+    *,
+    time_resolution_s: float = 1.0,
+    cache: PairCache | None = None,
+    edge_stats: bool = True,
+) -> DetectResult:
+    """Find coordination edges between accounts, signal by signal.
+
+    Parameters
+    ----------
+    posts
+        Canonical posts (``POSTS`` schema).
+    cfg
+        Effective configuration (``detect.*``, ``run.seed``).
+    time_resolution_s
+        The coarsest time step of the input (60 for minute-resolution sources);
+        windows finer than it are widened, with a warning in ``info``.
+    cache
+        Traces and pairs shared with other detections of the same ``posts``
+        (:class:`~cib.detect.reuse.PairCache`, a sweep's); the result is the
+        same with or without it.
+    edge_stats
+        Keep the per-edge diagnostics (``DetectResult.edge_stats``). The
+        pipeline writes none of them: without them a run holds one table of
+        every edge fewer (ten columns, three of them strings).
+
+    Returns
+    -------
+    DetectResult
+
+    Raises
+    ------
+    ConfigError
+        For an unknown signal name.
+    """
+    run, elsewhere = _signals(cfg)
+    warnings: list[str] = []
+    info: dict[str, Any] = {
+        "posts": posts.height,
+        "time_resolution_s": float(time_resolution_s),
+        "signals_run": run,
+        "signals": {},
+        "windows_s": {},
+        "warnings": warnings,
+    }
+    if elsewhere:
+        info["signals_not_in_this_stage"] = elsewhere
+    edges, evidence, stats = [], [], []
+    in_edges = 0
+    if posts.height:
+        # Post codes and account codes are independent: one on a thread beside the other.
+        with ThreadPoolExecutor(max_workers=1) as side:
+            numbered = side.submit(_post_codes, posts)
+            accounts, codes = _account_codes(posts)
+            lf, post_ids = numbered.result()
+        lf = lf.with_columns(codes.alias("_a"))
+        del codes
+
+        def one(sig: str) -> tuple:
+            said: list[str] = []
+            return (*_run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats), said)
+
+        # Signals are independent, and Polars and numpy let go of the GIL: two at a time keep
+        # both cores busy through each one's single-threaded steps. Results are taken in
+        # signal order, so nothing depends on which finishes first.
+        with ThreadPoolExecutor(max_workers=max(1, int(cfg["detect.threads"]))) as pool:
+            results = list(pool.map(one, run))
+        used = np.zeros(accounts.height, dtype=bool)
+        for sig, (e, ev, st, sinfo, codes_used, said) in zip(run, results, strict=True):
+            used[codes_used] = True
+            edges.append(e)
+            evidence.append(ev)
+            stats.append(st)
+            warnings.extend(said)
+            info["signals"][sig] = sinfo
+            info["windows_s"][sig] = sinfo.get("window_s")
+        in_edges = int(used.sum())
+    e0, ev0, st0 = _empty_parts()
+    # Each signal's rows are in (account_a, account_b) order already: concatenated in
+    # signal-name order they are sorted by _SORT without a sort of millions of strings.
+    by_name = sorted(range(len(edges)), key=lambda i: run[i])
+    out_edges = pl.concat([e0, *(edges[i] for i in by_name)])
+    out_stats = pl.concat([st0, *(stats[i] for i in by_name)])
+    out_evidence = pl.concat([ev0, *evidence])
+    info["edges"] = out_edges.height
+    info["accounts_in_edges"] = in_edges
+    info["evidence_kept"] = out_evidence.height
+    info["evidence_pairs_total"] = int(out_edges["n_pairs"].sum())
+    info["evidence_per_edge"] = int(cfg["detect.evidence_per_edge"])
+    return DetectResult(out_edges, out_evidence, info, out_stats)
+
+
+def insert_signal(edges: pl.DataFrame, more: pl.DataFrame) -> pl.DataFrame:
+    """``edges`` (sorted by signal, account_a, account_b) with one more signal's edges in their place.
+
+    Equal to concatenating and sorting again, without a sort of millions of strings.
+    """
+    if more.height == 0:
+        return edges
+    more = more.cast(edges.schema).sort(["account_a", "account_b"])  # type: ignore[arg-type]
+    signals = more.get_column("signal").unique()
+    if signals.len() != 1:
+        return pl.concat([edges, more]).sort(_SORT)
+    cut = edges.get_column("signal").search_sorted(signals[0], side="left")
+    return pl.concat([edges.slice(0, int(cut)), more, edges.slice(int(cut))])  # type: ignore[arg-type]

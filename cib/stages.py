@@ -1,0 +1,292 @@
+"""The stages, one function each: run one stage, write its tables and the manifest.
+
+:mod:`cib.pipeline` runs them in order for ``cib analyse``, the Python API and
+the sweep; each takes the configuration and manifest of the run and the
+folders it writes into, and returns what the next stage needs. Nothing here
+prints.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from cib.config import Config
+from cib.errors import CibError
+from cib.ingest import IngestResult, Progress, ingest
+from cib.manifest import Manifest
+from cib.schema import read_table, write_table
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from cib.detect import DetectResult, PairCache
+
+#: how :func:`run_detect` runs an engine beside the windowed detection:
+#: ``(signal, engine, posts, cfg, time_resolution_s) → result``
+EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], Any]
+
+#: the tables :func:`run_network` writes (``event_activity`` only when events are configured)
+NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity")
+
+__all__ = [
+    "NETWORK_TABLES",
+    "Outputs",
+    "EngineCall",
+    "NetworkResult",
+    "collection_name",
+    "run_ingest",
+    "load_ingested",
+    "run_detect",
+    "detect_counts",
+    "accounts_in_edges",
+    "run_network",
+    "run_report",
+]
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Where a collection's tables and report go."""
+
+    processed: Path
+    reports: Path
+
+    @classmethod
+    def for_collection(cls, name: str, processed_dir: str | Path, reports_dir: str | Path) -> Outputs:
+        """The folders ``processed_dir/name`` and ``reports_dir/name``."""
+        return cls(Path(processed_dir) / name, Path(reports_dir) / name)
+
+
+def collection_name(source: str | Path) -> str:
+    """Default collection name: the folder's name or the file's stem."""
+    path = Path(source)
+    return path.name if path.is_dir() else path.stem
+
+
+def _guard(out: Path, source: str | Path) -> None:
+    """Refuse to write inside the raw data: outputs must never touch ``data/raw``."""
+    src_dir = Path(source).resolve()
+    if not src_dir.is_dir():
+        return
+    target = out.resolve()
+    if target == src_dir or src_dir in target.parents:
+        raise CibError(f"{out}: the output folder is inside the input folder {src_dir}", hint="choose another --processed-dir")
+
+
+def run_ingest(
+    source: str | Path,
+    out: Outputs,
+    cfg: Config,
+    manifest: Manifest,
+    *,
+    fmt: str | None = None,
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Ingest ``source`` and write posts, accounts and rejects with the manifest.
+
+    Returns
+    -------
+    IngestResult
+    """
+    _guard(out.processed, source)
+    with manifest.timed("ingest"):
+        result = ingest(source, cfg, fmt=fmt, progress=progress)
+    params = cfg.as_dict()
+    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params)
+    write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params)
+    write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params)
+    manifest.inputs = [str(source)]
+    manifest.files = [f.as_dict() for f in result.files]
+    manifest.ignored_files = result.ignored
+    rows_in = sum(f.rows_in for f in result.files)
+    dupes = sum(f.duplicates for f in result.files)
+    manifest.counts["ingest"] = {
+        "rows_in": rows_in,
+        "posts": result.posts.height,
+        "rejects": result.rejects.height,
+        "duplicates_removed": dupes,
+        "account_rows": sum(f.accounts for f in result.files),
+        "accounts": result.accounts.height,
+        "reconciled": rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
+        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows; "
+        "duplicates are repeated (platform, post_id), first in file order kept",
+    }
+    manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
+    manifest.write(out.processed)
+    return result
+
+
+def load_ingested(folder: str | Path) -> tuple:
+    """Read posts and accounts written by :func:`run_ingest`."""
+    folder = Path(folder)
+    return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
+
+
+def accounts_in_edges(edges: pl.DataFrame) -> int:
+    """Distinct accounts at either end of the edges."""
+    # a frame's unique runs on every core, a series' on one
+    ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
+    return ids.unique().height
+
+
+def detect_counts(edges: pl.DataFrame, evidence: pl.DataFrame, in_edges: int | None = None) -> dict[str, Any]:
+    """What the manifest counts of a detection (``in_edges``: the accounts in edges, when known).
+
+    The edges are sorted by signal, so their count per signal comes from runs of
+    that column, not a group-by of millions of strings.
+    """
+    by_signal: dict[str, int] = {}
+    for run in edges.get_column("signal").rle().to_list():
+        by_signal[run["value"]] = by_signal.get(run["value"], 0) + run["len"]
+    return {
+        "edges": edges.height,
+        "edges_by_signal": dict(sorted(by_signal.items())),
+        "accounts_in_edges": in_edges if in_edges is not None else accounts_in_edges(edges),
+        "evidence_rows": evidence.height,
+    }
+
+
+def run_detect(
+    posts: pl.DataFrame,
+    out: Outputs,
+    cfg: Config,
+    manifest: Manifest,
+    *,
+    time_resolution_s: float = 1.0,
+    engine_call: EngineCall | None = None,
+    cache: PairCache | None = None,
+) -> DetectResult:
+    """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
+
+    Parameters
+    ----------
+    posts, out, cfg, manifest
+        The posts, where to write, the configuration and the manifest to fill.
+    time_resolution_s
+        From ingest.
+    engine_call
+        Runs the ``sync`` and ``co_similar_text`` engines, as
+        ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
+        sweep passes one that reuses an earlier result (default: call the engine).
+    cache
+        Traces and pairs shared between detections of these posts (a sweep's
+        :class:`cib.detect.PairCache`).
+
+    Returns
+    -------
+    DetectResult
+        With the ``sync`` and ``co_similar_text`` edges and evidence appended
+        when those signals are on.
+    """
+    from cib.detect import detect, insert_signal
+
+    # sync and co_similar_text have engines of their own, imported only when on (scipy is
+    # slow to import); detect() runs the windowed signals
+    extra = {"sync": ("cib.detect.sync", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
+    with manifest.timed("detect"):
+        # nothing below reads the per-edge diagnostics: they are not kept
+        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False)
+        in_edges = result.info["accounts_in_edges"]
+        for signal, (module, name) in extra.items():
+            if signal not in cfg["detect.signals"]:
+                continue
+            engine = getattr(importlib.import_module(module), name)
+            if engine_call is None:
+                more = engine(posts, cfg, time_resolution_s=time_resolution_s)
+            else:
+                more = engine_call(signal, engine, posts, cfg, time_resolution_s)
+            result.edges = insert_signal(result.edges, more.edges)
+            if more.edges.height:
+                in_edges = None  # counted below, over every signal's ids
+            result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
+            result.info[signal] = more.info
+            # the window each signal used, in one place for the manifest and the report
+            result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
+    params = cfg.as_dict()
+    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
+    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
+    manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
+    manifest.stages["detect"] = result.info
+    manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
+    manifest.write(out.processed)
+    return result
+
+
+@dataclass
+class NetworkResult:
+    """The fused graph, its clusters and their scores."""
+
+    graph: nx.Graph
+    clustering: Any
+    scores: Any
+
+
+def run_network(
+    posts: pl.DataFrame,
+    accounts: pl.DataFrame,
+    detected: DetectResult,
+    out: Outputs,
+    cfg: Config,
+    manifest: Manifest,
+) -> NetworkResult:
+    """Fuse the signals, cluster the graph, score clusters and accounts; write their tables.
+
+    Writes ``fused_edges`` (the graph the report and exports draw), ``clusters``,
+    ``account_scores``, ``bursts`` and, with events, ``event_activity``.
+    """
+    from cib.network.cluster import cluster_graph
+    from cib.network.fusion import fused_edges, graph_of
+    from cib.network.score import score
+
+    with manifest.timed("cluster"):
+        fused = fused_edges(detected.edges, cfg)
+        graph = graph_of(fused)
+        clustering = cluster_graph(graph, cfg)
+    with manifest.timed("score"):
+        scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
+    with manifest.timed("events"):
+        from cib.network.events import bursts, event_activity, load_events
+
+        coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
+        # bursts of coordination, not of everything the members posted
+        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
+        events = load_events(cfg)
+        activity = event_activity(posts, clustering.membership, events) if events else None
+    params = cfg.as_dict()
+    write_table(fused, out.processed / "fused_edges.parquet", "fused_edges", params=params)
+    write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params)
+    if activity is not None:
+        write_table(activity, out.processed / "event_activity.parquet", "event_activity", params=params)
+    write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params)
+    write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
+    labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
+    manifest.counts["cluster"] = {
+        "graph_nodes": graph.number_of_nodes(),
+        "graph_edges": graph.number_of_edges(),
+        "clusters": scores.clusters.height,
+        "clusters_by_label": dict(sorted(labels)),
+        "flagged_accounts": int(scores.account_scores["flagged"].sum()) if scores.account_scores.height else 0,
+        "bursts": burst_table.height,
+        "events": len(events),
+    }
+    manifest.stages["cluster"] = clustering.info
+    manifest.write(out.processed)
+    return NetworkResult(graph, clustering, scores)
+
+
+def run_report(out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None) -> Path:
+    """Write the exports beside the tables and the HTML report; return the report's path."""
+    from cib.report import build_report, export_all
+
+    with manifest.timed("report"):
+        export_all(out.processed, graph, cfg=cfg)
+        manifest.write(out.processed)
+        path = build_report(out.processed, out.reports, cfg=cfg)
+    manifest.write(out.processed)
+    return path
