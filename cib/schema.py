@@ -21,6 +21,11 @@ __all__ = [
     "TIME",
     "SCHEMAS",
     "POSTS",
+    "REQUIRED",
+    "LIST_COLUMNS",
+    "PROFILE_COLUMNS",
+    "STAGING",
+    "STAGED_TEXT",
     "ACCOUNTS",
     "REJECTS",
     "EDGES",
@@ -70,6 +75,17 @@ ACCOUNTS: dict[str, pl.DataType] = {
     "description": pl.String(),
     "platform": pl.String(),
 }
+
+#: what every post must have
+REQUIRED = ("post_id", "account_id", "created_at")
+#: the list-valued columns of posts
+LIST_COLUMNS = tuple(c for c, t in POSTS.items() if isinstance(t, pl.List))
+#: profile values an adapter may stage beside each post: ``account_`` + a column of accounts
+PROFILE_COLUMNS = tuple(f"account_{c}" for c in ACCOUNTS if c not in ("account_id", "platform"))
+#: every column a staged chunk of an adapter may carry (all optional but :data:`REQUIRED`)
+STAGING = (*(c for c in POSTS if c != "source_file"), *PROFILE_COLUMNS)
+#: the staged columns that hold text as read (every one but the lists, the platform and the row)
+STAGED_TEXT = tuple(c for c in STAGING if c not in LIST_COLUMNS and c not in ("platform", "source_row"))
 
 REJECTS: dict[str, pl.DataType] = {
     "source_file": pl.String(),

@@ -17,16 +17,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.schema import POSTS, REJECTS, TIME
+from cib.schema import LIST_COLUMNS, POSTS, PROFILE_COLUMNS, REJECTS, STAGING, TIME
 
 if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = [
-    "ACCOUNT_COLUMNS",
-    "LIST_COLUMNS",
-    "REQUIRED",
-    "STAGING",
     "Chunk",
     "Format",
     "Head",
@@ -35,35 +31,6 @@ __all__ = [
     "parse_time",
     "reject_frame",
 ]
-
-REQUIRED = ("post_id", "account_id", "created_at")
-LIST_COLUMNS = ("urls", "hashtags", "mentions", "media")
-#: profile columns an adapter may stage beside each post
-ACCOUNT_COLUMNS = (
-    "account_handle",
-    "account_display_name",
-    "account_created_at",
-    "account_followers",
-    "account_following",
-    "account_post_count",
-    "account_description",
-)
-#: every column a staged chunk may carry (all optional but REQUIRED)
-STAGING = (
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    *LIST_COLUMNS,
-    "reshare_of",
-    "reply_to",
-    "quote_of",
-    "platform",
-    "lang",
-    "source_row",
-    *ACCOUNT_COLUMNS,
-)
-
 
 @dataclass
 class Head:
@@ -100,7 +67,7 @@ class Chunk:
     Parameters
     ----------
     rows
-        Staged rows (columns from :data:`STAGING`, ``source_row`` always present).
+        Staged rows (columns from :data:`cib.schema.STAGING`, ``source_row`` always present).
     rejects
         Rows that could not be read at all, in the rejects schema.
     merged
@@ -409,7 +376,7 @@ def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.Da
 
 def _staged_schema() -> dict[str, pl.DataType]:
     schema = dict(POSTS)
-    for col in ACCOUNT_COLUMNS:
+    for col in PROFILE_COLUMNS:
         schema[col] = pl.Int64() if col.endswith(("followers", "following", "post_count")) else pl.String()
     schema["account_created_at"] = TIME
     return schema

@@ -17,6 +17,7 @@ import polars as pl
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
 from cib.ingest.textio import iter_delimited, iter_json_lines
+from cib.schema import REQUIRED
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -96,7 +97,7 @@ def _is_posts(head: Head, mapping: Mapping[str, str]) -> bool:
     if head.kind not in {"csv", "tsv", "jsonl", "parquet"}:
         return False
     found = resolve_columns(head.columns, POST_ALIASES, mapping)
-    return all(k in found for k in ("post_id", "account_id", "created_at"))
+    return all(k in found for k in REQUIRED)
 
 
 def _is_accounts(head: Head, mapping: Mapping[str, str]) -> bool:
@@ -169,7 +170,7 @@ def _ids_as_strings(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 def _read_mapped(path: Path, cfg: Config, aliases: Mapping[str, tuple[str, ...]]) -> Iterator[Chunk]:
     label = str(path)
     mapping = cfg["ingest.columns"]
-    required = ("post_id", "account_id", "created_at") if aliases is POST_ALIASES else ("account_id",)
+    required = REQUIRED if aliases is POST_ALIASES else ("account_id",)
     for rows, rejects in read_rows(path, cfg, label):
         found = resolve_columns([c for c in rows.columns if c != "source_row"], aliases, mapping)
         missing = [c for c in required if c not in found]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cib.errors import InputError
-from cib.ingest.base import REQUIRED, Format, Head
+from cib.ingest.base import Format, Head
 from cib.ingest.cnt import CNT_CSV
 from cib.ingest.coortweet import COORTWEET, COORTWEET_LONG
 from cib.ingest.crowdtangle import CROWDTANGLE
@@ -17,6 +17,7 @@ from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_col
 from cib.ingest.io_archive import IO_ARCHIVE
 from cib.ingest.telegram import TELEGRAM
 from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
+from cib.schema import REQUIRED
 
 if TYPE_CHECKING:
     from cib.config import Config

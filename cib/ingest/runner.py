@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import ACCOUNT_COLUMNS, Chunk, Format, finalise, parse_time
+from cib.ingest.base import Chunk, Format, finalise, parse_time
 from cib.ingest.registry import by_name, sniff
 from cib.ingest.textio import read_head, release_arrow_memory
-from cib.schema import ACCOUNTS, POSTS, REJECTS, TIME, empty
+from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, REJECTS, TIME, empty
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -140,7 +140,7 @@ def _finalise_accounts(chunk: Chunk, file: str, cfg: Config) -> tuple[pl.DataFra
     rows = rows.filter(pl.col("account_id").is_not_null())
     tz = cfg["ingest.default_timezone"]
     exprs = [pl.col("account_id"), pl.col("platform").cast(pl.String) if "platform" in rows.columns else pl.lit(None, pl.String).alias("platform")]
-    for col in ACCOUNT_COLUMNS:
+    for col in PROFILE_COLUMNS:
         if col not in rows.columns:
             exprs.append(pl.lit(None).alias(col))
         elif col == "account_created_at":
@@ -154,7 +154,7 @@ def _finalise_accounts(chunk: Chunk, file: str, cfg: Config) -> tuple[pl.DataFra
 
 def _profile_schema() -> dict[str, pl.DataType]:
     schema: dict[str, pl.DataType] = {"account_id": pl.String(), "platform": pl.String()}
-    for col in ACCOUNT_COLUMNS:
+    for col in PROFILE_COLUMNS:
         schema[col] = ACCOUNTS[col.removeprefix("account_")]
     return schema
 
@@ -197,8 +197,8 @@ def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) 
             return chunk.merged, None, good, bad
         good, bad = finalise(chunk, label, cfg, platform)
         # Only rows that say something about the account: the posts count every account anyway.
-        said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in ACCOUNT_COLUMNS))
-        return chunk.merged, good, _cast_profiles(said.select(["account_id", "platform", *ACCOUNT_COLUMNS])), bad
+        said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PROFILE_COLUMNS))
+        return chunk.merged, good, _cast_profiles(said.select(["account_id", "platform", *PROFILE_COLUMNS])), bad
 
     for n_merged, good, said, bad in _in_order(finish, fmt.read(path, cfg)):
         merged += n_merged
@@ -313,7 +313,7 @@ def _may_repeat(posts: pl.DataFrame) -> bool:
 def _accounts(posts: pl.DataFrame, profiles: list[pl.DataFrame]) -> pl.DataFrame:
     """One row per account: profile values from the latest row that has them, post counts from the posts."""
     prof = pl.concat(profiles) if profiles else _empty_profiles()
-    fields = ["platform", *ACCOUNT_COLUMNS]
+    fields = ["platform", *PROFILE_COLUMNS]
     # rows keep their input order within a group (the groups' order does not matter: the
     # table is sorted below), so the last non-null value is the latest
     merged = prof.group_by("account_id").agg([pl.col(c).last(ignore_nulls=True) for c in fields])

@@ -42,22 +42,13 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = ["TELEGRAM", "message_row"]
 
-_COLUMNS = (
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    "reshare_of",
-    "reply_to",
-    "account_display_name",
-)
-_LISTS = ("urls", "hashtags", "mentions", "media")
 _SERVICE = "service message, not a post"
 
 
@@ -195,8 +186,8 @@ def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
 
 
 def _chunk(rows: list[dict[str, Any]], numbers: list[int], bad: list[pl.DataFrame], label: str, limit: int) -> Chunk:
-    frame = {c: pl.Series(c, [r[c] for r in rows], dtype=pl.String) for c in _COLUMNS}
-    frame |= {c: pl.Series(c, [r[c] for r in rows], dtype=pl.List(pl.String)) for c in _LISTS}
+    frame = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT}
+    frame |= {c: pl.Series(c, [r[c] for r in rows], dtype=pl.List(pl.String)) for c in LIST_COLUMNS}
     frame["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     rejects = pl.concat(bad) if bad else reject_frame(label, [], None, "", [], limit)
     return Chunk(pl.DataFrame(frame), rejects)

@@ -28,30 +28,13 @@ import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
 from cib.ingest.textio import iter_delimited, iter_json_lines
+from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = ["TWARC2_JSONL", "TWARC_CSV", "tweet_row"]
 
-_STRING_COLUMNS = (
-    "post_id",
-    "account_id",
-    "created_at",
-    "text",
-    "reshare_of",
-    "reply_to",
-    "quote_of",
-    "lang",
-    "account_handle",
-    "account_display_name",
-    "account_created_at",
-    "account_followers",
-    "account_following",
-    "account_post_count",
-    "account_description",
-)
-_LISTS = ("urls", "hashtags", "mentions", "media")
 _REFERENCE = {"retweeted": "reshare_of", "replied_to": "reply_to", "quoted": "quote_of"}
 
 
@@ -123,8 +106,8 @@ def tweet_row(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> dict[s
 
 
 def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    data: dict[str, pl.Series] = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in _STRING_COLUMNS}
-    for c in _LISTS:
+    data: dict[str, pl.Series] = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT}
+    for c in LIST_COLUMNS:
         data[c] = pl.Series(c, [r.get(c, []) for r in rows], dtype=pl.List(pl.String))
     data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     return pl.DataFrame(data)

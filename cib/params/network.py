@@ -61,7 +61,7 @@ PARAMS: tuple[Param, ...] = (
         "cluster.method",
         "louvain",
         "-",
-        "Community detection: \"louvain\" (python-louvain) or \"leiden\" (needs the optional leidenalg and igraph).",
+        "Community detection: \"louvain\" (cib's step-for-step python-louvain 0.16) or \"leiden\" (needs the optional leidenalg and igraph).",
         kind="str",
         choices=("louvain", "leiden"),
     ),

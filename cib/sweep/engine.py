@@ -7,6 +7,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -207,100 +208,187 @@ def sweep(
         Bad grid, input, labels or configuration.
     """
     from cib.pipeline import Run, build_config, run_stages
-    from cib.stages import Outputs, collection_name
+    from cib.stages import Outputs
 
     started = time.perf_counter()
     cfg = cfg if cfg is not None else build_config(config, params=params)
+    plan = _plan(source, grid, cfg, labels, name, processed_dir, reports_dir, config)
+    base = Manifest(plan.name, cfg)
+    workers = _workers(cfg["sweep.workers"], len(plan.points))
+    outcomes: dict[int, PointOutcome] = {}
+
+    def done(outcome: PointOutcome) -> None:
+        outcomes[outcome.point_id] = outcome
+        if on_point is not None:
+            on_point(len(outcomes), len(plan.points), outcome)
+
+    # started first, so that the workers' imports overlap ingest and the first detection
+    pool = _start_pool(workers)
+    try:
+        run = run_stages(Run(plan.source, plan.name, cfg, Outputs(plan.shared, plan.reports), base, fmt), until="ingest", progress=progress)
+        assert run.ingested is not None
+        detections, same = _run_points(plan, base, run.ingested, pool, done)
+    finally:
+        if pool is not None:
+            pool.close()
+
+    table, stab, best, reasons = _compare(plan, outcomes, same)
+    info = _info(plan, detections, same, outcomes, workers, best, reasons)
+    meta = {"grid": plan.grid.as_dict(), "points": len(plan.points), "recommended": best}
+    _write_frame(table, plan.root / "sweep.parquet", "sweep", cfg.as_dict(), meta)
+    _write_frame(stab, plan.root / "clusters_stability.parquet", "clusters_stability", cfg.as_dict(), meta)
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    result = SweepResult(table, stab, plan.grid, plan.points, best, reasons, plan.root, None, info)
+    if page:
+        from cib.sweep.page import write_page
+
+        result.page = write_page(result, plan.reports / "sweep.html", collection=plan.name, source=str(source))
+    info["seconds"] = round(time.perf_counter() - started, 3)
+    base.stages["sweep"] = {**info, "grid": plan.grid.as_dict()}
+    base.timings_s["sweep"] = info["seconds"]
+    base.write(plan.shared)
+    return result
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a sweep runs: the input, the grid's points, the labels, and where everything goes."""
+
+    source: Path
+    name: str
+    cfg: Config
+    config: str | Path | None
+    grid: Grid
+    points: list[Point]
+    labels: str | None
+    root: Path
+    reports: Path
+
+    @property
+    def shared(self) -> Path:
+        """The folder of the shared ingest tables and of the points' folders."""
+        return self.root / "sweep"
+
+
+def _plan(
+    source: str | Path,
+    grid: Mapping[str, Any] | Iterable[str] | None,
+    cfg: Config,
+    labels: str | Path | None,
+    name: str | None,
+    processed_dir: str | Path,
+    reports_dir: str | Path,
+    config: str | Path | None,
+) -> _Plan:
+    """Check the grid and the labels before any work, and name the folders."""
+    from cib.stages import collection_name
+
     the_grid = build_grid(grid, cfg)
-    points = the_grid.points()
     labels_path = str(Path(labels).resolve()) if labels is not None else None
     if labels_path is not None:
         from cib.evaluate import read_labels
 
         read_labels(labels_path)  # a bad labels file fails before the work
     name = name or collection_name(source)
-    root = Path(processed_dir) / name
-    shared = root / "sweep"
-    reports = Path(reports_dir) / name
+    root, reports = Path(processed_dir) / name, Path(reports_dir) / name
+    return _Plan(Path(source), name, cfg, config, the_grid, the_grid.points(), labels_path, root, reports)
 
-    base = Manifest(name, cfg)
-    workers = _workers(cfg["sweep.workers"], len(points))
-    outcomes: dict[int, PointOutcome] = {}
-    extra: dict[int, dict[str, Any]] = {p.id: {} for p in points}
 
-    def done(outcome: PointOutcome) -> None:
-        outcomes[outcome.point_id] = outcome
-        if on_point is not None:
-            on_point(len(outcomes), len(points), outcome)
+def _run_points(
+    plan: _Plan, base: Manifest, ing: Any, pool: WorkerPool | None, done: Callable[[PointOutcome], None]
+) -> tuple[DetectionReuse, dict[int, int]]:
+    """Detect once per distinct detection setting and hand every point to the runner.
 
-    # started first, so that the workers' imports overlap ingest and the first detection
-    pool = _start_pool(workers)
+    Returns
+    -------
+    detections, same
+        The detections run, and each point's detection number (points with the
+        same number detected identical edges and evidence).
+    """
+    for old in plan.shared.glob("point-*"):
+        if old.is_dir():
+            shutil.rmtree(old)
+    configs = {p.id: plan.cfg.update(p.overrides, "sweep") for p in plan.points}
+    detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
+    detections.plan(configs.values())
+    runner = Runner(configs, ing.posts, ing.accounts, plan.labels, pool, done)
     same_as: dict[int, int] = {}
-    try:
-        ingested = run_stages(Run(Path(source), name, cfg, Outputs(shared, reports), base, fmt), until="ingest", progress=progress)
-        ing = ingested.ingested
-        assert ing is not None
-        for old in shared.glob("point-*"):
-            if old.is_dir():
-                shutil.rmtree(old)
-        configs = {p.id: cfg.update(p.overrides, "sweep") for p in points}
-        detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
-        detections.plan(configs.values())
-        runner = Runner(configs, ing.posts, ing.accounts, labels_path, pool, done)
-        for p in points:
-            pcfg = configs[p.id]
-            folder = shared / p.folder
-            folder.mkdir(parents=True, exist_ok=True)
-            for table in _INGEST_TABLES:
-                _link(shared / table, folder / table)
-            man = _point_manifest(name, pcfg, base)
-            det = detections.find(pcfg)
-            if det is None:
-                det = detections.run(p.id, pcfg, Outputs(folder, reports), man)
-                same_as[det.index] = runner.same_detection(det.index, det.result)
-            else:
-                params_p = pcfg.as_dict()
-                write_table(det.result.edges, folder / "edges.parquet", "edges", params=params_p)
-                write_table(det.result.evidence, folder / "evidence.parquet", "evidence", params=params_p)
-                detections.record(det, man)
-            same = same_as[det.index]
-            man.stages["sweep"] = {
-                "sweep": str(root),
-                "point": p.id,
-                "grid": dict(p.values),
-                "parameters_changed": dict(p.overrides),
-                "detection": det.index,
-                "detection_from_point": det.point,
-                "same_detection_as": same,
-                "reproduce": reproduce_command(source, name, cfg, p, config),
-            }
-            man.write(folder)
-            extra[p.id]["detection"] = same
-            job = PointJob(p.id, str(folder.resolve()), str(shared.resolve()), str(reports), pcfg, man, labels_path)
-            runner.add(job, same, det.result)
-        runner.drain()
-    finally:
-        if pool is not None:
-            pool.close()
+    same: dict[int, int] = {}
+    for p in plan.points:
+        folder = plan.shared / p.folder
+        folder.mkdir(parents=True, exist_ok=True)
+        for table in _INGEST_TABLES:
+            _link(plan.shared / table, folder / table)
+        man = _point_manifest(plan.name, configs[p.id], base)
+        det = _detect_point(plan, p, configs[p.id], folder, man, detections)
+        if det.index not in same_as:
+            same_as[det.index] = runner.same_detection(det.index, det.result)
+        same[p.id] = same_as[det.index]
+        man.stages["sweep"] = {
+            "sweep": str(plan.root),
+            "point": p.id,
+            "grid": dict(p.values),
+            "parameters_changed": dict(p.overrides),
+            "detection": det.index,
+            "detection_from_point": det.point,
+            "same_detection_as": same[p.id],
+            "reproduce": reproduce_command(plan.source, plan.name, plan.cfg, p, plan.config),
+        }
+        man.write(folder)
+        job = PointJob(p.id, str(folder.resolve()), str(plan.shared.resolve()), str(plan.reports), configs[p.id], man, plan.labels)
+        runner.add(job, same[p.id], det.result)
+    runner.drain()
+    return detections, same
 
-    stab = cluster_stability(the_grid, points, outcomes)
+
+def _detect_point(plan: _Plan, p: Point, pcfg: Config, folder: Path, man: Manifest, detections: DetectionReuse) -> Any:
+    """A point's detection: run, or the tables of an earlier identical setting written into its folder."""
+    from cib.stages import Outputs
+
+    det = detections.find(pcfg)
+    if det is None:
+        return detections.run(p.id, pcfg, Outputs(folder, plan.reports), man)
+    params = pcfg.as_dict()
+    write_table(det.result.edges, folder / "edges.parquet", "edges", params=params)
+    write_table(det.result.evidence, folder / "evidence.parquet", "evidence", params=params)
+    detections.record(det, man)
+    return det
+
+
+def _compare(
+    plan: _Plan, outcomes: Mapping[int, PointOutcome], same: Mapping[int, int]
+) -> tuple[pl.DataFrame, pl.DataFrame, int | None, list[str]]:
+    """The sweep table and the clusters' stability across points, and the recommended point with its reasons."""
+    extra: dict[int, dict[str, Any]] = {p.id: {"detection": same[p.id]} for p in plan.points}
+    stab = cluster_stability(plan.grid, plan.points, outcomes)
     for pid, values in point_stability(stab).items():
         extra[pid].update(values)
-    for p in points:
+    for p in plan.points:
         extra[p.id].setdefault("stability", None)
         extra[p.id].setdefault("stability_all", None)
-    table = _table(the_grid, points, outcomes, extra, labels_path is not None)
-    axes = [a.name for a in the_grid.axes]
-    best, reasons = recommend(
-        table.to_dicts(), axes, labelled=labels_path is not None, tolerance=float(cfg["sweep.flagged_tolerance"])
-    )
+    labelled = plan.labels is not None
+    table = _table(plan.grid, plan.points, outcomes, extra, labelled)
+    axes = [a.name for a in plan.grid.axes]
+    best, reasons = recommend(table.to_dicts(), axes, labelled=labelled, tolerance=float(plan.cfg["sweep.flagged_tolerance"]))
     if best is not None:
         table = table.with_columns((pl.col("point") == best).alias("recommended"))
+    return table, stab, best, reasons
 
-    info = {
-        "points": len(points),
+
+def _info(
+    plan: _Plan,
+    detections: DetectionReuse,
+    same: Mapping[int, int],
+    outcomes: Mapping[int, PointOutcome],
+    workers: int,
+    best: int | None,
+    reasons: list[str],
+) -> dict[str, Any]:
+    """What the sweep did, for its manifest and the command's summary."""
+    return {
+        "points": len(plan.points),
         "detection_runs": len(detections.runs),
-        "distinct_detections": len(set(same_as.values())),
+        "distinct_detections": len(set(same.values())),
         "detect_seconds": round(detections.seconds, 3),
         # sync and co_similar_text read no windowed parameter: computed once per distinct setting
         "engine_runs": {sig: len(runs) for sig, runs in sorted(detections.engines.results.items())},
@@ -308,22 +396,8 @@ def sweep(
         "pair_cache": {"widest_window_s": dict(sorted(detections.pairs.widest.items())), "reused": dict(detections.pairs.reused)},
         "network_runs": sum(o.reused_from is None for o in outcomes.values()),
         "workers": workers,
-        "labels": labels_path,
+        "labels": plan.labels,
         "recommended": best,
         "reasons": reasons,
-        "reproduce": reproduce_command(source, name, cfg, points[best], config) if best is not None else None,
+        "reproduce": reproduce_command(plan.source, plan.name, plan.cfg, plan.points[best], plan.config) if best is not None else None,
     }
-    meta = {"grid": the_grid.as_dict(), "points": len(points), "recommended": best}
-    _write_frame(table, root / "sweep.parquet", "sweep", cfg.as_dict(), meta)
-    _write_frame(stab, root / "clusters_stability.parquet", "clusters_stability", cfg.as_dict(), meta)
-    info["seconds"] = round(time.perf_counter() - started, 3)
-    result = SweepResult(table, stab, the_grid, points, best, reasons, root, None, info)
-    if page:
-        from cib.sweep.page import write_page
-
-        result.page = write_page(result, reports / "sweep.html", collection=name, source=str(source))
-    info["seconds"] = round(time.perf_counter() - started, 3)
-    base.stages["sweep"] = {**info, "grid": the_grid.as_dict()}
-    base.timings_s["sweep"] = info["seconds"]
-    base.write(shared)
-    return result

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cib.schema import ACCOUNTS, POSTS
 from cib.synth.people import identities
 from cib.synth.render import mix64, salts
 from cib.synth.tables import CLIENTS, KINDS, PLATFORMS, QUOTE, REPLY, RESHARE, World
@@ -23,10 +24,9 @@ from cib.synth.texts import LANGS
 
 __all__ = ["POSTS_COLUMNS", "ACCOUNTS_COLUMNS", "TWEETS_COLUMNS", "Collection", "collect", "write_exports"]
 
-POSTS_COLUMNS = ["post_id", "account_id", "created_at", "text", "urls", "hashtags", "mentions", "media",
-                 "reshare_of", "reply_to", "quote_of", "platform", "lang"]
-ACCOUNTS_COLUMNS = ["account_id", "handle", "display_name", "created_at", "followers", "following", "post_count",
-                    "description", "platform"]
+#: the generic posts export: the canonical columns, without where a row was read from
+POSTS_COLUMNS = [c for c in POSTS if c not in ("source_file", "source_row")]
+ACCOUNTS_COLUMNS = list(ACCOUNTS)
 TWEETS_COLUMNS = [
     "tweetid", "userid", "user_display_name", "user_screen_name", "user_reported_location",
     "user_profile_description", "user_profile_url", "follower_count", "following_count", "account_creation_date",
