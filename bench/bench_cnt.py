@@ -101,7 +101,7 @@ def make_input(folder: Path, n_posts: int, seed: int) -> tuple[Path, Path]:
 
 CIB_SIMILAR = """
 from cib.config import load_config
-from cib.detect.presets import PRESETS
+from cib.params import PRESETS
 from cib.detect.similar import similar_text_edges
 from cib.schema import read_table
 cfg = load_config(preset=PRESETS["cnt"], preset_name="cnt", overrides={{"detect.signals": ["co_similar_text"], **{extra!r}}})

@@ -43,13 +43,10 @@ app(["analyse", {src!r}, "--no-report", "--name", "single", "--processed-dir", {
     standalone_mode=False)
 """
 
-# `cib sweep` as the CLI will register it (cib/sweep_cli.py), run through Typer.
+# `cib sweep` as the command line runs it, through Typer.
 _SWEEP = """
-import typer
-from cib.sweep_cli import sweep
-app = typer.Typer(add_completion=False)
-app.command()(sweep)  # a one-command app: the arguments follow directly
-app([{src!r}, *[a for g in {grid!r} for a in ("--grid", g)], "--name", "swept",
+from cib.cli import app
+app(["sweep", {src!r}, *[a for g in {grid!r} for a in ("--grid", g)], "--name", "swept",
      "--processed-dir", {out!r}, "--reports-dir", {out!r}, *{extra!r}], standalone_mode=False)
 """
 

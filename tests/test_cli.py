@@ -141,7 +141,7 @@ def test_stages_alone_give_what_analyse_gives(tmp_path):
     for step in steps:
         proc = run(*step)
         assert proc.returncode == 0, (step, proc.stderr)
-    for table in ("edges", "evidence", "clusters", "account_scores"):
+    for table in ("edges", "evidence", "fused_edges", "clusters", "account_scores"):
         assert (folder / f"{table}.parquet").read_bytes() == (tmp_path / "a" / "c" / f"{table}.parquet").read_bytes(), table
     assert (tmp_path / "rs" / "c" / "index.html").is_file()
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -176,6 +176,35 @@ def test_analyse_until_stops_after_the_stage_and_matches_the_full_run(tmp_path):
     assert (tmp_path / "ra" / "c" / "index.html").is_file()
     bad = run("analyse", str(tmp_path / "raw"), "--until", "lunch", "--processed-dir", str(tmp_path / "x"))
     assert bad.returncode == 2 and bad.stderr.strip() == "error: --until lunch: unknown stage — use one of: ingest, detect, cluster, report"
+
+
+def test_a_window_written_2m_is_120_seconds_in_every_way_of_setting_it(tmp_path):
+    from cib.synth import synth
+
+    synth(tmp_path / "raw", n_posts=3_000, seed=8, layout="generic")
+    (tmp_path / "cib.toml").write_text('[detect.co_reshare]\nwindow = "2m"\n', encoding="utf-8")
+    ways = {
+        "set_2m": ("--set", "detect.co_reshare.window=2m"),
+        "set_120": ("--set", "detect.co_reshare.window=120"),
+        "toml_2m": ("--config", str(tmp_path / "cib.toml")),
+        "window_2m": ("--window", "2m"),
+        "window_120": ("--window", "120"),
+    }
+    edges, used = {}, {}
+    for name, flags in ways.items():
+        proc = run("analyse", str(tmp_path / "raw"), "--name", "c", "--until", "detect", *flags,
+                   "--processed-dir", str(tmp_path / name))  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        edges[name] = (tmp_path / name / "c" / "edges.parquet").read_bytes()
+        manifest = json.loads((tmp_path / name / "c" / "manifest.json").read_text())
+        used[name] = manifest["stages"]["detect"]["windows_s"]
+        assert manifest["parameters"]["detect.co_reshare.window"] == 120.0
+    assert edges["set_2m"] == edges["set_120"]  # parameters recorded in the table's metadata included
+    assert edges["window_2m"] == edges["window_120"]
+    assert used["set_2m"]["co_reshare"] == used["toml_2m"]["co_reshare"] == used["window_2m"]["co_reshare"] == 120.0
+    assert used["window_2m"]["co_link"] == 120.0 and used["set_2m"]["co_link"] == 60.0  # --window sets every signal
+    bad = run("analyse", str(tmp_path / "raw"), "--set", "detect.co_reshare.window=2 fortnights", "--processed-dir", str(tmp_path / "x"))
+    assert bad.returncode == 2 and "detect.co_reshare.window" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
 
 
 _AT_POLARS_IMPORT = """
