@@ -25,7 +25,8 @@ import pytest
 from cib.config import load_config
 from cib.network import fuse
 from cib.network.cluster import cluster_graph
-from cib.network.score import ramp, score
+from cib.network.labels import ramp
+from cib.network.score import score
 from cib.schema import ACCOUNT_SCORES, CLUSTERS
 
 T0 = int(datetime(2025, 2, 3, tzinfo=UTC).timestamp()) - 5 * 3600  # Monday 00:00 in Almaty

@@ -8,9 +8,11 @@
 Modules: :mod:`.fusion` (signals → one weighted graph), :mod:`.cluster` and
 :mod:`.louvain` (communities and their stability), :mod:`.account_features`,
 :mod:`.coaction_features` and :mod:`.features` (what each cluster and account
-did), :mod:`.score` (bot / troll / mixed / organic), :mod:`.reasons` (the
-sentences behind a label), :mod:`.text_terms` (a cluster's narrative terms),
-:mod:`.events` (bursts and activity around events).
+did), :mod:`.score` (bot / troll / mixed / organic) with :mod:`.labels` (the
+indicators and rules) and :mod:`.account_scores` (each account's share of its
+cluster's label), :mod:`.reasons` (the sentences behind a label),
+:mod:`.text_terms` (a cluster's narrative terms), :mod:`.events` (bursts and
+activity around events).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Account and cluster features: the measurements behind every label and reason.
 
 This module holds the cluster features (:func:`cluster_features`,
-:data:`CLUSTER_FEATURES`, :func:`intra_edges`) and re-exports the account
-features of :mod:`cib.network.account_features` and the co-action features of
-:mod:`cib.network.coaction_features`, so ``from cib.network.features import …`` reaches every
-feature. Everything is computed with Polars on the canonical tables; times are
+:data:`CLUSTER_FEATURES`, :func:`cluster_members`, :func:`intra_edges`) and
+re-exports the account features of :mod:`cib.network.account_features` and the
+co-action features of :mod:`cib.network.coaction_features`, so
+``from cib.network.features import …`` reaches every feature. Everything is computed with Polars on the canonical tables; times are
 read in ``score.timezone``. :doc:`docs/labels.md` explains each feature in
 plain words.
 
@@ -14,6 +14,7 @@ posts table, so it is not measured.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import networkx as nx
@@ -51,6 +52,7 @@ __all__ = [
     "account_features",
     "attachment",
     "cluster_features",
+    "cluster_members",
     "co_shared",
     "handle_template",
     "hours",
@@ -105,6 +107,25 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "active_hours": pl.Int64(),
     "gap_cv": pl.Float64(),
 }
+
+
+def cluster_members(membership: Mapping[str, int]) -> pl.DataFrame:
+    """Membership as a frame.
+
+    Parameters
+    ----------
+    membership
+        Cluster id by account id (:attr:`cib.network.cluster.ClusterResult.membership`).
+
+    Returns
+    -------
+    polars.DataFrame
+        ``account_id`` (String) and ``cluster_id`` (Int64), in the mapping's order.
+    """
+    return pl.DataFrame(
+        {"account_id": list(membership), "cluster_id": list(membership.values())},
+        schema={"account_id": pl.String, "cluster_id": pl.Int64},
+    )
 
 
 def intra_edges(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
@@ -203,10 +224,7 @@ def cluster_features(
     polars.DataFrame
         :data:`CLUSTER_FEATURES` columns, one row per cluster, sorted by id.
     """
-    members = pl.DataFrame(
-        {"account_id": list(clustering.membership), "cluster_id": list(clustering.membership.values())},
-        schema={"account_id": pl.String, "cluster_id": pl.Int64},
-    )
+    members = cluster_members(clustering.membership)
     if members.height == 0:
         return pl.DataFrame(schema=CLUSTER_FEATURES)
     multipliers = {str(k): float(v) for k, v in dict(cfg["detect.fusion.weights"]).items()}
@@ -218,7 +236,32 @@ def cluster_features(
         pl.col("signal").is_in(list(TIMING_SIGNALS)).not_().alias("content"),
     )
     sizes = members.group_by("cluster_id").agg(pl.len().cast(pl.Int64).alias("size"))
+    struct = _structure(clustering)
+    sig = _signal_mix(intra)
+    content = intra.filter(pl.col("content"))
+    pair_stats, deg_stats = _repeated_co_action(content, sizes)
+    if evidence is not None and evidence.height:
+        ev = intra_evidence if intra_evidence is not None else intra_edges(evidence, members)
+        objects, top_objects = _objects_from_evidence(ev, sig)
+    else:
+        objects, top_objects = _objects_from_edges(intra, content, sig)
+    behaviour, active_hours, templ, creation = _member_behaviour(posts, account_feats, members, cfg)
+    coshare, taking_part = _participation(posts, members, clustering, cfg, attach, co)
 
+    out = sizes
+    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, active_hours, templ, creation, coshare, taking_part):
+        out = out.join(frame, on="cluster_id", how="left")
+    out = out.with_columns(
+        pl.col("signals").fill_null(pl.lit([], pl.List(pl.String))),
+        pl.col("content_share").fill_null(0.0),
+        pl.col("pair_objects").fill_null(0.0),
+        pl.col("objects").fill_null(0),
+    )
+    return out.select([pl.col(c).cast(t) for c, t in CLUSTER_FEATURES.items()]).sort("cluster_id")
+
+
+def _structure(clustering: ClusterResult) -> pl.DataFrame:
+    """Edges, density, mean weight and stability of each cluster in the fused graph."""
     # graph structure from the fused graph: each cluster's edge weights in the graph's edge order
     # (one pass; a subgraph view would list a small cluster's nodes in set order)
     inside: dict[int, list[float]] = {}
@@ -241,12 +284,14 @@ def cluster_features(
                 "stability": float(clustering.stability.get(cid, 1.0)),
             }
         )
-    struct = pl.DataFrame(
+    return pl.DataFrame(
         struct_rows,
         schema={"cluster_id": pl.Int64, "edges": pl.Int64, "density": pl.Float64, "mean_weight": pl.Float64, "stability": pl.Float64},
     )
 
-    # which signals hold each cluster together
+
+def _signal_mix(intra: pl.DataFrame) -> pl.DataFrame:
+    """Which signals hold each cluster together: their order, shares of fused weight, content share, top signal."""
     by_sig = (
         intra.group_by("cluster_id", "signal")
         .agg(pl.col("fw").sum().alias("w"), pl.len().alias("n"), pl.col("n_objects").sum().alias("obj"))
@@ -259,7 +304,7 @@ def cluster_features(
         pl.col("share").filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).sum().alias("content_share"),
         pl.col("signal").first().alias("top_signal"),
     )
-    sig = sig.with_columns(
+    return sig.with_columns(
         pl.col("_shares")
         .list.eval(pl.concat_str(pl.lit('"'), pl.element().struct.field("signal"), pl.lit('": '),
                                  pl.element().struct.field("share").cast(pl.String)))
@@ -268,8 +313,9 @@ def cluster_features(
         .alias("signal_shares")
     ).drop("_shares")
 
-    # repeated co-action on content signals: distinct objects per linked pair, per member
-    content = intra.filter(pl.col("content"))
+
+def _repeated_co_action(content: pl.DataFrame, sizes: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Repeated co-action on content signals: distinct objects per linked pair, and links per member."""
     pair = content.group_by("cluster_id", "account_a", "account_b").agg(pl.col("n_objects").max().alias("obj"))
     pair_stats = pair.group_by("cluster_id").agg(pl.col("obj").median().alias("pair_objects"))
     deg = pl.concat(
@@ -278,32 +324,40 @@ def cluster_features(
     deg_stats = sizes.join(deg.group_by("cluster_id").agg(pl.col("d").sum().alias("dsum")), on="cluster_id", how="left").select(
         "cluster_id", (pl.col("dsum").fill_null(0) / pl.col("size")).alias("content_degree")
     )
+    return pair_stats, deg_stats
 
-    # distinct objects co-shared inside the cluster, and speed, from the evidence
-    objects = None
-    top_objects = None
-    if evidence is not None and evidence.height:
-        ev = intra_evidence if intra_evidence is not None else intra_edges(evidence, members)
-        objects = ev.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
-            pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("objects"),
-            pl.col("delta_s").median().alias("median_delta_s"),
-        )
-        top_objects = (
-            ev.join(sig.select("cluster_id", "top_signal"), on="cluster_id")
-            .filter(pl.col("signal") == pl.col("top_signal"))
-            .group_by("cluster_id")
-            .agg(pl.col("object_id").n_unique().cast(pl.Int64).alias("top_signal_objects"))
-        )
-    if objects is None:
-        objects = content.group_by("cluster_id").agg(
-            pl.col("n_objects").max().cast(pl.Int64).alias("objects"),
-            pl.col("min_delta_s").median().alias("median_delta_s"),
-        )
-    if top_objects is None:
-        top_objects = intra.join(sig.select("cluster_id", "top_signal"), on="cluster_id").filter(
-            pl.col("signal") == pl.col("top_signal")
-        ).group_by("cluster_id").agg(pl.col("n_objects").max().cast(pl.Int64).alias("top_signal_objects"))
 
+def _objects_from_evidence(ev: pl.DataFrame, sig: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Distinct objects co-shared inside each cluster and the speed, from its evidence; objects of its top signal."""
+    objects = ev.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
+        pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("objects"),
+        pl.col("delta_s").median().alias("median_delta_s"),
+    )
+    top_objects = (
+        ev.join(sig.select("cluster_id", "top_signal"), on="cluster_id")
+        .filter(pl.col("signal") == pl.col("top_signal"))
+        .group_by("cluster_id")
+        .agg(pl.col("object_id").n_unique().cast(pl.Int64).alias("top_signal_objects"))
+    )
+    return objects, top_objects
+
+
+def _objects_from_edges(intra: pl.DataFrame, content: pl.DataFrame, sig: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Without evidence, the same from the edges: the most objects one pair shared, and the edges' speed."""
+    objects = content.group_by("cluster_id").agg(
+        pl.col("n_objects").max().cast(pl.Int64).alias("objects"),
+        pl.col("min_delta_s").median().alias("median_delta_s"),
+    )
+    top_objects = intra.join(sig.select("cluster_id", "top_signal"), on="cluster_id").filter(
+        pl.col("signal") == pl.col("top_signal")
+    ).group_by("cluster_id").agg(pl.col("n_objects").max().cast(pl.Int64).alias("top_signal_objects"))
+    return objects, top_objects
+
+
+def _member_behaviour(
+    posts: pl.DataFrame, account_feats: pl.DataFrame, members: pl.DataFrame, cfg: Config
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Behaviour pooled over members, active hours, handle template share and creation together."""
     # behaviour pooled over members (each member weighs the same)
     acc = account_feats.join(members, on="account_id", how="inner")
     behaviour = acc.group_by("cluster_id").agg(
@@ -324,7 +378,7 @@ def cluster_features(
         pl.col("followers").median().alias("followers"),
         pl.col("followers").is_not_null().mean().alias("followers_known"),
     )
-    hours = (
+    active_hours = (
         _local(posts.lazy().select("account_id", "created_at").join(members.lazy(), on="account_id"), str(cfg["score.timezone"]))
         .group_by("cluster_id")
         .agg(pl.col("_h").n_unique().cast(pl.Int64).alias("active_hours"))
@@ -334,9 +388,20 @@ def cluster_features(
         (pl.col("handle_template") == pl.col("template")).mean().alias("template_share")
     )
     creation = _creation(acc.select("cluster_id", "created_at"), float(cfg["score.creation_window_days"]))
+    return behaviour, active_hours, templ, creation
+
+
+def _participation(
+    posts: pl.DataFrame,
+    members: pl.DataFrame,
+    clustering: ClusterResult,
+    cfg: Config,
+    attach: pl.DataFrame | None,
+    co: tuple[pl.DataFrame, pl.DataFrame] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Each cluster's co-sharing, and the share of its members taking part (a strong link or enough co-shared posts)."""
     if co is None:
         co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]))
-    coshare = co[0]
     if attach is None:
         attach = attachment(clustering.graph if clustering.graph is not None else nx.Graph(), clustering.membership, cfg)
     taking_part = (
@@ -352,14 +417,4 @@ def cluster_features(
             .alias("coverage")
         )
     )
-
-    out = sizes
-    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, hours, templ, creation, coshare, taking_part):
-        out = out.join(frame, on="cluster_id", how="left")
-    out = out.with_columns(
-        pl.col("signals").fill_null(pl.lit([], pl.List(pl.String))),
-        pl.col("content_share").fill_null(0.0),
-        pl.col("pair_objects").fill_null(0.0),
-        pl.col("objects").fill_null(0),
-    )
-    return out.select([pl.col(c).cast(t) for c, t in CLUSTER_FEATURES.items()]).sort("cluster_id")
+    return co[0], taking_part
