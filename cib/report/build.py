@@ -17,10 +17,12 @@ from cib.config import Config
 from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
 from cib.report.dossier import LABEL_ORDER, build_dossiers
-from cib.report.figures import ClusterInfo, network_view, timeline_figure
+from cib.report.figures import ClusterInfo
 from cib.report.layout import Layout, compute_layout
+from cib.report.network_view import network_view
 from cib.report.page import render
 from cib.report.safety import safe_json
+from cib.report.timeline import timeline_figure
 from cib.schema import SCHEMA_VERSION
 
 __all__ = ["NOT_FLAGGED", "AccountModel", "account_model", "report_context", "build_report"]
