@@ -10,9 +10,10 @@ spreadsheets (:mod:`cib.report.export`).
 
 The report reads only the tables the earlier stages wrote (and the manifest):
 it imports no detector. Modules: :mod:`.data` (loading), :mod:`.layout`,
-:mod:`.figures`, :mod:`.dossier`, :mod:`.narratives`, :mod:`.methods`,
-:mod:`.page` and ``templates/`` (rendering), :mod:`.safety` (escaping,
-CSP), :mod:`.build` (the whole page), :mod:`.export`.
+:mod:`.figures`, :mod:`.network_view`, :mod:`.timeline`, :mod:`.dossier`,
+:mod:`.narratives`, :mod:`.methods`, :mod:`.page` and ``templates/``
+(rendering), :mod:`.safety` (escaping, CSP), :mod:`.build` (the whole page),
+:mod:`.export`.
 """
 
 from __future__ import annotations

@@ -16,11 +16,13 @@ from cib._version import __version__
 from cib.config import Config
 from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
-from cib.report.dossier import LABEL_ORDER, build_dossiers
-from cib.report.figures import ClusterInfo, network_view, timeline_figure
+from cib.report.dossier import LABEL_ORDER, Dossier, build_dossiers
+from cib.report.figures import ClusterInfo
 from cib.report.layout import Layout, compute_layout
+from cib.report.network_view import NetworkView, network_view
 from cib.report.page import render
 from cib.report.safety import safe_json
+from cib.report.timeline import timeline_figure
 from cib.schema import SCHEMA_VERSION
 
 __all__ = ["NOT_FLAGGED", "AccountModel", "account_model", "report_context", "build_report"]
@@ -155,83 +157,21 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
     -------
     dict
     """
-    cfg = d.cfg
     graph = fused_graph(d) if graph is None else graph
     model = account_model(d, graph)
-    view = network_view(
-        model.flagged,
-        graph,
-        model.layout,
-        model.clusters,
-        max_accounts=int(cfg["report.max_accounts_drawn"]),
-        max_links=int(cfg["report.max_edges_drawn"]),
-        webgl_above=int(cfg["report.webgl_above"]),
-        cluster_view_above=int(cfg["report.cluster_view_above"]),
-    )
+    view = _network_view(d, graph, model)
     figures: dict[str, Any] = dict(view.figures)
-    member = model.flagged.select("account_id", "cluster_key")
-    timeline, unit = timeline_figure(
-        d.posts,
-        member,
-        model.clusters,
-        model.layout.colours,
-        d.tz,
-        top=int(cfg["report.timeline_clusters"]),
-        events=d.events,
-        bursts=d.bursts,
-    )
+    timeline, unit = _timeline(d, model)
     if timeline is not None:
         figures["timeline"] = timeline
-    dossiers, dossier_figs = build_dossiers(
-        d.clusters,
-        d.scores,
-        d.accounts,
-        d.posts,
-        d.evidence,
-        graph,
-        model.layout.colours,
-        d.tz,
-        {
-            "members": int(cfg["report.members_listed"]),
-            "evidence_groups": int(cfg["report.evidence_groups"]),
-            "evidence_posts": int(cfg["report.evidence_posts"]),
-            "top_items": int(cfg["report.top_items"]),
-            "text_chars": int(cfg["report.text_chars"]),
-        },
-        strength={str(k): float(v) for k, v in dict(cfg.values.get("detect.fusion.weights") or {}).items()},
-    )
+    dossiers, dossier_figs = _dossiers(d, graph, model)
     figures.update(dossier_figs)
-
     times = d.posts["created_at"].drop_nulls()
     fmt = "%Y-%m-%d %H:%M"
-    by_label = (
-        d.clusters.filter(pl.col("label").fill_null("") != "organic")
-        .group_by(pl.col("label").fill_null("unlabelled"))
-        .agg(pl.len().alias("n"))
-        .iter_rows()
-    )
-    networks_by_label = sorted(by_label, key=lambda t: (LABEL_ORDER.get(t[0], 9), t[0]))
-    key_params = [(n, _value(cfg[n]), cfg.origins.get(n, "default")) for n in _KEY_PARAMS if n in cfg.values]
-    manifest = d.manifest
-    run = [str(s) for s in cfg.values.get("detect.signals") or []]
-    window_params = {s: signals.window_param(s) or "sync.bins" for s in signals.ALL}
-    configured = {s: cfg.values.get(p) for s, p in window_params.items()}
-    signal_rows = methods.signal_rows(run, (manifest.get("stages") or {}).get("detect") or {}, configured)
-    used = [r for r in signal_rows if r["key"] in run]
-    if used:
-        set_by = sorted({cfg.origins.get(window_params[r["key"]], "default") for r in used} - {"default"})
-        text = " · ".join(f"{r['key']} {r['window']}" for r in used)
-        key_params.insert(1, ("windows used", text, ", ".join(set_by) or "default"))
+    networks_by_label = _networks_by_label(d.clusters)
+    key_params, signal_rows = _parameters(d)
     return {
-        "version": __version__,
-        "manifest_version": manifest.get("version"),
-        "schema_version": manifest.get("schema_version", SCHEMA_VERSION),
         "collection": d.collection,
-        "processed": str(d.processed),
-        "started_at": manifest.get("started_at"),
-        "python": manifest.get("python"),
-        "platform": manifest.get("platform"),
-        "seed": manifest.get("seed", cfg.values.get("run.seed")),
         "tz": d.tz.key,
         "first_post": times.min().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
         "last_post": times.max().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
@@ -252,6 +192,103 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
         "signals": signal_rows,
         "labels": methods.LABELS,
         "caveats": methods.CAVEATS,
+        **_provenance(d),
+        "data_json": safe_json({"figures": figures}),
+    }
+
+
+def _network_view(d: ReportData, graph: nx.Graph, model: AccountModel) -> NetworkView:
+    """The network chart within the ``report.*`` limits."""
+    cfg = d.cfg
+    return network_view(
+        model.flagged,
+        graph,
+        model.layout,
+        model.clusters,
+        max_accounts=int(cfg["report.max_accounts_drawn"]),
+        max_links=int(cfg["report.max_edges_drawn"]),
+        webgl_above=int(cfg["report.webgl_above"]),
+        cluster_view_above=int(cfg["report.cluster_view_above"]),
+    )
+
+
+def _timeline(d: ReportData, model: AccountModel) -> tuple[dict[str, Any] | None, str]:
+    """The timeline chart (``None`` without posts) and its bin's name."""
+    return timeline_figure(
+        d.posts,
+        model.flagged.select("account_id", "cluster_key"),
+        model.clusters,
+        model.layout.colours,
+        d.tz,
+        top=int(d.cfg["report.timeline_clusters"]),
+        events=d.events,
+        bursts=d.bursts,
+    )
+
+
+def _dossiers(d: ReportData, graph: nx.Graph, model: AccountModel) -> tuple[list[Dossier], dict[str, dict[str, Any]]]:
+    """The networks' dossiers within the ``report.*`` limits, and their charts by figure id."""
+    cfg = d.cfg
+    return build_dossiers(
+        d.clusters,
+        d.scores,
+        d.accounts,
+        d.posts,
+        d.evidence,
+        graph,
+        model.layout.colours,
+        d.tz,
+        {
+            "members": int(cfg["report.members_listed"]),
+            "evidence_groups": int(cfg["report.evidence_groups"]),
+            "evidence_posts": int(cfg["report.evidence_posts"]),
+            "top_items": int(cfg["report.top_items"]),
+            "text_chars": int(cfg["report.text_chars"]),
+        },
+        strength={str(k): float(v) for k, v in dict(cfg.values.get("detect.fusion.weights") or {}).items()},
+    )
+
+
+def _networks_by_label(clusters: pl.DataFrame) -> list[tuple[str, int]]:
+    """``(label, networks)`` of every label but organic, the most concerning first."""
+    by_label = (
+        clusters.filter(pl.col("label").fill_null("") != "organic")
+        .group_by(pl.col("label").fill_null("unlabelled"))
+        .agg(pl.len().alias("n"))
+        .iter_rows()
+    )
+    return sorted(by_label, key=lambda t: (LABEL_ORDER.get(t[0], 9), t[0]))
+
+
+def _parameters(d: ReportData) -> tuple[list[tuple[str, str, str]], list[dict[str, str]]]:
+    """The key parameters with where each was set (and the windows the signals ran with), and the signals' rows."""
+    cfg = d.cfg
+    key_params = [(n, _value(cfg[n]), cfg.origins.get(n, "default")) for n in _KEY_PARAMS if n in cfg.values]
+    run = [str(s) for s in cfg.values.get("detect.signals") or []]
+    window_params = {s: signals.window_param(s) or "sync.bins" for s in signals.ALL}
+    configured = {s: cfg.values.get(p) for s, p in window_params.items()}
+    signal_rows = methods.signal_rows(run, (d.manifest.get("stages") or {}).get("detect") or {}, configured)
+    used = [r for r in signal_rows if r["key"] in run]
+    if used:
+        set_by = sorted({cfg.origins.get(window_params[r["key"]], "default") for r in used} - {"default"})
+        text = " · ".join(f"{r['key']} {r['window']}" for r in used)
+        key_params.insert(1, ("windows used", text, ", ".join(set_by) or "default"))
+    return key_params, signal_rows
+
+
+def _provenance(d: ReportData) -> dict[str, Any]:
+    """Versions, the run's machine, input files, row counts, timings, warnings and every parameter."""
+    cfg = d.cfg
+    manifest = d.manifest
+    return {
+        "version": __version__,
+        "manifest_version": manifest.get("version"),
+        "schema_version": manifest.get("schema_version", SCHEMA_VERSION),
+        "processed": str(d.processed),
+        "started_at": manifest.get("started_at"),
+        "python": manifest.get("python"),
+        "platform": manifest.get("platform"),
+        "seed": manifest.get("seed", cfg.values.get("run.seed")),
         "files": [
             {k: f.get(k) for k in ("path", "format", "size", "rows_in", "posts", "rejects", "sha256")}
             for f in (manifest.get("files") or [])
@@ -261,7 +298,6 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
         "timings": [(str(k), v) for k, v in (manifest.get("timings_s") or {}).items()],
         "warnings": [str(w) for w in (manifest.get("warnings") or [])],
         "params": [(n, _value(v), cfg.origins.get(n, "default")) for n, v in cfg.as_dict().items()],
-        "data_json": safe_json({"figures": figures}),
     }
 
 

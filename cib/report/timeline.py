@@ -1,0 +1,218 @@
+"""The timeline chart: posts per time bin, all against flagged accounts' and per network, with events and bursts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from cib.report.data import Event
+from cib.report.figures import ClusterInfo, base_layout, cluster_info
+from cib.report.safety import hover_text
+
+__all__ = ["time_bin", "timeline_figure"]
+
+
+def time_bin(first: datetime | None, last: datetime | None) -> tuple[str, str]:
+    """Bin of the timeline for a span: ``("1h", "hour")``, ``("1d", "day")`` or ``("1w", "week")``."""
+    if first is None or last is None:
+        return "1h", "hour"
+    days = (last - first).total_seconds() / 86400
+    if days <= 14:
+        return "1h", "hour"
+    if days <= 180:
+        return "1d", "day"
+    return "1w", "week"
+
+
+def _local(expr: pl.Expr, tz: ZoneInfo) -> pl.Expr:
+    return expr.dt.convert_time_zone(tz.key)
+
+
+def _fmt(value: datetime, tz: ZoneInfo) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def timeline_figure(
+    posts: pl.DataFrame,
+    member: pl.DataFrame,
+    clusters: Mapping[int, ClusterInfo],
+    colours: Mapping[int, str],
+    tz: ZoneInfo,
+    *,
+    top: int,
+    events: Sequence[Event] = (),
+    bursts: pl.DataFrame | None = None,
+) -> tuple[dict[str, Any] | None, str]:
+    """Posts per time bin: all posts against posts by flagged accounts, then per network.
+
+    Parameters
+    ----------
+    posts
+        The posts table.
+    member
+        ``account_id, cluster_key`` of every flagged account.
+    clusters, colours
+        Names and colours of the networks.
+    tz
+        Zone of the time axis.
+    top
+        Networks with a line of their own (largest first); the rest are summed in one
+        more line, hidden until its legend entry is clicked.
+    events
+        Drawn as dashed vertical lines, their "during" period (``window``) shaded blue.
+    bursts
+        ``start, end, cluster_id``: drawn as shaded bands.
+
+    Returns
+    -------
+    tuple
+        The figure (``None`` without posts) and the bin's name (``"hour"``…).
+    """
+    times = posts.select(pl.col("created_at").drop_nulls())
+    if times.height == 0:
+        return None, "hour"
+    first, last = times["created_at"].min(), times["created_at"].max()
+    every, unit = time_bin(first, last)  # type: ignore[arg-type]
+    binned = posts.lazy().select(
+        "account_id", _local(pl.col("created_at"), tz).dt.truncate(every).alias("t")
+    ).drop_nulls("t")
+    grid = _grid(binned, every, tz)
+    data = _post_traces(binned, grid, member, clusters, colours, top)
+    shapes, notes = _event_marks(events, tz)
+    shapes += _burst_bands(bursts, tz)
+    return {"data": data, "layout": _timeline_layout(len(data) > 2, unit, shapes, notes)}, unit
+
+
+def _grid(binned: pl.LazyFrame, every: str, tz: ZoneInfo) -> pl.DataFrame:
+    """Every bin from the first post's to the last post's, as column ``t``."""
+    grid = pl.DataFrame(
+        {"t": pl.datetime_range(
+            binned.select(pl.col("t").min()).collect().item(),
+            binned.select(pl.col("t").max()).collect().item(),
+            every, time_zone=tz.key, eager=True, time_unit="us",
+        )}
+    ).with_columns(pl.col("t").cast(pl.Datetime("us", tz.key)))  # fmt: skip
+    return grid.unique("t").sort("t")
+
+
+def _per_bin(frame: pl.LazyFrame, grid: pl.DataFrame) -> list[int]:
+    """Rows of ``frame`` per bin of ``grid`` (0 where none)."""
+    counted = frame.group_by("t").agg(pl.len().alias("n")).collect()
+    return grid.join(counted, on="t", how="left")["n"].fill_null(0).to_list()
+
+
+def _post_traces(
+    binned: pl.LazyFrame,
+    grid: pl.DataFrame,
+    member: pl.DataFrame,
+    clusters: Mapping[int, ClusterInfo],
+    colours: Mapping[int, str],
+    top: int,
+) -> list[dict[str, Any]]:
+    """The lines: all posts and, with flagged accounts, theirs and those of each network."""
+    x = grid["t"].dt.strftime("%Y-%m-%d %H:%M").to_list()
+    flagged = binned.join(member.lazy(), on="account_id")
+    data: list[dict[str, Any]] = [
+        {"type": "scatter", "mode": "lines", "name": "All posts", "x": x, "y": _per_bin(binned, grid),
+         "line": {"color": "#9aa0a6", "width": 1.5}, "fill": "tozeroy", "fillcolor": "rgba(154,160,166,0.18)",
+         "hovertemplate": "%{y} posts<extra>all posts</extra>"},
+    ]  # fmt: skip
+    if member.height:
+        data.append(
+            {"type": "scatter", "mode": "lines", "name": "Posts by flagged accounts", "x": x,
+             "y": _per_bin(flagged, grid), "line": {"color": "#2c3e50", "width": 1.5},
+             "hovertemplate": "%{y} posts<extra>flagged accounts</extra>"}
+        )  # fmt: skip
+        data += _network_traces(flagged, grid, x, member, clusters, colours, top)
+    return data
+
+
+def _network_traces(
+    flagged: pl.LazyFrame,
+    grid: pl.DataFrame,
+    x: list[str],
+    member: pl.DataFrame,
+    clusters: Mapping[int, ClusterInfo],
+    colours: Mapping[int, str],
+    top: int,
+) -> list[dict[str, Any]]:
+    """A line for each of the ``top`` largest networks, and one for the others summed."""
+    sizes = member.group_by("cluster_key").agg(pl.len().alias("n")).sort(["n", "cluster_key"], descending=[True, False])
+    keys = [int(k) for k in sizes["cluster_key"].to_list()]
+    own, rest = keys[: max(top, 0)], keys[max(top, 0) :]
+    data: list[dict[str, Any]] = []
+    for key in own:
+        info = cluster_info(clusters, key)
+        name = hover_text(f"{info.name} · {info.label}" if info.label else info.name)
+        data.append(
+            {"type": "scatter", "mode": "lines", "name": name, "x": x,
+             "y": _per_bin(flagged.filter(pl.col("cluster_key") == key), grid), "yaxis": "y2",
+             "line": {"color": colours.get(key, "#888888"), "width": 1.5},
+             "hovertemplate": "%{y} posts<extra>" + name + "</extra>"}
+        )  # fmt: skip
+    if rest:
+        data.append(
+            # Summed, the others would dwarf the lines above: listed in the legend, shown on a click.
+            {"type": "scatter", "mode": "lines", "name": f"{len(rest)} other networks", "x": x,
+             "y": _per_bin(flagged.filter(pl.col("cluster_key").is_in(rest)), grid), "yaxis": "y2",
+             "visible": "legendonly",
+             "line": {"color": "#555555", "width": 1, "dash": "dot"},
+             "hovertemplate": "%{y} posts<extra>other networks</extra>"}
+        )  # fmt: skip
+    return data
+
+
+def _event_marks(events: Sequence[Event], tz: ZoneInfo) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Shapes (a dashed line, and the "during" period shaded) and name annotations of the events."""
+    shapes: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    for ev in events:
+        at = _fmt(ev.time, tz)
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
+                       "line": {"color": "#1a5276", "width": 1.5, "dash": "dash"}})  # fmt: skip
+        if ev.window_s:
+            hi = _fmt(ev.time + timedelta(seconds=ev.window_s), tz)
+            shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": at, "x1": hi, "y0": 0, "y1": 1,
+                           "fillcolor": "rgba(26,82,118,0.07)", "line": {"width": 0}, "layer": "below"})  # fmt: skip
+        notes.append({"x": at, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
+                      "text": hover_text(ev.name, limit=40), "font": {"color": "#1a5276", "size": 12}})  # fmt: skip
+    return shapes, notes
+
+
+def _burst_bands(bursts: pl.DataFrame | None, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Shaded bands of the first 200 bursts."""
+    shapes: list[dict[str, Any]] = []
+    if bursts is not None and bursts.height:
+        for start, end, _ in bursts.sort("start").head(200).iter_rows():
+            if start is None:
+                continue
+            shapes.append(
+                {"type": "rect", "xref": "x", "yref": "paper", "x0": _fmt(start, tz), "x1": _fmt(end or start, tz),
+                 "y0": 0, "y1": 1, "fillcolor": "rgba(192,57,43,0.12)", "line": {"width": 0}, "layer": "below"}
+            )  # fmt: skip
+    return shapes
+
+
+def _timeline_layout(
+    two: bool, unit: str, shapes: list[dict[str, Any]], notes: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The timeline's layout: one panel, or two (``two``) with the networks' lines in the lower one."""
+    layout = base_layout(
+        height=520 if two else 320,
+        hovermode="x unified",
+        xaxis={"type": "date", "showgrid": True, "gridcolor": "#eeeeee", "anchor": "y2" if two else "y"},
+        yaxis={"title": {"text": f"posts per {unit}"}, "domain": [0.56, 1.0] if two else [0, 1],
+               "gridcolor": "#eeeeee", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.12},
+        shapes=shapes,
+        annotations=notes,
+        margin={"l": 60, "r": 20, "t": 30 if notes else 10, "b": 40},
+    )  # fmt: skip
+    if two:
+        layout["yaxis2"] = {"title": {"text": "by network"}, "domain": [0.0, 0.44], "gridcolor": "#eeeeee",
+                            "rangemode": "tozero", "anchor": "x"}  # fmt: skip
+    return layout
