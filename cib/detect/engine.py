@@ -30,10 +30,9 @@ from cib.detect.edges import (
     coortweet_second_pass,
     keep_edges,
     name_edges,
-    order_pairs,
     participation,
-    pick_evidence,
 )
+from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.resolve import estimate_window, resolve_window
 from cib.detect.reuse import PairCache
 from cib.detect.significance import edge_significance

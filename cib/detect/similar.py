@@ -53,10 +53,9 @@ from cib.detect.edges import (
     aggregate,
     keep_edges,
     name_edges,
-    order_pairs,
     participation,
-    pick_evidence,
 )
+from cib.detect.evidence import order_pairs, pick_evidence
 
 # _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
 from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
