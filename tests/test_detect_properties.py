@@ -303,7 +303,7 @@ def test_edge_stats_off_changes_nothing_else(data, w, significance, weight):
 def test_colliding_hashes_change_no_edge(data, w):
     # Objects and accounts numbered by a hash that puts them all in two buckets (as a collision
     # would): the sorted strings number them instead, and nothing is merged.
-    import cib.detect.engine as D
+    import cib.detect.codes as D
 
     rows = _rows(data)
     if not rows:
