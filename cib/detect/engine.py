@@ -115,33 +115,20 @@ def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: di
     return used.seconds
 
 
-def _run_signal(
-    sig: str,
-    posts: pl.LazyFrame,
-    post_ids: PostIds,
-    accounts: pl.DataFrame,
-    cfg: Config,
-    resolution: float,
-    warnings: list[str],
-    cache: PairCache | None,
-    stats: bool,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
-    info: dict[str, Any] = {}
-    clock = _Clock(info)
+def _traces(
+    sig: str, posts: pl.LazyFrame, cfg: Config, cache: PairCache | None
+) -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
+    """How many traces the signal has, its traces ``a, o, p, t`` and its objects (``None`` without traces)."""
 
     def traced() -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
         raw = signal_traces(posts, sig, cfg).collect()
         return (raw.height, *encode_objects(raw)) if raw.height else (0, None, None)
 
-    n_traces, tr, objects = cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
-    clock("traces")
-    info["traces"] = n_traces
-    if tr is None or objects is None:
-        info["window_s"] = None
-        return (*_empty_parts(), info, _NO_CODES)
-    window = _window(sig, tr, cfg, resolution, info, warnings)
-    window_us = int(round(window * 1e6))
+    return cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
 
+
+def _participants(tr: pl.DataFrame, objects: pl.DataFrame, cfg: Config, info: dict) -> pl.DataFrame:
+    """The traces of accounts with at least ``detect.min_participation`` traces; drops go into ``info``."""
     min_part = int(cfg["detect.min_participation"])
     kept_lf, shares = participation(tr.lazy(), min_part)
     kept = kept_lf.collect()
@@ -153,7 +140,22 @@ def _run_signal(
         accounts_dropped_min_participation=dropped.height,
         traces_dropped_min_participation=int(dropped["k"].sum()),
     )
+    return kept
 
+
+def _set_crowds_aside(
+    sig: str,
+    kept: pl.DataFrame,
+    objects: pl.DataFrame,
+    window_us: int,
+    cfg: Config,
+    info: dict,
+    warnings: list[str],
+) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """The crowd objects (above ``detect.max_object_shares_per_window``) and the traces once they are handled.
+
+    The crowds, with the densest ten as examples, go into ``info`` and a warning.
+    """
     limit = int(cfg["detect.max_object_shares_per_window"])
     policy = cfg["detect.crowd_policy"]
     crowd = crowds(kept.lazy(), window_us, limit)
@@ -172,31 +174,86 @@ def _run_signal(
         if crowd.height
         else [],
     }
+    return crowd, thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
+
+
+def _pairs(
+    sig: str, kept: pl.DataFrame, crowd: pl.DataFrame, window: float, cfg: Config, cache: PairCache | None
+) -> pl.DataFrame:
+    """The co-occurring pairs within ``window``; with a cache, taken from its widest window's where exact."""
+    window_us = int(round(window * 1e6))
+    limit = int(cfg["detect.max_object_shares_per_window"])
+    policy = cfg["detect.crowd_policy"]
     seed = int(cfg["run.seed"])
-    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, seed)
-    clock("filters")
 
     def paired(w_us: int) -> pl.DataFrame:
         crowd_w = crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)
         return co_occurrences(thin_crowds(kept.lazy(), crowd_w, limit, policy, seed), w_us).collect()
 
     if cache is None:
-        pairs = paired(window_us)
-    else:
+        return paired(window_us)
 
-        def crowd_free(w_us: int) -> bool:
-            return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
+    def crowd_free(w_us: int) -> bool:
+        return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
 
-        widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
-        key = (traces_key(sig, cfg), min_part, limit, policy, seed)
-        pairs = cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
+    widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
+    key = (traces_key(sig, cfg), int(cfg["detect.min_participation"]), limit, policy, seed)
+    return cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
+
+
+def _tested(
+    edges: pl.DataFrame, kept: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict
+) -> pl.DataFrame:
+    """Each edge's ``expected``, ``p_value`` and ``q_value``: the null model's, nulls without ``window_pairs``."""
+    if window_pairs is None:
+        return edges.with_columns(
+            pl.lit(None, pl.Float64).alias("expected"),
+            pl.lit(None, pl.Float64).alias("p_value"),
+            pl.lit(None, pl.Float64).alias("q_value"),
+        )
+    edges, info["null_model"] = edge_significance(
+        edges,
+        kept,
+        window_pairs,
+        popular_accounts=int(cfg["detect.null.popular_accounts"]),
+        max_fdr=float(cfg["detect.max_fdr"]),
+    )
+    return edges
+
+
+def _run_signal(
+    sig: str,
+    posts: pl.LazyFrame,
+    post_ids: PostIds,
+    accounts: pl.DataFrame,
+    cfg: Config,
+    resolution: float,
+    warnings: list[str],
+    cache: PairCache | None,
+    stats: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
+    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges."""
+    info: dict[str, Any] = {}
+    clock = _Clock(info)
+    n_traces, tr, objects = _traces(sig, posts, cfg, cache)
+    clock("traces")
+    info["traces"] = n_traces
+    if tr is None or objects is None:
+        info["window_s"] = None
+        return (*_empty_parts(), info, _NO_CODES)
+    window = _window(sig, tr, cfg, resolution, info, warnings)
+    window_us = int(round(window * 1e6))
+    kept = _participants(tr, objects, cfg, info)
+    crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
+    clock("filters")
+
+    pairs = _pairs(sig, kept, crowd, window, cfg, cache)
     significance = bool(cfg["detect.significance"])
-    if significance:
-        window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info)
+    window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info) if significance else None
     clock("pairs")
     if cfg["detect.participation_filter"] == "coortweet":
         before = pairs.height
-        pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
+        pairs = coortweet_second_pass(pairs, kept.lazy(), int(cfg["detect.min_participation"]))
         info["pairs_dropped_second_pass"] = before - pairs.height
     info["pairs"] = pairs.height
     if pairs.height == 0:
@@ -204,26 +261,12 @@ def _run_signal(
         return (*_empty_parts(), info, _NO_CODES)
 
     # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
-    in_order = not bool(cfg["detect.significance"])
+    in_order = not significance
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
     edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf")
     clock("edges")
-    if significance:
-        edges, info["null_model"] = edge_significance(
-            edges,
-            kept,
-            window_pairs,
-            popular_accounts=int(cfg["detect.null.popular_accounts"]),
-            max_fdr=float(cfg["detect.max_fdr"]),
-        )
-    else:
-        edges = edges.with_columns(
-            pl.lit(None, pl.Float64).alias("expected"),
-            pl.lit(None, pl.Float64).alias("p_value"),
-            pl.lit(None, pl.Float64).alias("q_value"),
-        )
-    edges = keep_edges(edges, cfg, info)
+    edges = keep_edges(_tested(edges, kept, window_pairs, cfg, info), cfg, info)
 
     clock("significance")
     evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
