@@ -106,7 +106,8 @@ def test_default_settings_invariant_to_row_order(data, seed):
 def test_both_pair_orders_give_the_same_edges_and_evidence(seed):
     # Grouping pairs by edge only, then ordering the kept edges' pairs, must equal
     # ordering every pair up front; ties on delta and object are frequent here.
-    from cib.detect.edges import aggregate, order_pairs, pick_evidence
+    from cib.detect.edges import aggregate
+    from cib.detect.evidence import order_pairs, pick_evidence
 
     rng = np.random.default_rng(seed)
     n = 4000
@@ -235,7 +236,7 @@ def test_signals_on_two_threads_give_what_one_thread_gives(data, significance):
 )
 def test_packed_words_sort_like_the_fields(widths, n, seed):
     # the evidence order is a sort on packed words: it must be the lexicographic order of the fields
-    from cib.detect.edges import _pack
+    from cib.detect.evidence import _pack
 
     rng = np.random.default_rng(seed)
     fields = [(rng.integers(0, 1 << w, n, dtype=np.uint64), w) for w in widths]
@@ -251,7 +252,7 @@ def test_packed_words_sort_like_the_fields(widths, n, seed):
 def test_unranked_deltas_give_the_same_evidence_order(seed, step_us, monkeypatch):
     # Δt in whole steps (seconds, 3 s) are divided by the step, µs times ranked; with many
     # distinct Δt they keep their own bits instead: the same order every way
-    import cib.detect.edges as E
+    import cib.detect.evidence as E
 
     rng = np.random.default_rng(seed)
     n = 3000
@@ -302,7 +303,7 @@ def test_edge_stats_off_changes_nothing_else(data, w, significance, weight):
 def test_colliding_hashes_change_no_edge(data, w):
     # Objects and accounts numbered by a hash that puts them all in two buckets (as a collision
     # would): the sorted strings number them instead, and nothing is merged.
-    import cib.detect.engine as D
+    import cib.detect.codes as D
 
     rows = _rows(data)
     if not rows:

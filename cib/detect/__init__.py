@@ -4,13 +4,14 @@
 >>> res = detect(posts, cfg, time_resolution_s=1.0)        # doctest: +SKIP
 >>> res.edges, res.evidence, res.edge_stats, res.info        # doctest: +SKIP
 
-Modules: :mod:`.engine` (every windowed signal), :mod:`.traces` (posts →
-``account, object, time, post`` per signal), :mod:`.window` (the windowed
-self-join and crowd objects), :mod:`.edges` (pairs → edges, evidence),
-:mod:`.significance` (the null model, p-values, FDR), :mod:`.resolve`
-(the window used: configured, CooRnet's estimate, widened to the data), :mod:`.reuse` (work shared between the
-detections of a sweep), and the detectors that are not windowed joins:
-:mod:`.similar` (``co_similar_text``) and :mod:`.sync` (``sync``).
+Modules: :mod:`.engine` (every windowed signal), :mod:`.codes` (integer codes
+of accounts, objects and posts), :mod:`.traces` (posts → ``account, object,
+time, post`` per signal), :mod:`.window` (the windowed self-join and crowd objects), :mod:`.edges` (pairs → edges), :mod:`.evidence`
+(the pairs kept as each edge's evidence), :mod:`.significance` (the null model,
+p-values, FDR), :mod:`.resolve` (the window used: configured, CooRnet's estimate,
+widened to the data), :mod:`.reuse` (work shared between the detections of a
+sweep), and the detectors that are not windowed joins: :mod:`.similar`
+(``co_similar_text``) and :mod:`.sync` (``sync``).
 The network stage (:mod:`cib.network`) fuses the signals into one graph.
 """
 

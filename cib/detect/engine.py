@@ -8,10 +8,8 @@ shares within the window, aggregate edges (:mod:`.edges`), test them against
 the null model (:mod:`.significance`), threshold, and keep a capped sample of
 evidence for the edges that survive.
 
-Internally accounts, objects and posts are integer codes (accounts numbered in
-sorted order of their ids, objects in the order of a hash of theirs, posts in
-sorted order of post id), so the pair frames stay small and the result does
-not depend on row order.
+Internally accounts, objects and posts are integer codes (:mod:`.codes`), so
+the pair frames stay small and the result does not depend on row order.
 """
 
 from __future__ import annotations
@@ -24,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from cib.detect.codes import PostIds, account_codes, encode_objects, post_codes
 from cib.detect.edges import (
     EDGE_STATS,
     aggregate,
     coortweet_second_pass,
     keep_edges,
     name_edges,
-    order_pairs,
     participation,
-    pick_evidence,
 )
+from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.resolve import estimate_window, resolve_window
 from cib.detect.reuse import PairCache
 from cib.detect.significance import edge_significance
@@ -51,7 +49,6 @@ __all__ = ["detect", "DetectResult", "insert_signal"]
 
 _SORT = ["signal", "account_a", "account_b"]
 _NO_CODES = np.zeros(0, dtype=np.uint32)
-_HASH_SEED = 0x5EED
 
 
 @dataclass
@@ -104,100 +101,6 @@ def _signals(cfg: Config) -> tuple[list[str], list[str]]:
     return run, [s for s in wanted if s in ENGINES]
 
 
-@dataclass
-class _PostIds:
-    """Post code → post id, without a second copy of the ids."""
-
-    column: pl.Series
-    order: np.ndarray
-
-    def of(self, codes: pl.Series) -> pl.Series:
-        return self.column.gather(self.order[codes.to_numpy()])
-
-
-def _post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, _PostIds]:
-    # Posts are numbered in the order of a 64-bit hash of what they are (id,
-    # platform, account, time; not where they sit in the input), so that
-    # evidence chosen "first by post" is the same however the rows arrive;
-    # sorting one integer column is cheaper than sorting the id strings. Should
-    # two posts hash alike, the keys themselves are sorted instead (the source
-    # file and row break ties between copies of one post).
-    keys = [c for c in ("post_id", "platform", "account_id", "created_at", "source_file", "source_row") if c in posts.columns]
-    what = [c for c in keys if c not in ("source_file", "source_row")]
-    # one hash per column, mixed: hashing a struct of them encodes every row first (95 MB for a
-    # million posts)
-    columns = posts.select(pl.col(c).hash(_HASH_SEED + i) for i, c in enumerate(what))
-    hashed = columns.to_series(0).to_numpy().copy()
-    for i in range(1, columns.width):
-        hashed *= np.uint64(0x9E3779B97F4A7C15)  # wraps: arithmetic modulo 2^64
-        hashed ^= columns.to_series(i).to_numpy()
-    order = pl.Series(hashed).arg_sort().to_numpy()
-    in_order = hashed[order]
-    if (in_order[1:] == in_order[:-1]).any():
-        order = posts.select(pl.arg_sort_by(keys, nulls_last=True)).to_series().to_numpy()
-    code = np.empty(posts.height, dtype=np.uint32)
-    code[order] = np.arange(posts.height, dtype=np.uint32)
-    lf = posts.lazy().with_columns(pl.Series("_p", code))
-    # a gather from a chunked column is many times slower than from one chunk
-    return lf, _PostIds(posts.get_column("post_id").rechunk(), order)
-
-
-def _hash64(values: pl.Series) -> pl.Series:
-    """A 64-bit hash of each value (one function, so that tests can make hashes collide)."""
-    return values.hash(_HASH_SEED)
-
-
-def _value_codes(values: pl.Series, *, by_value: bool) -> tuple[pl.Series, pl.Series]:
-    """Dense ``UInt32`` codes of ``values`` (null for a null) and the distinct values in code order.
-
-    Codes follow the order of a 64-bit hash of the values, which needs no sort
-    of (long) strings and does not depend on row order, or with ``by_value``
-    the order of the values themselves (only the distinct ones are sorted).
-    Every value is checked against the one its code stands for: should two
-    values share a hash (about 1 in 10^7 for a million values), or a value be
-    null, the codes come from the sorted distinct values instead.
-    """
-    if values.null_count() == 0:
-        code = (_hash64(values).rank("dense") - 1).cast(pl.UInt32)
-        first = code.is_first_distinct()
-        distinct = pl.DataFrame([code.filter(first).alias("_c"), values.filter(first)]).sort("_c").to_series(1)
-        if distinct.gather(code).equals(values):
-            if not by_value:
-                return code, distinct
-            order = distinct.arg_sort().to_numpy()
-            recode = np.empty(order.size, dtype=np.uint32)
-            recode[order] = np.arange(order.size, dtype=np.uint32)
-            return pl.Series(code.name, recode[code.to_numpy()]), distinct.gather(order)
-    distinct = values.drop_nulls().unique().sort()
-    lookup = distinct.to_frame("_v").with_row_index("_c")
-    code = values.to_frame("_v").join(lookup, on="_v", how="left", maintain_order="left").get_column("_c")
-    return code, distinct
-
-
-def _account_codes(posts: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
-    """``account_id, a`` (codes ordered like the ids, so ``a < b`` holds for both) and each post's code.
-
-    Computed once for all signals, as one column beside the posts rather than a
-    join redone by every signal.
-    """
-    codes, ids = _value_codes(posts.get_column("account_id"), by_value=True)
-    return ids.alias("account_id").to_frame().with_row_index("a").select("account_id", "a"), codes.alias("a")
-
-
-def _encode_objects(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Dense integer codes of a signal's objects, in the order of their hash (:func:`_value_codes`).
-
-    Returns
-    -------
-    traces, objects
-        ``a, o, p, t`` and the lookup ``o, object_id`` (sorted by ``o``).
-    """
-    code, distinct = _value_codes(raw.get_column("object_id"), by_value=False)
-    objects = distinct.alias("object_id").to_frame().with_row_index("o")
-    tr = raw.select(pl.col("_a").alias("a"), code.alias("o"), pl.col("_p").alias("p"), "t")
-    return tr, objects
-
-
 def _empty_parts() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return pl.DataFrame(schema=EDGES), pl.DataFrame(schema=EVIDENCE), pl.DataFrame(schema=EDGE_STATS)
 
@@ -212,33 +115,20 @@ def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: di
     return used.seconds
 
 
-def _run_signal(
-    sig: str,
-    posts: pl.LazyFrame,
-    post_ids: _PostIds,
-    accounts: pl.DataFrame,
-    cfg: Config,
-    resolution: float,
-    warnings: list[str],
-    cache: PairCache | None,
-    stats: bool,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
-    info: dict[str, Any] = {}
-    clock = _Clock(info)
+def _traces(
+    sig: str, posts: pl.LazyFrame, cfg: Config, cache: PairCache | None
+) -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
+    """How many traces the signal has, its traces ``a, o, p, t`` and its objects (``None`` without traces)."""
 
     def traced() -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
         raw = signal_traces(posts, sig, cfg).collect()
-        return (raw.height, *_encode_objects(raw)) if raw.height else (0, None, None)
+        return (raw.height, *encode_objects(raw)) if raw.height else (0, None, None)
 
-    n_traces, tr, objects = cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
-    clock("traces")
-    info["traces"] = n_traces
-    if tr is None or objects is None:
-        info["window_s"] = None
-        return (*_empty_parts(), info, _NO_CODES)
-    window = _window(sig, tr, cfg, resolution, info, warnings)
-    window_us = int(round(window * 1e6))
+    return cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
 
+
+def _participants(tr: pl.DataFrame, objects: pl.DataFrame, cfg: Config, info: dict) -> pl.DataFrame:
+    """The traces of accounts with at least ``detect.min_participation`` traces; drops go into ``info``."""
     min_part = int(cfg["detect.min_participation"])
     kept_lf, shares = participation(tr.lazy(), min_part)
     kept = kept_lf.collect()
@@ -250,7 +140,22 @@ def _run_signal(
         accounts_dropped_min_participation=dropped.height,
         traces_dropped_min_participation=int(dropped["k"].sum()),
     )
+    return kept
 
+
+def _set_crowds_aside(
+    sig: str,
+    kept: pl.DataFrame,
+    objects: pl.DataFrame,
+    window_us: int,
+    cfg: Config,
+    info: dict,
+    warnings: list[str],
+) -> tuple[pl.DataFrame, pl.LazyFrame]:
+    """The crowd objects (above ``detect.max_object_shares_per_window``) and the traces once they are handled.
+
+    The crowds, with the densest ten as examples, go into ``info`` and a warning.
+    """
     limit = int(cfg["detect.max_object_shares_per_window"])
     policy = cfg["detect.crowd_policy"]
     crowd = crowds(kept.lazy(), window_us, limit)
@@ -269,31 +174,86 @@ def _run_signal(
         if crowd.height
         else [],
     }
+    return crowd, thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
+
+
+def _pairs(
+    sig: str, kept: pl.DataFrame, crowd: pl.DataFrame, window: float, cfg: Config, cache: PairCache | None
+) -> pl.DataFrame:
+    """The co-occurring pairs within ``window``; with a cache, taken from its widest window's where exact."""
+    window_us = int(round(window * 1e6))
+    limit = int(cfg["detect.max_object_shares_per_window"])
+    policy = cfg["detect.crowd_policy"]
     seed = int(cfg["run.seed"])
-    thinned = thin_crowds(kept.lazy(), crowd, limit, policy, seed)
-    clock("filters")
 
     def paired(w_us: int) -> pl.DataFrame:
         crowd_w = crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)
         return co_occurrences(thin_crowds(kept.lazy(), crowd_w, limit, policy, seed), w_us).collect()
 
     if cache is None:
-        pairs = paired(window_us)
-    else:
+        return paired(window_us)
 
-        def crowd_free(w_us: int) -> bool:
-            return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
+    def crowd_free(w_us: int) -> bool:
+        return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
 
-        widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
-        key = (traces_key(sig, cfg), min_part, limit, policy, seed)
-        pairs = cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
+    widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
+    key = (traces_key(sig, cfg), int(cfg["detect.min_participation"]), limit, policy, seed)
+    return cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
+
+
+def _tested(
+    edges: pl.DataFrame, kept: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict
+) -> pl.DataFrame:
+    """Each edge's ``expected``, ``p_value`` and ``q_value``: the null model's, nulls without ``window_pairs``."""
+    if window_pairs is None:
+        return edges.with_columns(
+            pl.lit(None, pl.Float64).alias("expected"),
+            pl.lit(None, pl.Float64).alias("p_value"),
+            pl.lit(None, pl.Float64).alias("q_value"),
+        )
+    edges, info["null_model"] = edge_significance(
+        edges,
+        kept,
+        window_pairs,
+        popular_accounts=int(cfg["detect.null.popular_accounts"]),
+        max_fdr=float(cfg["detect.max_fdr"]),
+    )
+    return edges
+
+
+def _run_signal(
+    sig: str,
+    posts: pl.LazyFrame,
+    post_ids: PostIds,
+    accounts: pl.DataFrame,
+    cfg: Config,
+    resolution: float,
+    warnings: list[str],
+    cache: PairCache | None,
+    stats: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
+    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges."""
+    info: dict[str, Any] = {}
+    clock = _Clock(info)
+    n_traces, tr, objects = _traces(sig, posts, cfg, cache)
+    clock("traces")
+    info["traces"] = n_traces
+    if tr is None or objects is None:
+        info["window_s"] = None
+        return (*_empty_parts(), info, _NO_CODES)
+    window = _window(sig, tr, cfg, resolution, info, warnings)
+    window_us = int(round(window * 1e6))
+    kept = _participants(tr, objects, cfg, info)
+    crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
+    clock("filters")
+
+    pairs = _pairs(sig, kept, crowd, window, cfg, cache)
     significance = bool(cfg["detect.significance"])
-    if significance:
-        window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info)
+    window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info) if significance else None
     clock("pairs")
     if cfg["detect.participation_filter"] == "coortweet":
         before = pairs.height
-        pairs = coortweet_second_pass(pairs, kept.lazy(), min_part)
+        pairs = coortweet_second_pass(pairs, kept.lazy(), int(cfg["detect.min_participation"]))
         info["pairs_dropped_second_pass"] = before - pairs.height
     info["pairs"] = pairs.height
     if pairs.height == 0:
@@ -301,26 +261,12 @@ def _run_signal(
         return (*_empty_parts(), info, _NO_CODES)
 
     # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
-    in_order = not bool(cfg["detect.significance"])
+    in_order = not significance
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
     edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf")
     clock("edges")
-    if significance:
-        edges, info["null_model"] = edge_significance(
-            edges,
-            kept,
-            window_pairs,
-            popular_accounts=int(cfg["detect.null.popular_accounts"]),
-            max_fdr=float(cfg["detect.max_fdr"]),
-        )
-    else:
-        edges = edges.with_columns(
-            pl.lit(None, pl.Float64).alias("expected"),
-            pl.lit(None, pl.Float64).alias("p_value"),
-            pl.lit(None, pl.Float64).alias("q_value"),
-        )
-    edges = keep_edges(edges, cfg, info)
+    edges = keep_edges(_tested(edges, kept, window_pairs, cfg, info), cfg, info)
 
     clock("significance")
     evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
@@ -355,7 +301,7 @@ def _decode(
     evidence: pl.DataFrame,
     accounts: pl.DataFrame,
     objects: pl.DataFrame,
-    post_ids: _PostIds,
+    post_ids: PostIds,
     *,
     stats: bool,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -423,8 +369,8 @@ def detect(
     if posts.height:
         # Post codes and account codes are independent: one on a thread beside the other.
         with ThreadPoolExecutor(max_workers=1) as side:
-            numbered = side.submit(_post_codes, posts)
-            accounts, codes = _account_codes(posts)
+            numbered = side.submit(post_codes, posts)
+            accounts, codes = account_codes(posts)
             lf, post_ids = numbered.result()
         lf = lf.with_columns(codes.alias("_a"))
         del codes

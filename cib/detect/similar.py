@@ -19,9 +19,10 @@ The plan, each step vectorised (no Python loop over posts or texts):
    ``floor(t / window)`` (buckets above ``similar.max_bucket`` texts skipped
    and reported), then the exact Jaccard of every candidate pair: only pairs
    at least ``similar.threshold`` survive. Nothing unverified ever makes an edge.
-6. **Post pairs.** The posts of each verified text pair (and of each text with
-   itself) are paired within the window: the equi-join on (text, bucket)
-   and (text, neighbouring bucket), then ``|Δt| ≤ window``.
+6. **Post pairs** (:mod:`cib.detect.similar_pairs`). The posts of each
+   verified text pair (and of each text with itself) are paired within the
+   window: the equi-join on (text, bucket) and (text, neighbouring bucket),
+   then ``|Δt| ≤ window``.
 7. **Edges.** Verified texts are joined into *groups* (connected components of
    the near-duplicate graph): a group is the signal's object. Its id is
    ``sim:<smallest post_id of the group>``. Edges then follow the windowed
@@ -33,8 +34,9 @@ The plan, each step vectorised (no Python loop over posts or texts):
    and crowd handling (``detect.max_object_shares_per_window``, per distinct
    text).
 
-This module holds steps 1, 6 and 7 and :class:`SimilarResult`; the public
-names of :mod:`cib.detect.minhash` are re-exported here.
+This module holds steps 1 and 7, the crowd handling and :class:`SimilarResult`;
+:mod:`cib.detect.similar_pairs` holds step 6 and the grouping of texts. The
+public names of :mod:`cib.detect.minhash` are re-exported here.
 """
 
 from __future__ import annotations
@@ -45,24 +47,22 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from cib.detect.edges import (
     EDGE_STATS,
     aggregate,
     keep_edges,
     name_edges,
-    order_pairs,
     participation,
-    pick_evidence,
 )
+from cib.detect.evidence import order_pairs, pick_evidence
 
 # _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
 from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
 from cib.detect.resolve import resolve_window
 from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
-from cib.detect.window import co_occurrences, crowds, thin_crowds
+from cib.detect.similar_pairs import post_pairs, text_groups
+from cib.detect.window import crowds, thin_crowds
 from cib.normalise import text_key
 from cib.schema import EDGES, EVIDENCE, TIME
 
@@ -108,43 +108,6 @@ class SimilarResult:
     edge_stats: pl.DataFrame | None = None
 
 
-# --- post pairs ------------------------------------------------------------
-
-
-def _cross_pairs(verified: pl.DataFrame, posts: pl.LazyFrame, window_us: int) -> pl.LazyFrame:
-    """Post pairs of verified text pairs (x1 < x2) within the window; ``self`` marks one account's own."""
-    left = verified.lazy().join(
-        posts.select(
-            pl.col("x").alias("x1"),
-            pl.col("a").alias("a1"),
-            pl.col("p").alias("p1"),
-            pl.col("t").alias("t1"),
-            "k",
-        ),
-        on="x1",
-    )
-    shifted = pl.concat([left.with_columns(pl.col("k") + d) for d in (-1, 0, 1)])
-    right = posts.select(
-        pl.col("x").alias("x2"),
-        pl.col("a").alias("a2"),
-        pl.col("p").alias("p2"),
-        pl.col("t").alias("t2"),
-        "k",
-    )
-    both = shifted.join(right, on=["x2", "k"]).filter((pl.col("t1") - pl.col("t2")).abs() <= window_us)
-    swap = pl.col("a1") > pl.col("a2")
-    return both.select(
-        pl.min_horizontal("a1", "a2").alias("a"),
-        pl.max_horizontal("a1", "a2").alias("b"),
-        pl.col("x1").alias("x"),
-        pl.when(swap).then(pl.col("p2")).otherwise(pl.col("p1")).alias("pa"),
-        pl.when(swap).then(pl.col("p1")).otherwise(pl.col("p2")).alias("pb"),
-        pl.when(swap).then(pl.col("t2")).otherwise(pl.col("t1")).alias("ta"),
-        pl.when(swap).then(pl.col("t1")).otherwise(pl.col("t2")).alias("tb"),
-        (pl.col("a1") == pl.col("a2")).alias("self"),
-    )
-
-
 def _post_codes(posts: pl.DataFrame) -> tuple[np.ndarray, pl.Series]:
     # As in cib.detect: posts numbered in sorted order of their ids (ties broken by
     # the other columns), so "smallest post" and evidence order ignore row order.
@@ -166,6 +129,191 @@ def _empty(info: dict[str, Any]) -> SimilarResult:
     return SimilarResult(
         pl.DataFrame(schema=EDGES), pl.DataFrame(schema=EVIDENCE), info, pl.DataFrame(schema=EDGE_STATS)
     )
+
+
+def _start_info(
+    posts: pl.DataFrame, cfg: Config, warnings: list[str], timings: dict[str, float]
+) -> dict[str, Any]:
+    """The run's info with the settings of the text pairs; ``warnings`` and ``timings`` fill in as it goes."""
+    threshold = float(cfg["similar.threshold"])
+    bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
+    return {
+        "signal": SIGNAL,
+        "posts": posts.height,
+        "shingle_words": int(cfg["similar.shingle_words"]),
+        "threshold": threshold,
+        "bands": bands,
+        "rows": rows,
+        "candidate_probability_at_threshold": round(candidate_probability(threshold, bands, rows), 4),
+        "warnings": warnings,
+        "seconds": timings,
+    }
+
+
+def _texts(
+    posts: pl.DataFrame, cfg: Config, info: dict[str, Any]
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
+    """Step 1: each eligible post's text key, after the participation filter.
+
+    Returns
+    -------
+    traced, texts, accounts, post_ids
+        ``p, a, key, t`` per post; the distinct keys, sorted; ``account_id, a``;
+        the post id of each post code.
+    """
+    code, post_ids = _post_codes(posts)
+    accounts = posts.select(pl.col("account_id").drop_nulls().unique().sort()).with_row_index("a")
+    eligible = (
+        posts.lazy()
+        .with_columns(pl.Series("p", code))
+        .filter(
+            pl.col("reshare_of").is_null()
+            & pl.col("text").is_not_null()
+            & pl.col("account_id").is_not_null()
+            & pl.col("created_at").is_not_null()
+        )
+        .select("p", "account_id", "text", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
+    )
+    keys = (
+        eligible.select("text")
+        .unique()
+        .with_columns(text_key(pl.col("text"), min_chars=int(cfg["similar.min_chars"])).alias("key"))
+        .filter(pl.col("key").is_not_null())
+    )
+    traced = (
+        eligible.join(keys, on="text")
+        .join(accounts.lazy(), on="account_id")
+        .select("p", "a", "key", "t")
+        .collect()
+    )
+    min_part = int(cfg["detect.min_participation"])
+    kept_lf, shares = participation(traced.lazy(), min_part)
+    traced = kept_lf.collect()
+    info["posts_with_text_key"] = int(shares.get_column("k").sum()) if shares.height else 0
+    info["accounts_dropped_min_participation"] = int(shares.filter(pl.col("k") < min_part).height)
+    return traced, traced.select(pl.col("key").unique().sort()), accounts, post_ids
+
+
+def _shingles(
+    traced: pl.DataFrame, texts: pl.DataFrame, cfg: Config, bucket_us: int, info: dict[str, Any]
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Step 2: the shingle sets of the texts with a word, numbered ``x``, and their posts.
+
+    Returns
+    -------
+    posts, sx, shingle, size, starts
+        ``p, a, x, t, k`` (``k`` the time bucket) sorted by ``p``; the shingle
+        sets as flat arrays (text of each shingle, its hash, each text's size
+        and where it starts).
+    """
+    seed = int(cfg["run.seed"])
+    sx, shingle, size = shingle_sets(texts.get_column("key"), int(cfg["similar.shingle_words"]), seed)
+    has = size > 0
+    renum = np.cumsum(has) - 1  # texts without a word are left out
+    sx = renum[sx]
+    size = size[has]
+    texts = texts.filter(pl.Series(has)).with_row_index("x")
+    starts = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
+    P = (
+        traced.join(texts, on="key")
+        .select("p", "a", "x", "t", (pl.col("t") // bucket_us).alias("k"))
+        .sort("p")
+    )
+    info.update(posts_considered=P.height, texts=int(size.size), shingles=int(shingle.size))
+    return P, sx, shingle, size, starts
+
+
+def _lsh_candidates(
+    sig: np.ndarray, P: pl.DataFrame, cfg: Config, info: dict[str, Any], warnings: list[str]
+) -> np.ndarray:
+    """Step 4: candidate text pairs from the LSH bands, within time buckets; oversized buckets skipped."""
+    bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
+    cap = int(cfg["similar.max_bucket"])
+    units = P.select("x", "k").unique().sort("x", "k")
+    ux = units.get_column("x").to_numpy().astype(np.int64)
+    uk = units.get_column("k").to_numpy()
+    q, skipped = _candidates(sig, ux, uk, bands, rows, cap)
+    info.update(units=units.height, candidate_pairs=int(q.size), skipped_buckets={"limit": cap, **skipped})
+    if skipped["buckets"]:
+        warnings.append(
+            f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
+            f"({skipped['texts']} text slots)"
+        )
+    return q
+
+
+def _verified(
+    q: np.ndarray,
+    shingle: np.ndarray,
+    starts: np.ndarray,
+    size: np.ndarray,
+    cfg: Config,
+    info: dict[str, Any],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Step 5: the candidate pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``."""
+    x1, x2, jac, sized = _verify(q, shingle, starts, size, float(cfg["similar.threshold"]))
+    info.update(candidates_after_size_filter=sized, verified_pairs=int(x1.size))
+    if x1.size:
+        info["verified_jaccard"] = {
+            "min": round(float(jac.min()), 4),
+            "median": round(float(np.median(jac)), 4),
+            "mean": round(float(jac.mean()), 4),
+        }
+    return x1, x2
+
+
+def _thinned(
+    P: pl.DataFrame, window_us: int, bucket_us: int, cfg: Config, info: dict[str, Any], warnings: list[str]
+) -> tuple[pl.LazyFrame, pl.DataFrame]:
+    """Crowd handling per distinct text: the posts left (``a, x, p, t, k``) and the crowd texts."""
+    limit = int(cfg["detect.max_object_shares_per_window"])
+    policy = str(cfg["detect.crowd_policy"])
+    per_text = P.lazy().select("a", pl.col("x").alias("o"), "p", "t")
+    crowd = crowds(per_text, window_us, limit)
+    thinned = thin_crowds(per_text, crowd, limit, policy, int(cfg["run.seed"])).rename({"o": "x"})
+    thinned = thinned.with_columns((pl.col("t") // bucket_us).alias("k"))
+    info["crowds"] = {
+        "limit": limit,
+        "policy": policy,
+        "texts": crowd.height,
+        "pairs_upper_bound": int(crowd["est_pairs"].sum()) if crowd.height else 0,
+    }
+    if crowd.height:
+        warnings.append(f"{SIGNAL}: {crowd.height} text(s) above {limit} posts per window were {policy}ped")
+    return thinned, crowd
+
+
+def _edges(
+    ordered: pl.DataFrame,
+    tr: pl.DataFrame,
+    window_pairs: pl.DataFrame,
+    cfg: Config,
+    info: dict[str, Any],
+    *,
+    evidence_order: bool,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Step 7: the kept edges (in codes), tested against the null model when asked, and their evidence."""
+    edges = aggregate(ordered, tr.lazy())
+    if bool(cfg["detect.significance"]):
+        lam, null_info = null_expectations(edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]))
+        pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
+        n_acc = tr.get_column("a").n_unique()
+        edges = edges.with_columns(
+            pl.Series("expected", lam),
+            pl.Series("p_value", pv),
+            pl.Series("q_value", benjamini_hochberg(pv, n_acc * (n_acc - 1) // 2)),
+        )
+        info["null_model"] = {**null_info, "tests": n_acc * (n_acc - 1) // 2}
+    else:
+        edges = edges.with_columns(
+            [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
+        )
+    edges = keep_edges(edges, cfg, info)
+    per_edge = int(cfg["detect.evidence_per_edge"])
+    evidence = pick_evidence(ordered, edges, per_edge, evidence_order=evidence_order)
+    info["evidence_kept"] = evidence.height
+    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    return edges, evidence
 
 
 def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> SimilarResult:
@@ -201,161 +349,44 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         timings[name] = round(now - clock, 3)
         clock = now
 
-    seed = int(cfg["run.seed"])
-    k_words = int(cfg["similar.shingle_words"])
-    threshold = float(cfg["similar.threshold"])
-    bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
-    cap = int(cfg["similar.max_bucket"])
     warnings: list[str] = []
-    info: dict[str, Any] = {
-        "signal": SIGNAL,
-        "posts": posts.height,
-        "shingle_words": k_words,
-        "threshold": threshold,
-        "bands": bands,
-        "rows": rows,
-        "candidate_probability_at_threshold": round(candidate_probability(threshold, bands, rows), 4),
-        "warnings": warnings,
-        "seconds": timings,
-    }
+    info = _start_info(posts, cfg, warnings, timings)
     used = resolve_window(SIGNAL, cfg["similar.window"], time_resolution_s)
     used.record(info)
     warnings.extend(used.warnings)
-    window = used.seconds
-    window_us = int(round(window * 1e6))
+    window_us = int(round(used.seconds * 1e6))
     bucket_us = max(window_us, 1)
 
     # 1. texts ---------------------------------------------------------------
     if posts.height == 0:
         return _empty(info)
-    code, post_ids = _post_codes(posts)
-    accounts = posts.select(pl.col("account_id").drop_nulls().unique().sort()).with_row_index("a")
-    eligible = (
-        posts.lazy()
-        .with_columns(pl.Series("p", code))
-        .filter(
-            pl.col("reshare_of").is_null()
-            & pl.col("text").is_not_null()
-            & pl.col("account_id").is_not_null()
-            & pl.col("created_at").is_not_null()
-        )
-        .select("p", "account_id", "text", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
-    )
-    keys = (
-        eligible.select("text")
-        .unique()
-        .with_columns(text_key(pl.col("text"), min_chars=int(cfg["similar.min_chars"])).alias("key"))
-        .filter(pl.col("key").is_not_null())
-    )
-    traced = (
-        eligible.join(keys, on="text")
-        .join(accounts.lazy(), on="account_id")
-        .select("p", "a", "key", "t")
-        .collect()
-    )
-    min_part = int(cfg["detect.min_participation"])
-    kept_lf, shares = participation(traced.lazy(), min_part)
-    traced = kept_lf.collect()
-    info["posts_with_text_key"] = int(shares.get_column("k").sum()) if shares.height else 0
-    info["accounts_dropped_min_participation"] = int(shares.filter(pl.col("k") < min_part).height)
-    texts = traced.select(pl.col("key").unique().sort())
+    traced, texts, accounts, post_ids = _texts(posts, cfg, info)
     lap("texts")
 
     # 2. shingles --------------------------------------------------------------
-    sx, shingle, size = shingle_sets(texts.get_column("key"), k_words, seed)
-    has = size > 0
-    renum = np.cumsum(has) - 1  # texts without a word are left out
-    sx = renum[sx]
-    size = size[has]
+    P, sx, shingle, size, starts = _shingles(traced, texts, cfg, bucket_us, info)
     n_texts = int(size.size)
-    texts = texts.filter(pl.Series(has)).with_row_index("x")
-    starts = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-    P = (
-        traced.join(texts, on="key")
-        .select("p", "a", "x", "t", (pl.col("t") // bucket_us).alias("k"))
-        .sort("p")
-    )
-    info.update(posts_considered=P.height, texts=n_texts, shingles=int(shingle.size))
     lap("shingles")
     if n_texts == 0:
         return _empty(info)
 
     # 3-4. MinHash and LSH candidates --------------------------------------------
-    sig = signatures(sx, shingle, n_texts, bands * rows, seed)
+    n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
+    sig = signatures(sx, shingle, n_texts, n_hashes, int(cfg["run.seed"]))
     lap("minhash")
-    units = P.select("x", "k").unique().sort("x", "k")
-    ux = units.get_column("x").to_numpy().astype(np.int64)
-    uk = units.get_column("k").to_numpy()
-    q, skipped = _candidates(sig, ux, uk, bands, rows, cap)
+    q = _lsh_candidates(sig, P, cfg, info, warnings)
     del sig
-    info.update(units=units.height, candidate_pairs=int(q.size), skipped_buckets={"limit": cap, **skipped})
-    if skipped["buckets"]:
-        warnings.append(
-            f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
-            f"({skipped['texts']} text slots)"
-        )
     lap("candidates")
 
     # 5. verification ----------------------------------------------------------
-    x1, x2, jac, sized = _verify(q, shingle, starts, size, threshold)
+    x1, x2 = _verified(q, shingle, starts, size, cfg, info)
     del q
-    info.update(candidates_after_size_filter=sized, verified_pairs=int(x1.size))
-    if x1.size:
-        info["verified_jaccard"] = {
-            "min": round(float(jac.min()), 4),
-            "median": round(float(np.median(jac)), 4),
-            "mean": round(float(jac.mean()), 4),
-        }
     lap("verify")
 
     # 6. groups, crowds, post pairs ---------------------------------------------
-    graph = coo_matrix((np.ones(x1.size, dtype=np.int8), (x1, x2)), shape=(n_texts, n_texts))
-    n_comp, comp = connected_components(graph, directed=False)
-    first_post = P.group_by("x").agg(pl.col("p").min()).sort("x").get_column("p").to_numpy()
-    group_of = np.full(n_comp, np.iinfo(np.uint32).max, dtype=np.uint32)
-    np.minimum.at(group_of, comp, first_post.astype(np.uint32))
-    obj = group_of[comp]  # per text: its group's smallest post code
-    info["groups_with_two_texts_or_more"] = int((np.bincount(comp) > 1).sum())
-
-    limit = int(cfg["detect.max_object_shares_per_window"])
-    policy = str(cfg["detect.crowd_policy"])
-    per_text = P.lazy().select("a", pl.col("x").alias("o"), "p", "t")
-    crowd = crowds(per_text, window_us, limit)
-    thinned = thin_crowds(per_text, crowd, limit, policy, seed).rename({"o": "x"})
-    thinned = thinned.with_columns((pl.col("t") // bucket_us).alias("k"))
-    info["crowds"] = {
-        "limit": limit,
-        "policy": policy,
-        "texts": crowd.height,
-        "pairs_upper_bound": int(crowd["est_pairs"].sum()) if crowd.height else 0,
-    }
-    if crowd.height:
-        warnings.append(f"{SIGNAL}: {crowd.height} text(s) above {limit} posts per window were {policy}ped")
-
-    verified = pl.DataFrame({"x1": x1.astype(np.uint32), "x2": x2.astype(np.uint32)})
-    exact = co_occurrences(
-        thinned.select("a", pl.col("x").alias("o"), "p", "t"), window_us, same_account=True
-    )
-    everything = pl.concat(
-        [
-            exact.rename({"o": "x"}).select("a", "b", "x", "pa", "pb", "ta", "tb", "self"),
-            _cross_pairs(verified, thinned, window_us),
-        ]
-    )
-    lookup = pl.DataFrame({"x": np.arange(n_texts, dtype=np.uint32), "o": obj}).lazy()
-    every = everything.join(lookup, on="x").drop("x").collect()
-    window_pairs = every.group_by("o").agg(pl.len().cast(pl.Int64).alias("n"))
-    if crowd.height:
-        est = (
-            crowd.rename({"o": "x"})
-            .join(lookup.collect(), on="x")
-            .group_by("o")
-            .agg(pl.col("est_pairs").sum().alias("n"))
-        )
-        window_pairs = pl.concat([window_pairs, est]).group_by("o").agg(pl.col("n").sum())
-    pairs = every.filter(~pl.col("self")).drop("self")
-    info.update(same_account_pairs=every.height - pairs.height, pairs=pairs.height)
-    del every
+    obj = text_groups(x1, x2, n_texts, P, info)
+    thinned, crowd = _thinned(P, window_us, bucket_us, cfg, info, warnings)
+    pairs, window_pairs, lookup = post_pairs(x1, x2, obj, thinned, crowd, window_us, info)
     lap("pairs")
     if pairs.height == 0:
         info.update(edges_found=0, edges_kept=0, evidence_kept=0)
@@ -367,26 +398,7 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     in_order = not bool(cfg["detect.significance"])
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
-    edges = aggregate(ordered, tr.lazy())
-    significance = bool(cfg["detect.significance"])
-    if significance:
-        lam, null_info = null_expectations(edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]))
-        pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
-        n_acc = tr.get_column("a").n_unique()
-        edges = edges.with_columns(
-            pl.Series("expected", lam),
-            pl.Series("p_value", pv),
-            pl.Series("q_value", benjamini_hochberg(pv, n_acc * (n_acc - 1) // 2)),
-        )
-        info["null_model"] = {**null_info, "tests": n_acc * (n_acc - 1) // 2}
-    else:
-        edges = edges.with_columns(
-            [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
-        )
-    edges = keep_edges(edges, cfg, info)
-    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
-    info["evidence_kept"] = evidence.height
-    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    edges, evidence = _edges(ordered, tr, window_pairs, cfg, info, evidence_order=in_order)
     out = _decode(edges, evidence, accounts, post_ids)
     lap("edges")
     info["seconds_total"] = round(sum(timings.values()), 3)
