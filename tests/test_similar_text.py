@@ -272,6 +272,31 @@ def test_deterministic_and_independent_of_row_order():
     assert pairs_of(d) == pairs_of(a)
 
 
+@pytest.mark.parametrize("per_slice", [1, 7, 40])
+def test_slices_of_time_give_the_same_answer(monkeypatch, per_slice):
+    # Candidates found and verified slice by slice (a day of hour buckets, cut into slices of a
+    # few units, down to one bucket a slice) give every table the whole collection at once gives.
+    import cib.detect.minhash as minhash
+
+    rows = _synthetic(seed=3)
+    # one template posted by six accounts in each of three hours: buckets above the limit of 4
+    rows += [
+        {"id": f"g{h}{i}", "acct": f"u{i}", "t": h * 3600 + i, "text": LEADER[0] + f" friend number {i} of {i}"}
+        for h in (2, 3, 9)
+        for i in range(6)
+    ]
+    whole = run(rows, similar__max_bucket=4)
+    assert whole.info["slices"] == 1 and whole.edges.height > 0
+    assert whole.info["skipped_buckets"]["buckets"] > 0  # giant buckets are counted once however cut
+    monkeypatch.setattr(minhash, "_UNITS_PER_SLICE", per_slice)
+    cut = run(rows, similar__max_bucket=4)
+    assert cut.info["slices"] > 1
+    assert cut.edges.equals(whole.edges) and cut.evidence.equals(whole.evidence)
+    for key in ("verified_pairs", "verified_jaccard", "skipped_buckets", "pairs"):
+        assert cut.info[key] == whole.info[key], key
+    assert cut.info["candidate_pairs"] >= whole.info["candidate_pairs"]  # a pair may be seen by two slices
+
+
 def test_default_settings_give_p_values_and_serialisable_info():
     rows = _synthetic(seed=9)
     res = similar_text_edges(
@@ -281,7 +306,8 @@ def test_default_settings_give_p_values_and_serialisable_info():
     assert res.edges["p_value"].is_not_null().all()
     assert res.edge_stats is not None and res.edge_stats.height == res.edges.height
     json.dumps(res.info)
-    assert set(res.info["seconds"]) >= {"minhash", "candidates", "verify", "pairs", "edges"}
+    assert set(res.info["seconds"]) >= {"minhash", "candidates_and_verify", "pairs", "edges"}
+    assert res.info["slices"] >= 1 and res.info["verified_pairs"] <= res.info["candidates_after_size_filter"]
 
 
 def test_empty_inputs():

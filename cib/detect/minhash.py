@@ -2,9 +2,8 @@
 
 Steps 2 to 5 of :mod:`cib.detect.similar`, on NumPy arrays of texts numbered
 ``0..n-1`` (no posts or accounts; time enters only as each text's buckets).
-Public: :func:`shingle_sets`, :func:`signatures` and
-:func:`candidate_probability`, re-exported by :mod:`cib.detect.similar`,
-which also calls ``_candidates`` (step 4) and ``_verify`` (step 5).
+Public: :func:`shingle_sets`, :func:`signatures`, :func:`verified_pairs`
+(steps 4 and 5, one slice of time at a time) and :func:`candidate_probability`.
 
 2. **Shingles.** Each run of ``similar.shingle_words`` consecutive words is
    hashed to 64 bits (a text with fewer words is one shingle); a text is the
@@ -21,7 +20,9 @@ which also calls ``_candidates`` (step 4) and ``_verify`` (step 5).
    for the object. A pair of texts of Jaccard ``s`` becomes a candidate with
    probability ``1 - (1 - s^rows)^bands`` (0.995 at s = 0.5 with the default
    40 × 3; reported in ``info``). Buckets holding more than
-   ``similar.max_bucket`` texts are skipped and reported.
+   ``similar.max_bucket`` texts are skipped and reported. The buckets are
+   taken in consecutive slices of time, each slice's candidates verified
+   before the next slice's are found, so memory follows the busiest slice.
 5. **Verification.** Candidates are checked with the exact Jaccard of their
    shingle sets (each shingle of the smaller set looked up in the other, sorted,
    set by a binary search run on all rows at once in NumPy); only pairs at least
@@ -39,13 +40,15 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import polars as pl
 
-__all__ = ["candidate_probability", "shingle_sets", "signatures"]
+__all__ = ["candidate_probability", "shingle_sets", "signatures", "verified_pairs"]
 
 _U64 = np.uint64
 _MUL = _U64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for combining hashes
 _SHINGLES_PER_BLOCK = 1 << 14  # MinHash works on blocks of texts with about this many shingles
 _SHINGLE_ROWS_PER_BATCH = 1 << 22  # shingles of one side of the candidate pairs verified at a time
 _BANDS_PER_BATCH = 4  # LSH bands joined at a time
+_UNITS_PER_SLICE = 400_000  # (text, time bucket) units whose candidates are found and verified together
+_PAIRS_PER_BATCH = 1 << 22  # candidate pairs verified at a time
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -146,58 +149,167 @@ def signatures(text: np.ndarray, shingle: np.ndarray, n_texts: int, n_hashes: in
     return out.T
 
 
-def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
-    acc = sig[:, band * rows].astype(_U64)
+def _band_keys(sig: np.ndarray, band: int, rows: int, texts: np.ndarray) -> np.ndarray:
+    """The key of one band for each of ``texts`` (its ``rows`` signature values hashed together)."""
+    acc = sig[texts, band * rows].astype(_U64)
     for c in range(band * rows + 1, (band + 1) * rows):
-        acc = acc * _MUL + sig[:, c].astype(_U64)
+        acc = acc * _MUL + sig[texts, c].astype(_U64)
     return _mix(acc)
 
 
 # --- candidates and verification ------------------------------------------
 
 
+def verified_pairs(
+    sig: np.ndarray,
+    ux: np.ndarray,
+    uk: np.ndarray,
+    shingle: np.ndarray,
+    starts: np.ndarray,
+    size: np.ndarray,
+    *,
+    bands: int,
+    rows: int,
+    cap: int,
+    threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """Steps 4 and 5: the near-duplicate text pairs, found and verified one slice of time at a time.
+
+    Candidates pair only texts in the same or neighbouring time buckets, so the
+    buckets are cut into consecutive slices of at most ``_UNITS_PER_SLICE``
+    (text, bucket) units (one bucket more than that is a slice of its own), and
+    each slice's candidates are found and verified before the next: memory
+    follows the busiest slice, not the whole collection. A slice ``[lo, hi]``
+    also reads bucket ``hi + 1`` for the pairs across its end, and emits the
+    same-bucket pairs of ``lo … hi`` only, so every bucket pair is looked at
+    once. A text pair seen in several slices (texts posted again hours later)
+    is verified again there and kept once.
+
+    Parameters
+    ----------
+    sig
+        MinHash signatures (texts × ``bands * rows``).
+    ux, uk
+        The distinct (text, time bucket) units.
+    shingle, starts, size
+        The shingle sets as flat arrays (:func:`shingle_sets`, renumbered).
+    bands, rows, cap, threshold
+        ``similar.bands``, ``similar.rows``, ``similar.max_bucket``, ``similar.threshold``.
+
+    Returns
+    -------
+    x1, x2, jaccard, info
+        The verified pairs (``x1 < x2``, sorted), their Jaccard, and counts:
+        ``slices``, ``candidate_pairs`` and ``candidates_after_size_filter``
+        (summed over slices), ``skipped_buckets``.
+    """
+    order = np.lexsort((ux, uk))
+    ux, uk = ux[order], uk[order]
+    skipped = {"limit": cap, "buckets": 0, "texts": 0, "pairs_upper_bound": 0}
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    candidates = sized = 0
+    slices = _slices(uk)
+    for lo, hi in slices:
+        sel = slice(int(np.searchsorted(uk, lo, "left")), int(np.searchsorted(uk, hi + 1, "right")))
+        q = _candidates(sig, ux[sel], uk[sel], bands, rows, cap, hi, skipped)
+        x1, x2, jac, n_sized = _verify(q, shingle, starts, size, threshold)
+        candidates += int(q.size)
+        sized += n_sized
+        found.append(((x1.astype(np.uint64) << _U64(32)) | x2.astype(np.uint64), jac))
+        del q
+    q = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=_U64)
+    jac = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
+    # a pair verified by two slices has one Jaccard: keep the pair once, in order
+    order = np.argsort(q, kind="stable")
+    q, jac = q[order], jac[order]
+    first = np.ones(q.size, dtype=bool)
+    first[1:] = q[1:] != q[:-1]
+    q, jac = q[first], jac[first]
+    info = {
+        "slices": len(slices),
+        "candidate_pairs": candidates,
+        "candidates_after_size_filter": sized,
+        "skipped_buckets": skipped,
+    }
+    return (q >> _U64(32)).astype(np.int64), (q & _U64(0xFFFFFFFF)).astype(np.int64), jac, info
+
+
+def _slices(uk: np.ndarray) -> list[tuple[int, int]]:
+    """Consecutive bucket ranges ``[lo, hi]`` whose units (with bucket ``hi + 1``) stay under the slice size."""
+    buckets, counts = np.unique(uk, return_counts=True)
+    out: list[tuple[int, int]] = []
+    i = 0
+    while i < buckets.size:
+        j = i
+        held = counts[i]
+        # widen while the next bucket (and the one after it, read for the pairs across the end) fit
+        while j + 1 < buckets.size and held + counts[j + 1] + (counts[j + 2] if j + 2 < buckets.size else 0) <= _UNITS_PER_SLICE:
+            j += 1
+            held += counts[j]
+        out.append((int(buckets[i]), int(buckets[j])))
+        i = j + 1
+    return out
+
+
 def _candidates(
-    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bands: int, rows: int, cap: int
-) -> tuple[np.ndarray, dict]:
-    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in the same or neighbouring bucket."""
-    found: list[pl.DataFrame] = []
-    skipped = {"buckets": 0, "texts": 0, "pairs_upper_bound": 0}
+    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bands: int, rows: int, cap: int, last: int, skipped: dict
+) -> np.ndarray:
+    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in one bucket up to ``last`` or the next.
+
+    The pairs of each batch of bands are folded into one sorted array of
+    distinct pairs as they come (a pair found by several bands is kept once).
+    """
+    found = [
+        _band_pairs(sig, ux, uk, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, cap, last, skipped)
+        for b0 in range(0, bands, _BANDS_PER_BATCH)
+    ]
+    return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=_U64)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, sorted (a sort and a neighbour test: several times NumPy's hashing unique here)."""
+    values = np.sort(values)
+    if values.size < 2:
+        return values
+    keep = np.empty(values.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
+
+
+def _band_pairs(
+    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bs: range, rows: int, cap: int, last: int, skipped: dict
+) -> np.ndarray:
+    """The distinct candidate pairs of a few bands (``skipped`` counts the oversized buckets up to ``last``)."""
     pair = pl.min_horizontal("x1", "x2").cast(pl.UInt64) * (1 << 32) + pl.max_horizontal("x1", "x2").cast(
         pl.UInt64
     )
-    for b0 in range(0, bands, _BANDS_PER_BATCH):
-        bs = range(b0, min(bands, b0 + _BANDS_PER_BATCH))
-        # One key per (band, text): the band number is hashed in, so keys of bands differ.
-        keys = np.concatenate([_mix(_band_keys(sig, b, rows) ^ _U64(b + 1))[ux] for b in bs])
-        # Only keys held by two units or more can pair (a hash test, cheap).
-        dup = pl.Series(keys).is_duplicated().to_numpy()
-        units = pl.DataFrame(
-            {"key": keys[dup], "k": np.tile(uk, len(bs))[dup], "x": np.tile(ux, len(bs))[dup]}
-        )
-        del keys, dup
-        if cap > 0 and units.height:
-            size = units.group_by("key", "k").agg(pl.len().alias("c"))
-            giant = size.filter(pl.col("c") > cap)
-            if giant.height:
-                c = giant.get_column("c").cast(pl.Int64)
-                skipped["buckets"] += giant.height
-                skipped["texts"] += int(c.sum())
-                skipped["pairs_upper_bound"] += int((c * (c - 1) // 2).sum())
-                units = units.join(giant.select("key", "k"), on=["key", "k"], how="anti")
-        left = units.lazy().rename({"x": "x1"})
-        right = units.lazy().rename({"x": "x2"})
-        same = left.join(right, on=["key", "k"]).filter(pl.col("x1") < pl.col("x2")).select(pair.alias("q"))
-        nxt = (
-            left.with_columns(pl.col("k") + 1)
-            .join(right, on=["key", "k"])
-            .filter(pl.col("x1") != pl.col("x2"))
-            .select(pair.alias("q"))
-        )
-        found.append(pl.concat([same, nxt]).unique().collect())
-    if not found:
-        return np.zeros(0, dtype=np.uint64), skipped
-    q = pl.concat(found).unique().sort("q").get_column("q").to_numpy()
-    return q, skipped
+    # One key per (band, text): the band number is hashed in, so keys of bands differ.
+    keys = np.concatenate([_mix(_band_keys(sig, b, rows, ux) ^ _U64(b + 1)) for b in bs])
+    # Only keys held by two units or more can pair (a hash test, cheap).
+    dup = pl.Series(keys).is_duplicated().to_numpy()
+    units = pl.DataFrame({"key": keys[dup], "k": np.tile(uk, len(bs))[dup], "x": np.tile(ux, len(bs))[dup]})
+    del keys, dup
+    if cap > 0 and units.height:
+        size = units.group_by("key", "k").agg(pl.len().alias("c"))
+        giant = size.filter(pl.col("c") > cap)
+        if giant.height:
+            # a bucket is counted by the slice that owns it (the next slice reads it again)
+            c = giant.filter(pl.col("k") <= last).get_column("c").cast(pl.Int64)
+            skipped["buckets"] += c.len()
+            skipped["texts"] += int(c.sum())
+            skipped["pairs_upper_bound"] += int((c * (c - 1) // 2).sum())
+            units = units.join(giant.select("key", "k"), on=["key", "k"], how="anti")
+    left = units.lazy().filter(pl.col("k") <= last).rename({"x": "x1"})
+    right = units.lazy().rename({"x": "x2"})
+    same = left.join(right, on=["key", "k"]).filter(pl.col("x1") < pl.col("x2")).select(pair.alias("q"))
+    nxt = (
+        left.with_columns(pl.col("k") + 1)
+        .join(right, on=["key", "k"])
+        .filter(pl.col("x1") != pl.col("x2"))
+        .select(pair.alias("q"))
+    )
+    return pl.concat([same, nxt]).unique().collect().get_column("q").to_numpy()
 
 
 def _gather(starts: np.ndarray, size: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -214,9 +326,23 @@ def _verify(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Exact Jaccard of candidate pairs; the pairs at least ``threshold``.
 
-    Returns ``x1, x2, jaccard`` of verified pairs and the number of candidates that
-    passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``).
+    Returns ``x1, x2, jaccard`` of verified pairs (in the order of ``q``) and the
+    number of candidates that passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``).
+    The candidates are verified a batch at a time, so memory follows the batch,
+    not the tens of millions of candidates a large collection has.
     """
+    out = [_verify_batch(q[i : i + _PAIRS_PER_BATCH], shingle, starts, size, threshold) for i in range(0, q.size, _PAIRS_PER_BATCH)]
+    if not out:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0), 0
+    x1, x2, jac = (np.concatenate([o[i] for o in out]) for i in range(3))
+    return x1, x2, jac, sum(o[3] for o in out)
+
+
+def _verify_batch(
+    q: np.ndarray, shingle: np.ndarray, starts: np.ndarray, size: np.ndarray, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """:func:`_verify` on one batch of candidates."""
     x1 = (q >> _U64(32)).astype(np.int64)
     x2 = (q & _U64(0xFFFFFFFF)).astype(np.int64)
     n1, n2 = size[x1], size[x2]

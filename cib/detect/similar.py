@@ -56,9 +56,7 @@ from cib.detect.edges import (
     participation,
 )
 from cib.detect.evidence import order_pairs, pick_evidence
-
-# _candidates/_verify: steps 4 and 5, kept beside the shingle arrays they read
-from cib.detect.minhash import _candidates, _verify, candidate_probability, shingle_sets, signatures
+from cib.detect.minhash import candidate_probability, shingle_sets, signatures, verified_pairs
 from cib.detect.resolve import resolve_window
 from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
 from cib.detect.similar_pairs import post_pairs, text_groups
@@ -223,36 +221,42 @@ def _shingles(
     return P, sx, shingle, size, starts
 
 
-def _lsh_candidates(
-    sig: np.ndarray, P: pl.DataFrame, cfg: Config, info: dict[str, Any], warnings: list[str]
-) -> np.ndarray:
-    """Step 4: candidate text pairs from the LSH bands, within time buckets; oversized buckets skipped."""
-    bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
-    cap = int(cfg["similar.max_bucket"])
-    units = P.select("x", "k").unique().sort("x", "k")
-    ux = units.get_column("x").to_numpy().astype(np.int64)
-    uk = units.get_column("k").to_numpy()
-    q, skipped = _candidates(sig, ux, uk, bands, rows, cap)
-    info.update(units=units.height, candidate_pairs=int(q.size), skipped_buckets={"limit": cap, **skipped})
-    if skipped["buckets"]:
-        warnings.append(
-            f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
-            f"({skipped['texts']} text slots)"
-        )
-    return q
-
-
 def _verified(
-    q: np.ndarray,
+    sig: np.ndarray,
+    P: pl.DataFrame,
     shingle: np.ndarray,
     starts: np.ndarray,
     size: np.ndarray,
     cfg: Config,
     info: dict[str, Any],
+    warnings: list[str],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Step 5: the candidate pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``."""
-    x1, x2, jac, sized = _verify(q, shingle, starts, size, float(cfg["similar.threshold"]))
-    info.update(candidates_after_size_filter=sized, verified_pairs=int(x1.size))
+    """Steps 4 and 5: the text pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``.
+
+    LSH candidates within time buckets (oversized buckets skipped and reported),
+    verified slice of time by slice (:func:`cib.detect.minhash.verified_pairs`).
+    """
+    cap = int(cfg["similar.max_bucket"])
+    units = P.select("x", "k").unique()
+    x1, x2, jac, found = verified_pairs(
+        sig,
+        units.get_column("x").to_numpy().astype(np.int64),
+        units.get_column("k").to_numpy(),
+        shingle,
+        starts,
+        size,
+        bands=int(cfg["similar.bands"]),
+        rows=int(cfg["similar.rows"]),
+        cap=cap,
+        threshold=float(cfg["similar.threshold"]),
+    )
+    skipped = found["skipped_buckets"]
+    info.update(units=units.height, **found, verified_pairs=int(x1.size))
+    if skipped["buckets"]:
+        warnings.append(
+            f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
+            f"({skipped['texts']} text slots)"
+        )
     if x1.size:
         info["verified_jaccard"] = {
             "min": round(float(jac.min()), 4),
@@ -370,18 +374,13 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     if n_texts == 0:
         return _empty(info)
 
-    # 3-4. MinHash and LSH candidates --------------------------------------------
+    # 3-5. MinHash, LSH candidates and their verification --------------------------------------------
     n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
     sig = signatures(sx, shingle, n_texts, n_hashes, int(cfg["run.seed"]))
     lap("minhash")
-    q = _lsh_candidates(sig, P, cfg, info, warnings)
+    x1, x2 = _verified(sig, P, shingle, starts, size, cfg, info, warnings)
     del sig
-    lap("candidates")
-
-    # 5. verification ----------------------------------------------------------
-    x1, x2 = _verified(q, shingle, starts, size, cfg, info)
-    del q
-    lap("verify")
+    lap("candidates_and_verify")
 
     # 6. groups, crowds, post pairs ---------------------------------------------
     obj = text_groups(x1, x2, n_texts, P, info)
