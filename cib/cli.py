@@ -9,8 +9,6 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -32,6 +30,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
+from cib.display import Display, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 
 __all__ = ["app", "main", "run"]
@@ -53,25 +52,6 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (de
 
 def _err(text: str) -> None:
     typer.echo(text, err=True)
-
-
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A rich progress display on a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(), transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(file: str, rows: int) -> None:
-            if file not in tasks:
-                tasks[file] = bar.add_task(f"reading {Path(file).name}", rows=0, total=None)
-            bar.update(tasks[file], rows=rows)
-
-        yield update
 
 
 def _ingest_summary(result: Any) -> str:
@@ -159,23 +139,29 @@ def _analyse(
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
     # the stage after which every table is written: its summary ends with the warnings and the folder
     tables_done = "cluster" if until == "report" else until
+    with display() as shown:
 
-    def said(stage: str, run: Any) -> None:
-        if stage == "ingest":
-            _err(_ingest_summary(run.ingested))
-        elif stage == "detect":
-            _err(_detect_summary(run.manifest))
-        elif stage == "cluster":
-            _err(_network_summary(run.network))
-        if stage == tables_done:
-            for warning in run.manifest.warnings:
-                _err(f"warning: {warning}")
-            _err(f"tables: {run.out.processed}/")
-        if stage == "report":
-            _err(f"report: {run.report}")
+        def said(stage: str, run: Any) -> None:
+            if stage == "ingest":
+                shown.say(f"{_ingest_summary(run.ingested)}; {shown.lap()}")
+            elif stage == "detect":
+                shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+            elif stage == "cluster":
+                shown.say(f"{_network_summary(run.network)}; {shown.lap()}")
+            if stage == tables_done:
+                for warning in run.manifest.warnings:
+                    shown.warn(warning)
+                shown.say(f"tables: {run.out.processed}/")
+            if stage == "report":
+                _report_said(shown, run.report)
 
-    with _progress() as progress:
-        run_stages(run, until=until, report=report, progress=progress, on_stage=said)
+        run_stages(run, until=until, report=report, progress=shown.progress, on_stage=said)
+
+
+def _report_said(shown: Display, path: Any) -> None:
+    # the path alone on the last line, for whoever opens it next (`… 2>&1 | tail -1`)
+    shown.say(f"report: page and exports written; {shown.lap()}")
+    shown.say(f"report: {path}")
 
 
 def _detect_summary(manifest: Any) -> str:
@@ -199,8 +185,9 @@ def detect(
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
     run = resume(processed, cfg)
-    run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s)
-    _err(_detect_summary(run.manifest))
+    with display() as shown:
+        run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
+        shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
 
 
 @app.command()
@@ -216,8 +203,9 @@ def cluster(
 
     cfg = build_config(config, sets=set_ or (), events=event or ())
     run = resume(processed, cfg)
-    net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest)
-    _err(_network_summary(net))
+    with display() as shown:
+        net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
+        shown.say(f"{_network_summary(net)}; {shown.lap()}")
 
 
 @app.command()
@@ -233,7 +221,8 @@ def report(
 
     cfg = build_config(config, sets=set_ or ())
     run = resume(processed, cfg, reports_dir, posts=False)
-    _err(f"report: {run_report(run.out, cfg, run.manifest)}")
+    with display() as shown:
+        _report_said(shown, run_report(run.out, cfg, run.manifest, progress=shown.progress))
 
 
 @app.command()
@@ -324,39 +313,40 @@ def sweep(
     from cib.sweep import sweep as run_sweep
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
+    with display() as shown:
 
-    def said(done: int, total: int, outcome: Any) -> None:
-        m = outcome.metrics
-        figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
-        if m.get("f1") is not None:
-            figures += f", F1 {m['f1']:.2f}"
-        _err(f"point {outcome.point_id} ({done}/{total}): {figures}")
+        def said(done: int, total: int, outcome: Any) -> None:
+            m = outcome.metrics
+            figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
+            if m.get("f1") is not None:
+                figures += f", F1 {m['f1']:.2f}"
+            shown.say(f"point {outcome.point_id} ({done}/{total}): {figures}")
 
-    res = run_sweep(
-        input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
-        fmt=fmt, config=config, on_point=said,
-    )  # fmt: skip
-    _sweep_summary(res)
+        res = run_sweep(
+            input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
+            fmt=fmt, config=config, progress=shown.progress, on_point=said,
+        )  # fmt: skip
+        _sweep_summary(res, shown)
 
 
-def _sweep_summary(res: Any) -> None:
+def _sweep_summary(res: Any, shown: Display) -> None:
     from cib.sweep.grid import value_text
 
     info = res.info
-    _err(
+    shown.say(
         f"sweep: {info['points']} points, {info['detection_runs']} detection run(s), {info['network_runs']} "
         f"clustering and scoring run(s); {info['seconds']:.1f} s on {info['workers']} process(es)"
     )
     if res.recommended is not None:
         p = res.points[res.recommended]
         setting = ", ".join(f"{k}={value_text(v)}" for k, v in p.values.items())
-        _err(f"recommended: point {p.id} ({setting})")
-        _err(f"  reproduce: {info['reproduce']}")
+        shown.say(f"recommended: point {p.id} ({setting})")
+        shown.say(f"  reproduce: {info['reproduce']}")
     else:
-        _err("recommended: none (no point flags any account)")
-    _err(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
+        shown.say("recommended: none (no point flags any account)")
+    shown.say(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
     if res.page is not None:
-        _err(f"page: {res.page}")
+        shown.say(f"page: {res.page}")
 
 
 def _leave() -> NoReturn:

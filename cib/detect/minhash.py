@@ -34,6 +34,7 @@ with probability about 2^-64, so it is exact in practice.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -157,9 +158,18 @@ def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
 
 
 def _candidates(
-    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bands: int, rows: int, cap: int
+    sig: np.ndarray,
+    ux: np.ndarray,
+    uk: np.ndarray,
+    bands: int,
+    rows: int,
+    cap: int,
+    count: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, dict]:
-    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in the same or neighbouring bucket."""
+    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in the same or neighbouring bucket.
+
+    ``count`` is told ``(bands done, bands)`` after each batch of bands.
+    """
     found: list[pl.DataFrame] = []
     skipped = {"buckets": 0, "texts": 0, "pairs_upper_bound": 0}
     pair = pl.min_horizontal("x1", "x2").cast(pl.UInt64) * (1 << 32) + pl.max_horizontal("x1", "x2").cast(
@@ -194,6 +204,8 @@ def _candidates(
             .select(pair.alias("q"))
         )
         found.append(pl.concat([same, nxt]).unique().collect())
+        if count is not None:
+            count(bs.stop, bands)
     if not found:
         return np.zeros(0, dtype=np.uint64), skipped
     q = pl.concat(found).unique().sort("q").get_column("q").to_numpy()
@@ -210,12 +222,18 @@ def _gather(starts: np.ndarray, size: np.ndarray, x: np.ndarray) -> tuple[np.nda
 
 
 def _verify(
-    q: np.ndarray, shingle: np.ndarray, starts: np.ndarray, size: np.ndarray, threshold: float
+    q: np.ndarray,
+    shingle: np.ndarray,
+    starts: np.ndarray,
+    size: np.ndarray,
+    threshold: float,
+    count: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Exact Jaccard of candidate pairs; the pairs at least ``threshold``.
 
     Returns ``x1, x2, jaccard`` of verified pairs and the number of candidates that
-    passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``).
+    passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``). ``count`` is
+    told ``(pairs verified, pairs to verify)`` after each batch.
     """
     x1 = (q >> _U64(32)).astype(np.int64)
     x2 = (q & _U64(0xFFFFFFFF)).astype(np.int64)
@@ -245,6 +263,8 @@ def _verify(
             hi = np.where(go, hi, mid)
         hit = (lo < end) & (shingle[np.minimum(lo, shingle.size - 1)] == want)
         inter[sl] = np.bincount(owner[hit], minlength=small[sl].size)
+        if count is not None:
+            count(min(i0 + batch, x1.size), x1.size)
     union = n1 + n2 - inter
     jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
     keep = jac >= threshold - 1e-12

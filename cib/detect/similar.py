@@ -64,6 +64,7 @@ from cib.detect.significance import benjamini_hochberg, null_expectations, poiss
 from cib.detect.similar_pairs import post_pairs, text_groups
 from cib.detect.window import crowds, thin_crowds
 from cib.normalise import text_key
+from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ __all__ = [
 ]
 
 SIGNAL = "co_similar_text"
+#: the steps of :func:`similar_text_edges`, in order (their seconds are in ``info["seconds"]``)
+STEPS = ("texts", "shingles", "minhash", "candidates", "verify", "pairs", "edges")
 
 
 @dataclass
@@ -224,7 +227,7 @@ def _shingles(
 
 
 def _lsh_candidates(
-    sig: np.ndarray, P: pl.DataFrame, cfg: Config, info: dict[str, Any], warnings: list[str]
+    sig: np.ndarray, P: pl.DataFrame, cfg: Config, info: dict[str, Any], warnings: list[str], tell: Teller
 ) -> np.ndarray:
     """Step 4: candidate text pairs from the LSH bands, within time buckets; oversized buckets skipped."""
     bands, rows = int(cfg["similar.bands"]), int(cfg["similar.rows"])
@@ -232,7 +235,7 @@ def _lsh_candidates(
     units = P.select("x", "k").unique().sort("x", "k")
     ux = units.get_column("x").to_numpy().astype(np.int64)
     uk = units.get_column("k").to_numpy()
-    q, skipped = _candidates(sig, ux, uk, bands, rows, cap)
+    q, skipped = _candidates(sig, ux, uk, bands, rows, cap, lambda done, total: tell("", done, total, "bands"))
     info.update(units=units.height, candidate_pairs=int(q.size), skipped_buckets={"limit": cap, **skipped})
     if skipped["buckets"]:
         warnings.append(
@@ -249,9 +252,11 @@ def _verified(
     size: np.ndarray,
     cfg: Config,
     info: dict[str, Any],
+    tell: Teller,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Step 5: the candidate pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``."""
-    x1, x2, jac, sized = _verify(q, shingle, starts, size, float(cfg["similar.threshold"]))
+    threshold = float(cfg["similar.threshold"])
+    x1, x2, jac, sized = _verify(q, shingle, starts, size, threshold, lambda done, total: tell("", done, total, "pairs"))
     info.update(candidates_after_size_filter=sized, verified_pairs=int(x1.size))
     if x1.size:
         info["verified_jaccard"] = {
@@ -316,7 +321,9 @@ def _edges(
     return edges, evidence
 
 
-def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> SimilarResult:
+def similar_text_edges(
+    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0, progress: Progress | None = None
+) -> SimilarResult:
     """Edges between accounts that posted near-duplicate texts within ``similar.window``.
 
     Parameters
@@ -328,6 +335,9 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         settings (weight, significance, thresholds, participation, crowds, evidence).
     time_resolution_s
         Coarsest time step of the input; a finer window is widened to it (with a warning).
+    progress
+        Told each step of :data:`STEPS` as it starts, with the LSH bands and
+        the candidate pairs verified counted (:mod:`cib.progress`).
 
     Returns
     -------
@@ -340,6 +350,8 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     >>> res = similar_text_edges(posts, cfg)  # doctest: +SKIP
     >>> res.edges.filter(pl.col("n_objects") >= 3)  # doctest: +SKIP
     """
+    tell = Teller(progress, "detect", SIGNAL)
+    tell(STEPS[0])
     clock = time.perf_counter()
     timings: dict[str, float] = {}
 
@@ -347,7 +359,10 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         nonlocal clock
         now = time.perf_counter()
         timings[name] = round(now - clock, 3)
-        clock = now
+        following = STEPS.index(name) + 1
+        if following < len(STEPS):
+            tell(STEPS[following])  # the step starting now
+        clock = time.perf_counter()
 
     warnings: list[str] = []
     info = _start_info(posts, cfg, warnings, timings)
@@ -374,12 +389,12 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
     sig = signatures(sx, shingle, n_texts, n_hashes, int(cfg["run.seed"]))
     lap("minhash")
-    q = _lsh_candidates(sig, P, cfg, info, warnings)
+    q = _lsh_candidates(sig, P, cfg, info, warnings, tell)
     del sig
     lap("candidates")
 
     # 5. verification ----------------------------------------------------------
-    x1, x2 = _verified(q, shingle, starts, size, cfg, info)
+    x1, x2 = _verified(q, shingle, starts, size, cfg, info, tell)
     del q
     lap("verify")
 
