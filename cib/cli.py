@@ -48,6 +48,9 @@ FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format fo
 ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
 ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Show no progress and no summaries; warnings and errors still print.")
+]
 
 
 def _err(text: str) -> None:
@@ -71,9 +74,10 @@ def ingest(
     set_: SetOpt = None,
     fmt: FormatOpt = None,
     processed_dir: ProcessedOpt = Path("data/processed"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Read exports into canonical posts, accounts and rejects tables."""
-    _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest")
+    _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest", quiet=quiet)
 
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")]
@@ -107,11 +111,13 @@ def analyse(
     until: Annotated[
         str, typer.Option("--until", help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).")
     ] = "report",
+    quiet: QuietOpt = False,
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
+        quiet=quiet,
     )  # fmt: skip
 
 
@@ -130,6 +136,7 @@ def _analyse(
     event: list[str] | None = None,
     report: bool = True,
     until: str = "report",
+    quiet: bool = False,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
@@ -139,7 +146,7 @@ def _analyse(
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
     # the stage after which every table is written: its summary ends with the warnings and the folder
     tables_done = "cluster" if until == "report" else until
-    with display() as shown:
+    with display(quiet) as shown:
 
         def said(stage: str, run: Any) -> None:
             if stage == "ingest":
@@ -178,6 +185,7 @@ def detect(
     preset: PresetOpt = None,
     window: WindowOpt = None,
     min_participation: MinPartOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
     from cib.pipeline import build_config, resume
@@ -185,7 +193,7 @@ def detect(
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
     run = resume(processed, cfg)
-    with display() as shown:
+    with display(quiet) as shown:
         run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
         shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
 
@@ -196,6 +204,7 @@ def cluster(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     event: EventOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
     from cib.pipeline import build_config, resume
@@ -203,7 +212,7 @@ def cluster(
 
     cfg = build_config(config, sets=set_ or (), events=event or ())
     run = resume(processed, cfg)
-    with display() as shown:
+    with display(quiet) as shown:
         net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
         shown.say(f"{_network_summary(net)}; {shown.lap()}")
 
@@ -214,6 +223,7 @@ def report(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     reports_dir: ReportsOpt = Path("reports"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
     from cib.pipeline import build_config, resume
@@ -221,7 +231,7 @@ def report(
 
     cfg = build_config(config, sets=set_ or ())
     run = resume(processed, cfg, reports_dir, posts=False)
-    with display() as shown:
+    with display(quiet) as shown:
         _report_said(shown, run_report(run.out, cfg, run.manifest, progress=shown.progress))
 
 
@@ -232,12 +242,14 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
     difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic collection with planted networks and its truth."""
     from cib.synth import synth as make
 
     res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty)
-    _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
+    if not quiet:
+        _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
 
 
 @app.command()
@@ -307,13 +319,14 @@ def sweep(
     fmt: FormatOpt = None,
     processed_dir: ProcessedOpt = Path("data/processed"),
     reports_dir: Annotated[Path, typer.Option("--reports-dir", help="Where the page goes (DIR/NAME/sweep.html).")] = Path("reports"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Run detection and clustering over a grid of parameters; compare, score and recommend a setting."""
     from cib.pipeline import build_config
     from cib.sweep import sweep as run_sweep
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
-    with display() as shown:
+    with display(quiet) as shown:
 
         def said(done: int, total: int, outcome: Any) -> None:
             m = outcome.metrics

@@ -1,4 +1,4 @@
-"""What the command line prints: a line per stage in a log, a live display on a terminal."""
+"""What the command line prints: a line per stage in a log, a live display on a terminal, nothing with --quiet."""
 
 from __future__ import annotations
 
@@ -46,12 +46,50 @@ def test_a_log_gets_one_timed_line_per_stage_and_nothing_animated(raw, tmp_path)
     assert lines[-1] == f"report: {tmp_path / 'log' / 'r' / 'c' / 'index.html'}"
 
 
+@pytest.mark.parametrize("quiet", ["--quiet", "-q"])
+def test_quiet_prints_nothing_on_success(raw, tmp_path, quiet):
+    proc = run("analyse", str(raw), *_where(tmp_path, "quiet"), quiet)
+    assert proc.returncode == 0 and proc.stdout == "" and proc.stderr == ""
+    assert (tmp_path / "quiet" / "r" / "c" / "index.html").is_file()
+
+
+def test_each_stage_alone_is_quiet_too_and_errors_still_print(raw, tmp_path):
+    folder = tmp_path / "s" / "c"
+    steps = [
+        ("ingest", str(raw), "--name", "c", "--processed-dir", str(tmp_path / "s")),
+        ("detect", str(folder)),
+        ("cluster", str(folder)),
+        ("report", str(folder), "--reports-dir", str(tmp_path / "rs")),
+        ("synth", str(tmp_path / "synth"), "--posts", "2000"),
+    ]
+    for step in steps:
+        proc = run(*step, "--quiet")
+        assert (proc.returncode, proc.stderr) == (0, ""), step
+    assert (tmp_path / "rs" / "c" / "index.html").is_file()
+    bad = run("detect", str(tmp_path / "nowhere"), "--quiet")
+    assert bad.returncode == 2 and len(bad.stderr.splitlines()) == 1 and bad.stderr.startswith("error: ")
+
+
+def test_quiet_keeps_the_warnings(raw, tmp_path):
+    # two shares per window at most: the collection's busy objects become crowds, and say so
+    proc = run("analyse", str(raw), *_where(tmp_path, "w"), "--until", "detect", "--set", "detect.max_object_shares_per_window=2", "-q")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines and all(line.startswith("warning: ") and "crowd" in line for line in lines)
+
+
+def test_sweep_is_quiet(raw, tmp_path):
+    proc = run("sweep", str(raw), "--grid", "resolution=0.5,1", "--set", "sweep.workers=1", *_where(tmp_path, "sw"), "-q")
+    assert (proc.returncode, proc.stderr) == (0, ""), proc.stderr
+    assert (tmp_path / "sw" / "p" / "c" / "sweep.parquet").is_file()
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
 
-def test_on_a_terminal_the_display_runs_and_the_tables_are_those_of_a_log_run(raw, tmp_path, monkeypatch):
+def test_on_a_terminal_the_display_runs_and_the_tables_are_those_of_a_quiet_run(raw, tmp_path, monkeypatch):
     from cib import cli
 
     screen = _Terminal()
@@ -64,7 +102,7 @@ def test_on_a_terminal_the_display_runs_and_the_tables_are_those_of_a_log_run(ra
     assert "\x1b[" in shown  # drawn live
     for head in ("ingest: ", "detect: ", "networks: ", "report: "):
         assert head in shown
-    assert run("analyse", str(raw), *_where(tmp_path, "plain")).returncode == 0
+    assert run("analyse", str(raw), *_where(tmp_path, "plain"), "-q").returncode == 0
     for table in TABLES:
         drawn = (tmp_path / "tty" / "p" / "c" / f"{table}.parquet").read_bytes()
         assert drawn == (tmp_path / "plain" / "p" / "c" / f"{table}.parquet").read_bytes(), table
