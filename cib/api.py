@@ -11,6 +11,7 @@ import networkx as nx
 import polars as pl
 
 from cib.config import Config
+from cib.progress import Progress
 
 __all__ = ["Analysis", "analyse"]
 
@@ -58,6 +59,7 @@ def analyse(
     fmt: str | None = None,
     report: bool = True,
     cfg: Config | None = None,
+    progress: Progress | None = None,
 ) -> Analysis:
     """Run ingest, detection, clustering, scoring and (optionally) the report.
 
@@ -81,6 +83,9 @@ def analyse(
         Write the HTML report and the exports.
     cfg
         A ready configuration (then ``config``, ``params`` and ``preset`` are ignored).
+    progress
+        Told what each stage is doing as it goes, one :class:`cib.progress.Step`
+        at a time (``print`` shows them all); it changes no result.
 
     Returns
     -------
@@ -97,7 +102,7 @@ def analyse(
     if cfg is None:
         cfg = build_config(config, params=params, preset=preset)
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
-    run_stages(run, until="report" if report else "cluster", report=report)
+    run_stages(run, until="report" if report else "cluster", report=report, progress=progress)
     ing, det, net = run.ingested, run.detected, run.network
     assert ing is not None and det is not None and net is not None
     return Analysis(

@@ -9,8 +9,6 @@ from __future__ import annotations
 import atexit
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -32,6 +30,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
+from cib.display import Display, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 
 __all__ = ["app", "main", "run"]
@@ -49,29 +48,13 @@ FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format fo
 ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
 ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
 NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Show no progress and no summaries; warnings and errors still print.")
+]
 
 
 def _err(text: str) -> None:
     typer.echo(text, err=True)
-
-
-@contextmanager
-def _progress() -> Iterator[Any]:
-    """A rich progress display on a terminal; nothing otherwise."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[rows]:,} rows"), TimeElapsedColumn(), transient=True) as bar:
-        tasks: dict[str, Any] = {}
-
-        def update(file: str, rows: int) -> None:
-            if file not in tasks:
-                tasks[file] = bar.add_task(f"reading {Path(file).name}", rows=0, total=None)
-            bar.update(tasks[file], rows=rows)
-
-        yield update
 
 
 def _ingest_summary(result: Any) -> str:
@@ -91,9 +74,10 @@ def ingest(
     set_: SetOpt = None,
     fmt: FormatOpt = None,
     processed_dir: ProcessedOpt = Path("data/processed"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Read exports into canonical posts, accounts and rejects tables."""
-    _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest")
+    _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest", quiet=quiet)
 
 
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")]
@@ -127,11 +111,13 @@ def analyse(
     until: Annotated[
         str, typer.Option("--until", help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).")
     ] = "report",
+    quiet: QuietOpt = False,
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
+        quiet=quiet,
     )  # fmt: skip
 
 
@@ -150,6 +136,7 @@ def _analyse(
     event: list[str] | None = None,
     report: bool = True,
     until: str = "report",
+    quiet: bool = False,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
@@ -159,23 +146,29 @@ def _analyse(
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
     # the stage after which every table is written: its summary ends with the warnings and the folder
     tables_done = "cluster" if until == "report" else until
+    with display(quiet) as shown:
 
-    def said(stage: str, run: Any) -> None:
-        if stage == "ingest":
-            _err(_ingest_summary(run.ingested))
-        elif stage == "detect":
-            _err(_detect_summary(run.manifest))
-        elif stage == "cluster":
-            _err(_network_summary(run.network))
-        if stage == tables_done:
-            for warning in run.manifest.warnings:
-                _err(f"warning: {warning}")
-            _err(f"tables: {run.out.processed}/")
-        if stage == "report":
-            _err(f"report: {run.report}")
+        def said(stage: str, run: Any) -> None:
+            if stage == "ingest":
+                shown.say(f"{_ingest_summary(run.ingested)}; {shown.lap()}")
+            elif stage == "detect":
+                shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+            elif stage == "cluster":
+                shown.say(f"{_network_summary(run.network)}; {shown.lap()}")
+            if stage == tables_done:
+                for warning in run.manifest.warnings:
+                    shown.warn(warning)
+                shown.say(f"tables: {run.out.processed}/")
+            if stage == "report":
+                _report_said(shown, run.report)
 
-    with _progress() as progress:
-        run_stages(run, until=until, report=report, progress=progress, on_stage=said)
+        run_stages(run, until=until, report=report, progress=shown.progress, on_stage=said)
+
+
+def _report_said(shown: Display, path: Any) -> None:
+    # the path alone on the last line, for whoever opens it next (`… 2>&1 | tail -1`)
+    shown.say(f"report: page and exports written; {shown.lap()}")
+    shown.say(f"report: {path}")
 
 
 def _detect_summary(manifest: Any) -> str:
@@ -192,6 +185,7 @@ def detect(
     preset: PresetOpt = None,
     window: WindowOpt = None,
     min_participation: MinPartOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
     from cib.pipeline import build_config, resume
@@ -199,8 +193,9 @@ def detect(
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
     run = resume(processed, cfg)
-    run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s)
-    _err(_detect_summary(run.manifest))
+    with display(quiet) as shown:
+        run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
+        shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
 
 
 @app.command()
@@ -209,6 +204,7 @@ def cluster(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     event: EventOpt = None,
+    quiet: QuietOpt = False,
 ) -> None:
     """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
     from cib.pipeline import build_config, resume
@@ -216,8 +212,9 @@ def cluster(
 
     cfg = build_config(config, sets=set_ or (), events=event or ())
     run = resume(processed, cfg)
-    net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest)
-    _err(_network_summary(net))
+    with display(quiet) as shown:
+        net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
+        shown.say(f"{_network_summary(net)}; {shown.lap()}")
 
 
 @app.command()
@@ -226,6 +223,7 @@ def report(
     config: ConfigOpt = None,
     set_: SetOpt = None,
     reports_dir: ReportsOpt = Path("reports"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
     from cib.pipeline import build_config, resume
@@ -233,7 +231,8 @@ def report(
 
     cfg = build_config(config, sets=set_ or ())
     run = resume(processed, cfg, reports_dir, posts=False)
-    _err(f"report: {run_report(run.out, cfg, run.manifest)}")
+    with display(quiet) as shown:
+        _report_said(shown, run_report(run.out, cfg, run.manifest, progress=shown.progress))
 
 
 @app.command()
@@ -243,12 +242,14 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
     difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+    quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic collection with planted networks and its truth."""
     from cib.synth import synth as make
 
     res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty)
-    _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
+    if not quiet:
+        _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
 
 
 @app.command()
@@ -318,45 +319,47 @@ def sweep(
     fmt: FormatOpt = None,
     processed_dir: ProcessedOpt = Path("data/processed"),
     reports_dir: Annotated[Path, typer.Option("--reports-dir", help="Where the page goes (DIR/NAME/sweep.html).")] = Path("reports"),
+    quiet: QuietOpt = False,
 ) -> None:
     """Run detection and clustering over a grid of parameters; compare, score and recommend a setting."""
     from cib.pipeline import build_config
     from cib.sweep import sweep as run_sweep
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
+    with display(quiet) as shown:
 
-    def said(done: int, total: int, outcome: Any) -> None:
-        m = outcome.metrics
-        figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
-        if m.get("f1") is not None:
-            figures += f", F1 {m['f1']:.2f}"
-        _err(f"point {outcome.point_id} ({done}/{total}): {figures}")
+        def said(done: int, total: int, outcome: Any) -> None:
+            m = outcome.metrics
+            figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
+            if m.get("f1") is not None:
+                figures += f", F1 {m['f1']:.2f}"
+            shown.say(f"point {outcome.point_id} ({done}/{total}): {figures}")
 
-    res = run_sweep(
-        input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
-        fmt=fmt, config=config, on_point=said,
-    )  # fmt: skip
-    _sweep_summary(res)
+        res = run_sweep(
+            input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
+            fmt=fmt, config=config, progress=shown.progress, on_point=said,
+        )  # fmt: skip
+        _sweep_summary(res, shown)
 
 
-def _sweep_summary(res: Any) -> None:
+def _sweep_summary(res: Any, shown: Display) -> None:
     from cib.sweep.grid import value_text
 
     info = res.info
-    _err(
+    shown.say(
         f"sweep: {info['points']} points, {info['detection_runs']} detection run(s), {info['network_runs']} "
         f"clustering and scoring run(s); {info['seconds']:.1f} s on {info['workers']} process(es)"
     )
     if res.recommended is not None:
         p = res.points[res.recommended]
         setting = ", ".join(f"{k}={value_text(v)}" for k, v in p.values.items())
-        _err(f"recommended: point {p.id} ({setting})")
-        _err(f"  reproduce: {info['reproduce']}")
+        shown.say(f"recommended: point {p.id} ({setting})")
+        shown.say(f"  reproduce: {info['reproduce']}")
     else:
-        _err("recommended: none (no point flags any account)")
-    _err(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
+        shown.say("recommended: none (no point flags any account)")
+    shown.say(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
     if res.page is not None:
-        _err(f"page: {res.page}")
+        shown.say(f"page: {res.page}")
 
 
 def _leave() -> NoReturn:

@@ -20,9 +20,10 @@ import polars as pl
 
 from cib.config import Config, load_config, parse_assignment
 from cib.errors import CibError, ConfigError
-from cib.ingest import IngestResult, Progress
+from cib.ingest import IngestResult
 from cib.manifest import Manifest
 from cib.params import PRESETS
+from cib.progress import Progress
 from cib.schema import read_table
 from cib.signals import windowed_values
 from cib.stages import (
@@ -159,7 +160,8 @@ def run_stages(
     report
         Write the report and exports when ``until`` reaches it.
     progress
-        Ingest progress callback ``(file, rows)``.
+        Told what each stage is doing as it goes (:mod:`cib.progress`); it
+        changes no result.
     on_stage
         Called as ``on_stage(stage, run)`` after each stage (the CLI prints its summaries).
 
@@ -175,16 +177,18 @@ def run_stages(
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
-        run.detected = run_detect(ing.posts, run.out, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s)
+        run.detected = run_detect(
+            ing.posts, run.out, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress
+        )
         _done(run, "detect", on_stage)
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
-        run.network = run_network(ing.posts, ing.accounts, det, run.out, run.cfg, run.manifest)
+        run.network = run_network(ing.posts, ing.accounts, det, run.out, run.cfg, run.manifest, progress=progress)
         _done(run, "cluster", on_stage)
     if report and last >= STAGES.index("report"):
         assert run.network is not None
-        run.report = run_report(run.out, run.cfg, run.manifest, run.network.graph)
+        run.report = run_report(run.out, run.cfg, run.manifest, run.network.graph, progress=progress)
         _done(run, "report", on_stage)
     return run
 

@@ -18,8 +18,9 @@ import polars as pl
 
 from cib.config import Config
 from cib.errors import CibError
-from cib.ingest import IngestResult, Progress, ingest
+from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest
+from cib.progress import Progress, Teller, counting
 from cib.schema import read_table, write_table
 
 if TYPE_CHECKING:
@@ -90,6 +91,9 @@ def run_ingest(
 ) -> IngestResult:
     """Ingest ``source`` and write posts, accounts and rejects with the manifest.
 
+    ``progress`` is told each file read (rows so far), the rows read in all,
+    and the tables being written (see :mod:`cib.progress`).
+
     Returns
     -------
     IngestResult
@@ -97,6 +101,8 @@ def run_ingest(
     _guard(out.processed, source)
     with manifest.timed("ingest"):
         result = ingest(source, cfg, fmt=fmt, progress=progress)
+    tell = Teller(progress, "ingest")
+    tell("writing tables")
     params = cfg.as_dict()
     write_table(result.posts, out.processed / "posts.parquet", "posts", params=params)
     write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params)
@@ -119,6 +125,7 @@ def run_ingest(
     }
     manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
     manifest.write(out.processed)
+    tell.finished()
     return result
 
 
@@ -161,6 +168,7 @@ def run_detect(
     time_resolution_s: float = 1.0,
     engine_call: EngineCall | None = None,
     cache: PairCache | None = None,
+    progress: Progress | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
 
@@ -177,6 +185,9 @@ def run_detect(
     cache
         Traces and pairs shared between detections of these posts (a sweep's
         :class:`cib.detect.PairCache`).
+    progress
+        Told each signal's steps and how many signals are done (see
+        :mod:`cib.progress`); an ``engine_call`` runs its engine untold.
 
     Returns
     -------
@@ -189,18 +200,23 @@ def run_detect(
     # sync and co_similar_text have engines of their own, imported only when on (scipy is
     # slow to import); detect() runs the windowed signals
     extra = {"sync": ("cib.detect.sync", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
+    stage = Teller(progress, "detect")
+    told = counting(stage, len(set(cfg["detect.signals"])), "signals")
     with manifest.timed("detect"):
         # nothing below reads the per-edge diagnostics: they are not kept
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False)
+        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
         in_edges = result.info["accounts_in_edges"]
         for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
             engine = getattr(importlib.import_module(module), name)
+            task = Teller(told, "detect", signal)
             if engine_call is None:
-                more = engine(posts, cfg, time_resolution_s=time_resolution_s)
+                more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told)
             else:
+                task("")  # the engine runs untold: the signal is shown all the same
                 more = engine_call(signal, engine, posts, cfg, time_resolution_s)
+            task.finished()
             result.edges = insert_signal(result.edges, more.edges)
             if more.edges.height:
                 in_edges = None  # counted below, over every signal's ids
@@ -208,6 +224,7 @@ def run_detect(
             result.info[signal] = more.info
             # the window each signal used, in one place for the manifest and the report
             result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
+    stage("writing tables")
     params = cfg.as_dict()
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
@@ -215,6 +232,7 @@ def run_detect(
     manifest.stages["detect"] = result.info
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)
+    stage.finished()
     return result
 
 
@@ -234,23 +252,31 @@ def run_network(
     out: Outputs,
     cfg: Config,
     manifest: Manifest,
+    *,
+    progress: Progress | None = None,
 ) -> NetworkResult:
     """Fuse the signals, cluster the graph, score clusters and accounts; write their tables.
 
     Writes ``fused_edges`` (the graph the report and exports draw), ``clusters``,
     ``account_scores``, ``bursts`` and, with events, ``event_activity``.
+    ``progress`` is told each step (see :mod:`cib.progress`).
     """
     from cib.network.cluster import cluster_graph
     from cib.network.fusion import fused_edges, graph_of
     from cib.network.score import score
 
+    tell = Teller(progress, "cluster")
     with manifest.timed("cluster"):
+        tell("fusing signals")
         fused = fused_edges(detected.edges, cfg)
         graph = graph_of(fused)
+        tell("clustering", graph.number_of_nodes(), None, "accounts")
         clustering = cluster_graph(graph, cfg)
     with manifest.timed("score"):
+        tell("scoring", len(clustering.sizes), None, "clusters")
         scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
     with manifest.timed("events"):
+        tell("bursts and events")
         from cib.network.events import bursts, event_activity, load_events
 
         coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
@@ -258,6 +284,7 @@ def run_network(
         burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
         events = load_events(cfg)
         activity = event_activity(posts, clustering.membership, events) if events else None
+    tell("writing tables")
     params = cfg.as_dict()
     write_table(fused, out.processed / "fused_edges.parquet", "fused_edges", params=params)
     write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params)
@@ -277,16 +304,24 @@ def run_network(
     }
     manifest.stages["cluster"] = clustering.info
     manifest.write(out.processed)
+    tell.finished()
     return NetworkResult(graph, clustering, scores)
 
 
-def run_report(out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None) -> Path:
-    """Write the exports beside the tables and the HTML report; return the report's path."""
+def run_report(
+    out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None, *, progress: Progress | None = None
+) -> Path:
+    """Write the exports beside the tables and the HTML report; return the report's path.
+
+    ``progress`` is told the exports written and the page's parts (see :mod:`cib.progress`).
+    """
     from cib.report import build_report, export_all
 
+    tell = Teller(progress, "report")
     with manifest.timed("report"):
-        export_all(out.processed, graph, cfg=cfg)
+        export_all(out.processed, graph, cfg=cfg, progress=progress)
         manifest.write(out.processed)
-        path = build_report(out.processed, out.reports, cfg=cfg)
+        path = build_report(out.processed, out.reports, cfg=cfg, progress=progress)
     manifest.write(out.processed)
+    tell.finished()
     return path

@@ -32,7 +32,7 @@ GROUPS = (
     ("face", 8),
 )
 RANK = dict(GROUPS)
-CORE = {"_version", "errors", "signals", "params", "config", "schema", "manifest", "normalise"}
+CORE = {"_version", "errors", "signals", "params", "config", "schema", "manifest", "normalise", "progress"}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 120
 
@@ -50,7 +50,7 @@ MODULES = {_name(p): p for p in sorted(PKG.rglob("*.py"))}
 def group(module: str) -> str:
     """The pipeline group of a module name (``cib.detect.sync`` → ``detect``)."""
     parts = module.split(".")
-    if len(parts) == 1 or parts[1] in {"__main__", "cli", "api"}:
+    if len(parts) == 1 or parts[1] in {"__main__", "cli", "api", "display"}:
         return "face"
     if parts[1] in CORE:
         return "core"
@@ -202,8 +202,8 @@ def test_each_stage_is_a_package():
         assert (PKG / stage / "__init__.py").is_file()
     loose = sorted(p.stem for p in PKG.glob("*.py"))
     assert loose == sorted(
-        ["__init__", "__main__", "_version", "api", "cli", "config", "errors", "manifest", "normalise", "pipeline",
-         "schema", "signals", "stages"]
+        ["__init__", "__main__", "_version", "api", "cli", "config", "display", "errors", "manifest", "normalise",
+         "pipeline", "progress", "schema", "signals", "stages"]
     )  # fmt: skip
 
 

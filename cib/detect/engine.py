@@ -38,6 +38,7 @@ from cib.detect.significance import edge_significance
 from cib.detect.traces import SIGNALS, signal_traces, traces_key
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
+from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE
 from cib.signals import ALL, ENGINES
 
@@ -77,16 +78,27 @@ class DetectResult:
 
 
 class _Clock:
-    """Seconds spent in each step of a signal, into ``info["seconds"]`` (for the manifest's timings)."""
+    """Seconds spent in each step of a signal, into ``info["seconds"]`` (for the manifest's timings).
 
-    def __init__(self, info: dict) -> None:
+    Each step of :attr:`STEPS` is told as it starts: the first at once, the next
+    when the clock is read at the end of one.
+    """
+
+    STEPS = ("traces", "filters", "pairs", "edges", "significance", "evidence")
+
+    def __init__(self, info: dict, tell: Teller) -> None:
         self.info = info.setdefault("seconds", {})
+        self.tell = tell
+        tell(self.STEPS[0])
         self.last = time.perf_counter()
 
     def __call__(self, step: str) -> None:
         now = time.perf_counter()
         self.info[step] = round(now - self.last, 3)
-        self.last = now
+        following = self.STEPS.index(step) + 1
+        if following < len(self.STEPS):
+            self.tell(self.STEPS[following])
+        self.last = time.perf_counter()
 
 
 def _signals(cfg: Config) -> tuple[list[str], list[str]]:
@@ -231,10 +243,11 @@ def _run_signal(
     warnings: list[str],
     cache: PairCache | None,
     stats: bool,
+    tell: Teller,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
     """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges."""
     info: dict[str, Any] = {}
-    clock = _Clock(info)
+    clock = _Clock(info, tell)
     n_traces, tr, objects = _traces(sig, posts, cfg, cache)
     clock("traces")
     info["traces"] = n_traces
@@ -322,6 +335,7 @@ def detect(
     time_resolution_s: float = 1.0,
     cache: PairCache | None = None,
     edge_stats: bool = True,
+    progress: Progress | None = None,
 ) -> DetectResult:
     """Find coordination edges between accounts, signal by signal.
 
@@ -342,6 +356,9 @@ def detect(
         Keep the per-edge diagnostics (``DetectResult.edge_stats``). The
         pipeline writes none of them: without them a run holds one table of
         every edge fewer (ten columns, three of them strings).
+    progress
+        Told each signal's steps as it starts them, and when it is done
+        (:mod:`cib.progress`; from the threads the signals run on).
 
     Returns
     -------
@@ -377,7 +394,10 @@ def detect(
 
         def one(sig: str) -> tuple:
             said: list[str] = []
-            return (*_run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats), said)
+            tell = Teller(progress, "detect", sig)
+            out = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell)
+            tell.finished()
+            return (*out, said)
 
         # Signals are independent, and Polars and numpy let go of the GIL: two at a time keep
         # both cores busy through each one's single-threaded steps. Results are taken in

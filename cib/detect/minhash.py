@@ -35,6 +35,7 @@ with probability about 2^-64, so it is exact in practice.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -172,6 +173,7 @@ def verified_pairs(
     rows: int,
     cap: int,
     threshold: float,
+    count: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Steps 4 and 5: the near-duplicate text pairs, found and verified one slice of time at a time.
 
@@ -195,6 +197,8 @@ def verified_pairs(
         The shingle sets as flat arrays (:func:`shingle_sets`, renumbered).
     bands, rows, cap, threshold
         ``similar.bands``, ``similar.rows``, ``similar.max_bucket``, ``similar.threshold``.
+    count
+        Told ``(slices done, slices)`` after each slice.
 
     Returns
     -------
@@ -209,7 +213,9 @@ def verified_pairs(
     found: list[tuple[np.ndarray, np.ndarray]] = []
     candidates = sized = 0
     slices = _slices(uk)
-    for lo, hi in slices:
+    for i, (lo, hi) in enumerate(slices):
+        if count is not None:
+            count(i, len(slices))
         sel = slice(int(np.searchsorted(uk, lo, "left")), int(np.searchsorted(uk, hi + 1, "right")))
         q = _candidates(sig, ux[sel], uk[sel], bands, rows, cap, hi, skipped)
         x1, x2, jac, n_sized = _verify(q, shingle, starts, size, threshold)
@@ -217,6 +223,8 @@ def verified_pairs(
         sized += n_sized
         found.append(((x1.astype(np.uint64) << _U64(32)) | x2.astype(np.uint64), jac))
         del q
+    if count is not None:
+        count(len(slices), len(slices))
     q = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=_U64)
     jac = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
     # a pair verified by two slices has one Jaccard: keep the pair once, in order

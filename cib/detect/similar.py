@@ -62,6 +62,7 @@ from cib.detect.significance import benjamini_hochberg, null_expectations, poiss
 from cib.detect.similar_pairs import post_pairs, text_groups
 from cib.detect.window import crowds, thin_crowds
 from cib.normalise import text_key
+from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME
 
 if TYPE_CHECKING:
@@ -77,6 +78,8 @@ __all__ = [
 ]
 
 SIGNAL = "co_similar_text"
+#: the steps of :func:`similar_text_edges`, in order (their seconds are in ``info["seconds"]``)
+STEPS = ("texts", "shingles", "minhash", "candidates_and_verify", "pairs", "edges")
 
 
 @dataclass
@@ -230,6 +233,7 @@ def _verified(
     cfg: Config,
     info: dict[str, Any],
     warnings: list[str],
+    tell: Teller,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Steps 4 and 5: the text pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``.
 
@@ -249,6 +253,7 @@ def _verified(
         rows=int(cfg["similar.rows"]),
         cap=cap,
         threshold=float(cfg["similar.threshold"]),
+        count=lambda done, total: tell("", done, total, "slices"),
     )
     skipped = found["skipped_buckets"]
     info.update(units=units.height, **found, verified_pairs=int(x1.size))
@@ -320,7 +325,9 @@ def _edges(
     return edges, evidence
 
 
-def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0) -> SimilarResult:
+def similar_text_edges(
+    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0, progress: Progress | None = None
+) -> SimilarResult:
     """Edges between accounts that posted near-duplicate texts within ``similar.window``.
 
     Parameters
@@ -332,6 +339,9 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
         settings (weight, significance, thresholds, participation, crowds, evidence).
     time_resolution_s
         Coarsest time step of the input; a finer window is widened to it (with a warning).
+    progress
+        Told each step of :data:`STEPS` as it starts, with the slices of time
+        whose candidates are verified counted (:mod:`cib.progress`).
 
     Returns
     -------
@@ -347,11 +357,17 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     clock = time.perf_counter()
     timings: dict[str, float] = {}
 
+    tell = Teller(progress, "detect", SIGNAL)
+    tell(STEPS[0])
+
     def lap(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
         timings[name] = round(now - clock, 3)
-        clock = now
+        following = STEPS.index(name) + 1
+        if following < len(STEPS):
+            tell(STEPS[following])  # the step starting now
+        clock = time.perf_counter()
 
     warnings: list[str] = []
     info = _start_info(posts, cfg, warnings, timings)
@@ -378,7 +394,7 @@ def similar_text_edges(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: f
     n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
     sig = signatures(sx, shingle, n_texts, n_hashes, int(cfg["run.seed"]))
     lap("minhash")
-    x1, x2 = _verified(sig, P, shingle, starts, size, cfg, info, warnings)
+    x1, x2 = _verified(sig, P, shingle, starts, size, cfg, info, warnings, tell)
     del sig
     lap("candidates_and_verify")
 

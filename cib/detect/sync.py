@@ -59,6 +59,7 @@ import polars as pl
 
 from cib.detect.resolve import resolve_window
 from cib.errors import ConfigError
+from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME, conform, empty
 
 if TYPE_CHECKING:
@@ -210,7 +211,9 @@ def _grid_pairs(
     return out, crowd
 
 
-def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | None = None) -> SyncResult:
+def sync_detect(
+    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | None = None, progress: Progress | None = None
+) -> SyncResult:
     """Find ``sync`` edges and their evidence.
 
     Parameters
@@ -221,11 +224,15 @@ def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | 
         Effective configuration (``sync.*``, ``detect.evidence_per_edge``).
     time_resolution_s
         The timestamps' resolution; finer bins are widened to it with a warning.
+    progress
+        Told ``activity``, each grid (counted) and ``edges`` as they start (:mod:`cib.progress`).
 
     Returns
     -------
     SyncResult
     """
+    tell = Teller(progress, "detect", SIGNAL)
+    tell("activity")
     info: dict[str, Any] = {"signal": SIGNAL}
     grids = _grids(cfg, time_resolution_s, info)
     info["grids"] = [g[0] for g in grids]
@@ -257,8 +264,10 @@ def sync_detect(posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float | 
     # a pair can pass only if its Bonferroni-corrected p-value is within the FDR level
     max_p = float(cfg["sync.max_fdr"]) / len(grids)
     for g, (name, size, offset) in enumerate(grids):
+        tell(f"grid {name}", g, len(grids), "grids")
         pairs, crowd[name] = _grid_pairs(act, n_acc, size, offset, cfg, max_p)
         frames.append(pairs.with_columns(pl.lit(g, pl.Int64).alias("grid")))
+    tell("edges", len(grids), len(grids), "grids")
     info["crowd_bins_left_out"] = crowd
     cand = pl.concat(frames)
     if cand.height == 0:

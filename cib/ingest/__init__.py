@@ -17,6 +17,6 @@ their sniffing), :mod:`.base` (staged chunks → canonical rows), :mod:`.textio`
 from __future__ import annotations
 
 from cib.ingest.registry import FORMATS
-from cib.ingest.runner import IGNORED_NAMES, FileReport, IngestResult, Progress, ingest, list_inputs
+from cib.ingest.runner import IGNORED_NAMES, FileReport, IngestResult, ingest, list_inputs
 
-__all__ = ["FORMATS", "FileReport", "IngestResult", "Progress", "ingest", "list_inputs", "IGNORED_NAMES"]
+__all__ = ["FORMATS", "FileReport", "IngestResult", "ingest", "list_inputs", "IGNORED_NAMES"]

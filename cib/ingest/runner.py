@@ -21,17 +21,16 @@ from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, finalise, parse_time
 from cib.ingest.registry import by_name, sniff
 from cib.ingest.textio import read_head, release_arrow_memory
+from cib.progress import Progress, Teller
 from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, REJECTS, TIME, empty
 
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["FileReport", "IngestResult", "Progress", "ingest", "list_inputs", "IGNORED_NAMES"]
+__all__ = ["FileReport", "IngestResult", "ingest", "list_inputs", "IGNORED_NAMES"]
 
 #: files in a collection folder that are never data (documentation, synth truth)
 IGNORED_NAMES = ("readme*", "*.md", "*.txt", "truth.*", "cib.toml", ".*")
-
-Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -183,8 +182,13 @@ def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 2) 
             yield pending.popleft().result()
 
 
-def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int]:
-    """Read one file: posts, profile rows and rejects, and how many rows were merged into others."""
+def _read_file(
+    path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None
+) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int]:
+    """Read one file: posts, profile rows and rejects, and how many rows were merged into others.
+
+    ``rows_read`` is told the rows of the file read so far, chunk by chunk.
+    """
     label = str(path)
     platform = fmt.platform
     posts, profiles, rejects = [], [], []
@@ -207,9 +211,20 @@ def _read_file(path: Path, fmt: Format, cfg: Config, progress: Progress | None) 
         profiles.append(said)
         rejects.append(bad)
         done += (good.height if good is not None else said.height) + bad.height + n_merged
-        if progress:
-            progress(label, done)
+        if rows_read:
+            rows_read(done)
     return posts, profiles, rejects, merged
+
+
+def _rows_read(stage: Teller, name: str, before: int) -> Callable[[int], None]:
+    """What a file's reader tells: its rows as the file's task, and the rows of every file so far as the stage's."""
+    task = stage.of(name)
+
+    def read(done: int) -> None:
+        task("reading", done, None, "rows")
+        stage("", before + done, None, "rows")
+
+    return read
 
 
 def ingest(
@@ -230,7 +245,8 @@ def ingest(
     fmt
         Format name for every file, instead of sniffing.
     progress
-        Called with ``(file, rows_done)`` as rows are read.
+        Told each file as a task of stage ``ingest``, with its rows read so
+        far, and the rows read in all (:mod:`cib.progress`).
 
     Returns
     -------
@@ -253,6 +269,9 @@ def ingest(
     post_parts: list[pl.DataFrame] = []
     profile_parts: list[pl.DataFrame] = []
     reject_parts: list[pl.DataFrame] = []
+    stage = Teller(progress, "ingest")
+    stage("reading", 0, None, "rows")
+    rows_before = 0
     # The checksums are taken beside the reading: hashlib lets go of the GIL on large blocks.
     hashing = ThreadPoolExecutor(max_workers=1)
     try:
@@ -260,7 +279,9 @@ def ingest(
         for path, digest in zip(files, digests, strict=True):
             head = read_head(path)
             chosen = forced or sniff(head, cfg)
-            posts, profiles, rejects, merged = _read_file(path, chosen, cfg, progress)
+            told = _rows_read(stage, path.name, rows_before) if progress else None
+            posts, profiles, rejects, merged = _read_file(path, chosen, cfg, told)
+            stage.of(path.name).finished()
             release_arrow_memory()  # the file's raw columns, replaced by the canonical ones
             report = FileReport(str(path), path.stat().st_size, digest.result(), chosen.name)
             n_posts = sum(p.height for p in posts)
@@ -274,6 +295,7 @@ def ingest(
                 times = pl.concat([p.select("created_at") for p in posts]).to_series()
                 report.time_resolution_s = _resolution(times, chosen.time_resolution_s)
             reports.append(report)
+            rows_before += report.rows_in
             post_parts += posts
             profile_parts += profiles
             reject_parts += rejects

@@ -14,6 +14,7 @@ import polars as pl
 from cib import signals
 from cib._version import __version__
 from cib.config import Config
+from cib.progress import Progress, Teller
 from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
 from cib.report.dossier import LABEL_ORDER, Dossier, build_dossiers
@@ -143,7 +144,7 @@ def _counts(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, Any]:
+def report_context(d: ReportData, graph: nx.Graph | None = None, *, progress: Progress | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (the template escapes them).
 
     Parameters
@@ -152,18 +153,25 @@ def report_context(d: ReportData, graph: nx.Graph | None = None) -> dict[str, An
         The loaded tables.
     graph
         The fused account graph; built from ``d.edges`` when not given.
+    progress
+        Told each part as it starts (:mod:`cib.progress`).
 
     Returns
     -------
     dict
     """
+    tell = Teller(progress, "report", "page")
+    tell("layout")
     graph = fused_graph(d) if graph is None else graph
     model = account_model(d, graph)
+    tell("network view")
     view = _network_view(d, graph, model)
     figures: dict[str, Any] = dict(view.figures)
+    tell("timeline")
     timeline, unit = _timeline(d, model)
     if timeline is not None:
         figures["timeline"] = timeline
+    tell("dossiers", d.clusters.height, None, "networks")
     dossiers, dossier_figs = _dossiers(d, graph, model)
     figures.update(dossier_figs)
     times = d.posts["created_at"].drop_nulls()
@@ -301,7 +309,9 @@ def _provenance(d: ReportData) -> dict[str, Any]:
     }
 
 
-def build_report(processed: str | Path, out_dir: str | Path, *, cfg: Config | None = None) -> Path:
+def build_report(
+    processed: str | Path, out_dir: str | Path, *, cfg: Config | None = None, progress: Progress | None = None
+) -> Path:
     """Write a collection's report.
 
     Parameters
@@ -314,18 +324,25 @@ def build_report(processed: str | Path, out_dir: str | Path, *, cfg: Config | No
         Folder of the report (created).
     cfg
         Configuration; by default the parameters recorded in the manifest.
+    progress
+        Told each part of the page as it starts, as task ``page`` (:mod:`cib.progress`).
 
     Returns
     -------
     pathlib.Path
         ``out_dir/index.html``: one self-contained file that opens offline.
     """
+    tell = Teller(progress, "report", "page")
+    tell("reading tables")
     d = load(processed, cfg)
-    html = render(report_context(d))
+    context = report_context(d, progress=progress)
+    tell("writing")
+    html = render(context)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
     tmp = path.with_suffix(".html.tmp")
     tmp.write_text(html, encoding="utf-8")
     tmp.replace(path)
+    tell.finished()
     return path

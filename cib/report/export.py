@@ -34,6 +34,7 @@ import networkx as nx
 import polars as pl
 
 from cib.config import Config
+from cib.progress import Progress, Teller
 from cib.report.build import account_model
 from cib.report.data import ReportData, fused_graph, load
 from cib.report.layout import GREY, hex_to_rgb, node_size
@@ -192,7 +193,9 @@ def evidence_table(d: ReportData) -> pl.DataFrame:
     return out.select(cols)
 
 
-def export_all(processed: str | Path, graph: nx.Graph | None = None, *, cfg: Config | None = None) -> list[Path]:
+def export_all(
+    processed: str | Path, graph: nx.Graph | None = None, *, cfg: Config | None = None, progress: Progress | None = None
+) -> list[Path]:
     """Write the GEXF, GraphML, Gephi CSV and evidence CSV exports into ``processed``.
 
     Parameters
@@ -203,33 +206,42 @@ def export_all(processed: str | Path, graph: nx.Graph | None = None, *, cfg: Con
         The fused account graph, when the caller has it; built from ``edges.parquet`` otherwise.
     cfg
         Configuration; by default the parameters recorded in the manifest.
+    progress
+        Told each file as it is written, as task ``exports`` (:mod:`cib.progress`).
 
     Returns
     -------
     list of pathlib.Path
         ``graph.gexf``, ``graph.graphml``, ``nodes.csv``, ``edges.csv``, ``evidence.csv``.
     """
+    tell = Teller(progress, "report", "exports")
+    tell("graph")
     processed = Path(processed)
     d = load(processed, cfg)
     g = export_graph(d, graph)
     paths = []
+    tell("graph.gexf", 0, 5, "files")
     gexf = processed / "graph.gexf"
     nx.write_gexf(g, gexf, version="1.2draft")
     paths.append(gexf)
     plain = nx.Graph()
     plain.add_nodes_from((n, {k: v for k, v in a.items() if k != "viz"} | _rgb(a)) for n, a in g.nodes(data=True))
     plain.add_edges_from(g.edges(data=True))
+    tell("graph.graphml", 1, 5, "files")
     graphml = processed / "graph.graphml"
     nx.write_graphml(plain, graphml)
     paths.append(graphml)
+    tell("nodes.csv, edges.csv", 2, 5, "files")
     nodes, edges = gephi_tables(g)
     for name, frame in (("nodes.csv", nodes), ("edges.csv", edges)):
         path = processed / name
         neutralise_frame(frame).write_csv(path)
         paths.append(path)
+    tell("evidence.csv", 4, 5, "files")
     path = processed / "evidence.csv"
     neutralise_frame(evidence_table(d)).write_csv(path, include_bom=True)
     paths.append(path)
+    tell.finished()
     return paths
 
 

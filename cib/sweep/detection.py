@@ -32,6 +32,7 @@ import polars as pl
 from cib.config import Config
 from cib.detect.reuse import PairCache
 from cib.manifest import Manifest
+from cib.progress import Progress
 from cib.signals import WINDOWED, window_param
 from cib.sweep.tracking import same_values, tracked
 
@@ -111,10 +112,13 @@ class DetectionReuse:
         The collection's posts.
     time_resolution_s
         From ingest.
+    progress
+        Told what each detection is doing (:mod:`cib.progress`).
     """
 
     posts: pl.DataFrame
     time_resolution_s: float = 1.0
+    progress: Progress | None = None
     runs: list[Detection] = field(default_factory=list)
     engines: EngineReuse = field(default_factory=EngineReuse)
     pairs: PairCache = field(default_factory=PairCache)
@@ -151,6 +155,7 @@ class DetectionReuse:
             time_resolution_s=self.time_resolution_s,
             engine_call=self.engines,
             cache=self.pairs,
+            progress=self.progress,
         )
         det = Detection(
             index=len(self.runs),

@@ -15,6 +15,7 @@ import polars as pl
 
 from cib.config import Config
 from cib.manifest import Manifest
+from cib.progress import Progress
 from cib.schema import SCHEMA_VERSION, write_table
 from cib.sweep.detection import DetectionReuse
 from cib.sweep.grid import Grid, Point, build_grid, toml_value
@@ -154,7 +155,7 @@ def sweep(
     config: str | Path | None = None,
     params: Mapping[str, Any] | None = None,
     page: bool = True,
-    progress: Any | None = None,
+    progress: Progress | None = None,
     on_point: Callable[[int, int, PointOutcome], None] | None = None,
 ) -> SweepResult:
     """Run detection, clustering and scoring at every point of a grid.
@@ -194,7 +195,8 @@ def sweep(
     page
         Write the HTML page.
     progress
-        Ingest progress callback (as :func:`cib.ingest.ingest`).
+        Told what ingest and each detection are doing (:mod:`cib.progress`);
+        clustering and scoring in worker processes tell nothing.
     on_point
         Called as ``on_point(done, total, outcome)`` when a point finishes.
 
@@ -227,7 +229,7 @@ def sweep(
     try:
         run = run_stages(Run(plan.source, plan.name, cfg, Outputs(plan.shared, plan.reports), base, fmt), until="ingest", progress=progress)
         assert run.ingested is not None
-        detections, same = _run_points(plan, base, run.ingested, pool, done)
+        detections, same = _run_points(plan, base, run.ingested, pool, done, progress)
     finally:
         if pool is not None:
             pool.close()
@@ -295,7 +297,12 @@ def _plan(
 
 
 def _run_points(
-    plan: _Plan, base: Manifest, ing: Any, pool: WorkerPool | None, done: Callable[[PointOutcome], None]
+    plan: _Plan,
+    base: Manifest,
+    ing: Any,
+    pool: WorkerPool | None,
+    done: Callable[[PointOutcome], None],
+    progress: Progress | None = None,
 ) -> tuple[DetectionReuse, dict[int, int]]:
     """Detect once per distinct detection setting and hand every point to the runner.
 
@@ -309,7 +316,7 @@ def _run_points(
         if old.is_dir():
             shutil.rmtree(old)
     configs = {p.id: plan.cfg.update(p.overrides, "sweep") for p in plan.points}
-    detections = DetectionReuse(ing.posts, float(ing.time_resolution_s))
+    detections = DetectionReuse(ing.posts, float(ing.time_resolution_s), progress=progress)
     detections.plan(configs.values())
     runner = Runner(configs, ing.posts, ing.accounts, plan.labels, pool, done)
     same_as: dict[int, int] = {}
