@@ -172,6 +172,7 @@ def _analyse(
                 _err(f"warning: {warning}")
             _err(f"tables: {run.out.processed}/")
         if stage == "report":
+            _exports_said(run.manifest.exports.get("."), run.out.processed)
             _err(f"report: {run.report}")
 
     with _progress() as progress:
@@ -227,13 +228,50 @@ def report(
     set_: SetOpt = None,
     reports_dir: ReportsOpt = Path("reports"),
 ) -> None:
-    """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
+    """Write the HTML report, and the flagged networks as GEXF, GraphML and CSV beside the tables."""
     from cib.pipeline import build_config, resume
     from cib.stages import run_report
 
     cfg = build_config(config, sets=set_ or ())
     run = resume(processed, cfg, reports_dir, posts=False)
-    _err(f"report: {run_report(run.out, cfg, run.manifest)}")
+    path = run_report(run.out, cfg, run.manifest)
+    _exports_said(run.manifest.exports.get("."), run.out.processed)
+    _err(f"report: {path}")
+
+
+def _exports_said(entry: dict[str, Any] | None, processed: Path) -> None:
+    """What the exports hold, and any note (a CSV written in parts), on stderr."""
+    from cib.report.export import export_lines
+
+    for line in export_lines(entry, processed) if entry else []:
+        _err(line)
+
+
+ScopeAllOpt = Annotated[bool, typer.Option("--all", help="The whole account graph, not only the flagged networks.")]
+SignalOpt = Annotated[str | None, typer.Option("--signal", help="One signal's links and the accounts they join, e.g. co_reshare.")]
+ClusterOpt = Annotated[int | None, typer.Option("--cluster", help="One network: its members and the links among them.")]
+ExportFormatOpt = Annotated[str, typer.Option("--format", help="Some of csv, gexf, graphml, parquet, comma-separated.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write into (default: PROCESSED/exports/<scope>/).")]
+
+
+@app.command("export")
+def export_(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder.")],
+    all_: ScopeAllOpt = False,
+    signal: SignalOpt = None,
+    cluster: ClusterOpt = None,
+    fmt: ExportFormatOpt = "csv,gexf,graphml",
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+) -> None:
+    """Write exports on request: the flagged networks (default), the whole graph (--all), one signal, one network."""
+    from cib.pipeline import build_config
+    from cib.report.export import export
+
+    cfg = build_config(config, sets=set_ or ())
+    result = export(processed, whole=all_, signal=signal, cluster=cluster, formats=fmt, out=out, cfg=cfg)
+    _exports_said(result.record(processed), processed)
 
 
 @app.command()

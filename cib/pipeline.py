@@ -184,7 +184,7 @@ def run_stages(
         _done(run, "cluster", on_stage)
     if report and last >= STAGES.index("report"):
         assert run.network is not None
-        run.report = run_report(run.out, run.cfg, run.manifest, run.network.graph)
+        run.report = run_report(run.out, run.cfg, run.manifest)
         _done(run, "report", on_stage)
     return run
 

@@ -280,12 +280,18 @@ def run_network(
     return NetworkResult(graph, clustering, scores)
 
 
-def run_report(out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None) -> Path:
-    """Write the exports beside the tables and the HTML report; return the report's path."""
+def run_report(out: Outputs, cfg: Config, manifest: Manifest) -> Path:
+    """Write the default exports beside the tables and the HTML report; return the report's path.
+
+    The exports hold the flagged networks (:func:`cib.report.export.export_all`);
+    the manifest records what they hold under ``exports``.
+    """
     from cib.report import build_report, export_all
 
     with manifest.timed("report"):
-        export_all(out.processed, graph, cfg=cfg)
+        exported = export_all(out.processed, cfg=cfg, record=False)
+        entry = exported.record(out.processed)
+        manifest.exports[entry["folder"]] = entry
         manifest.write(out.processed)
         path = build_report(out.processed, out.reports, cfg=cfg)
     manifest.write(out.processed)
