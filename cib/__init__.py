@@ -14,7 +14,7 @@ from typing import Any
 
 from cib._version import __version__
 
-__all__ = ["__version__", "analyse", "Analysis"]
+__all__ = ["__version__", "analyse", "Analysis", "export"]
 
 
 def __getattr__(name: str) -> Any:
@@ -23,4 +23,8 @@ def __getattr__(name: str) -> Any:
         from cib import api
 
         return getattr(api, name)
+    if name == "export":
+        from cib.report.export import export
+
+        return export
     raise AttributeError(f"module 'cib' has no attribute {name!r}")

@@ -160,6 +160,7 @@ def _analyse(
                     shown.warn(warning)
                 shown.say(f"tables: {run.out.processed}/")
             if stage == "report":
+                _exports_said(shown, run.manifest.exports.get("."), run.out.processed)
                 _report_said(shown, run.report)
 
         run_stages(run, until=until, report=report, progress=shown.progress, on_stage=said)
@@ -225,14 +226,53 @@ def report(
     reports_dir: ReportsOpt = Path("reports"),
     quiet: QuietOpt = False,
 ) -> None:
-    """Write the HTML report and the exports (GEXF, GraphML, CSV) of a processed collection."""
+    """Write the HTML report, and the flagged networks as GEXF, GraphML and CSV beside the tables."""
     from cib.pipeline import build_config, resume
     from cib.stages import run_report
 
     cfg = build_config(config, sets=set_ or ())
     run = resume(processed, cfg, reports_dir, posts=False)
     with display(quiet) as shown:
-        _report_said(shown, run_report(run.out, cfg, run.manifest, progress=shown.progress))
+        path = run_report(run.out, cfg, run.manifest, progress=shown.progress)
+        _exports_said(shown, run.manifest.exports.get("."), run.out.processed)
+        _report_said(shown, path)
+
+
+def _exports_said(shown: Display, entry: dict[str, Any] | None, processed: Path) -> None:
+    """What the exports hold, and any note (a CSV written in parts)."""
+    from cib.report.export import export_lines
+
+    for line in export_lines(entry, processed) if entry else []:
+        shown.say(line)
+
+
+ScopeAllOpt = Annotated[bool, typer.Option("--all", help="The whole account graph, not only the flagged networks.")]
+SignalOpt = Annotated[str | None, typer.Option("--signal", help="One signal's links and the accounts they join, e.g. co_reshare.")]
+ClusterOpt = Annotated[int | None, typer.Option("--cluster", help="One network: its members and the links among them.")]
+ExportFormatOpt = Annotated[str, typer.Option("--format", help="Some of csv, gexf, graphml, parquet, comma-separated.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write into (default: PROCESSED/exports/<scope>/).")]
+
+
+@app.command("export")
+def export_(
+    processed: Annotated[Path, typer.Argument(help="A processed collection folder.")],
+    all_: ScopeAllOpt = False,
+    signal: SignalOpt = None,
+    cluster: ClusterOpt = None,
+    fmt: ExportFormatOpt = "csv,gexf,graphml",
+    out: OutOpt = None,
+    config: ConfigOpt = None,
+    set_: SetOpt = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Write exports on request: the flagged networks (default), the whole graph (--all), one signal, one network."""
+    from cib.pipeline import build_config
+    from cib.report.export import export
+
+    cfg = build_config(config, sets=set_ or ())
+    with display(quiet) as shown:
+        result = export(processed, whole=all_, signal=signal, cluster=cluster, formats=fmt, out=out, cfg=cfg, progress=shown.progress)
+        _exports_said(shown, result.record(processed), processed)
 
 
 @app.command()

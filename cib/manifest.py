@@ -17,7 +17,7 @@ from cib._version import __version__
 from cib.config import Config
 from cib.schema import SCHEMA_VERSION
 
-__all__ = ["Manifest", "read_manifest"]
+__all__ = ["Manifest", "read_manifest", "record_export"]
 
 
 @dataclass
@@ -41,6 +41,7 @@ class Manifest:
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    exports: dict[str, dict[str, Any]] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @contextmanager
@@ -72,6 +73,7 @@ class Manifest:
             "stages": self.stages,
             "timings_s": self.timings_s,
             "warnings": self.warnings,
+            "exports": self.exports,
         }
 
     @classmethod
@@ -83,7 +85,7 @@ class Manifest:
 
             raise CibError(f"{folder}: no manifest.json", hint="run `cib ingest` on the collection first")
         man = cls(old.get("collection", Path(folder).name), cfg)
-        for key in ("inputs", "files", "ignored_files", "counts", "stages", "timings_s", "warnings"):
+        for key in ("inputs", "files", "ignored_files", "counts", "stages", "timings_s", "warnings", "exports"):
             setattr(man, key, old.get(key, getattr(man, key)))
         return man
 
@@ -101,3 +103,23 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def record_export(folder: str | Path, key: str, entry: dict[str, Any]) -> bool:
+    """Record what an export wrote under ``exports[key]`` of ``folder``'s ``manifest.json``.
+
+    Only that entry changes (``cib export`` is not a stage: the run's start,
+    parameters and timings stay as the stages wrote them).
+
+    Returns
+    -------
+    bool
+        ``False`` when the folder has no manifest (nothing is recorded).
+    """
+    data = read_manifest(folder)
+    if not data:
+        return False
+    data.setdefault("exports", {})[key] = entry
+    path = Path(folder) / "manifest.json"
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    return True

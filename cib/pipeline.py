@@ -188,7 +188,7 @@ def run_stages(
         _done(run, "cluster", on_stage)
     if report and last >= STAGES.index("report"):
         assert run.network is not None
-        run.report = run_report(run.out, run.cfg, run.manifest, run.network.graph, progress=progress)
+        run.report = run_report(run.out, run.cfg, run.manifest, progress=progress)
         _done(run, "report", on_stage)
     return run
 

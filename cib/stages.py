@@ -308,18 +308,20 @@ def run_network(
     return NetworkResult(graph, clustering, scores)
 
 
-def run_report(
-    out: Outputs, cfg: Config, manifest: Manifest, graph: nx.Graph | None = None, *, progress: Progress | None = None
-) -> Path:
-    """Write the exports beside the tables and the HTML report; return the report's path.
+def run_report(out: Outputs, cfg: Config, manifest: Manifest, *, progress: Progress | None = None) -> Path:
+    """Write the default exports beside the tables and the HTML report; return the report's path.
 
-    ``progress`` is told the exports written and the page's parts (see :mod:`cib.progress`).
+    The exports hold the flagged networks (:func:`cib.report.export.export_all`);
+    the manifest records what they hold under ``exports``. ``progress`` is told
+    the exports written and the page's parts (see :mod:`cib.progress`).
     """
     from cib.report import build_report, export_all
 
     tell = Teller(progress, "report")
     with manifest.timed("report"):
-        export_all(out.processed, graph, cfg=cfg, progress=progress)
+        exported = export_all(out.processed, cfg=cfg, record=False, progress=progress)
+        entry = exported.record(out.processed)
+        manifest.exports[entry["folder"]] = entry
         manifest.write(out.processed)
         path = build_report(out.processed, out.reports, cfg=cfg, progress=progress)
     manifest.write(out.processed)

@@ -40,8 +40,8 @@ def test_a_log_gets_one_timed_line_per_stage_and_nothing_animated(raw, tmp_path)
     assert "\x1b" not in proc.stderr and "\r" not in proc.stderr
     lines = proc.stderr.splitlines()
     heads = [line.split(":")[0] for line in lines]
-    assert heads == ["ingest", "detect", "networks", "tables", "report", "report"]
-    for line in (lines[0], lines[1], lines[2], lines[4]):
+    assert heads == ["ingest", "detect", "networks", "tables", "exports (flagged)", "report", "report"]
+    for line in (lines[0], lines[1], lines[2], lines[5]):
         assert TIMED.search(line), line
     assert lines[-1] == f"report: {tmp_path / 'log' / 'r' / 'c' / 'index.html'}"
 

@@ -107,7 +107,7 @@ def test_ingest_cluster_and_report_tell_their_steps_and_counts(told):
     scoring = next(s for s in _of(steps, "cluster") if s.step == "scoring")
     assert (scoring.done, scoring.unit) == (run.network.scores.clusters.height, "clusters")
     exports = _named(_of(steps, "report", "exports"))
-    assert exports == ["graph", "graph.gexf", "graph.graphml", "nodes.csv, edges.csv", "evidence.csv"]
+    assert exports == ["tables", "graph.gexf", "graph.graphml", "nodes, edges", "evidence"]
     assert _named(_of(steps, "report", "page")) == ["reading tables", "layout", "network view", "timeline", "dossiers", "writing"]
 
 

@@ -79,6 +79,14 @@ PARAMS: tuple[Param, ...] = (
         kind="int",
     ),
     Param(
+        "report.csv_max_rows",
+        1_048_576,
+        "rows",
+        "Most rows in one CSV export, header included (a spreadsheet opens 1,048,576); a longer table is written in "
+        "numbered parts (evidence-001.csv, evidence-002.csv, …), each with the header.",
+        kind="int",
+    ),
+    Param(
         "report.timeline_clusters",
         8,
         "networks",

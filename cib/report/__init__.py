@@ -5,15 +5,16 @@
 per network with its posts as evidence, and the methods, caveats, parameters
 and provenance. Everything written by the accounts under investigation is
 escaped (see :mod:`cib.report.safety`); the page fetches nothing.
-``export_all(processed)`` writes the same graph and tables for Gephi and
-spreadsheets (:mod:`cib.report.export`).
+``export_all(processed)`` writes the flagged networks for Gephi and
+spreadsheets beside the tables, and :func:`cib.report.export.export` the
+whole graph, one signal or one network on request (:mod:`cib.report.export`).
 
 The report reads only the tables the earlier stages wrote (and the manifest):
 it imports no detector. Modules: :mod:`.data` (loading), :mod:`.layout`,
 :mod:`.figures`, :mod:`.network_view`, :mod:`.timeline`, :mod:`.dossier`,
 :mod:`.narratives`, :mod:`.methods`, :mod:`.page` and ``templates/``
 (rendering), :mod:`.safety` (escaping, CSP), :mod:`.build` (the whole page),
-:mod:`.export`.
+:mod:`.scope` (what an export holds), :mod:`.xmlgraph` (GEXF and GraphML) and :mod:`.export`.
 """
 
 from __future__ import annotations

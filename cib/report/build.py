@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,9 @@ class AccountModel:
 NOT_FLAGGED = -2
 
 
-def account_model(d: ReportData, graph: nx.Graph, *, others: Sequence[str] = ()) -> AccountModel:
+def account_model(
+    d: ReportData, graph: nx.Graph, *, others: Sequence[str] = (), degree: Mapping[str, int] | None = None
+) -> AccountModel:
     """Flagged accounts with their network, label, score and names, laid out and coloured.
 
     Parameters
@@ -69,6 +71,9 @@ def account_model(d: ReportData, graph: nx.Graph, *, others: Sequence[str] = ())
     others
         Accounts that are not flagged but should be placed too (under the
         networks, in grey, without moving them): the exports place every node.
+    degree
+        Each account's links in the whole graph, when ``graph`` holds only the
+        links inside each network (see :func:`cib.report.layout.compute_layout`).
 
     Returns
     -------
@@ -93,7 +98,7 @@ def account_model(d: ReportData, graph: nx.Graph, *, others: Sequence[str] = ())
     flagged_ids = set(flagged["account_id"].to_list())
     rest = sorted({o for o in others if o not in flagged_ids})
     layout = compute_layout(
-        groups, graph, seed=int(d.cfg["run.seed"]), below={NOT_FLAGGED: rest} if rest else None
+        groups, graph, seed=int(d.cfg["run.seed"]), below={NOT_FLAGGED: rest} if rest else None, degree=degree
     )
     infos: dict[int, ClusterInfo] = {}
     for row in d.clusters.iter_rows(named=True):

@@ -1,14 +1,20 @@
-"""Exports for Gephi, spreadsheets and notebooks, written next to the tables.
+"""Exports for Gephi, spreadsheets and notebooks.
 
-``export_all(processed)`` writes into the collection's processed folder:
+``export_all(processed)`` writes the default exports next to the tables: the
+flagged networks — the flagged accounts, the fused links among them and the
+evidence behind those links. ``export(processed, whole=…, signal=…,
+cluster=…, formats=…)`` writes any other scope (:class:`cib.report.scope.Scope`)
+on request, by default into ``processed/exports/<scope>/``. The files:
 
 ``graph.gexf``
-    For Gephi: every account in a coordination link, with ``label`` (handle),
-    ``cluster`` (a string, so Gephi treats it as a partition), ``cib_label``,
-    ``score``, ``flagged``, ``posts``, ``degree``, ``display_name`` and
+    For Gephi: each account with ``label`` (handle), ``cluster`` (a string, so
+    Gephi treats it as a partition), ``cib_label``, ``score``, ``flagged``,
+    ``posts``, ``degree`` (links in the whole graph), ``display_name`` and
     ``viz`` colour, size and position matching the report's network view
-    (positions × :data:`POSITION_SCALE`); edges with the fused ``weight``,
-    the supporting ``signals``, ``n_pairs`` and ``n_objects``.
+    (positions × :data:`~cib.report.scope.POSITION_SCALE`); links with the
+    ``weight``, the supporting ``signals``, ``by_signal`` (each signal's own
+    weight), ``n_pairs`` and ``n_objects``. Written a slice at a time
+    (:mod:`cib.report.xmlgraph`).
 ``graph.graphml``
     The same graph; ``x``, ``y``, ``size``, ``r``, ``g``, ``b`` and ``color``
     as plain attributes (GraphML has no ``viz``).
@@ -16,236 +22,393 @@
     Gephi's spreadsheet import format (``Id, Label, …`` and
     ``Source, Target, Weight, Type, …``).
 ``evidence.csv``
-    The co-occurring post pairs with both accounts' handles, the posts'
-    times, texts and sources (UTF-8 with a byte-order mark, so spreadsheets
-    read Cyrillic correctly).
+    The co-occurring post pairs behind the links, with the network both
+    accounts belong to (``cluster_id``), both accounts' handles and both posts'
+    times, texts and sources, sorted by network (UTF-8 with a byte-order mark,
+    so spreadsheets read Cyrillic correctly).
+``nodes.parquet``, ``edges.parquet``, ``evidence.parquet``
+    The same three tables, typed (lists stay lists), for notebooks; only on
+    request and never into a collection's own folder, whose tables have those names.
 
-Every text cell of every CSV is neutralised against formula injection
-(:func:`cib.report.safety.neutralise_frame`).
+A CSV longer than ``report.csv_max_rows`` lines (a spreadsheet's 1,048,576)
+is written in numbered parts (``evidence-001.csv``, …), each with the header,
+and the manifest and the command line say so. Every text cell of every CSV is
+neutralised against formula injection (:func:`cib.report.safety.neutralise_frame`).
 """
 
 from __future__ import annotations
 
-import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import networkx as nx
 import polars as pl
 
 from cib.config import Config
+from cib.errors import CibError, ConfigError
+from cib.manifest import record_export
 from cib.progress import Progress, Teller
-from cib.report.build import account_model
-from cib.report.data import ReportData, fused_graph, load
-from cib.report.layout import GREY, hex_to_rgb, node_size
+from cib.report.data import ReportData, load
 from cib.report.safety import neutralise_frame
+from cib.report.scope import POSITION_SCALE, Scope, ScopeTables, evidence_detail, scope_tables
+from cib.report.xmlgraph import GraphTables, write_gexf, write_graphml
 
-__all__ = ["POSITION_SCALE", "export_all", "export_graph", "gephi_tables", "evidence_table"]
+__all__ = [
+    "FORMATS",
+    "DEFAULT_FORMATS",
+    "EXPORTS_DIR",
+    "POSITION_SCALE",
+    "ExportResult",
+    "export",
+    "export_all",
+    "export_lines",
+    "parse_formats",
+]
 
-#: report layout units → Gephi coordinates (so that the report's marker sizes do not overlap)
-POSITION_SCALE = 30.0
+#: the formats an export can be written in
+FORMATS = ("csv", "gexf", "graphml", "parquet")
+#: what the report stage writes, and ``cib export`` without ``--format``
+DEFAULT_FORMATS = ("csv", "gexf", "graphml")
+#: ``cib export`` writes into ``<processed>/exports/<scope>/`` unless told otherwise
+EXPORTS_DIR = "exports"
+
+_NODE_CSV = ("Id", "Label", "cluster", "cib_label", "score", "flagged", "posts", "degree", "display_name", "x", "y",
+             "size", "color")  # fmt: skip
+_GEXF_NODE = ("display_name", "cluster", "cib_label", "score", "flagged", "posts", "degree", "color", "x", "y", "size")
+_GRAPHML_NODE = ("label", *_GEXF_NODE, "r", "g", "b")
+_GRAPH_EDGE = ("signals", "by_signal", "n_pairs", "n_objects")
 
 
-def _plain(value: Any) -> Any:
-    """A value GEXF/GraphML can store: lists joined, mappings as JSON, numpy scalars as Python."""
-    if isinstance(value, list | tuple | set):
-        return "; ".join(str(v) for v in (sorted(value) if isinstance(value, set) else value))
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if hasattr(value, "item") and not isinstance(value, str):
-        return value.item()
-    return value
+@dataclass
+class ExportResult:
+    """What one export wrote.
 
-
-def export_graph(d: ReportData, graph: nx.Graph | None = None) -> nx.Graph:
-    """The account graph with the attributes the exports carry.
-
-    Parameters
+    Attributes
     ----------
-    d
-        The loaded tables.
-    graph
-        A fused account graph (for example from the graph stage); built from
-        the edges table when not given.
-
-    Returns
-    -------
-    networkx.Graph
-        A new graph; nodes are account ids in sorted order, every node and edge
-        has every attribute (no ``None``), and each node has a ``viz`` dict.
+    scope
+        What it holds.
+    folder
+        Where the files are.
+    files
+        The files written, in the order written.
+    rows
+        ``nodes``, ``edges`` and ``evidence``: the rows of each table.
+    notes
+        What a reader must know (a CSV written in parts).
+    formats
+        The formats written.
     """
-    source = fused_graph(d) if graph is None else graph
-    nodes = sorted(set(map(str, source.nodes)) | set(d.scores["account_id"].to_list()))
-    model = account_model(d, source, others=nodes)
-    flagged = {r["account_id"]: r for r in model.flagged.iter_rows(named=True)}
-    scores = {r["account_id"]: r for r in d.scores.unique("account_id", keep="first").iter_rows(named=True)}
-    people = {r["account_id"]: r for r in d.accounts.unique("account_id", keep="first").iter_rows(named=True)}
-    posts = dict(d.posts.group_by("account_id").agg(pl.len()).iter_rows())
-    # Sizes follow the report: degree among flagged accounts for flagged ones.
-    flagged_sub = source.subgraph(list(flagged))
-    max_flagged = max((flagged_sub.degree(n) for n in flagged_sub), default=0)
-    max_all = max((deg for _, deg in source.degree()), default=0)
 
-    out = nx.Graph()
-    for node in nodes:
-        score = scores.get(node, {})
-        person = people.get(node, {})
-        cluster = score.get("cluster_id")
-        x, y = model.layout.positions.get(node, (0.0, 0.0))
-        x, y = round(x * POSITION_SCALE, 2), round(y * POSITION_SCALE, 2)
-        if node in flagged:
-            key = int(flagged[node]["cluster_key"])
-            colour = model.layout.colours.get(key, GREY)
-            size = node_size(flagged_sub.degree(node), max_flagged)
-        else:
-            colour = GREY
-            size = round(node_size(source.degree(node) if node in source else 0, max_all) * 0.6, 2)
-        r, g, b = hex_to_rgb(colour)
-        own = source.nodes[node] if node in source else {}
-        attrs = {
-            **{str(k): _plain(v) for k, v in own.items() if v is not None and k != "viz"},
-            "label": person.get("handle") or node,
-            "display_name": person.get("display_name") or "",
-            "cluster": str(cluster) if cluster is not None else "none",
-            "cib_label": score.get("label") or "",
-            "score": round(float(score["score"]), 6) if score.get("score") is not None else 0.0,
-            "flagged": bool(score.get("flagged") or False),
-            "posts": int(posts.get(node, 0)),
-            "degree": int(source.degree(node)) if node in source else 0,
-            "color": colour,
-            "x": x,
-            "y": y,
-            "size": size,
-            "viz": {
-                "color": {"r": r, "g": g, "b": b, "a": 1.0},
-                "size": size,
-                "position": {"x": x, "y": y, "z": 0.0},
-            },
+    scope: Scope
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    formats: tuple[str, ...] = DEFAULT_FORMATS
+
+    def record(self, processed: str | Path) -> dict[str, Any]:
+        """The manifest's entry: the scope, the folder (relative to ``processed`` when inside it), rows, files, notes."""
+        folder = self.folder.resolve()
+        base = Path(processed).resolve()
+        where = str(folder.relative_to(base)) if folder == base or base in folder.parents else str(folder)
+        return {
+            "scope": self.scope.name,
+            "holds": self.scope.describe(),
+            "folder": where,
+            "formats": list(self.formats),
+            "rows": dict(self.rows),
+            "files": [p.name for p in self.files],
+            "notes": list(self.notes),
         }
-        out.add_node(node, **attrs)
-    for a, b, data in sorted(source.edges(data=True), key=lambda e: (min(e[0], e[1]), max(e[0], e[1]))):
-        attrs = {str(k): _plain(v) for k, v in data.items() if v is not None}
-        attrs["weight"] = float(data.get("weight", 1.0) or 0.0)
-        attrs["signals"] = _plain(data.get("signals") or "")
-        attrs["n_pairs"] = int(data.get("n_pairs") or 0)
-        attrs["n_objects"] = int(data.get("n_objects") or 0)
-        out.add_edge(str(a), str(b), **attrs)
-    return out
 
 
-def gephi_tables(graph: nx.Graph) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Gephi's spreadsheet format: ``nodes`` (``Id, Label, …``) and ``edges`` (``Source, Target, Weight, Type, …``)."""
-    nodes = pl.DataFrame(
-        [
-            {
-                "Id": n,
-                "Label": a["label"],
-                "cluster": a["cluster"],
-                "cib_label": a["cib_label"],
-                "score": a["score"],
-                "flagged": a["flagged"],
-                "posts": a["posts"],
-                "degree": a["degree"],
-                "display_name": a["display_name"],
-                "x": a["x"],
-                "y": a["y"],
-                "size": a["size"],
-                "color": a["color"],
-            }
-            for n, a in graph.nodes(data=True)
-        ],
-        schema={"Id": pl.String, "Label": pl.String, "cluster": pl.String, "cib_label": pl.String,
-                "score": pl.Float64, "flagged": pl.Boolean, "posts": pl.Int64, "degree": pl.Int64,
-                "display_name": pl.String, "x": pl.Float64, "y": pl.Float64, "size": pl.Float64,
-                "color": pl.String},
-    )  # fmt: skip
-    edges = pl.DataFrame(
-        [
-            {"Source": a, "Target": b, "Weight": d["weight"], "Type": "Undirected", "signals": d["signals"],
-             "n_pairs": d["n_pairs"], "n_objects": d["n_objects"]}
-            for a, b, d in graph.edges(data=True)
-        ],
-        schema={"Source": pl.String, "Target": pl.String, "Weight": pl.Float64, "Type": pl.String,
-                "signals": pl.String, "n_pairs": pl.Int64, "n_objects": pl.Int64},
-    )  # fmt: skip
-    return nodes, edges
+def export_lines(entry: dict[str, Any], processed: str | Path) -> list[str]:
+    """What the command line says of an export, from its manifest entry (:meth:`ExportResult.record`)."""
+    rows = entry.get("rows") or {}
+    folder = Path(processed) / str(entry.get("folder", "."))
+    head = (
+        f"exports ({entry.get('scope')}): {rows.get('nodes', 0):,} accounts, {rows.get('edges', 0):,} links, "
+        f"{rows.get('evidence', 0):,} evidence pairs in {folder.as_posix().removesuffix('/.')}/"
+    )
+    return [head, *(f"note: {n}" for n in entry.get("notes") or [])]
 
 
-def evidence_table(d: ReportData) -> pl.DataFrame:
-    """The evidence pairs with both accounts' handles and both posts' times, texts and sources."""
-    who = d.accounts.select("account_id", "handle").unique("account_id", keep="first")
-    what = d.posts.select(
-        "post_id",
-        pl.col("created_at").alias("time"),
-        "text",
-        pl.concat_str(pl.col("source_file").fill_null("?"), pl.col("source_row").cast(pl.String).fill_null("?"),
-                      separator=":").alias("source"),
-    ).unique("post_id", keep="first")  # fmt: skip
-    out = d.evidence
-    for side in ("a", "b"):
-        out = out.join(who.rename({"account_id": f"account_{side}", "handle": f"handle_{side}"}), on=f"account_{side}",
-                       how="left")  # fmt: skip
-        renamed = what.rename({c: f"post_{side}" if c == "post_id" else f"{c}_{side}" for c in what.columns})
-        out = out.join(renamed, on=f"post_{side}", how="left")
-    cols = ["signal", "object_id", "delta_s"] + [
-        f"{c}_{side}" for side in ("a", "b") for c in ("account", "handle", "post", "time", "text", "source")
-    ]
-    return out.select(cols)
+def parse_formats(formats: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``"csv,gexf"`` or ``["csv", "gexf"]`` → ``("csv", "gexf")`` in :data:`FORMATS` order; ``None`` → the defaults.
+
+    Raises
+    ------
+    CibError
+        For a format cib does not write.
+    """
+    if formats is None:
+        return DEFAULT_FORMATS
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    wanted = {f.strip().lower() for f in items if f.strip()}
+    unknown = sorted(wanted - set(FORMATS))
+    if unknown or not wanted:
+        raise CibError(f"--format {','.join(unknown) or '(none)'}: not a format cib writes", hint=f"use {', '.join(FORMATS)}")
+    return tuple(f for f in FORMATS if f in wanted)
+
+
+def _csv_rows(cfg: Config) -> int:
+    """Data rows a CSV file may hold: ``report.csv_max_rows`` less the header."""
+    lines = int(cfg["report.csv_max_rows"])
+    if lines < 2:
+        raise ConfigError(f"report.csv_max_rows = {lines}: a CSV needs a header and at least one row")
+    return lines - 1
+
+
+def _remove_stale(folder: Path, stem: str) -> None:
+    """Remove ``stem.csv`` and ``stem-NNN.csv`` an earlier export left, so no old part is mistaken for a new one."""
+    part = re.compile(rf"{re.escape(stem)}(-\d{{3,}})?\.csv")
+    for path in folder.glob(f"{stem}*.csv"):
+        if part.fullmatch(path.name):
+            path.unlink()
+
+
+def _part_names(stem: str, rows: int, per_file: int) -> list[str]:
+    """``[stem.csv]`` when the rows fit one file, else ``stem-001.csv``, ``stem-002.csv``, …"""
+    if rows <= per_file:
+        return [f"{stem}.csv"]
+    count = -(-rows // per_file)
+    return [f"{stem}-{i:03d}.csv" for i in range(1, count + 1)]
+
+
+def _split_note(stem: str, rows: int, names: list[str], per_file: int) -> str:
+    return (
+        f"{stem}: {rows:,} rows, more than one CSV holds ({per_file + 1:,} lines with the header, report.csv_max_rows): "
+        f"written in {len(names)} parts, {names[0]} … {names[-1]}, each with the header"
+        + (", sorted by network" if stem == "evidence" else "")
+    )
+
+
+def _write_csv(folder: Path, stem: str, slices: Iterable[pl.DataFrame], rows: int, per_file: int, *, bom: bool) -> list[Path]:
+    """Write ``rows`` rows, given in slices of ``per_file`` rows (the last may be shorter), as one CSV or numbered parts."""
+    _remove_stale(folder, stem)
+    paths = [folder / name for name in _part_names(stem, rows, per_file)]
+    for path, frame in zip(paths, slices, strict=True):
+        neutralise_frame(frame).write_csv(path, include_bom=bom)
+    return paths
+
+
+def _slices(frame: pl.DataFrame, size: int) -> list[pl.DataFrame]:
+    return [frame.slice(start, size) for start in range(0, max(frame.height, 1), size)]
+
+
+def _node_csv(nodes: pl.DataFrame) -> pl.DataFrame:
+    return nodes.rename({"id": "Id", "label": "Label"}).select(_NODE_CSV)
+
+
+def _edge_csv(edges: pl.DataFrame) -> pl.DataFrame:
+    return edges.select(
+        pl.col("source").alias("Source"),
+        pl.col("target").alias("Target"),
+        pl.col("weight").alias("Weight"),
+        pl.lit("Undirected").alias("Type"),
+        "signals",
+        "n_pairs",
+        "n_objects",
+    )
+
+
+def _graph_edges(edges: pl.DataFrame) -> pl.DataFrame:
+    """Links as the graph files carry them: ``signals`` joined, ``by_signal`` as JSON (``{"co_link": 0.4}``)."""
+    each = (
+        edges.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("_row"), "signals", "signal_weights")
+        .explode("signals", "signal_weights")
+        .filter(pl.col("signals").is_not_null())
+        .group_by("_row", maintain_order=True)
+        .agg(
+            pl.concat_str(
+                pl.lit('"'), "signals", pl.lit('": '), pl.col("signal_weights").cast(pl.String).fill_null("null")
+            ).str.join(", ").alias("_json")
+        )
+    )
+    rows = pl.DataFrame({"_row": pl.int_range(edges.height, dtype=pl.Int64, eager=True)})
+    json = rows.join(each, on="_row", how="left", maintain_order="left").get_column("_json").fill_null("")
+    return edges.select(
+        "source",
+        "target",
+        "weight",
+        pl.col("signals").list.join("; "),
+        (pl.lit("{") + pl.lit(json) + pl.lit("}")).alias("by_signal"),
+        "n_pairs",
+        "n_objects",
+    )
+
+
+def _check_folder(folder: Path, processed: Path, formats: Sequence[str]) -> None:
+    """Refuse a folder that is a file, and Parquet exports into a collection's own folder."""
+    if folder.exists() and not folder.is_dir():
+        raise CibError(f"{folder}: not a folder", hint="choose another --out")
+    own = folder.resolve() == processed.resolve() or (folder / "posts.parquet").exists()
+    if "parquet" in formats and own:
+        raise CibError(
+            f"{folder}: --format parquet would overwrite the collection's edges.parquet and evidence.parquet",
+            hint="write it elsewhere with --out, or leave parquet out",
+        )
+
+
+def _write(
+    d: ReportData, tables: ScopeTables, folder: Path, formats: tuple[str, ...], per_file: int, tell: Teller
+) -> ExportResult:
+    """Write ``tables`` in ``formats`` into ``folder`` (``tell`` is told each file as it starts)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rows = {"nodes": tables.nodes.height, "edges": tables.edges.height, "evidence": tables.evidence.height}
+    result = ExportResult(tables.scope, folder, rows=rows, formats=formats)
+    if "gexf" in formats or "graphml" in formats:
+        edges = _graph_edges(tables.edges)
+        if "gexf" in formats:
+            tell("graph.gexf")
+            graph = GraphTables(tables.nodes, edges, _GEXF_NODE, _GRAPH_EDGE)
+            result.files.append(write_gexf(folder / "graph.gexf", graph))
+        if "graphml" in formats:
+            tell("graph.graphml")
+            graph = GraphTables(tables.nodes, edges, _GRAPHML_NODE, ("weight", *_GRAPH_EDGE))
+            result.files.append(write_graphml(folder / "graph.graphml", graph))
+    tell("nodes, edges")
+    frames = {"nodes": _node_csv(tables.nodes), "edges": _edge_csv(tables.edges)}
+    for stem, frame in frames.items():
+        if "csv" in formats:
+            result.files += _write_csv(folder, stem, _slices(frame, per_file), frame.height, per_file, bom=False)
+        if "parquet" in formats:
+            frame.write_parquet(folder / f"{stem}.parquet")
+            result.files.append(folder / f"{stem}.parquet")
+    tell("evidence")
+    result.files += _write_evidence(d, tables.evidence, folder, formats, per_file)
+    for stem, count in rows.items():
+        if "csv" in formats and count > per_file:
+            names = _part_names(stem, count, per_file)
+            result.notes.append(_split_note(stem, count, names, per_file))
+    return result
+
+
+def _write_evidence(d: ReportData, evidence: pl.DataFrame, folder: Path, formats: tuple[str, ...], per_file: int) -> list[Path]:
+    """``evidence.csv`` (or its parts) and ``evidence.parquet``, built and written one part at a time."""
+    import pyarrow.parquet as pq
+
+    csv = "csv" in formats
+    paths = [folder / n for n in _part_names("evidence", evidence.height, per_file)] if csv else []
+    if csv:
+        _remove_stale(folder, "evidence")
+    writer = None
+    try:
+        for i, frame in enumerate(evidence_detail(d, evidence, per_file)):
+            if csv:
+                neutralise_frame(frame).write_csv(paths[i], include_bom=True)
+            if "parquet" in formats:
+                table = frame.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(folder / "evidence.parquet", table.schema, compression="zstd")
+                writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return paths + ([folder / "evidence.parquet"] if "parquet" in formats else [])
 
 
 def export_all(
-    processed: str | Path, graph: nx.Graph | None = None, *, cfg: Config | None = None, progress: Progress | None = None
-) -> list[Path]:
-    """Write the GEXF, GraphML, Gephi CSV and evidence CSV exports into ``processed``.
+    processed: str | Path, *, cfg: Config | None = None, record: bool = True, progress: Progress | None = None
+) -> ExportResult:
+    """Write the default exports — the flagged networks — into the processed folder.
 
     Parameters
     ----------
     processed
         The collection's processed folder (tables as for :func:`cib.report.build_report`).
-    graph
-        The fused account graph, when the caller has it; built from ``edges.parquet`` otherwise.
     cfg
         Configuration; by default the parameters recorded in the manifest.
+    record
+        Record what was written under ``exports`` in the folder's ``manifest.json``
+        (the report stage records it in the manifest it writes instead).
     progress
         Told each file as it is written, as task ``exports`` (:mod:`cib.progress`).
 
     Returns
     -------
-    list of pathlib.Path
-        ``graph.gexf``, ``graph.graphml``, ``nodes.csv``, ``edges.csv``, ``evidence.csv``.
+    ExportResult
+        ``graph.gexf``, ``graph.graphml``, ``nodes.csv``, ``edges.csv`` and
+        ``evidence.csv`` (or its numbered parts).
     """
-    tell = Teller(progress, "report", "exports")
-    tell("graph")
+    return _export(Path(processed), Scope(), DEFAULT_FORMATS, Path(processed), cfg, record, progress)
+
+
+def export(
+    processed: str | Path,
+    *,
+    whole: bool = False,
+    signal: str | None = None,
+    cluster: int | None = None,
+    formats: str | Iterable[str] | None = None,
+    out: str | Path | None = None,
+    cfg: Config | None = None,
+    record: bool = True,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Write the exports of one scope: the flagged networks, the whole graph, one signal or one network.
+
+    Parameters
+    ----------
+    processed
+        The collection's processed folder.
+    whole
+        Every account in a link, not only the flagged ones.
+    signal
+        Only this signal's links, with its own weight (e.g. ``"co_reshare"``),
+        and the accounts they join.
+    cluster
+        Only this network's members and the links among them.
+    formats
+        Some of :data:`FORMATS` (``"csv,gexf"`` or a list); default :data:`DEFAULT_FORMATS`.
+    out
+        Folder to write into; default ``processed/exports/<scope>/``
+        (``flagged``, ``all``, ``signal-co_reshare``, ``cluster-4``, ``cluster-4-co_reshare``),
+        so the default exports beside the tables are never overwritten.
+    cfg
+        Configuration; by default the parameters recorded in the manifest.
+    record
+        Record what was written under ``exports`` in the folder's ``manifest.json``.
+    progress
+        Told each file as it is written, as task ``exports`` (:mod:`cib.progress`).
+
+    Returns
+    -------
+    ExportResult
+
+    Raises
+    ------
+    CibError
+        No such folder, an unknown signal or network, an unknown format, or
+        Parquet into the collection's own folder.
+    """
     processed = Path(processed)
+    if whole and cluster is not None:
+        raise CibError("--all and --cluster: choose one", hint="--cluster exports one network, --all the whole graph")
+    scope = Scope(whole=whole, signal=signal, cluster=cluster)
+    folder = Path(out) if out is not None else processed / EXPORTS_DIR / scope.name
+    return _export(processed, scope, parse_formats(formats), folder, cfg, record, progress)
+
+
+def _export(
+    processed: Path,
+    scope: Scope,
+    formats: tuple[str, ...],
+    folder: Path,
+    cfg: Config | None,
+    record: bool,
+    progress: Progress | None = None,
+) -> ExportResult:
+    tell = Teller(progress, "report", "exports")
+    tell("tables")
     d = load(processed, cfg)
-    g = export_graph(d, graph)
-    paths = []
-    tell("graph.gexf", 0, 5, "files")
-    gexf = processed / "graph.gexf"
-    nx.write_gexf(g, gexf, version="1.2draft")
-    paths.append(gexf)
-    plain = nx.Graph()
-    plain.add_nodes_from((n, {k: v for k, v in a.items() if k != "viz"} | _rgb(a)) for n, a in g.nodes(data=True))
-    plain.add_edges_from(g.edges(data=True))
-    tell("graph.graphml", 1, 5, "files")
-    graphml = processed / "graph.graphml"
-    nx.write_graphml(plain, graphml)
-    paths.append(graphml)
-    tell("nodes.csv, edges.csv", 2, 5, "files")
-    nodes, edges = gephi_tables(g)
-    for name, frame in (("nodes.csv", nodes), ("edges.csv", edges)):
-        path = processed / name
-        neutralise_frame(frame).write_csv(path)
-        paths.append(path)
-    tell("evidence.csv", 4, 5, "files")
-    path = processed / "evidence.csv"
-    neutralise_frame(evidence_table(d)).write_csv(path, include_bom=True)
-    paths.append(path)
+    per_file = _csv_rows(d.cfg)
+    _check_folder(folder, processed, formats)
+    result = _write(d, scope_tables(d, scope), folder, formats, per_file, tell)
+    if record:
+        entry = result.record(processed)
+        record_export(processed, entry["folder"], entry)
     tell.finished()
-    return paths
-
-
-def _rgb(attrs: dict[str, Any]) -> dict[str, int]:
-    colour = attrs["viz"]["color"]
-    return {"r": int(colour["r"]), "g": int(colour["g"]), "b": int(colour["b"])}
-
+    return result
