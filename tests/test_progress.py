@@ -108,7 +108,7 @@ def test_ingest_cluster_and_report_tell_their_steps_and_counts(told):
     assert (scoring.done, scoring.unit) == (run.network.scores.clusters.height, "clusters")
     exports = _named(_of(steps, "report", "exports"))
     assert exports == ["tables", "graph.gexf", "graph.graphml", "nodes, edges", "evidence"]
-    assert _named(_of(steps, "report", "page")) == ["reading tables", "layout", "network view", "timeline", "dossiers", "writing"]
+    assert _named(_of(steps, "report", "page")) == ["reading tables", "layout", "dossiers", "network view", "timeline", "writing"]
 
 
 def test_results_are_byte_identical_with_and_without_progress(raw, tmp_path):

@@ -44,6 +44,20 @@ PARAMS: tuple[Param, ...] = (
         kind="int",
     ),
     Param(
+        "report.networks_listed",
+        1000,
+        "networks",
+        "Most networks listed in the table of networks (flagged ones first, then those judged organic); the page counts the rest.",
+        kind="int",
+    ),
+    Param(
+        "report.max_dossiers",
+        50,
+        "networks",
+        "Most flagged networks given a dossier (most concerning first); the others are rows of the table only.",
+        kind="int",
+    ),
+    Param(
         "report.evidence_groups",
         10,
         "groups",
@@ -69,6 +83,13 @@ PARAMS: tuple[Param, ...] = (
         15,
         "items",
         "Terms, hashtags, domains and shared objects listed per network.",
+        kind="int",
+    ),
+    Param(
+        "report.term_background_posts",
+        200000,
+        "posts",
+        "Most posts of accounts outside the described networks read to judge how common a word is (an even sample beyond).",
         kind="int",
     ),
     Param(

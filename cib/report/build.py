@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +16,18 @@ from cib._version import __version__
 from cib.config import Config
 from cib.progress import Progress, Teller
 from cib.report import methods
-from cib.report.data import UNCLUSTERED, ReportData, fused_graph, load
-from cib.report.dossier import LABEL_ORDER, Dossier, build_dossiers
+from cib.report.data import UNCLUSTERED, ReportData, load
+from cib.report.dossier import LABEL_ORDER, Networks, build_networks
 from cib.report.figures import ClusterInfo
-from cib.report.layout import Layout, compute_layout
-from cib.report.network_view import NetworkView, network_view
+from cib.report.layout import Layout, Link, arrange, compute_layout
+from cib.report.links import degrees, links_among, links_inside, pairs
+from cib.report.network_view import drawn_accounts, network_view
 from cib.report.page import render
 from cib.report.safety import safe_json
 from cib.report.timeline import timeline_figure
 from cib.schema import SCHEMA_VERSION
 
-__all__ = ["NOT_FLAGGED", "AccountModel", "account_model", "report_context", "build_report"]
+__all__ = ["NOT_FLAGGED", "POST_COLUMNS", "AccountModel", "account_model", "report_context", "build_report"]
 
 _KEY_PARAMS = (
     "detect.signals",
@@ -55,6 +56,53 @@ class AccountModel:
 
 #: layout key of accounts that are not flagged (exports only; the report does not draw them)
 NOT_FLAGGED = -2
+#: the columns of the posts table the report reads
+POST_COLUMNS = ("post_id", "account_id", "created_at", "text", "urls", "hashtags", "platform", "source_file",
+                "source_row")  # fmt: skip
+
+
+def _flagged(d: ReportData) -> pl.DataFrame:
+    """The flagged accounts, one row each: ``account_id, cluster_key, label, score, handle, display_name``."""
+    people = d.accounts.select("account_id", "handle", "display_name").unique("account_id", keep="first")
+    return (
+        d.scores.filter(pl.col("flagged").fill_null(False))
+        .unique("account_id", keep="first")
+        .select(
+            "account_id",
+            pl.col("cluster_id").fill_null(UNCLUSTERED).alias("cluster_key"),
+            "label",
+            "score",
+        )
+        .join(people, on="account_id", how="left")
+        .sort("account_id")
+    )
+
+
+def _groups(flagged: pl.DataFrame) -> dict[int, list[str]]:
+    """Cluster key → its flagged accounts (in account order)."""
+    groups: dict[int, list[str]] = {}
+    for account, key in flagged.select("account_id", "cluster_key").iter_rows():
+        groups.setdefault(int(key), []).append(account)
+    return groups
+
+
+def _infos(d: ReportData, groups: Mapping[int, Sequence[str]]) -> dict[int, ClusterInfo]:
+    """What the charts say about each network of the clusters table and each group of flagged accounts."""
+    infos: dict[int, ClusterInfo] = {}
+    for row in d.clusters.iter_rows(named=True):
+        cid = int(row["cluster_id"])
+        infos[cid] = ClusterInfo(
+            key=cid,
+            name=f"Network {cid}",
+            label=str(row["label"] or ""),
+            score=row["score"],
+            reason=str((row["reasons"] or [""])[0]) if row["reasons"] else "",
+            anchor=f"cluster-{cid}",
+        )
+    for key in groups:
+        if key not in infos:
+            infos[key] = ClusterInfo(key, "No network" if key == UNCLUSTERED else f"Network {key}")
+    return infos
 
 
 def account_model(
@@ -79,42 +127,37 @@ def account_model(
     -------
     AccountModel
     """
-    people = d.accounts.select("account_id", "handle", "display_name").unique("account_id", keep="first")
-    flagged = (
-        d.scores.filter(pl.col("flagged").fill_null(False))
-        .unique("account_id", keep="first")
-        .select(
-            "account_id",
-            pl.col("cluster_id").fill_null(UNCLUSTERED).alias("cluster_key"),
-            "label",
-            "score",
-        )
-        .join(people, on="account_id", how="left")
-        .sort("account_id")
-    )
-    groups: dict[int, list[str]] = {}
-    for account, key in flagged.select("account_id", "cluster_key").iter_rows():
-        groups.setdefault(int(key), []).append(account)
+    flagged = _flagged(d)
+    groups = _groups(flagged)
     flagged_ids = set(flagged["account_id"].to_list())
     rest = sorted({o for o in others if o not in flagged_ids})
     layout = compute_layout(
         groups, graph, seed=int(d.cfg["run.seed"]), below={NOT_FLAGGED: rest} if rest else None, degree=degree
     )
-    infos: dict[int, ClusterInfo] = {}
-    for row in d.clusters.iter_rows(named=True):
-        cid = int(row["cluster_id"])
-        infos[cid] = ClusterInfo(
-            key=cid,
-            name=f"Network {cid}",
-            label=str(row["label"] or ""),
-            score=row["score"],
-            reason=str((row["reasons"] or [""])[0]) if row["reasons"] else "",
-            anchor=f"cluster-{cid}",
-        )
-    for key in groups:
-        if key not in infos:
-            infos[key] = ClusterInfo(key, "No network" if key == UNCLUSTERED else f"Network {key}")
-    return AccountModel(flagged, layout, infos)
+    return AccountModel(flagged, layout, _infos(d, groups))
+
+
+def _drawn_model(d: ReportData, flagged: pl.DataFrame, links: pl.DataFrame, drawn: Sequence[str]) -> AccountModel:
+    """The flagged accounts as :func:`account_model` lays them out, with only the ``drawn`` ones placed.
+
+    ``links`` holds every link (:func:`cib.report.links.pairs`); the graph is read
+    from it for the accounts placed, never built whole.
+    """
+    groups = _groups(flagged)
+    ids = flagged["account_id"].implode()
+    degree = dict(degrees(links).filter(pl.col("account_id").is_in(ids)).iter_rows())
+    keys = flagged.select("account_id", "cluster_key")
+    inside = links_inside(links_among(links, drawn), keys, key="cluster_key").select(
+        "cluster_key", "account_a", "account_b",
+        pl.when(pl.col("weight").fill_null(0.0) == 0).then(1.0).otherwise(pl.col("weight")).alias("weight"),
+    )  # fmt: skip
+    by_key: dict[int, list[Link]] = {}
+    for key, a, b, w in inside.iter_rows():
+        by_key.setdefault(int(key), []).append((a, b, w))
+    layout = arrange(
+        groups, degree, lambda key, _members: by_key.get(key, []), seed=int(d.cfg["run.seed"]), placed=set(drawn)
+    )
+    return AccountModel(flagged, layout, _infos(d, groups))
 
 
 def _value(value: Any) -> str:
@@ -149,15 +192,16 @@ def _counts(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
-def report_context(d: ReportData, graph: nx.Graph | None = None, *, progress: Progress | None = None) -> dict[str, Any]:
+def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[str, Any]:
     """Everything the template shows, as plain values (the template escapes them).
+
+    The account graph is read from ``d.fused`` for the accounts the page draws
+    and describes; what it costs follows the ``report.*`` limits.
 
     Parameters
     ----------
     d
         The loaded tables.
-    graph
-        The fused account graph; built from ``d.edges`` when not given.
     progress
         Told each part as it starts (:mod:`cib.progress`).
 
@@ -166,19 +210,35 @@ def report_context(d: ReportData, graph: nx.Graph | None = None, *, progress: Pr
     dict
     """
     tell = Teller(progress, "report", "page")
+    cfg = d.cfg
     tell("layout")
-    graph = fused_graph(d) if graph is None else graph
-    model = account_model(d, graph)
+    links = pairs(d.fused)
+    flagged = _flagged(d)
+    among = links_among(links, flagged["account_id"])
+    drawn = drawn_accounts(flagged, among, int(cfg["report.max_accounts_drawn"]))
+    model = _drawn_model(d, flagged, links, drawn[1])
+    tell("dossiers", d.clusters.height, None, "networks")
+    networks = _networks(d, links, model)
+    # A dot or bubble opens its network's dossier: those of networks without one open nothing.
+    with_dossier = {x.cluster_id for x in networks.dossiers}
+    model.clusters = {k: c if k in with_dossier else replace(c, anchor="") for k, c in model.clusters.items()}
     tell("network view")
-    view = _network_view(d, graph, model)
+    view = network_view(
+        model.flagged,
+        among,
+        drawn,
+        model.layout,
+        model.clusters,
+        max_links=int(cfg["report.max_edges_drawn"]),
+        webgl_above=int(cfg["report.webgl_above"]),
+        cluster_view_above=int(cfg["report.cluster_view_above"]),
+    )
     figures: dict[str, Any] = dict(view.figures)
     tell("timeline")
     timeline, unit = _timeline(d, model)
     if timeline is not None:
         figures["timeline"] = timeline
-    tell("dossiers", d.clusters.height, None, "networks")
-    dossiers, dossier_figs = _dossiers(d, graph, model)
-    figures.update(dossier_figs)
+    figures.update(networks.figures)
     times = d.posts["created_at"].drop_nulls()
     fmt = "%Y-%m-%d %H:%M"
     networks_by_label = _networks_by_label(d.clusters)
@@ -193,7 +253,7 @@ def report_context(d: ReportData, graph: nx.Graph | None = None, *, progress: Pr
         "n_flagged": model.flagged.height,
         "n_flagged_networks": sum(n for _, n in networks_by_label),
         "networks_by_label": networks_by_label,
-        "n_links": graph.number_of_edges(),
+        "n_links": links.height,
         "notes": d.notes,
         "key_params": key_params,
         "network": view,
@@ -201,28 +261,13 @@ def report_context(d: ReportData, graph: nx.Graph | None = None, *, progress: Pr
         "timeline_unit": unit,
         "events": [{"time": e.time.astimezone(d.tz).strftime(fmt), "name": e.name} for e in d.events],
         "n_bursts": 0 if d.bursts is None else d.bursts.height,
-        "dossiers": dossiers,
+        "networks": networks,
         "signals": signal_rows,
         "labels": methods.LABELS,
         "caveats": methods.CAVEATS,
         **_provenance(d),
         "data_json": safe_json({"figures": figures}),
     }
-
-
-def _network_view(d: ReportData, graph: nx.Graph, model: AccountModel) -> NetworkView:
-    """The network chart within the ``report.*`` limits."""
-    cfg = d.cfg
-    return network_view(
-        model.flagged,
-        graph,
-        model.layout,
-        model.clusters,
-        max_accounts=int(cfg["report.max_accounts_drawn"]),
-        max_links=int(cfg["report.max_edges_drawn"]),
-        webgl_above=int(cfg["report.webgl_above"]),
-        cluster_view_above=int(cfg["report.cluster_view_above"]),
-    )
 
 
 def _timeline(d: ReportData, model: AccountModel) -> tuple[dict[str, Any] | None, str]:
@@ -239,24 +284,27 @@ def _timeline(d: ReportData, model: AccountModel) -> tuple[dict[str, Any] | None
     )
 
 
-def _dossiers(d: ReportData, graph: nx.Graph, model: AccountModel) -> tuple[list[Dossier], dict[str, dict[str, Any]]]:
-    """The networks' dossiers within the ``report.*`` limits, and their charts by figure id."""
+def _networks(d: ReportData, links: pl.DataFrame, model: AccountModel) -> Networks:
+    """The networks' table and dossiers within the ``report.*`` limits."""
     cfg = d.cfg
-    return build_dossiers(
+    return build_networks(
         d.clusters,
         d.scores,
         d.accounts,
         d.posts,
-        d.evidence,
-        graph,
+        d.lazy("evidence"),
+        links,
         model.layout.colours,
         d.tz,
         {
+            "networks": int(cfg["report.networks_listed"]),
+            "dossiers": int(cfg["report.max_dossiers"]),
             "members": int(cfg["report.members_listed"]),
             "evidence_groups": int(cfg["report.evidence_groups"]),
             "evidence_posts": int(cfg["report.evidence_posts"]),
             "top_items": int(cfg["report.top_items"]),
             "text_chars": int(cfg["report.text_chars"]),
+            "background": int(cfg["report.term_background_posts"]),
         },
         strength={str(k): float(v) for k, v in dict(cfg.values.get("detect.fusion.weights") or {}).items()},
     )
@@ -339,7 +387,7 @@ def build_report(
     """
     tell = Teller(progress, "report", "page")
     tell("reading tables")
-    d = load(processed, cfg)
+    d = load(processed, cfg, post_columns=POST_COLUMNS, scan=("edges", "evidence"))
     context = report_context(d, progress=progress)
     tell("writing")
     html = render(context)

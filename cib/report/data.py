@@ -9,6 +9,7 @@ note, and the report still renders.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +23,7 @@ from cib.config import Config, registry
 from cib.errors import CibError, ConfigError
 from cib.manifest import read_manifest
 from cib.params import parse_duration
-from cib.schema import empty, read_table
+from cib.schema import empty, read_table, scan_table
 
 __all__ = ["Event", "ReportData", "load", "effective_config", "fused_graph", "UNCLUSTERED"]
 
@@ -84,6 +85,12 @@ class ReportData:
     events: list[Event] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    scans: dict[str, pl.LazyFrame] = field(default_factory=dict)
+
+    def lazy(self, name: str) -> pl.LazyFrame:
+        """The table ``name`` (``edges``, ``evidence``) as a lazy frame: the scan of its file when
+        :func:`load` left it on disk, else the frame in memory."""
+        return self.scans[name] if name in self.scans else getattr(self, name).lazy()
 
 
 def effective_config(manifest: dict[str, Any], cfg: Config | None = None) -> Config:
@@ -193,7 +200,13 @@ def _bursts(processed: Path) -> pl.DataFrame | None:
     return frame.select(utc(start).alias("start"), utc(end).alias("end"), cluster.alias("cluster_id"))
 
 
-def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
+def load(
+    processed: str | Path,
+    cfg: Config | None = None,
+    *,
+    post_columns: Sequence[str] | None = None,
+    scan: Collection[str] = (),
+) -> ReportData:
     """Read a collection's processed folder.
 
     Parameters
@@ -203,6 +216,12 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
         are required; the other tables and ``manifest.json`` are optional.
     cfg
         Configuration; by default the one recorded in the manifest.
+    post_columns
+        Only these columns of the posts table (default: all of them).
+    scan
+        Tables among ``edges`` and ``evidence`` left on disk: their field holds an
+        empty frame and :meth:`ReportData.lazy` scans the file (for a reader that
+        needs a part of a large table).
 
     Returns
     -------
@@ -222,6 +241,7 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
         raise CibError(f"{processed / 'manifest.json'}: not valid JSON", hint="re-run the analysis") from None
     cfg = effective_config(manifest, cfg)
     tables: dict[str, pl.DataFrame] = {}
+    scans: dict[str, pl.LazyFrame] = {}
     notes: list[str] = []
     missing: list[str] = []
     for name in ("posts", "accounts", *_OPTIONAL):
@@ -234,8 +254,14 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
             if name in _MISSING_NOTE:
                 notes.append(_MISSING_NOTE[name])
             continue
-        tables[name] = read_table(path, name)
-        if tables[name].height == 0 and name in _EMPTY_NOTE:
+        if name in scan and name in ("edges", "evidence"):
+            scans[name] = scan_table(path, name)
+            tables[name] = empty(name)
+            rows = scans[name].select(pl.len()).collect().item()
+        else:
+            tables[name] = read_table(path, name, post_columns if name == "posts" else None)
+            rows = tables[name].height
+        if rows == 0 and name in _EMPTY_NOTE:
             notes.append(_EMPTY_NOTE[name])
     fused_path = processed / "fused_edges.parquet"
     if fused_path.is_file():
@@ -243,7 +269,7 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
     else:  # a folder from before the network stage wrote its graph, or one it has not reached
         from cib.network.fusion import fused_edges
 
-        fused = fused_edges(tables["edges"], cfg)
+        fused = fused_edges(scans["edges"].collect() if "edges" in scans else tables["edges"], cfg)
     return ReportData(
         processed=processed,
         collection=str(manifest.get("collection") or processed.name),
@@ -261,6 +287,7 @@ def load(processed: str | Path, cfg: Config | None = None) -> ReportData:
         events=_events(cfg, manifest, notes),
         notes=notes,
         missing=missing,
+        scans=scans,
     )
 
 

@@ -1,9 +1,12 @@
-"""One dossier per network: who is in it, when they act, what they push, and the posts as evidence.
+"""The Networks section: a table of the networks, and a dossier for each flagged one.
 
-The dossier's values are plain Python strings and numbers; the template
-escapes them. Evidence groups come from the evidence table: the co-occurring
-post pairs inside a network are grouped by signal and object ("these 12
-accounts posted this text within 14 s"), largest group first.
+A dossier says who is in a network, when they act, what they push, and shows the
+posts as evidence. Flagged networks (any label but organic) get one, the most
+concerning first, up to ``report.max_dossiers``; networks judged organic are
+rows of the table only, and the table stops at ``report.networks_listed`` rows.
+Every table behind the dossiers is computed once for all of them
+(:mod:`cib.report.dossier_tables`). The values are plain Python strings and
+numbers; the template escapes them.
 """
 
 from __future__ import annotations
@@ -13,23 +16,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import networkx as nx
 import polars as pl
 
-from cib.report.figures import creation_figure, hours_figure
+from cib.report import dossier_tables as tables
+from cib.report.figures import creation_figures, hours_figures
+from cib.report.links import degrees, links_inside
 from cib.report.methods import evidence_verb, signal_name
-from cib.report.narratives import cluster_domains, cluster_hashtags, cluster_terms
+from cib.report.narratives import Background, cluster_domains, cluster_hashtags, cluster_terms
 from cib.report.safety import safe_url
 
-__all__ = ["Dossier", "build_dossiers", "duration", "source_link", "LABEL_ORDER"]
+__all__ = ["Dossier", "NetworkRow", "Networks", "build_networks", "duration", "source_link", "LABEL_ORDER"]
 
 #: order of networks in the report: the most concerning labels first
 LABEL_ORDER = {"bot": 0, "troll": 1, "mixed": 2, "organic": 3}
 
 
 @dataclass
-class Dossier:
-    """Everything the template shows about one network."""
+class NetworkRow:
+    """A network's row in the table of networks (``anchor``: its dossier's id, ``""`` when it has none)."""
 
     cluster_id: int
     anchor: str
@@ -39,9 +43,15 @@ class Dossier:
     size: int
     colour: str
     reasons: list[str]
-    signals: list[str]
     first_at: str
     last_at: str
+
+
+@dataclass
+class Dossier(NetworkRow):
+    """Everything the template shows about one network."""
+
+    signals: list[str] = field(default_factory=list)
     members: list[dict[str, Any]] = field(default_factory=list)
     members_total: int = 0
     objects: list[dict[str, Any]] = field(default_factory=list)
@@ -55,6 +65,42 @@ class Dossier:
     created_unit: str = ""
     hours_fig: str | None = None
     posts: int = 0
+
+
+@dataclass
+class Networks:
+    """What the Networks section shows, and what its limits left out.
+
+    Attributes
+    ----------
+    rows, dossiers
+        The table's rows and the dossiers, in the page's order.
+    figures
+        The dossiers' charts by figure id.
+    total, flagged
+        Networks in the clusters table, and of them flagged (any label but organic).
+    flagged_unlisted, organic_unlisted
+        Networks left out of the table (``report.networks_listed``).
+    flagged_no_dossier
+        Flagged networks in the table without a dossier (``report.max_dossiers``).
+    background
+        The posts of other accounts read to rank the dossiers' terms.
+    """
+
+    rows: list[NetworkRow] = field(default_factory=list)
+    dossiers: list[Dossier] = field(default_factory=list)
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    total: int = 0
+    flagged: int = 0
+    flagged_unlisted: int = 0
+    organic_unlisted: int = 0
+    flagged_no_dossier: int = 0
+    background: Background = Background(0, 0)
+
+    @property
+    def organic(self) -> int:
+        """Networks judged organic (never a dossier)."""
+        return self.total - self.flagged
 
 
 def duration(seconds: float | None) -> str:
@@ -96,56 +142,6 @@ def _local(value: Any, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return value.astimezone(tz).strftime(fmt) if value is not None else ""
 
 
-def _evidence_groups(
-    evidence: pl.DataFrame, member: pl.DataFrame, posts: pl.DataFrame, strength: Mapping[str, float]
-) -> pl.DataFrame:
-    """Co-occurrences inside each network grouped by signal and object, with their posts' time span.
-
-    Groups come most accounts first, then strongest signal (``strength``, e.g. the
-    fusion multipliers: a shared text says more than a shared hashtag), then fastest.
-    """
-    if evidence.height == 0 or member.height == 0:
-        return pl.DataFrame(
-            schema={"cluster_id": pl.Int64, "signal": pl.String, "object_id": pl.String, "accounts": pl.List(pl.String),
-                    "post_ids": pl.List(pl.String), "n_pairs": pl.UInt32, "n_accounts": pl.UInt32,
-                    "span_s": pl.Float64, "first_at": posts.schema["created_at"]}
-        )  # fmt: skip
-    m = member.lazy()
-    inside = (
-        evidence.lazy()
-        .join(m.rename({"account_id": "account_a", "cluster_id": "ca"}), on="account_a")
-        .join(m.rename({"account_id": "account_b", "cluster_id": "cb"}), on="account_b")
-        .filter(pl.col("ca") == pl.col("cb"))
-    )
-    groups = inside.group_by(pl.col("ca").alias("cluster_id"), "signal", "object_id").agg(
-        pl.col("account_a").append(pl.col("account_b")).unique().sort().alias("accounts"),
-        pl.col("post_a").append(pl.col("post_b")).unique().sort().alias("post_ids"),
-        pl.len().alias("n_pairs"),
-    )
-    times = posts.lazy().select("post_id", "created_at").unique("post_id", keep="first")
-    spans = (
-        groups.select("cluster_id", "signal", "object_id", "post_ids")
-        .explode("post_ids")
-        .join(times, left_on="post_ids", right_on="post_id", how="left")
-        .group_by("cluster_id", "signal", "object_id")
-        .agg(
-            ((pl.col("created_at").max() - pl.col("created_at").min()).dt.total_microseconds() / 1e6).alias("span_s"),
-            pl.col("created_at").min().alias("first_at"),
-        )
-    )
-    return (
-        groups.join(spans, on=["cluster_id", "signal", "object_id"], how="left")
-        .with_columns(
-            pl.col("accounts").list.len().alias("n_accounts"),
-            pl.col("signal").replace_strict(dict(strength), default=1.0, return_dtype=pl.Float64).alias("_strength"),
-        )
-        .sort(["cluster_id", "n_accounts", "_strength", "span_s", "n_pairs", "signal", "object_id"],
-              descending=[False, True, True, False, True, False, False], nulls_last=True)  # fmt: skip
-        .drop("_strength")
-        .collect()
-    )
-
-
 def _object_text(signal: str, object_id: str, originals: Mapping[str, str]) -> str:
     if signal in {"co_reshare", "co_reply"} and object_id in originals:
         return originals[object_id]
@@ -156,227 +152,240 @@ def _object_text(signal: str, object_id: str, originals: Mapping[str, str]) -> s
     return object_id
 
 
-@dataclass
-class _Tables:
-    """The collection's tables cut per network, and the lookups every dossier uses."""
 
-    roster: dict[int, pl.DataFrame]
-    groups: dict[int, pl.DataFrame]
-    times: dict[int, pl.DataFrame]
-    posts: dict[int, pl.DataFrame]
-    empty_roster: pl.DataFrame
-    empty_groups: pl.DataFrame
-    empty_posts: pl.DataFrame
-    time_dtype: pl.DataType
+@dataclass
+class _Described:
+    """The described networks' tables, cut per network (cluster id → rows as dicts)."""
+
+    members: dict[int, list[dict[str, Any]]]
+    members_total: dict[int, int]
+    groups: dict[int, list[dict[str, Any]]]
+    groups_total: dict[int, int]
+    posts_total: dict[tuple[int, int], int]
+    posts: dict[tuple[int, int], list[dict[str, Any]]]
+    activity: dict[int, tuple[int, Any, Any]]
     originals: dict[str, str]
-    handles: dict[str, str]
     terms: dict[int, list[tuple[str, int]]]
     hashtags: dict[int, list[tuple[str, int]]]
     domains: dict[int, list[tuple[str, int]]]
+    created: dict[int, tuple[dict[str, Any], str]]
+    hours: dict[int, dict[str, Any]]
 
 
-def build_dossiers(
+def _grouped(frame: pl.DataFrame, *keys: str) -> dict[Any, list[dict[str, Any]]]:
+    """``frame``'s rows as dicts, grouped by ``keys`` (one key: its value; more: a tuple), in order."""
+    out: dict[Any, list[dict[str, Any]]] = {}
+    for row in frame.iter_rows(named=True):
+        key = row[keys[0]] if len(keys) == 1 else tuple(row[k] for k in keys)
+        out.setdefault(key, []).append(row)
+    return out
+
+
+def _ordered(clusters: pl.DataFrame) -> pl.DataFrame:
+    """The networks in the page's order: flagged ones first (bot, troll, mixed), by score; then organic ones."""
+    return clusters.with_columns(
+        (pl.col("label").fill_null("") == "organic").alias("_organic"),
+        pl.col("label").replace_strict(LABEL_ORDER, default=9, return_dtype=pl.Int64).alias("_o"),
+    ).sort(["_organic", "_o", "score", "cluster_id"], descending=[False, False, True, False], nulls_last=True)
+
+
+def build_networks(
     clusters: pl.DataFrame,
     scores: pl.DataFrame,
     accounts: pl.DataFrame,
     posts: pl.DataFrame,
-    evidence: pl.DataFrame,
-    graph: nx.Graph,
+    evidence: pl.DataFrame | pl.LazyFrame,
+    links: pl.DataFrame,
     colours: Mapping[int, str],
     tz: ZoneInfo,
     limits: Mapping[str, int],
     strength: Mapping[str, float] | None = None,
-) -> tuple[list[Dossier], dict[str, dict[str, Any]]]:
-    """Dossiers of every network in the clusters table, and their figures.
+) -> Networks:
+    """The table of networks and the dossiers of the flagged ones, with their figures.
 
     Parameters
     ----------
     clusters, scores, accounts, posts, evidence
-        The collection's tables.
-    graph
-        The fused account graph (members' links inside their network).
+        The collection's tables (the evidence may be a scan of its file).
+    links
+        Every link between two accounts (``account_a, account_b``: :func:`cib.report.links.pairs`).
     colours
         Cluster id → colour (as in the network view).
     tz
         Zone in which times are shown.
     limits
-        ``members``, ``evidence_groups``, ``evidence_posts``, ``top_items``, ``text_chars``.
+        ``networks``, ``dossiers``, ``members``, ``evidence_groups``, ``evidence_posts``,
+        ``top_items``, ``text_chars``, ``background``.
     strength
         Signal → how much it says (``detect.fusion.weights``): orders evidence groups of equal size.
 
     Returns
     -------
-    tuple
-        Dossiers (bot, troll, mixed, then organic networks; by score within a
-        label) and the figures they reference, by figure id.
+    Networks
+        Rows and dossiers in the page's order (flagged networks first: bot, troll, mixed,
+        by score within a label; then organic ones), and the figures the dossiers reference.
     """
+    out = Networks(total=clusters.height)
     if clusters.height == 0:
-        return [], {}
-    tables = _tables(scores, accounts, posts, evidence, limits, strength or {})
-    ordered = clusters.with_columns(
-        pl.col("label").replace_strict(LABEL_ORDER, default=9, return_dtype=pl.Int64).alias("_o")
-    ).sort(["_o", "score", "cluster_id"], descending=[False, True, False], nulls_last=True)
-    dossiers: list[Dossier] = []
-    figures: dict[str, dict[str, Any]] = {}
-    for row in ordered.iter_rows(named=True):
-        d, charts = _dossier(row, tables, graph, colours, tz, limits)
-        dossiers.append(d)
-        figures.update(charts)
-    return dossiers, figures
+        return out
+    ordered = _ordered(clusters)
+    out.flagged = int((~ordered["_organic"]).sum())
+    listed = ordered.head(max(limits["networks"], 0))
+    described = listed.filter(~pl.col("_organic")).head(max(limits["dossiers"], 0))
+    flagged_listed = int((~listed["_organic"]).sum())
+    out.flagged_unlisted = out.flagged - flagged_listed
+    out.organic_unlisted = out.organic - (listed.height - flagged_listed)
+    out.flagged_no_dossier = flagged_listed - described.height
+    if described.height:
+        ids = set(described["cluster_id"].to_list())
+        have, out.background = _describe(ids, scores, accounts, posts, evidence, links, tz, limits, strength or {})
+        for row in described.iter_rows(named=True):
+            d = _dossier(row, have, colours, tz, limits)
+            out.dossiers.append(d)
+            out.figures.update(_charts(d, have))
+    dossiers = {d.cluster_id: d for d in out.dossiers}
+    sizes = dict(scores.filter(pl.col("cluster_id").is_not_null()).unique("account_id", keep="first")
+                 .group_by("cluster_id").agg(pl.len()).iter_rows())  # fmt: skip
+    out.rows = [_row(row, dossiers.get(int(row["cluster_id"])), sizes, colours, tz) for row in listed.iter_rows(named=True)]
+    return out
 
 
-def _by_cluster(frame: pl.DataFrame) -> dict[int, pl.DataFrame]:
-    """``frame``'s rows per ``cluster_id``."""
-    if frame.height == 0:
-        return {}
-    return {int(k[0]): v for k, v in frame.partition_by("cluster_id", as_dict=True).items()}
-
-
-def _tables(
+def _describe(
+    ids: set[int],
     scores: pl.DataFrame,
     accounts: pl.DataFrame,
     posts: pl.DataFrame,
-    evidence: pl.DataFrame,
+    evidence: pl.DataFrame | pl.LazyFrame,
+    links: pl.DataFrame,
+    tz: ZoneInfo,
     limits: Mapping[str, int],
     strength: Mapping[str, float],
-) -> _Tables:
-    """Members, evidence groups and their posts, members' post times and narratives, per network."""
+) -> tuple[_Described, Background]:
+    """Everything the dossiers of the networks ``ids`` show, computed for all of them at once."""
     top = limits["top_items"]
-    member = scores.filter(pl.col("cluster_id").is_not_null()).select("account_id", "cluster_id").unique("account_id", keep="first")
-    people = accounts.unique("account_id", keep="first")
-    post_counts = posts.group_by("account_id").agg(pl.len().alias("posts_here"))
-    roster = (
-        scores.filter(pl.col("cluster_id").is_not_null())
-        .unique("account_id", keep="first")
-        .join(people.select("account_id", "handle", "display_name", pl.col("created_at").alias("account_created"),
-                            "followers", "platform"), on="account_id", how="left")
-        .join(post_counts, on="account_id", how="left")
-    )  # fmt: skip
-    member_posts = posts.select("post_id", "account_id", "created_at").join(member, on="account_id")
-    groups = _evidence_groups(evidence, member, posts, strength)
-    post_lookup = posts.select(
-        "post_id", "account_id", "created_at", "text", "urls", "platform", "source_file", "source_row"
-    ).unique("post_id", keep="first")
-    return _Tables(
-        roster=_by_cluster(roster),
-        groups=_by_cluster(groups),
-        times=_by_cluster(member_posts),
-        posts=_by_cluster(_shown_posts(groups, post_lookup, limits)),
-        empty_roster=roster.clear(),
-        empty_groups=groups.clear(),
-        empty_posts=post_lookup.clear(),
-        time_dtype=posts.schema["created_at"],
-        originals=dict(post_lookup.select("post_id", "text").drop_nulls().iter_rows()),
-        handles=dict(people.select("account_id", "handle").iter_rows()),
-        terms=cluster_terms(posts, member, top),
+    member = tables.members_of(scores, ids)
+    mine = tables.member_posts(posts, member)
+    who = tables.roster(scores, accounts, member, mine, degrees(links_inside(links, member)))
+    groups, groups_total, group_posts = tables.evidence_groups(
+        evidence, member, posts, strength, max(limits["evidence_groups"], top)
+    )
+    shown = groups.filter(pl.col("rank") < limits["evidence_groups"])
+    posts_total, listed = tables.group_posts(group_posts, shown, posts, accounts, limits["evidence_posts"])
+    activity = mine.group_by("cluster_id").agg(pl.len(), pl.col("created_at").min().alias("lo"),
+                                               pl.col("created_at").max().alias("hi"))  # fmt: skip
+    terms, background = cluster_terms(posts, member, top, background=limits["background"])
+    have = _Described(
+        members=_grouped(who.group_by("cluster_id", maintain_order=True).head(max(limits["members"], 0)), "cluster_id"),
+        members_total=dict(who.group_by("cluster_id").agg(pl.len()).iter_rows()),
+        groups=_grouped(groups, "cluster_id"),
+        groups_total=groups_total,
+        posts_total=posts_total,
+        posts=_grouped(listed, "cluster_id", "rank"),
+        activity={int(c): (int(n), lo, hi) for c, n, lo, hi in activity.iter_rows()},
+        originals=tables.object_texts(groups, posts),
+        terms=terms,
         hashtags=cluster_hashtags(posts, member, top),
         domains=cluster_domains(posts, member, top),
+        created=creation_figures(who.select("cluster_id", pl.col("account_created").alias("created"))),
+        hours=hours_figures(mine.select("cluster_id", "created_at"), tz),
     )
+    return have, background
 
 
-def _shown_posts(groups: pl.DataFrame, post_lookup: pl.DataFrame, limits: Mapping[str, int]) -> pl.DataFrame:
-    """The posts listed under each shown evidence group (``rank``: the group's place in its network), earliest first."""
-    shown_all = groups.group_by("cluster_id", maintain_order=True).head(limits["evidence_groups"])
-    shown_all = shown_all.with_columns(pl.int_range(pl.len()).over("cluster_id").alias("rank"))
-    return (
-        shown_all.select("cluster_id", "rank", pl.col("post_ids").alias("post_id"))
-        .explode("post_id")
-        .join(post_lookup, on="post_id")
-        .sort(["cluster_id", "rank", "created_at", "post_id"])
-        .group_by("cluster_id", "rank", maintain_order=True)
-        .head(limits["evidence_posts"])
+def _row(
+    row: Mapping[str, Any], d: Dossier | None, sizes: Mapping[int, int], colours: Mapping[int, str], tz: ZoneInfo
+) -> NetworkRow:
+    """A network's row of the table: its dossier when it has one, else from the clusters table."""
+    if d is not None:
+        return d
+    cid = int(row["cluster_id"])
+    return NetworkRow(
+        cluster_id=cid,
+        anchor="",
+        name=f"Network {cid}",
+        label=str(row["label"] or ""),
+        score=row["score"],
+        size=int(row["size"] if row["size"] is not None else sizes.get(cid, 0)),
+        colour=colours.get(cid, "#9aa0a6"),
+        reasons=[str(r) for r in (row["reasons"] or [])],
+        first_at=_local(row["first_at"], tz, "%Y-%m-%d %H:%M"),
+        last_at=_local(row["last_at"], tz, "%Y-%m-%d %H:%M"),
     )
 
 
 def _dossier(
-    row: Mapping[str, Any],
-    tables: _Tables,
-    graph: nx.Graph,
-    colours: Mapping[int, str],
-    tz: ZoneInfo,
-    limits: Mapping[str, int],
-) -> tuple[Dossier, dict[str, dict[str, Any]]]:
-    """One network's dossier from its row of the clusters table, and its charts by figure id."""
+    row: Mapping[str, Any], have: _Described, colours: Mapping[int, str], tz: ZoneInfo, limits: Mapping[str, int]
+) -> Dossier:
+    """One network's dossier from its row of the clusters table."""
     cid = int(row["cluster_id"])
     anchor = f"cluster-{cid}"
-    who = tables.roster.get(cid, tables.empty_roster)
-    ids = who["account_id"].to_list()
-    times = tables.times[cid]["created_at"] if cid in tables.times else pl.Series("created_at", [], dtype=tables.time_dtype)
+    n_posts, lo, hi = have.activity.get(cid, (0, None, None))
     # the scorer's activity span, else the span of the members' posts
-    first_at = row["first_at"] if row["first_at"] is not None else times.min()
-    last_at = row["last_at"] if row["last_at"] is not None else times.max()
-    mine = tables.groups.get(cid, tables.empty_groups)
-    shown = mine.head(limits["evidence_groups"])
-    d = Dossier(
+    first_at = row["first_at"] if row["first_at"] is not None else lo
+    last_at = row["last_at"] if row["last_at"] is not None else hi
+    mine = have.groups.get(cid, [])
+    shown = [g for g in mine if g["rank"] < limits["evidence_groups"]]
+    total = have.members_total.get(cid, 0)
+    return Dossier(
         cluster_id=cid,
         anchor=anchor,
         name=f"Network {cid}",
         label=str(row["label"] or ""),
         score=row["score"],
-        size=int(row["size"] if row["size"] is not None else len(ids)),
+        size=int(row["size"] if row["size"] is not None else total),
         colour=colours.get(cid, "#9aa0a6"),
         reasons=[str(r) for r in (row["reasons"] or [])],
         signals=[str(s) for s in (row["signals"] or [])],
         first_at=_local(first_at, tz, "%Y-%m-%d %H:%M"),
         last_at=_local(last_at, tz, "%Y-%m-%d %H:%M"),
-        members=_members(who, graph.subgraph(ids), tz, limits["members"]),
-        members_total=len(ids),
-        objects=_objects(mine.head(limits["top_items"]), shown, anchor, tables.originals),
+        members=[_member(m, tz) for m in have.members.get(cid, [])],
+        members_total=total,
+        objects=_objects(mine[: limits["top_items"]], shown, anchor, have.originals),
         listed_objects=[str(o) for o in (row["top_objects"] or [])][: limits["top_items"]],
-        evidence=_evidence(shown, tables.posts.get(cid), anchor, tables, tz, limits["text_chars"]),
-        evidence_total=mine.height,
-        terms=tables.terms.get(cid, []),
-        hashtags=tables.hashtags.get(cid, []),
-        domains=tables.domains.get(cid, []),
-        posts=times.len(),
+        evidence=_evidence(shown, have, anchor, tz, limits["text_chars"]),
+        evidence_total=have.groups_total.get(cid, 0),
+        terms=have.terms.get(cid, []),
+        hashtags=have.hashtags.get(cid, []),
+        domains=have.domains.get(cid, []),
+        posts=n_posts,
     )
-    return d, _charts(d, who["account_created"], times, tz)
 
 
-def _members(who: pl.DataFrame, sub: nx.Graph, tz: ZoneInfo, limit: int) -> list[dict[str, Any]]:
-    """The members table: highest score first, then most links inside the network."""
-    ids = who["account_id"].to_list()
-    ranked = who.with_columns(
-        pl.col("account_id").replace_strict({n: sub.degree(n) for n in ids} or {"": 0}, default=0,
-                                            return_dtype=pl.Int64).alias("degree")
-    ).sort(["score", "degree", "account_id"], descending=[True, True, False], nulls_last=True)  # fmt: skip
-    return [
-        {
-            "account_id": m["account_id"],
-            "handle": m["handle"] or "",
-            "display_name": m["display_name"] or "",
-            "label": m["label"] or "",
-            "score": m["score"],
-            "flagged": bool(m["flagged"]),
-            "degree": m["degree"],
-            "posts": m["posts_here"] or 0,
-            "followers": m["followers"],
-            "created": m["account_created"].astimezone(tz).strftime("%Y-%m-%d") if m["account_created"] else "",
-            "reason": (m["reasons"] or [""])[0] if m["reasons"] else "",
-        }
-        for m in ranked.head(limit).iter_rows(named=True)
-    ]
+def _member(m: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    """A row of the members table."""
+    return {
+        "account_id": m["account_id"],
+        "handle": m["handle"] or "",
+        "display_name": m["display_name"] or "",
+        "label": m["label"] or "",
+        "score": m["score"],
+        "flagged": bool(m["flagged"]),
+        "degree": m["degree"],
+        "posts": m["posts_here"] or 0,
+        "followers": m["followers"],
+        "created": m["account_created"].astimezone(tz).strftime("%Y-%m-%d") if m["account_created"] else "",
+        "reason": (m["reasons"] or [""])[0] if m["reasons"] else "",
+    }
 
 
-def _charts(d: Dossier, created: pl.Series, times: pl.Series, tz: ZoneInfo) -> dict[str, dict[str, Any]]:
+def _charts(d: Dossier, have: _Described) -> dict[str, dict[str, Any]]:
     """The dossier's account-creation and posting-hours charts by figure id (their ids set on ``d``)."""
     figures: dict[str, dict[str, Any]] = {}
-    fig, unit = creation_figure(created)
-    if fig is not None:
-        d.created_fig, d.created_unit = f"c{d.cluster_id}-created", unit
+    if d.cluster_id in have.created:
+        fig, d.created_unit = have.created[d.cluster_id]
+        d.created_fig = f"c{d.cluster_id}-created"
         figures[d.created_fig] = fig
-    heat = hours_figure(times, tz)
-    if heat is not None:
+    if d.cluster_id in have.hours:
         d.hours_fig = f"c{d.cluster_id}-hours"
-        figures[d.hours_fig] = heat
+        figures[d.hours_fig] = have.hours[d.cluster_id]
     return figures
 
 
 def _objects(
-    top: pl.DataFrame, shown: pl.DataFrame, anchor: str, originals: Mapping[str, str]
+    top: list[dict[str, Any]], shown: list[dict[str, Any]], anchor: str, originals: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """What the network shares most (its largest evidence groups), each linked to its evidence when shown."""
-    shown_keys = {(s, o): i for i, (s, o) in enumerate(shown.select("signal", "object_id").iter_rows())}
+    shown_keys = {(g["signal"], g["object_id"]): i for i, g in enumerate(shown)}
     return [
         {
             "signal": signal_name(g["signal"]),
@@ -389,50 +398,43 @@ def _objects(
             if (g["signal"], g["object_id"]) in shown_keys
             else "",
         }
-        for g in top.iter_rows(named=True)
+        for g in top
     ]
 
 
 def _evidence(
-    shown: pl.DataFrame,
-    listed_posts: pl.DataFrame | None,
-    anchor: str,
-    tables: _Tables,
-    tz: ZoneInfo,
-    text_chars: int,
+    shown: list[dict[str, Any]], have: _Described, anchor: str, tz: ZoneInfo, text_chars: int
 ) -> list[dict[str, Any]]:
-    """The shown evidence groups: a sentence, the object, and the posts (``listed_posts``, by ``rank``)."""
+    """The shown evidence groups: a sentence, the object, and the posts listed."""
     out = []
-    for i, g in enumerate(shown.iter_rows(named=True)):
-        listed = listed_posts.filter(pl.col("rank") == i) if listed_posts is not None else tables.empty_posts
+    for i, g in enumerate(shown):
+        key = (g["cluster_id"], g["rank"])
         out.append(
             {
                 "anchor": f"{anchor}-ev{i}",
                 "sentence": f"{g['n_accounts']} accounts {evidence_verb(g['signal'])} within {duration(g['span_s'])}",
                 "signal": signal_name(g["signal"]),
-                "object": _cut(_object_text(g["signal"], g["object_id"], tables.originals), text_chars),
+                "object": _cut(_object_text(g["signal"], g["object_id"], have.originals), text_chars),
                 "object_url": safe_url(g["object_id"]),
                 "pairs": g["n_pairs"],
-                "posts_total": len(g["post_ids"]),
-                "posts": _evidence_posts(listed, tables.handles, tz, text_chars),
+                "posts_total": have.posts_total.get(key, 0),
+                "posts": _evidence_posts(have.posts.get(key, []), tz, text_chars),
             }
         )
     return out
 
 
-def _evidence_posts(
-    listed: pl.DataFrame, handles: Mapping[str, str], tz: ZoneInfo, text_chars: int
-) -> list[dict[str, Any]]:
+def _evidence_posts(listed: list[dict[str, Any]], tz: ZoneInfo, text_chars: int) -> list[dict[str, Any]]:
     """An evidence group's posts, each with its time after the first."""
-    first = listed["created_at"].min() if listed.height else None
+    first = min((p["created_at"] for p in listed if p["created_at"] is not None), default=None)
     items = []
-    for k, p in enumerate(listed.iter_rows(named=True)):
+    for k, p in enumerate(listed):
         offset = (p["created_at"] - first).total_seconds() if first is not None and p["created_at"] else None
         items.append(
             {
                 "time": _local(p["created_at"], tz),
                 "offset": "first" if k == 0 else "+" + duration(offset),
-                "handle": handles.get(p["account_id"]) or "",
+                "handle": p["handle"] or "",
                 "account_id": p["account_id"],
                 "text": _cut(p["text"], text_chars),
                 "post_id": p["post_id"],

@@ -26,8 +26,8 @@ __all__ = [
     "base_layout",
     "hidden_axis",
     "score_text",
-    "creation_figure",
-    "hours_figure",
+    "creation_figures",
+    "hours_figures",
 ]
 
 #: system font stack with Cyrillic (Russian, Kazakh) coverage on every desktop system
@@ -116,29 +116,57 @@ def score_text(value: float | None) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
 
 
-def creation_figure(created: pl.Series) -> tuple[dict[str, Any] | None, str]:
-    """Bar chart of when a network's accounts were created (day, week or month bins).
+def creation_figures(created: pl.DataFrame) -> dict[int, tuple[dict[str, Any], str]]:
+    """Per network, a bar chart of when its accounts were created (day, week or month bins).
+
+    Parameters
+    ----------
+    created
+        ``cluster_id, created``: one row per member (``created`` null when unknown).
 
     Returns
     -------
-    tuple
-        The figure (``None`` when no creation date is known) and the bin's name.
+    dict
+        Cluster id → the figure and the bin's name; networks without a known creation date are left out.
     """
-    created = created.drop_nulls()
-    if created.len() == 0:
-        return None, ""
-    days = (created.max() - created.min()).total_seconds() / 86400  # type: ignore[operator]
-    every, unit = ("1d", "day") if days <= 60 else ("1w", "week") if days <= 730 else ("1mo", "month")
+    known = created.select(pl.col("cluster_id").cast(pl.Int64), "created").drop_nulls("created")
+    if known.height == 0:
+        return {}
+    span = (pl.col("created").max() - pl.col("created").min()).dt.total_microseconds() / 1e6 / 86400
+    units = known.group_by("cluster_id").agg(
+        pl.when(span <= 60).then(pl.lit("day")).when(span <= 730).then(pl.lit("week")).otherwise(pl.lit("month"))
+        .alias("unit")
+    )  # fmt: skip
+    t = pl.col("created")
     counted = (
-        created.to_frame("t").select(pl.col("t").dt.truncate(every)).group_by("t").agg(pl.len().alias("n")).sort("t")
+        known.join(units, on="cluster_id")
+        .select(
+            "cluster_id",
+            "unit",
+            pl.when(pl.col("unit") == "day").then(t.dt.truncate("1d"))
+            .when(pl.col("unit") == "week").then(t.dt.truncate("1w"))
+            .otherwise(t.dt.truncate("1mo")).alias("t"),
+        )  # fmt: skip
+        .group_by("cluster_id", "unit", "t")
+        .agg(pl.len().alias("n"))
+        .sort("cluster_id", "t")
     )
+    bins: dict[int, tuple[str, list[Any], list[int]]] = {}
+    for cid, unit, when, n in counted.iter_rows():
+        bins.setdefault(cid, (unit, [], []))[1].append(when)
+        bins[cid][2].append(n)
+    return {cid: (_creation_figure(when, n, unit), unit) for cid, (unit, when, n) in bins.items()}
+
+
+def _creation_figure(when: list[Any], n: list[int], unit: str) -> dict[str, Any]:
+    """The bar chart of accounts created per bin (``when``: the bins' starts, in order)."""
     fmt = "%Y-%m-%d"
     step = {"day": 1, "week": 7, "month": 30}[unit]
-    lo, hi = counted["t"].min(), counted["t"].max()
-    pad = timedelta(days=max(3 * step, (hi - lo).days * 0.05))  # type: ignore[operator]
+    lo, hi = when[0], when[-1]
+    pad = timedelta(days=max(3 * step, (hi - lo).days * 0.05))
     return {
         "data": [
-            {"type": "bar", "x": counted["t"].dt.strftime(fmt).to_list(), "y": counted["n"].to_list(),
+            {"type": "bar", "x": [w.strftime(fmt) for w in when], "y": n,
              "width": step * 86_400_000 * 0.8, "offset": 0,
              "marker": {"color": "#34495e"}, "hovertemplate": "%{x}: %{y} accounts<extra></extra>"}
         ],
@@ -148,23 +176,38 @@ def creation_figure(created: pl.Series) -> tuple[dict[str, Any] | None, str]:
                    "range": [(lo - pad).strftime(fmt), (hi + pad + timedelta(days=step)).strftime(fmt)]},
             yaxis={"title": {"text": "accounts"}, "rangemode": "tozero", "gridcolor": "#eeeeee"},
         ),
-    }, unit  # fmt: skip
+    }  # fmt: skip
 
 
-def hours_figure(times: pl.Series, tz: ZoneInfo) -> dict[str, Any] | None:
-    """Heat map of a network's posts by weekday (rows) and hour of day (columns) in ``tz``."""
-    times = times.drop_nulls()
-    if times.len() == 0:
-        return None
-    local = times.dt.convert_time_zone(tz.key)
+def hours_figures(times: pl.DataFrame, tz: ZoneInfo) -> dict[int, dict[str, Any]]:
+    """Per network, a heat map of its posts by weekday (rows) and hour of day (columns) in ``tz``.
+
+    Parameters
+    ----------
+    times
+        ``cluster_id, created_at``: one row per post of a member.
+    tz
+        Zone of the hours.
+
+    Returns
+    -------
+    dict
+        Cluster id → the figure; networks without a timed post are left out.
+    """
+    local = pl.col("created_at").dt.convert_time_zone(tz.key)
     counted = (
-        pl.DataFrame({"d": local.dt.weekday() - 1, "h": local.dt.hour()})
-        .group_by("d", "h")
+        times.drop_nulls("created_at")
+        .group_by(pl.col("cluster_id").cast(pl.Int64), (local.dt.weekday() - 1).alias("d"), local.dt.hour().alias("h"))
         .agg(pl.len().alias("n"))
     )
-    z = [[0] * 24 for _ in range(7)]
-    for d, h, n in counted.iter_rows():
-        z[int(d)][int(h)] = int(n)
+    grids: dict[int, list[list[int]]] = {}
+    for cid, d, h, n in counted.iter_rows():
+        grids.setdefault(cid, [[0] * 24 for _ in range(7)])[int(d)][int(h)] = int(n)
+    return {cid: _hours_figure(z, tz) for cid, z in grids.items()}
+
+
+def _hours_figure(z: list[list[int]], tz: ZoneInfo) -> dict[str, Any]:
+    """The weekday × hour heat map of the counts ``z``."""
     return {
         "data": [
             {"type": "heatmap", "z": z, "x": list(range(24)), "y": list(_WEEKDAYS), "colorscale": [[0, "#f4f6f8"], [1e-9, "#deebf7"], [0.5, "#6baed6"], [1, "#08306b"]],

@@ -5,14 +5,17 @@ small ones, a sunflower (phyllotaxis) spiral with the best-linked accounts in
 the middle for large ones — inside a circle whose area grows with its size;
 the circles are then packed in rows, largest first. The same input and seed
 always give the same picture, and Gephi (through the GEXF ``viz`` attributes)
-shows the picture the report shows.
+shows the picture the report shows. The exports read the graph from networkx
+(:func:`compute_layout`); the report reads only what it places from the fused
+edges table (:func:`arrange`), with the same result.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import networkx as nx
 
@@ -22,7 +25,9 @@ __all__ = [
     "LABEL_COLOURS",
     "Layout",
     "cluster_order",
+    "Link",
     "compute_layout",
+    "arrange",
     "node_size",
     "hex_to_rgb",
 ]
@@ -36,6 +41,9 @@ PALETTE = (
 GREY = "#9aa0a6"
 #: colours of the labels (badges, cluster-level view)
 LABEL_COLOURS = {"bot": "#c0392b", "troll": "#d35400", "mixed": "#8e44ad", "organic": "#607d8b"}
+
+#: a weighted link between two accounts, ``a < b``
+Link = tuple[str, str, float]
 
 _GOLDEN = math.pi * (3.0 - math.sqrt(5.0))
 _PAD = 1.0
@@ -82,11 +90,7 @@ def node_size(degree: int, max_degree: int) -> float:
     return round(6.0 + 16.0 * math.sqrt(max(degree, 0) / max_degree), 2)
 
 
-def _sunflower(
-    nodes: Sequence[str], graph: nx.Graph, degree: Mapping[str, int] | None = None
-) -> dict[str, tuple[float, float]]:
-    if degree is None:
-        degree = {n: graph.degree(n) for n in nodes if n in graph}
+def _sunflower(nodes: Sequence[str], degree: Mapping[str, int]) -> dict[str, tuple[float, float]]:
     ranked = sorted(nodes, key=lambda n: (-degree.get(n, 0), n))
     count = len(ranked)
     out = {}
@@ -97,22 +101,19 @@ def _sunflower(
 
 
 def _unit_layout(
-    nodes: Sequence[str], graph: nx.Graph, seed: int, spring_max: int, degree: Mapping[str, int] | None = None
+    nodes: Sequence[str], degree: Mapping[str, int], links: Callable[[], Iterable[Link]], seed: int, spring_max: int
 ) -> dict[str, tuple[float, float]]:
-    """Positions of one network's accounts inside the unit disc."""
+    """Positions of one network's accounts inside the unit disc (``links``: the weighted links among them)."""
     nodes = sorted(nodes)
     if len(nodes) == 1:
         return {nodes[0]: (0.0, 0.0)}
     if len(nodes) > spring_max:
-        return _sunflower(nodes, graph, degree)
+        return _sunflower(nodes, degree)
     sub = nx.Graph()
     sub.add_nodes_from(nodes)
-    members = set(nodes)
-    # each member's own neighbours rather than a subgraph view, which tests every node it passes
-    inside = ((a, b, d) for a in nodes if a in graph for b, d in graph.adj[a].items() if a <= b and b in members)
-    sub.add_edges_from(sorted((a, b, {"weight": float(d.get("weight", 1.0) or 1.0)}) for a, b, d in inside))
+    sub.add_edges_from((a, b, {"weight": w}) for a, b, w in sorted(links()))
     if sub.number_of_edges() == 0:
-        return _sunflower(nodes, graph, degree)
+        return _sunflower(nodes, degree)
     raw = nx.spring_layout(sub, seed=seed, weight="weight")
     cx = sum(p[0] for p in raw.values()) / len(raw)
     cy = sum(p[1] for p in raw.values()) / len(raw)
@@ -173,6 +174,58 @@ def compute_layout(
     -------
     Layout
     """
+    if degree is None:
+        everyone = [n for members in (*groups.values(), *(below or {}).values()) for n in members]
+        degree = {n: graph.degree(n) for n in everyone if n in graph}
+
+    def links(_key: int, members: Sequence[str]) -> list[Link]:
+        inside = set(members)
+        # each member's own neighbours rather than a subgraph view, which tests every node it passes
+        return [
+            (a, b, float(d.get("weight", 1.0) or 1.0))
+            for a in members
+            if a in graph
+            for b, d in graph.adj[a].items()
+            if a < b and b in inside
+        ]
+
+    return arrange(groups, degree, links, seed=seed, spring_max=spring_max, below=below)
+
+
+def arrange(
+    groups: Mapping[int, Sequence[str]],
+    degree: Mapping[str, int],
+    links: Callable[[int, Sequence[str]], Iterable[Link]],
+    *,
+    seed: int,
+    spring_max: int = 300,
+    below: Mapping[int, Sequence[str]] | None = None,
+    placed: Collection[str] | None = None,
+) -> Layout:
+    """Lay out accounts grouped by network, reading the graph through ``degree`` and ``links``.
+
+    Parameters
+    ----------
+    groups
+        Cluster key → its accounts.
+    degree
+        Account → its links in the whole graph (large networks put the best-linked in the middle).
+    links
+        ``(key, accounts)`` → the links among those accounts of network ``key``, as
+        ``(a, b, weight)`` with ``a < b`` and weight 1 where the graph has none (or 0);
+        called only for networks that get a spring layout.
+    seed, spring_max, below
+        As for :func:`compute_layout`.
+    placed
+        The accounts to position (default: all). Circles, colours and order still
+        follow the whole groups, so leaving accounts out moves no network; each
+        network's placed accounts are laid out among themselves.
+
+    Returns
+    -------
+    Layout
+    """
+    keep = None if placed is None else set(placed)
     out = Layout()
     order = cluster_order(groups)
     out.order = list(order)
@@ -188,10 +241,13 @@ def compute_layout(
         out.order += extra
     for key in out.order:
         members = groups[key] if key in groups else below[key]  # type: ignore[index]
+        if keep is not None:
+            members = [m for m in members if m in keep]
         if not members:
             continue
         cx, cy, r = out.centres[key]
-        for node, (ux, uy) in _unit_layout(members, graph, seed, spring_max, degree).items():
+        unit = _unit_layout(members, degree, partial(links, key, members), seed, spring_max)
+        for node, (ux, uy) in unit.items():
             out.positions[node] = (round(cx + r * ux, 3), round(cy + r * uy, 3))
     return out
 

@@ -3,16 +3,20 @@
 Terms are ranked c-TF-IDF style: how many of the network's posts use a word,
 weighted by how rare the word is in the whole collection, so that words every
 account uses ("today", "сегодня", "бүгін") sink and the network's own slogans
-rise. Russian, Kazakh and English stop-words are removed.
+rise. Russian, Kazakh and English stop-words are removed. In a large collection
+the rarity is judged from the networks' own posts and an even sample of the
+others (``report.term_background_posts``).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import polars as pl
 
 from cib.normalise import url_domains
 
-__all__ = ["STOP_WORDS", "tokens", "cluster_terms", "cluster_hashtags", "cluster_domains"]
+__all__ = ["STOP_WORDS", "Background", "tokens", "cluster_terms", "cluster_hashtags", "cluster_domains"]
 
 _EN = """a about above after again against all also am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further had has have
@@ -31,16 +35,25 @@ _KK = """және мен мен бен пен да де та те ғой қой 
 #: words too common to say anything about a narrative
 STOP_WORDS = frozenset(_EN + _RU + _KK + ["http", "https", "www", "com"])
 
-_URL = r"(?i)\b(?:[a-z][a-z0-9+.\-]*://|www\.)\S+"
+# A URL starts at a word boundary; the boundary is matched as "the start or a character that is not
+# part of a word" and put back, because a Unicode \b makes the regex engine several times slower.
+_URL = r"(?i)(^|\W)(?:[a-z][a-z0-9+.\-]*://|www\.)\S+"
 _TAG = r"[#@＃＠][\w.]+"
 _WORD = r"\p{L}[\p{L}\p{M}'’\-]{2,}"
+
+
+class Background(NamedTuple):
+    """The posts of other accounts against which words are judged: how many were read, of how many."""
+
+    read: int
+    of: int
 
 
 def tokens(text: pl.Expr) -> pl.Expr:
     """Distinct lower-case words of at least three letters, without URLs, mentions, hashtags or stop-words."""
     words = (
         text.fill_null("")
-        .str.replace_all(_URL, " ")
+        .str.replace_all(_URL, "${1} ")
         .str.replace_all(_TAG, " ")
         .str.to_lowercase()
         .str.extract_all(_WORD)
@@ -59,7 +72,9 @@ def _top(frame: pl.DataFrame, item: str, top: int, by: str = "n") -> dict[int, l
     return out
 
 
-def cluster_terms(posts: pl.DataFrame, members: pl.DataFrame, top: int) -> dict[int, list[tuple[str, int]]]:
+def cluster_terms(
+    posts: pl.DataFrame, members: pl.DataFrame, top: int, *, background: int | None = None
+) -> tuple[dict[int, list[tuple[str, int]]], Background]:
     """Each network's most distinctive words.
 
     Parameters
@@ -67,32 +82,59 @@ def cluster_terms(posts: pl.DataFrame, members: pl.DataFrame, top: int) -> dict[
     posts
         The posts table (``account_id, text``).
     members
-        ``account_id, cluster_id`` of every clustered account.
+        ``account_id, cluster_id`` of the accounts of the networks described.
     top
         Words kept per network.
+    background
+        Most posts of other accounts read to judge how common a word is; beyond
+        it an even sample of them (every k-th post) stands for all (``None``: all).
 
     Returns
     -------
-    dict
-        Cluster id → ``[(word, posts using it), …]``, most distinctive first.
+    tuple
+        Cluster id → ``[(word, posts using it), …]``, most distinctive first; and
+        how many of the other posts were read.
     """
     if posts.height == 0 or members.height == 0:
-        return {}
-    words = posts.lazy().select("account_id", tokens(pl.col("text")).alias("word")).explode("word").drop_nulls(
-        "word"
+        return {}, Background(0, 0)
+    text = posts.select("account_id", "text")
+    others = text.join(members, on="account_id", how="anti")
+    if background is None or others.height <= background:
+        sample = others
+    else:
+        sample = others.gather_every(-(-others.height // background)) if background > 0 else others.clear()
+    # Posts in the sample stand for ``scale`` posts each; read in full, the sums are exact counts.
+    scale = others.height / sample.height if sample.height else 1.0
+    # Networks repeat their texts: each distinct text is split into words once, and counted as often as posted.
+    own = text.join(members.select("account_id", "cluster_id"), on="account_id").group_by("cluster_id", "text").agg(
+        pl.len().alias("c")
     )
-    overall = words.group_by("word").agg(pl.len().alias("df"))
+    rest = sample.group_by("text").agg(pl.len().alias("c"))
+    words = (
+        pl.concat([own.select("text"), rest.select("text")])
+        .unique()
+        .select("text", tokens(pl.col("text")).alias("word"))
+        .explode("word")
+        .drop_nulls("word")
+    )
+    own_words = own.join(words, on="text")
+    overall = (
+        pl.concat([
+            own_words.select("word", pl.col("c").cast(pl.Float64)),
+            rest.join(words, on="text").select("word", pl.col("c") * scale),
+        ])
+        .group_by("word")
+        .agg(pl.col("c").sum().alias("df"))
+    )  # fmt: skip
     total = max(posts.height, 1)
     scored = (
-        words.join(members.lazy(), on="account_id")
-        .group_by("cluster_id", "word")
-        .agg(pl.len().alias("n"))
+        own_words.group_by("cluster_id", "word")
+        .agg(pl.col("c").sum().alias("n"))
         .filter(pl.col("n") >= 2)
         .join(overall, on="word")
         .with_columns((pl.col("n") * (1.0 + total / pl.col("df")).log()).alias("weight"))
-        .collect()
     )
-    return _top(scored, "word", top, by="weight")
+    return _top(scored, "word", top, by="weight"), Background(sample.height, others.height)
 
 
 def cluster_hashtags(posts: pl.DataFrame, members: pl.DataFrame, top: int) -> dict[int, list[tuple[str, int]]]:

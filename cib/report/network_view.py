@@ -11,14 +11,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import polars as pl
 
 from cib.report.figures import ClusterInfo, base_layout, cluster_info, hidden_axis, score_text
 from cib.report.layout import Layout, node_size
+from cib.report.links import degrees
 from cib.report.safety import hover_text
 
-__all__ = ["NetworkView", "network_view"]
+__all__ = ["NetworkView", "drawn_accounts", "network_view"]
 
 _EDGE = "rgba(110,110,110,0.35)"
 
@@ -36,13 +36,40 @@ class NetworkView:
     webgl: bool = False
 
 
+def drawn_accounts(flagged: pl.DataFrame, links: pl.DataFrame, max_accounts: int) -> tuple[dict[str, int], list[str]]:
+    """Each flagged account's links to other flagged accounts, and the accounts the chart draws.
+
+    Parameters
+    ----------
+    flagged
+        One row per flagged account (``account_id``).
+    links
+        The links between flagged accounts (``account_a, account_b``: :func:`cib.report.links.pairs`).
+    max_accounts
+        ``report.max_accounts_drawn``.
+
+    Returns
+    -------
+    tuple
+        Account → links, and the ``max_accounts`` best-linked accounts (most links first, then id).
+    """
+    ranked = (
+        flagged.select("account_id")
+        .join(degrees(links), on="account_id", how="left")
+        .with_columns(pl.col("degree").fill_null(0))
+        .sort(["degree", "account_id"], descending=[True, False])
+    )
+    degree = dict(ranked.select("account_id", "degree").iter_rows())
+    return degree, ranked["account_id"].head(max(max_accounts, 0)).to_list()
+
+
 def network_view(
     flagged: pl.DataFrame,
-    graph: nx.Graph,
+    links: pl.DataFrame,
+    drawn: tuple[dict[str, int], list[str]],
     layout: Layout,
     clusters: Mapping[int, ClusterInfo],
     *,
-    max_accounts: int,
     max_links: int,
     webgl_above: int,
     cluster_view_above: int,
@@ -53,13 +80,15 @@ def network_view(
     ----------
     flagged
         One row per flagged account: ``account_id, cluster_key, label, score, handle, display_name``.
-    graph
-        The fused account graph (all accounts; only links between flagged accounts are drawn).
+    links
+        The links between flagged accounts: ``account_a, account_b, weight`` (``a < b``).
+    drawn
+        Links per account and the accounts drawn (:func:`drawn_accounts`).
     layout
-        Positions and colours (:func:`cib.report.layout.compute_layout`).
+        Positions and colours (:func:`cib.report.layout.arrange`) of at least the drawn accounts.
     clusters
         Cluster key → :class:`ClusterInfo`.
-    max_accounts, max_links, webgl_above, cluster_view_above
+    max_links, webgl_above, cluster_view_above
         The ``report.*`` limits.
 
     Returns
@@ -71,21 +100,22 @@ def network_view(
     view = NetworkView(accounts_total=flagged.height)
     if flagged.height == 0:
         return view
-    ids = flagged["account_id"].to_list()
-    sub = graph.subgraph(ids)
-    degree = {n: sub.degree(n) if n in sub else 0 for n in ids}
-    drawn = set(sorted(ids, key=lambda n: (-degree[n], n))[: max(max_accounts, 0)])
-    links = _ranked_links(sub)
-    kept = [t for t in links if t[1] in drawn and t[2] in drawn][: max(max_links, 0)]
-    view.accounts_drawn = len(drawn)
-    view.links_total = len(links)
-    view.links_drawn = len(kept)
-    view.webgl = len(drawn) > webgl_above
+    degree, shown = drawn
+    ids = pl.Series(shown, dtype=pl.String).implode()
+    kept = (
+        links.filter(pl.col("account_a").is_in(ids) & pl.col("account_b").is_in(ids))
+        .sort([pl.col("weight").fill_null(0.0), "account_a", "account_b"], descending=[True, False, False])
+        .head(max(max_links, 0))
+    )
+    view.accounts_drawn = len(shown)
+    view.links_total = links.height
+    view.links_drawn = kept.height
+    view.webgl = len(shown) > webgl_above
     kind = "scattergl" if view.webgl else "scatter"
     traces: list[dict[str, Any]] = []
-    if kept:
-        traces.append(_link_trace(((a, b) for _, a, b in kept), layout, kind))
-    traces += _account_traces(flagged, drawn, degree, layout, clusters, kind)
+    if kept.height:
+        traces.append(_link_trace(kept.select("account_a", "account_b").iter_rows(), layout, kind))
+    traces += _account_traces(flagged, set(shown), degree, layout, clusters, kind)
     view.figures["network"] = {
         "data": traces,
         "layout": _map_layout(
@@ -94,16 +124,8 @@ def network_view(
     }
     if flagged.height > cluster_view_above:
         view.cluster_first = True
-        view.figures["network-clusters"] = _cluster_figure(flagged, sub, layout, clusters)
+        view.figures["network-clusters"] = _cluster_figure(flagged, links, layout, clusters)
     return view
-
-
-def _ranked_links(sub: nx.Graph) -> list[tuple[float, str, str]]:
-    """``(weight, a, b)`` of every link, ``a < b``, heaviest first."""
-    return sorted(
-        ((float(d.get("weight", 1.0) or 0.0), min(a, b), max(a, b)) for a, b, d in sub.edges(data=True)),
-        key=lambda t: (-t[0], t[1], t[2]),
-    )
 
 
 def _segments(
@@ -225,19 +247,19 @@ def _map_layout(height: int, **extra: Any) -> dict[str, Any]:
     )
 
 
-def _cluster_counts(flagged: pl.DataFrame, sub: nx.Graph) -> tuple[dict[int, int], dict[tuple[int, int], int]]:
-    """Flagged accounts per network, and links per pair of different networks."""
-    member = dict(zip(flagged["account_id"].to_list(), flagged["cluster_key"].to_list(), strict=True))
-    counts: dict[int, int] = {}
-    for key in member.values():
-        counts[int(key)] = counts.get(int(key), 0) + 1
-    between: dict[tuple[int, int], int] = {}
-    for a, b in sub.edges():
-        ka, kb = int(member[a]), int(member[b])
-        if ka != kb:
-            pair = (min(ka, kb), max(ka, kb))
-            between[pair] = between.get(pair, 0) + 1
-    return counts, between
+def _cluster_counts(flagged: pl.DataFrame, links: pl.DataFrame) -> tuple[dict[int, int], list[tuple[int, int]]]:
+    """Flagged accounts per network, and the pairs of different networks with a link between them."""
+    keys = flagged.select("account_id", pl.col("cluster_key").cast(pl.Int64))
+    counts = dict(keys.group_by("cluster_key").agg(pl.len()).iter_rows())
+    ends = (
+        links.join(keys.rename({"account_id": "account_a", "cluster_key": "ka"}), on="account_a")
+        .join(keys.rename({"account_id": "account_b", "cluster_key": "kb"}), on="account_b")
+        .filter(pl.col("ka") != pl.col("kb"))
+        .select(pl.min_horizontal("ka", "kb").alias("k1"), pl.max_horizontal("ka", "kb").alias("k2"))
+        .unique()
+        .sort("k1", "k2")
+    )
+    return counts, list(ends.iter_rows())
 
 
 def _cluster_hover(info: ClusterInfo, count: int) -> str:
@@ -250,11 +272,11 @@ def _cluster_hover(info: ClusterInfo, count: int) -> str:
 
 
 def _cluster_figure(
-    flagged: pl.DataFrame, sub: nx.Graph, layout: Layout, clusters: Mapping[int, ClusterInfo]
+    flagged: pl.DataFrame, links: pl.DataFrame, layout: Layout, clusters: Mapping[int, ClusterInfo]
 ) -> dict[str, Any]:
     """One bubble per network, sized by its flagged accounts, with lines where networks are linked."""
-    counts, between = _cluster_counts(flagged, sub)
-    ex, ey = _segments(sorted(between), layout.centres)
+    counts, between = _cluster_counts(flagged, links)
+    ex, ey = _segments(between, layout.centres)
     biggest = max(counts.values())
     keys = [k for k in layout.order if k in counts]
     infos = [cluster_info(clusters, k) for k in keys]

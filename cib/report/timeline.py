@@ -77,9 +77,7 @@ def timeline_figure(
         return None, "hour"
     first, last = times["created_at"].min(), times["created_at"].max()
     every, unit = time_bin(first, last)  # type: ignore[arg-type]
-    binned = posts.lazy().select(
-        "account_id", _local(pl.col("created_at"), tz).dt.truncate(every).alias("t")
-    ).drop_nulls("t")
+    binned = posts.select("account_id", _local(pl.col("created_at"), tz).dt.truncate(every).alias("t")).drop_nulls("t")
     grid = _grid(binned, every, tz)
     data = _post_traces(binned, grid, member, clusters, colours, top)
     shapes, notes = _event_marks(events, tz)
@@ -87,26 +85,28 @@ def timeline_figure(
     return {"data": data, "layout": _timeline_layout(len(data) > 2, unit, shapes, notes)}, unit
 
 
-def _grid(binned: pl.LazyFrame, every: str, tz: ZoneInfo) -> pl.DataFrame:
+def _grid(binned: pl.DataFrame, every: str, tz: ZoneInfo) -> pl.DataFrame:
     """Every bin from the first post's to the last post's, as column ``t``."""
     grid = pl.DataFrame(
         {"t": pl.datetime_range(
-            binned.select(pl.col("t").min()).collect().item(),
-            binned.select(pl.col("t").max()).collect().item(),
-            every, time_zone=tz.key, eager=True, time_unit="us",
+            binned["t"].min(), binned["t"].max(), every, time_zone=tz.key, eager=True, time_unit="us",
         )}
     ).with_columns(pl.col("t").cast(pl.Datetime("us", tz.key)))  # fmt: skip
     return grid.unique("t").sort("t")
 
 
-def _per_bin(frame: pl.LazyFrame, grid: pl.DataFrame) -> list[int]:
-    """Rows of ``frame`` per bin of ``grid`` (0 where none)."""
-    counted = frame.group_by("t").agg(pl.len().alias("n")).collect()
-    return grid.join(counted, on="t", how="left")["n"].fill_null(0).to_list()
+def _per_bin(counted: pl.DataFrame, grid: pl.DataFrame) -> list[int]:
+    """The counts ``n`` of ``counted`` per bin ``t`` of ``grid`` (0 where none)."""
+    return grid.join(counted.select("t", "n"), on="t", how="left", maintain_order="left")["n"].fill_null(0).to_list()
+
+
+def _counts(frame: pl.DataFrame, *by: str) -> pl.DataFrame:
+    """Rows of ``frame`` per bin ``t`` (and ``by``), as ``n``."""
+    return frame.group_by(*by, "t").agg(pl.len().alias("n"))
 
 
 def _post_traces(
-    binned: pl.LazyFrame,
+    binned: pl.DataFrame,
     grid: pl.DataFrame,
     member: pl.DataFrame,
     clusters: Mapping[int, ClusterInfo],
@@ -115,24 +115,25 @@ def _post_traces(
 ) -> list[dict[str, Any]]:
     """The lines: all posts and, with flagged accounts, theirs and those of each network."""
     x = grid["t"].dt.strftime("%Y-%m-%d %H:%M").to_list()
-    flagged = binned.join(member.lazy(), on="account_id")
     data: list[dict[str, Any]] = [
-        {"type": "scatter", "mode": "lines", "name": "All posts", "x": x, "y": _per_bin(binned, grid),
+        {"type": "scatter", "mode": "lines", "name": "All posts", "x": x, "y": _per_bin(_counts(binned), grid),
          "line": {"color": "#9aa0a6", "width": 1.5}, "fill": "tozeroy", "fillcolor": "rgba(154,160,166,0.18)",
          "hovertemplate": "%{y} posts<extra>all posts</extra>"},
     ]  # fmt: skip
     if member.height:
+        by_network = _counts(binned.join(member, on="account_id"), "cluster_key")
+        flagged = by_network.group_by("t").agg(pl.col("n").sum())
         data.append(
             {"type": "scatter", "mode": "lines", "name": "Posts by flagged accounts", "x": x,
              "y": _per_bin(flagged, grid), "line": {"color": "#2c3e50", "width": 1.5},
              "hovertemplate": "%{y} posts<extra>flagged accounts</extra>"}
         )  # fmt: skip
-        data += _network_traces(flagged, grid, x, member, clusters, colours, top)
+        data += _network_traces(by_network, grid, x, member, clusters, colours, top)
     return data
 
 
 def _network_traces(
-    flagged: pl.LazyFrame,
+    by_network: pl.DataFrame,
     grid: pl.DataFrame,
     x: list[str],
     member: pl.DataFrame,
@@ -150,15 +151,16 @@ def _network_traces(
         name = hover_text(f"{info.name} · {info.label}" if info.label else info.name)
         data.append(
             {"type": "scatter", "mode": "lines", "name": name, "x": x,
-             "y": _per_bin(flagged.filter(pl.col("cluster_key") == key), grid), "yaxis": "y2",
+             "y": _per_bin(by_network.filter(pl.col("cluster_key") == key), grid), "yaxis": "y2",
              "line": {"color": colours.get(key, "#888888"), "width": 1.5},
              "hovertemplate": "%{y} posts<extra>" + name + "</extra>"}
         )  # fmt: skip
     if rest:
+        others = by_network.filter(pl.col("cluster_key").is_in(rest)).group_by("t").agg(pl.col("n").sum())
         data.append(
             # Summed, the others would dwarf the lines above: listed in the legend, shown on a click.
             {"type": "scatter", "mode": "lines", "name": f"{len(rest)} other networks", "x": x,
-             "y": _per_bin(flagged.filter(pl.col("cluster_key").is_in(rest)), grid), "yaxis": "y2",
+             "y": _per_bin(others, grid), "yaxis": "y2",
              "visible": "legendonly",
              "line": {"color": "#555555", "width": 1, "dash": "dot"},
              "hovertemplate": "%{y} posts<extra>other networks</extra>"}
