@@ -259,3 +259,31 @@ def test_a_command_that_succeeds_leaves_with_its_output_flushed_and_exit_handler
     from cib.config import registry
 
     assert len(lines) - 1 == len(registry())
+
+
+def test_a_large_input_hands_freed_memory_back(tmp_path):
+    # the allocator keeps freed memory for small inputs (speed) and hands it back for large ones
+    # (each stage's peak would otherwise add to the next); sizes are read before Polars loads
+    from cib import cli
+
+    small = tmp_path / "small.csv"
+    small.write_bytes(b"x" * 1000)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(b"x" * 600)
+    (folder / "b.csv").write_bytes(b"x" * 700)
+    processed = tmp_path / "processed"
+    processed.mkdir()
+    (processed / "posts.parquet").write_bytes(b"x" * 200)
+    assert cli.input_bytes([str(small), "--name", "n"]) == 1000
+    assert cli.input_bytes([str(folder)]) == 1300
+    assert cli.input_bytes([str(processed)]) == 1600  # a posts table takes about 8 times its file in memory
+    assert cli.input_bytes([str(tmp_path / "nowhere"), "--quiet"]) == 0
+    probe = "import sys; sys.argv = ['cib', 'analyse', sys.argv[1]]; import cib.cli as c; print(c.PROCESS_ENV['_RJEM_MALLOC_CONF'])"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "_RJEM_MALLOC_CONF"}
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.truncate(cli.LARGE_INPUT_BYTES)  # sparse: a gibibyte by its size, nothing on disk
+    for path, setting in ((small, cli.ALLOCATOR[1]), (big, cli.ALLOCATOR_LARGE[1])):
+        out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, env=env, timeout=60)
+        assert out.stdout.strip() == setting, out.stderr
