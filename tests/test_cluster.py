@@ -113,3 +113,40 @@ def test_leiden_missing_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ConfigError, match="leidenalg"):
         cluster_graph(_planted(), load_config(overrides={"cluster.method": "leiden"}))
+
+
+def test_auto_clusters_small_graphs_exactly_and_large_ones_with_igraph():
+    g = _planted()
+    exact = cluster_graph(g, load_config(overrides={"cluster.method": "louvain"}))
+    auto = cluster_graph(g, load_config())
+    assert auto.info["method_setting"] == "auto" and auto.info["method"] == "louvain"
+    assert auto.membership == exact.membership and auto.stability == exact.stability
+    # above cluster.exact_max_edges the C implementation runs, and finds the same planted networks
+    cfg = load_config(overrides={"cluster.exact_max_edges": g.number_of_edges() - 1})
+    big = cluster_graph(g, cfg)
+    assert big.info["method"] == "igraph"
+    assert big.sizes == {0: 12, 1: 8, 2: 5}
+    for cid, prefix in ((0, "c0_"), (1, "c1_"), (2, "c2_")):
+        assert all(a.startswith(prefix) for a in big.members(cid))
+    assert big.info["modularity"] == pytest.approx(exact.info["modularity"], abs=1e-9)
+
+
+def test_igraph_is_seeded_and_leaves_the_generator_as_it_was():
+    rng = random.Random(5)
+    g = nx.Graph()
+    for i in range(300):  # a noisy graph where the order of visits changes the partition
+        for j in range(i + 1, 300):
+            if rng.random() < 0.04:
+                g.add_edge(f"a{i:03d}", f"a{j:03d}", weight=rng.random())
+    cfg = load_config(overrides={"cluster.method": "igraph", "cluster.min_size": 2})
+    first, again = cluster_graph(g, cfg), cluster_graph(g, cfg)
+    assert first.membership == again.membership and first.stability == again.stability
+    other = cluster_graph(g, load_config(overrides={"cluster.method": "igraph", "cluster.min_size": 2, "run.seed": 7}))
+    assert other.communities != first.communities  # another seed, another order of visits
+    before = random.getstate()
+    random.random()
+    expected = random.random()
+    random.setstate(before)
+    cluster_graph(g, cfg)
+    random.random()
+    assert random.random() == expected  # the global generator was not drawn from or reseeded

@@ -2,10 +2,14 @@
 
 Method
     python-louvain's ``best_partition`` (``cluster.method = "louvain"``; run by
-    :mod:`cib.network.louvain`, which gives the same partitions several times faster) or, for
-    large graphs, Leiden through ``leidenalg`` (``"leiden"``; an optional
-    dependency, a clear error when it is missing), both maximising weighted
-    modularity at ``cluster.resolution`` and seeded with ``run.seed``. Edges with
+    :mod:`cib.network.louvain`, which gives the same partitions several times
+    faster), igraph's multilevel Louvain (``"igraph"``: the same method in C,
+    about twenty times faster again, with its own order of visits), ``"auto"``
+    (the first up to ``cluster.exact_max_edges`` links, the second above: what
+    clustering costs then follows the graph gently), or Leiden through
+    ``leidenalg`` (``"leiden"``; an optional dependency, a clear error when it is
+    missing), all maximising weighted modularity at ``cluster.resolution`` and
+    seeded with ``run.seed``. Edges with
     a fused weight below ``cluster.min_edge_weight`` are dropped first. The graph
     is rebuilt with sorted nodes and edges, so the result depends on the seed
     and the data only, not on the order edges arrived in.
@@ -36,7 +40,7 @@ from cib.errors import ConfigError
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["ClusterResult", "cluster_graph", "partition", "partitions", "stability"]
+__all__ = ["ClusterResult", "cluster_graph", "method_used", "partition", "partitions", "stability"]
 
 
 @dataclass
@@ -120,6 +124,35 @@ def _leiden(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
     return {nodes[i]: int(c) for i, c in enumerate(part.membership)}
 
 
+def _igraph(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
+    # igraph's multilevel Louvain draws from the generator it is given: one seeded per run,
+    # and the default put back, so that nothing else sees the change
+    import random
+
+    import igraph as ig
+
+    nodes = list(g.nodes())
+    index = {n: i for i, n in enumerate(nodes)}
+    graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
+    weights = [d["weight"] for _, _, d in g.edges(data=True)] or None
+    out = []
+    try:
+        for seed in seeds:
+            ig.set_random_number_generator(random.Random(seed))
+            found = graph.community_multilevel(weights=weights, resolution=resolution)
+            out.append({nodes[i]: int(c) for i, c in enumerate(found.membership)})
+    finally:
+        ig.set_random_number_generator(random)
+    return out
+
+
+def method_used(method: str, g: nx.Graph, exact_max_edges: int) -> str:
+    """The method that clusters ``g``: ``"auto"`` resolved by the graph's size."""
+    if method == "auto":
+        return "louvain" if g.number_of_edges() <= exact_max_edges else "igraph"
+    return method
+
+
 def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
     """Partitions of ``g``, one per seed: node → community number (arbitrary numbering).
 
@@ -129,7 +162,8 @@ def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) ->
         Graph with a ``weight`` on each edge.
     method
         ``"louvain"`` (python-louvain's ``best_partition``, computed by
-        :mod:`cib.network.louvain`) or ``"leiden"``.
+        :mod:`cib.network.louvain`), ``"igraph"`` (igraph's multilevel Louvain)
+        or ``"leiden"``.
     resolution
         Modularity resolution (larger: smaller communities).
     seeds
@@ -137,9 +171,11 @@ def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) ->
     """
     if method == "louvain":
         return _louvain(g, resolution, seeds)
+    if method == "igraph":
+        return _igraph(g, resolution, seeds)
     if method == "leiden":
         return [_leiden(g, resolution, seed) for seed in seeds]
-    raise ConfigError(f"cluster.method = {method!r}: use \"louvain\" or \"leiden\"")
+    raise ConfigError(f"cluster.method = {method!r}: use \"louvain\", \"igraph\" or \"leiden\"")
 
 
 def partition(g: nx.Graph, method: str, resolution: float, seed: int) -> dict[str, int]:
@@ -209,7 +245,9 @@ def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
     min_size = max(1, int(cfg["cluster.min_size"]))
     runs = max(0, int(cfg["cluster.stability_runs"]))
     g = _canonical(graph, float(cfg["cluster.min_edge_weight"]))
+    method = method_used(method, g, int(cfg["cluster.exact_max_edges"]))
     info: dict[str, Any] = {
+        "method_setting": str(cfg["cluster.method"]),
         "method": method,
         "resolution": resolution,
         "seed": seed,

@@ -59,11 +59,22 @@ PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "cluster.method",
-        "louvain",
+        "auto",
         "-",
-        "Community detection: \"louvain\" (cib's step-for-step python-louvain 0.16) or \"leiden\" (needs the optional leidenalg and igraph).",
+        "Community detection: \"louvain\" (cib's step-for-step python-louvain 0.16), \"igraph\" (igraph's "
+        "multilevel Louvain, in C), \"auto\" (the first up to cluster.exact_max_edges links, the second above) or "
+        "\"leiden\" (needs the optional leidenalg).",
         kind="str",
-        choices=("louvain", "leiden"),
+        choices=("auto", "louvain", "igraph", "leiden"),
+    ),
+    Param(
+        "cluster.exact_max_edges",
+        100_000,
+        "links",
+        "With cluster.method = \"auto\", graphs with at most this many links are clustered by cib's "
+        "python-louvain reproduction, larger ones by igraph's multilevel Louvain (the same method in C, "
+        "about twenty times faster).",
+        kind="int",
     ),
     Param(
         "cluster.resolution",
