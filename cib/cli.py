@@ -193,7 +193,7 @@ def _analyse(
                 _exports_said(shown, run.manifest.exports.get("."), run.out.processed)
                 _report_said(shown, run.report)
 
-        run_stages(run, until=until, report=report, progress=shown.progress, on_stage=said)
+        run_stages(run, until=until, report=report, progress=shown.progress, on_stage=said, keep=False)
 
 
 def _report_said(shown: Display, path: Any) -> None:

@@ -11,6 +11,7 @@ prints.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,7 @@ def run_stages(
     report: bool = True,
     progress: Progress | None = None,
     on_stage: Callable[[str, Run], None] | None = None,
+    keep: bool = True,
 ) -> Run:
     """Run the stages of ``run`` in order, up to and including ``until``.
 
@@ -164,6 +166,11 @@ def run_stages(
         changes no result.
     on_stage
         Called as ``on_stage(stage, run)`` after each stage (the CLI prints its summaries).
+    keep
+        Keep every stage's results on ``run`` (the Python API returns them). The
+        command line lets the posts, the edges and evidence and the graph go once
+        the network stage has told its summary: the report reads its tables from
+        disk, and on a large collection they would double its memory.
 
     Returns
     -------
@@ -186,8 +193,11 @@ def run_stages(
         assert det is not None
         run.network = run_network(ing.posts, ing.accounts, det, run.out, run.cfg, run.manifest, progress=progress)
         _done(run, "cluster", on_stage)
+        if not keep:
+            run.ingested = run.detected = run.network = None
+            del ing, det
+            gc.collect()
     if report and last >= STAGES.index("report"):
-        assert run.network is not None
         run.report = run_report(run.out, run.cfg, run.manifest, progress=progress)
         _done(run, "report", on_stage)
     return run

@@ -287,3 +287,22 @@ def test_a_large_input_hands_freed_memory_back(tmp_path):
     for path, setting in ((small, cli.ALLOCATOR[1]), (big, cli.ALLOCATOR_LARGE[1])):
         out = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, env=env, timeout=60)
         assert out.stdout.strip() == setting, out.stderr
+
+
+def test_a_run_that_keeps_nothing_writes_the_same_tables(tmp_path):
+    # the command line lets the stages' results go before the report (keep=False): same tables,
+    # the results gone, the report written
+    from cib.pipeline import build_config, prepare, run_stages
+    from cib.synth import synth
+
+    synth(tmp_path / "raw", n_posts=3_000, seed=8, layout="generic")
+    runs = {}
+    for keep in (True, False):
+        run = prepare(tmp_path / "raw", build_config(), name="c", processed_dir=tmp_path / f"p{keep}", reports_dir=tmp_path / f"r{keep}")
+        runs[keep] = run_stages(run, keep=keep)
+    assert runs[True].network is not None and runs[True].detected is not None and runs[True].ingested is not None
+    assert runs[False].network is None and runs[False].detected is None and runs[False].ingested is None
+    assert runs[False].report is not None and runs[False].report.is_file()
+    for table in ("posts", "edges", "evidence", "fused_edges", "clusters", "account_scores", "bursts"):
+        a = (tmp_path / "pTrue" / "c" / f"{table}.parquet").read_bytes()
+        assert a == (tmp_path / "pFalse" / "c" / f"{table}.parquet").read_bytes(), table
