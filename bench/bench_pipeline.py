@@ -7,7 +7,10 @@ the real command line, ``cib analyse`` with the default settings and every stage
 including the report and the exports, timed from process start to exit
 (``common.measure_command``, peak RSS of the process). The stage times come from the
 run's ``manifest.json``. ``--preset cnt`` runs ``cib analyse --preset cnt --window 60``
-instead (coordination-network-toolkit's three networks and co_reply, all stages).
+instead (coordination-network-toolkit's three networks and co_reply, all stages); with
+``--cnt`` the toolkit itself (1.5.2, installed by ``bench_cnt.py`` into a venv of its own)
+then runs its preprocess and its three networks on the same posts, and the ratio is given
+process to process, cib's whole pipeline against the toolkit's networks alone.
 
 Targets (issue 16): 10 M posts under 5 minutes and 8 GB, 3 M posts under 8 GB.
 
@@ -67,11 +70,26 @@ def _run(raw: Path, out: Path, preset: str | None) -> dict:
     }
 
 
+def _cnt(out: Path, name: str) -> dict:
+    """coordination-network-toolkit's preprocess and three networks on the posts cib read."""
+    import polars as pl
+    from bench_cnt import _cnt_rows, cnt_python, run_cnt_all
+
+    posts = pl.read_parquet(out / "p" / name / "posts.parquet")
+    folder = out / "cnt"
+    folder.mkdir(exist_ok=True)
+    _cnt_rows(posts).write_csv(folder / "cnt.csv")
+    # CNT 1.5.2 turns an empty urls cell into [""]: its co_link runs on the posts with links
+    _cnt_rows(posts.filter(pl.col("urls").list.len() > 0)).write_csv(folder / "cnt_links.csv")
+    return run_cnt_all(cnt_python(), folder / "cnt.csv", folder)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--preset", default=None, help="e.g. cnt (with --window 60)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the collections and outputs in this folder")
+    parser.add_argument("--cnt", action="store_true", help="also time coordination-network-toolkit on the same posts")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="cib-bench-pipeline-"))
     results = {}
@@ -81,6 +99,10 @@ def main() -> None:
             out = work / f"out{n}{'-' + args.preset if args.preset else ''}"
             shutil.rmtree(out, ignore_errors=True)
             results[str(n)] = _run(raw, out, args.preset)
+            if args.cnt:
+                cnt = _cnt(out, raw.name)
+                results[str(n)]["cnt"] = cnt
+                results[str(n)]["ratio"] = round(cnt["total"] / results[str(n)]["seconds"], 2)
             print(json.dumps({n: results[str(n)]}), flush=True)
     finally:
         if args.keep is None:
