@@ -238,11 +238,26 @@ def run_detect(
 
 @dataclass
 class NetworkResult:
-    """The fused graph, its clusters and their scores."""
+    """The fused graph (as its table), its clusters and their scores.
 
-    graph: nx.Graph
+    ``graph``, the networkx graph of ``fused``, is built when first read (the
+    Python API returns it): the stage itself never needs it, and for a large
+    collection it holds millions of links as Python objects.
+    """
+
+    fused: pl.DataFrame
     clustering: Any
     scores: Any
+    _graph: nx.Graph | None = None
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The fused account graph (:func:`cib.network.fusion.graph_of`)."""
+        if self._graph is None:
+            from cib.network.fusion import graph_of
+
+            self._graph = graph_of(self.fused)
+        return self._graph
 
 
 def run_network(
@@ -261,20 +276,19 @@ def run_network(
     ``account_scores``, ``bursts`` and, with events, ``event_activity``.
     ``progress`` is told each step (see :mod:`cib.progress`).
     """
-    from cib.network.cluster import cluster_graph
-    from cib.network.fusion import fused_edges, graph_of
+    from cib.network.cluster import cluster_fused
+    from cib.network.fusion import fused_edges
     from cib.network.score import score
 
     tell = Teller(progress, "cluster")
     with manifest.timed("cluster"):
         tell("fusing signals")
         fused = fused_edges(detected.edges, cfg)
-        graph = graph_of(fused)
-        tell("clustering", graph.number_of_nodes(), None, "accounts")
-        clustering = cluster_graph(graph, cfg)
+        tell("clustering", fused.height, None, "links")
+        clustering = cluster_fused(fused, cfg)
     with manifest.timed("score"):
         tell("scoring", len(clustering.sizes), None, "clusters")
-        scores = score(posts, accounts, detected.edges, graph, clustering, cfg, evidence=detected.evidence)
+        scores = score(posts, accounts, detected.edges, None, clustering, cfg, evidence=detected.evidence)
     with manifest.timed("events"):
         tell("bursts and events")
         from cib.network.events import bursts, event_activity, load_events
@@ -294,8 +308,8 @@ def run_network(
     write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
     labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
     manifest.counts["cluster"] = {
-        "graph_nodes": graph.number_of_nodes(),
-        "graph_edges": graph.number_of_edges(),
+        "graph_nodes": clustering.info["nodes"],
+        "graph_edges": fused.height,
         "clusters": scores.clusters.height,
         "clusters_by_label": dict(sorted(labels)),
         "flagged_accounts": int(scores.account_scores["flagged"].sum()) if scores.account_scores.height else 0,
@@ -305,7 +319,7 @@ def run_network(
     manifest.stages["cluster"] = clustering.info
     manifest.write(out.processed)
     tell.finished()
-    return NetworkResult(graph, clustering, scores)
+    return NetworkResult(fused, clustering, scores)
 
 
 def run_report(out: Outputs, cfg: Config, manifest: Manifest, *, progress: Progress | None = None) -> Path:

@@ -34,13 +34,78 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+import polars as pl
 
 from cib.errors import ConfigError
 
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["ClusterResult", "cluster_graph", "method_used", "partition", "partitions", "stability"]
+__all__ = [
+    "ClusterResult",
+    "Links",
+    "cluster_graph",
+    "cluster_fused",
+    "cluster_links",
+    "links_of_graph",
+    "links_of_fused",
+    "method_used",
+    "partition",
+    "partitions",
+    "stability",
+]
+
+_LINKS = {"account_a": pl.String, "account_b": pl.String, "weight": pl.Float64, "signals": pl.List(pl.String)}
+
+
+@dataclass(frozen=True)
+class Links:
+    """The graph that is clustered, as a table: every account, and the links kept.
+
+    Attributes
+    ----------
+    nodes
+        Every account of the graph, sorted (those whose links were all dropped too).
+    table
+        ``account_a, account_b, weight, signals``: ``account_a < account_b``, sorted,
+        without self-links and links lighter than ``cluster.min_edge_weight`` or of no
+        weight; ``signals`` empty where not known.
+    """
+
+    nodes: list[str]
+    table: pl.DataFrame
+
+    def graph(self) -> nx.Graph:
+        """The same graph in networkx, nodes and links in sorted order, ``weight`` on each link."""
+        g = nx.Graph()
+        g.add_nodes_from(self.nodes)
+        g.add_weighted_edges_from(self.table.select("account_a", "account_b", "weight").iter_rows())
+        return g
+
+
+def _kept(table: pl.DataFrame, min_weight: float) -> pl.DataFrame:
+    weight = pl.col("weight").cast(pl.Float64)
+    return (
+        table.filter((weight >= min_weight) & (weight > 0) & (pl.col("account_a") != pl.col("account_b")))
+        .select([pl.col(c).cast(t) for c, t in _LINKS.items()])
+        .sort("account_a", "account_b")
+    )
+
+
+def links_of_graph(graph: nx.Graph, min_weight: float) -> Links:
+    """The links of a networkx graph (``weight`` 1 where absent; ``signals`` where given)."""
+    rows = [
+        (min(a, b), max(a, b), float(d.get("weight", 1.0)), list(d.get("signals") or []))
+        for a, b, d in graph.edges(data=True)
+    ]
+    table = pl.DataFrame(rows, schema=_LINKS, orient="row")
+    return Links(sorted(graph.nodes()), _kept(table, min_weight))
+
+
+def links_of_fused(fused: pl.DataFrame, min_weight: float) -> Links:
+    """The links of the fused edges table (:func:`cib.network.fusion.fused_edges`)."""
+    ends = pl.concat([fused.get_column("account_a"), fused.get_column("account_b")])
+    return Links(ends.unique().sort().to_list(), _kept(fused, min_weight))
 
 
 @dataclass
@@ -59,9 +124,12 @@ class ClusterResult:
         Account id → community number for *every* node of the graph (including
         communities smaller than ``cluster.min_size``), numbered like clusters.
     graph
-        The graph that was clustered (after ``cluster.min_edge_weight``).
+        The graph that was clustered (after ``cluster.min_edge_weight``), in
+        networkx, when the method built one (``None`` for igraph's).
     info
         Method, resolution, seed, counts.
+    links
+        The same graph as a table (:class:`Links`): what the features read.
     """
 
     membership: dict[str, int]
@@ -70,26 +138,19 @@ class ClusterResult:
     communities: dict[str, int] = field(default_factory=dict)
     graph: nx.Graph | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    links: Links | None = None
 
     def members(self, cluster_id: int) -> list[str]:
         """Sorted account ids of one cluster."""
         return sorted(a for a, c in self.membership.items() if c == cluster_id)
 
-
-def _canonical(graph: nx.Graph, min_weight: float) -> nx.Graph:
-    """A copy with sorted nodes and edges, weak edges dropped, weights as floats."""
-    g = nx.Graph()
-    g.add_nodes_from(sorted(graph.nodes()))
-    edges = []
-    for a, b, data in graph.edges(data=True):
-        w = float(data.get("weight", 1.0))
-        if w < min_weight or w <= 0 or a == b:
-            continue
-        a, b = (a, b) if a < b else (b, a)
-        edges.append((a, b, w))
-    edges.sort()
-    g.add_weighted_edges_from(edges)
-    return g
+    def table(self) -> Links:
+        """The clustered graph as a table (from ``graph`` when only that was kept; empty without either)."""
+        if self.links is not None:
+            return self.links
+        if self.graph is not None:
+            return links_of_graph(self.graph, float("-inf"))
+        return Links([], pl.DataFrame(schema=_LINKS))
 
 
 def _louvain(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
@@ -124,17 +185,21 @@ def _leiden(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
     return {nodes[i]: int(c) for i, c in enumerate(part.membership)}
 
 
-def _igraph(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
+def _igraph(links: Links, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
     # igraph's multilevel Louvain draws from the generator it is given: one seeded per run,
     # and the default put back, so that nothing else sees the change
     import random
 
     import igraph as ig
 
-    nodes = list(g.nodes())
-    index = {n: i for i, n in enumerate(nodes)}
-    graph = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()])
-    weights = [d["weight"] for _, _, d in g.edges(data=True)] or None
+    nodes = links.nodes
+    index = pl.DataFrame({"account": nodes}).with_row_index("i")
+    coded = links.table.select("account_a", "account_b").join(
+        index.rename({"account": "account_a", "i": "a"}), on="account_a", how="left", maintain_order="left"
+    ).join(index.rename({"account": "account_b", "i": "b"}), on="account_b", how="left", maintain_order="left")
+    edges = list(zip(coded.get_column("a").to_list(), coded.get_column("b").to_list(), strict=True))
+    graph = ig.Graph(n=len(nodes), edges=edges)
+    weights = links.table.get_column("weight").to_list() or None
     out = []
     try:
         for seed in seeds:
@@ -146,10 +211,10 @@ def _igraph(g: nx.Graph, resolution: float, seeds: list[int]) -> list[dict[str, 
     return out
 
 
-def method_used(method: str, g: nx.Graph, exact_max_edges: int) -> str:
-    """The method that clusters ``g``: ``"auto"`` resolved by the graph's size."""
+def method_used(method: str, links: int, exact_max_edges: int) -> str:
+    """The method that clusters a graph of ``links`` links: ``"auto"`` resolved by its size."""
     if method == "auto":
-        return "louvain" if g.number_of_edges() <= exact_max_edges else "igraph"
+        return "louvain" if links <= exact_max_edges else "igraph"
     return method
 
 
@@ -172,7 +237,7 @@ def partitions(g: nx.Graph, method: str, resolution: float, seeds: list[int]) ->
     if method == "louvain":
         return _louvain(g, resolution, seeds)
     if method == "igraph":
-        return _igraph(g, resolution, seeds)
+        return _igraph(links_of_graph(g, float("-inf")), resolution, seeds)
     if method == "leiden":
         return [_leiden(g, resolution, seed) for seed in seeds]
     raise ConfigError(f"cluster.method = {method!r}: use \"louvain\", \"igraph\" or \"leiden\"")
@@ -226,12 +291,13 @@ def stability(clusters: dict[int, list[str]], runs: list[dict[str, int]]) -> dic
 
 
 def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
-    """Cluster the fused account graph.
+    """Cluster a fused account graph given in networkx (``weight`` on each link).
 
     Parameters
     ----------
     graph
-        Undirected account graph; edge attribute ``weight`` (fused weight).
+        Undirected account graph; edge attribute ``weight`` (fused weight), and
+        ``signals`` where known.
     cfg
         Effective configuration (``cluster.*``, ``run.seed``).
 
@@ -239,25 +305,40 @@ def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
     -------
     ClusterResult
     """
-    method = str(cfg["cluster.method"])
+    return cluster_links(links_of_graph(graph, float(cfg["cluster.min_edge_weight"])), cfg)
+
+
+def cluster_fused(fused: pl.DataFrame, cfg: Config) -> ClusterResult:
+    """Cluster the fused edges table (:func:`cib.network.fusion.fused_edges`) without building a networkx graph.
+
+    The same clusters as :func:`cluster_graph` on the graph of that table; a
+    networkx graph is built only for the methods that need one (``louvain``,
+    ``leiden``), never for igraph's.
+    """
+    return cluster_links(links_of_fused(fused, float(cfg["cluster.min_edge_weight"])), cfg)
+
+
+def cluster_links(links: Links, cfg: Config) -> ClusterResult:
+    """Cluster the graph of ``links`` (see :func:`cluster_graph`)."""
     resolution = float(cfg["cluster.resolution"])
     seed = int(cfg["run.seed"])
     min_size = max(1, int(cfg["cluster.min_size"]))
     runs = max(0, int(cfg["cluster.stability_runs"]))
-    g = _canonical(graph, float(cfg["cluster.min_edge_weight"]))
-    method = method_used(method, g, int(cfg["cluster.exact_max_edges"]))
+    method = method_used(str(cfg["cluster.method"]), links.table.height, int(cfg["cluster.exact_max_edges"]))
     info: dict[str, Any] = {
         "method_setting": str(cfg["cluster.method"]),
         "method": method,
         "resolution": resolution,
         "seed": seed,
-        "nodes": g.number_of_nodes(),
-        "edges": g.number_of_edges(),
+        "nodes": len(links.nodes),
+        "edges": links.table.height,
     }
-    if g.number_of_nodes() == 0:
-        partition(g, method, resolution, seed)  # still report a missing leidenalg
-        return ClusterResult({}, {}, {}, {}, g, {**info, "clusters": 0})
-    first, *others = partitions(g, method, resolution, [seed] + [seed + 1 + r for r in range(runs)])
+    g = None if method == "igraph" else links.graph()
+    if not links.nodes:
+        partition(g if g is not None else nx.Graph(), method, resolution, seed)  # still report a missing leidenalg
+        return ClusterResult({}, {}, {}, {}, g, {**info, "clusters": 0}, links)
+    seeds = [seed] + [seed + 1 + r for r in range(runs)]
+    first, *others = _igraph(links, resolution, seeds) if g is None else partitions(g, method, resolution, seeds)
     communities = _renumber(first)
     groups: dict[int, list[str]] = {}
     for node, c in communities.items():
@@ -270,7 +351,7 @@ def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
         clustered_accounts=len(membership),
         communities=len(groups),
         stability_runs=runs,
-        modularity=_modularity(g, groups, resolution),
+        modularity=_modularity(g, groups, resolution) if g is not None else _igraph_modularity(links, communities, resolution),
     )
     return ClusterResult(
         membership=dict(sorted(membership.items())),
@@ -279,7 +360,24 @@ def cluster_graph(graph: nx.Graph, cfg: Config) -> ClusterResult:
         communities=dict(sorted(communities.items())),
         graph=g,
         info=info,
+        links=links,
     )
+
+
+def _igraph_modularity(links: Links, communities: dict[str, int], resolution: float) -> float | None:
+    """Weighted modularity of a partition, computed from the table (networkx's formula)."""
+    if links.table.height == 0:
+        return None
+    t = links.table.select("account_a", "account_b", "weight")
+    comm = pl.DataFrame({"account": list(communities), "c": list(communities.values())})
+    t = t.join(comm.rename({"account": "account_a", "c": "ca"}), on="account_a", how="left").join(
+        comm.rename({"account": "account_b", "c": "cb"}), on="account_b", how="left"
+    )
+    m = float(t.get_column("weight").sum())
+    inside = float(t.filter(pl.col("ca") == pl.col("cb")).get_column("weight").sum())
+    ends = pl.concat([t.select(pl.col("ca").alias("c"), "weight"), t.select(pl.col("cb").alias("c"), "weight")])
+    degree = ends.group_by("c").agg(pl.col("weight").sum()).get_column("weight")
+    return round(inside / m - resolution * float((degree**2).sum()) / (4 * m * m), 6)
 
 
 def _modularity(g: nx.Graph, groups: dict[int, list[str]], resolution: float) -> float | None:

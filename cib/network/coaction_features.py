@@ -10,15 +10,15 @@ strong tie. :mod:`cib.network.features` re-exports every public name.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import polars as pl
 
 from cib.normalise import text_key
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.network.cluster import Links
 
 __all__ = [
     "TIMING_SIGNALS",
@@ -160,50 +160,59 @@ def weak_signals(cfg: Config) -> frozenset[str]:
     return frozenset(str(s) for s in cfg["score.weak_signals"]) | TIMING_SIGNALS
 
 
-def attachment(graph: nx.Graph, membership: dict[str, int], cfg: Config) -> pl.DataFrame:
-    """How strongly each clustered account is tied to its own cluster.
+def attachment(links: Links, membership: dict[str, int], cfg: Config) -> pl.DataFrame:
+    """How strongly each account of the clustered graph is tied to its own cluster.
+
+    Parameters
+    ----------
+    links
+        The clustered graph (:attr:`cib.network.cluster.ClusterResult.links`).
+    membership
+        Account id → cluster id.
+    cfg
+        Effective configuration (``score.weak_signals``).
 
     Returns
     -------
     polars.DataFrame
-        ``account_id, cluster_id, degree_in, strong_degree_in, strength_in, strength, share_in``:
-        neighbours in the cluster, those linked by a strong signal (not in
-        :func:`weak_signals`), fused weight to the cluster, all fused weight,
-        and their ratio.
+        One row per account of the graph, sorted: ``account_id, cluster_id,
+        degree_in, strong_degree_in, strength_in, strength, share_in``: neighbours in
+        the cluster, those linked by a strong signal (one not in :func:`weak_signals`;
+        a link whose signals are not known counts as strong), fused weight to the
+        cluster, all fused weight, and their ratio.
     """
-    weak = weak_signals(cfg)
-    rows: list[dict[str, Any]] = []
-    for node in sorted(graph.nodes()):
-        c = membership.get(node)
-        deg_in = content_in = 0
-        s_in = s_all = 0.0
-        for nb, data in graph[node].items():
-            w = float(data.get("weight", 1.0))
-            s_all += w
-            if c is not None and membership.get(nb) == c:
-                deg_in += 1
-                s_in += w
-                sigs = data.get("signals") or list((data.get("by_signal") or {}).keys())
-                if any(s not in weak for s in sigs) or not sigs:
-                    content_in += 1
-        rows.append(
-            {
-                "account_id": node,
-                "cluster_id": c,
-                "degree_in": deg_in,
-                "strong_degree_in": content_in,
-                "strength_in": s_in,
-                "strength": s_all,
-                "share_in": s_in / s_all if s_all > 0 else 0.0,
-            }
+    weak = sorted(weak_signals(cfg))
+    t = links.table
+    both = pl.concat(
+        [
+            t.select(pl.col("account_a").alias("node"), pl.col("account_b").alias("nbr"), "weight", "signals"),
+            t.select(pl.col("account_b").alias("node"), pl.col("account_a").alias("nbr"), "weight", "signals"),
+        ]
+    )
+    clusters = pl.DataFrame(
+        {"node": list(membership), "c": list(membership.values())}, schema={"node": pl.String, "c": pl.Int64}
+    )
+    both = both.join(clusters, on="node", how="left").join(clusters.rename({"node": "nbr", "c": "cn"}), on="nbr", how="left")
+    inside = (pl.col("c").is_not_null() & (pl.col("c") == pl.col("cn"))).fill_null(False)
+    strong = (pl.col("signals").list.len() == 0) | (pl.col("signals").list.set_difference(pl.lit(weak, pl.List(pl.String))).list.len() > 0)
+    per = both.group_by("node").agg(
+        inside.sum().cast(pl.Int64).alias("degree_in"),
+        (inside & strong).sum().cast(pl.Int64).alias("strong_degree_in"),
+        pl.col("weight").filter(inside).sum().alias("strength_in"),
+        pl.col("weight").sum().alias("strength"),
+    )
+    out = (
+        pl.DataFrame({"account_id": links.nodes}, schema={"account_id": pl.String})
+        .join(clusters.rename({"node": "account_id", "c": "cluster_id"}), on="account_id", how="left")
+        .join(per.rename({"node": "account_id"}), on="account_id", how="left")
+        .with_columns(
+            pl.col("degree_in", "strong_degree_in").fill_null(0),
+            pl.col("strength_in", "strength").fill_null(0.0),
         )
-    schema = {
-        "account_id": pl.String,
-        "cluster_id": pl.Int64,
-        "degree_in": pl.Int64,
-        "strong_degree_in": pl.Int64,
-        "strength_in": pl.Float64,
-        "strength": pl.Float64,
-        "share_in": pl.Float64,
-    }
-    return pl.DataFrame(rows, schema=schema)
+        .with_columns(
+            pl.when(pl.col("strength") > 0).then(pl.col("strength_in") / pl.col("strength")).otherwise(0.0).alias("share_in")
+        )
+    )
+    return out.select(
+        "account_id", "cluster_id", "degree_in", "strong_degree_in", "strength_in", "strength", "share_in"
+    ).sort("account_id")

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import polars as pl
 
@@ -262,31 +261,34 @@ def cluster_features(
 
 def _structure(clustering: ClusterResult) -> pl.DataFrame:
     """Edges, density, mean weight and stability of each cluster in the fused graph."""
-    # graph structure from the fused graph: each cluster's edge weights in the graph's edge order
-    # (one pass; a subgraph view would list a small cluster's nodes in set order)
-    inside: dict[int, list[float]] = {}
-    if clustering.graph is not None:
-        member = clustering.membership
-        for a, b, d in clustering.graph.edges(data=True):
-            ca = member.get(a)
-            if ca is not None and ca == member.get(b):
-                inside.setdefault(ca, []).append(float(d.get("weight", 1.0)))
-    struct_rows = []
-    for cid, size in sorted(clustering.sizes.items()):
-        ws = inside.get(cid, [])
-        m = len(ws)
-        struct_rows.append(
-            {
-                "cluster_id": cid,
-                "edges": m,
-                "density": 2.0 * m / (size * (size - 1)) if size > 1 else 0.0,
-                "mean_weight": sum(ws) / len(ws) if ws else 0.0,
-                "stability": float(clustering.stability.get(cid, 1.0)),
-            }
+    sizes = pl.DataFrame(
+        {"cluster_id": list(clustering.sizes), "size": list(clustering.sizes.values())},
+        schema={"cluster_id": pl.Int64, "size": pl.Int64},
+    ).sort("cluster_id")
+    stability = pl.Series("stability", [float(clustering.stability.get(c, 1.0)) for c in sizes["cluster_id"]], pl.Float64)
+    inside = pl.DataFrame(schema={"cluster_id": pl.Int64, "edges": pl.UInt32, "weight": pl.Float64})
+    links = clustering.table().table
+    if links.height:
+        member = cluster_members(clustering.membership)
+        inside = (
+            links.select("account_a", "account_b", "weight")
+            .join(member.rename({"account_id": "account_a", "cluster_id": "ca"}), on="account_a")
+            .join(member.rename({"account_id": "account_b"}), on="account_b")
+            .filter(pl.col("ca") == pl.col("cluster_id"))
+            .group_by("cluster_id")
+            .agg(pl.len().alias("edges"), pl.col("weight").sum())
         )
-    return pl.DataFrame(
-        struct_rows,
-        schema={"cluster_id": pl.Int64, "edges": pl.Int64, "density": pl.Float64, "mean_weight": pl.Float64, "stability": pl.Float64},
+    m = pl.col("edges").fill_null(0).cast(pl.Int64)
+    return (
+        sizes.with_columns(stability)
+        .join(inside, on="cluster_id", how="left")
+        .select(
+            "cluster_id",
+            m.alias("edges"),
+            pl.when(pl.col("size") > 1).then(2.0 * m / (pl.col("size") * (pl.col("size") - 1))).otherwise(0.0).alias("density"),
+            pl.when(m > 0).then(pl.col("weight") / m).otherwise(0.0).alias("mean_weight"),
+            "stability",
+        )
     )
 
 
@@ -403,7 +405,7 @@ def _participation(
     if co is None:
         co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]))
     if attach is None:
-        attach = attachment(clustering.graph if clustering.graph is not None else nx.Graph(), clustering.membership, cfg)
+        attach = attachment(clustering.table(), clustering.membership, cfg)
     taking_part = (
         members.join(attach.select("account_id", "strong_degree_in"), on="account_id", how="left")
         .join(co[1], on="account_id", how="left")

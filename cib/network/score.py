@@ -151,7 +151,7 @@ def score(
     posts: pl.DataFrame,
     accounts: pl.DataFrame | None,
     edges: pl.DataFrame,
-    graph: nx.Graph,
+    graph: nx.Graph | None,
     clustering: ClusterResult,
     cfg: Config,
     evidence: pl.DataFrame | None = None,
@@ -165,9 +165,12 @@ def score(
     edges
         The edges table, every signal (``sync`` included when computed).
     graph
-        The fused account graph (:func:`cib.detect.fuse`).
+        The fused account graph (:func:`cib.network.fusion.fuse`), or ``None``: its
+        accounts are then those of ``clustering`` (what the pipeline passes, so that
+        no networkx graph of a large collection is built).
     clustering
-        From :func:`cib.network.cluster.cluster_graph` on that graph.
+        From :func:`cib.network.cluster.cluster_graph` on that graph, or
+        :func:`cib.network.cluster.cluster_fused` on its table.
     cfg
         Effective configuration.
     evidence
@@ -177,11 +180,12 @@ def score(
     -------
     ScoreResult
     """
-    ids = sorted(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()) | set(graph.nodes()))
+    nodes = graph.nodes() if graph is not None else clustering.table().nodes
+    ids = sorted(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()) | set(nodes))
     acc_feats = account_features(posts, accounts, cfg, ids) if ids else pl.DataFrame(schema=ACCOUNT_FEATURES)
     membership = clustering.membership
     members = cluster_members(membership)
-    attach = attachment(clustering.graph if clustering.graph is not None else graph, membership, cfg)
+    attach = attachment(clustering.table(), membership, cfg)
     urls = url_lookup(posts, members)
     co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
     # each cluster's own edges and evidence, joined once for every feature that reads them
