@@ -25,12 +25,12 @@ from cib.ingest import IngestResult
 from cib.manifest import Manifest
 from cib.params import PRESETS
 from cib.progress import Progress
-from cib.schema import read_table
 from cib.signals import windowed_values
 from cib.stages import (
     NetworkResult,
     Outputs,
     collection_name,
+    load_detected,
     load_ingested,
     run_detect,
     run_ingest,
@@ -225,10 +225,7 @@ class Resumed:
 
     def detected(self) -> DetectResult:
         """The edges and evidence an earlier detection wrote here."""
-        from cib.detect import DetectResult
-
-        folder = self.out.processed
-        return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
+        return load_detected(self.out.processed)
 
 
 def resume(processed: str | Path, cfg: Config, reports_dir: str | Path = "reports", *, posts: bool = True) -> Resumed:

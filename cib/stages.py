@@ -43,6 +43,7 @@ __all__ = [
     "collection_name",
     "run_ingest",
     "load_ingested",
+    "load_detected",
     "run_detect",
     "detect_counts",
     "accounts_in_edges",
@@ -133,6 +134,14 @@ def load_ingested(folder: str | Path) -> tuple:
     """Read posts and accounts written by :func:`run_ingest`."""
     folder = Path(folder)
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
+
+
+def load_detected(folder: str | Path) -> DetectResult:
+    """Read the edges and evidence written by :func:`run_detect`."""
+    from cib.detect import DetectResult
+
+    folder = Path(folder)
+    return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
 
 
 def accounts_in_edges(edges: pl.DataFrame) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -225,7 +226,6 @@ print(json.dumps({"seen": seen, "ours": PROCESS_ENV}))
 @pytest.mark.parametrize("preset", [None, {"_RJEM_MALLOC_CONF": "dirty_decay_ms:5000"}, {"OPENBLAS_NUM_THREADS": "2"}])
 def test_process_settings_are_in_place_before_polars_and_numpy_load(preset):
     import json
-    import os
 
     env = {k: v for k, v in os.environ.items() if k not in ("_RJEM_MALLOC_CONF", "OPENBLAS_NUM_THREADS")}
     env.update(preset or {})
@@ -280,7 +280,7 @@ def test_a_large_input_hands_freed_memory_back(tmp_path):
     assert cli.input_bytes([str(processed)]) == 1600  # a posts table takes about 8 times its file in memory
     assert cli.input_bytes([str(tmp_path / "nowhere"), "--quiet"]) == 0
     probe = "import sys; sys.argv = ['cib', 'analyse', sys.argv[1]]; import cib.cli as c; print(c.PROCESS_ENV['_RJEM_MALLOC_CONF'])"
-    env = {k: v for k, v in __import__("os").environ.items() if k != "_RJEM_MALLOC_CONF"}
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
     big = tmp_path / "big.csv"
     with open(big, "wb") as f:
         f.truncate(cli.LARGE_INPUT_BYTES)  # sparse: a gibibyte by its size, nothing on disk

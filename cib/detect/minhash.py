@@ -230,8 +230,7 @@ def verified_pairs(
     # a pair verified by two slices has one Jaccard: keep the pair once, in order
     order = np.argsort(q, kind="stable")
     q, jac = q[order], jac[order]
-    first = np.ones(q.size, dtype=bool)
-    first[1:] = q[1:] != q[:-1]
+    first = _firsts(q)
     q, jac = q[first], jac[first]
     info = {
         "slices": len(slices),
@@ -264,8 +263,7 @@ def _candidates(
 ) -> np.ndarray:
     """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in one bucket up to ``last`` or the next.
 
-    The pairs of each batch of bands are folded into one sorted array of
-    distinct pairs as they come (a pair found by several bands is kept once).
+    A pair found by several bands is kept once.
     """
     found = [
         _band_pairs(sig, ux, uk, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, cap, last, skipped)
@@ -277,12 +275,14 @@ def _candidates(
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted (a sort and a neighbour test: several times NumPy's hashing unique here)."""
     values = np.sort(values)
-    if values.size < 2:
-        return values
-    keep = np.empty(values.size, dtype=bool)
-    keep[0] = True
-    np.not_equal(values[1:], values[:-1], out=keep[1:])
-    return values[keep]
+    return values[_firsts(values)]
+
+
+def _firsts(ordered: np.ndarray) -> np.ndarray:
+    """Which entries of a sorted array are the first of their value."""
+    keep = np.ones(ordered.size, dtype=bool)
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return keep
 
 
 def _band_pairs(

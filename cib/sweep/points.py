@@ -96,16 +96,14 @@ def run_point(
     -------
     PointOutcome
     """
-    from cib.detect import DetectResult
-    from cib.schema import read_table
-    from cib.stages import Outputs, accounts_in_edges, run_network
+    from cib.stages import Outputs, accounts_in_edges, load_detected, run_network
 
     start = time.perf_counter()
     folder = Path(job.folder)
     if posts is None or accounts is None:
         posts, accounts = _shared_tables(job.shared)
     if detected is None:
-        detected = DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
+        detected = load_detected(folder)
     cfg_t = tracked(job.cfg)
     net = run_network(posts, accounts, detected, Outputs(folder, Path(job.reports)), cfg_t, job.manifest)
     clusters = net.scores.clusters
