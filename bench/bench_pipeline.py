@@ -28,7 +28,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from common import measure_command, save  # noqa: E402
+from common import measure_command, save, stage_peaks  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 11
@@ -48,12 +48,14 @@ def _run(raw: Path, out: Path, preset: str | None) -> dict:
             "--processed-dir", str(out / "p"), "--reports-dir", str(out / "r")]  # fmt: skip
     if preset:
         argv += ["--preset", preset, "--window", "60"]
-    figures = measure_command(argv)
+    figures = measure_command(argv, trace=True)
     manifest = json.loads((out / "p" / raw.name / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["counts"]
+    trace = figures.pop("rss_trace")
     return {
         **figures,
         "stages_s": manifest["timings_s"],
+        "stage_peak_mb": stage_peaks(trace, manifest["timings_s"], figures["seconds"] - 0.5),
         "posts": counts["ingest"]["posts"],
         "edges": counts["detect"]["edges"],
         "evidence_rows": counts["detect"]["evidence_rows"],

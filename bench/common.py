@@ -43,24 +43,64 @@ def measure(code: str, python: str = sys.executable) -> dict:
     return out
 
 
-def measure_command(argv: list[str]) -> dict:
+def measure_command(argv: list[str], *, trace: bool = False) -> dict:
     """Run a command; return its wall time from start to exit and its peak RSS.
 
     What a person waits for at the prompt, the interpreter's start and exit
-    included: how the benchmarks time the peer tools' commands.
+    included: how the benchmarks time the peer tools' commands. With ``trace``
+    the child's resident memory is also sampled every 50 ms (``rss_trace``:
+    ``[seconds since start, MB]``), for the peak of each stage.
     """
     import tempfile
+    import threading
 
+    samples: list[list[float]] = []
     with tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err)
+        done = threading.Event()
+
+        def sample() -> None:
+            page = os.sysconf("SC_PAGE_SIZE")
+            while not done.wait(0.05):
+                try:
+                    with open(f"/proc/{proc.pid}/statm") as f:
+                        rss = int(f.read().split()[1]) * page
+                except (OSError, IndexError, ValueError):
+                    return
+                samples.append([round(time.perf_counter() - start, 2), round(rss / 2**20, 1)])
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        if trace:
+            sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own peak, not the largest child's so far
         seconds = time.perf_counter() - start
+        done.set()
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"benchmark command failed ({' '.join(argv)}):\n{err.read()[-3000:]}")
-    return {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+    out = {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+    if trace:
+        out["rss_trace"] = samples
+    return out
+
+
+def stage_peaks(trace: list[list[float]], stages_s: dict[str, float], total_s: float) -> dict[str, float]:
+    """The peak of a sampled memory trace within each stage.
+
+    The stages ran one after another and end where the process's time ends,
+    less a second or so of exit; what precedes the first (the interpreter's
+    start, reading the settings) is counted in the first.
+    """
+    peaks: dict[str, float] = {}
+    end = total_s
+    for name, secs in reversed(list(stages_s.items())):
+        begin = max(0.0, end - float(secs))
+        inside = [mb for t, mb in trace if begin <= t <= end]
+        peaks[name] = max(inside) if inside else 0.0
+        end = begin
+    return dict(reversed(list(peaks.items())))
 
 
 def save(name: str, record: dict) -> Path:

@@ -40,18 +40,24 @@ class Manifest:
     counts: dict[str, dict[str, Any]] = field(default_factory=dict)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     timings_s: dict[str, float] = field(default_factory=dict)
+    peak_memory_mb: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     exports: dict[str, dict[str, Any]] = field(default_factory=dict)
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 
     @contextmanager
     def timed(self, stage: str) -> Iterator[None]:
-        """Record how long the body takes under ``timings_s[stage]``."""
+        """Record how long the body takes under ``timings_s[stage]``, and the process's peak memory after it.
+
+        ``peak_memory_mb[stage]`` is the largest resident set of the process so far
+        (a stage that raised it is the one whose value is above the previous stage's).
+        """
         start = time.perf_counter()
         try:
             yield
         finally:
             self.timings_s[stage] = round(time.perf_counter() - start, 3)
+            self.peak_memory_mb[stage] = _peak_mb()
 
     def as_dict(self) -> dict[str, Any]:
         """The manifest as written to ``manifest.json``."""
@@ -72,6 +78,7 @@ class Manifest:
             "counts": self.counts,
             "stages": self.stages,
             "timings_s": self.timings_s,
+            "peak_memory_mb": self.peak_memory_mb,
             "warnings": self.warnings,
             "exports": self.exports,
         }
@@ -85,7 +92,9 @@ class Manifest:
 
             raise CibError(f"{folder}: no manifest.json", hint="run `cib ingest` on the collection first")
         man = cls(old.get("collection", Path(folder).name), cfg)
-        for key in ("inputs", "files", "ignored_files", "counts", "stages", "timings_s", "warnings", "exports"):
+        for key in (
+            "inputs", "files", "ignored_files", "counts", "stages", "timings_s", "peak_memory_mb", "warnings", "exports",
+        ):  # fmt: skip
             setattr(man, key, old.get(key, getattr(man, key)))
         return man
 
@@ -95,6 +104,16 @@ class Manifest:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.as_dict(), indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
         return path
+
+
+def _peak_mb() -> float:
+    """The process's peak resident memory so far, in MB (0 where the platform does not say)."""
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)  # bytes on macOS, KiB elsewhere
 
 
 def read_manifest(folder: str | Path) -> dict[str, Any]:

@@ -313,3 +313,30 @@ def test_default_settings_give_p_values_and_serialisable_info():
 def test_empty_inputs():
     res = run([{"id": "p1", "acct": "alice", "t": 0, "text": "hi"}])
     assert res.edges.height == 0 and dict(res.edges.schema) == EDGES
+
+
+def test_crowded_buckets_are_paired_in_bounded_neighbourhoods():
+    # Forty accounts post variants of one sentence within the hour: every LSH bucket of the
+    # family is crowded. With a bound of 3 neighbours each text meets at most 3 others per
+    # band instead of 39, the bound is counted, and what is found is a subset of the whole.
+    rows = [
+        {"id": f"p{i}", "acct": f"u{i:02d}", "t": 10 * i, "text": LEADER[0] + f" says neighbour {i} of the street"}
+        for i in range(40)
+    ]
+    whole = run(rows, similar__max_neighbours=0)
+    bounded = run(rows, similar__max_neighbours=3)
+    assert whole.info["crowded_buckets"]["groups"] == 0
+    assert bounded.info["crowded_buckets"] == {
+        "limit": 3,
+        "groups": bounded.info["crowded_buckets"]["groups"],
+        "rows": bounded.info["crowded_buckets"]["rows"],
+    }
+    assert bounded.info["crowded_buckets"]["groups"] > 0
+    assert bounded.info["candidate_pairs"] <= 40 * 40 * 3  # bands × texts × neighbours
+    assert whole.info["candidate_pairs"] > bounded.info["candidate_pairs"]
+    assert pairs_of(bounded) <= pairs_of(whole)
+    assert len(pairs_of(bounded)) > 0
+    # a bound above every bucket's size changes nothing
+    wide = run(rows, similar__max_neighbours=40)
+    assert wide.info["crowded_buckets"]["groups"] == 0
+    assert wide.edges.equals(whole.edges) and wide.evidence.equals(whole.evidence)

@@ -19,8 +19,13 @@ Public: :func:`shingle_sets`, :func:`signatures`, :func:`verified_pairs`
    time buckets — the equi-joins of the windowed engine, with (band, key)
    for the object. A pair of texts of Jaccard ``s`` becomes a candidate with
    probability ``1 - (1 - s^rows)^bands`` (0.995 at s = 0.5 with the default
-   40 × 3; reported in ``info``). Buckets holding more than
-   ``similar.max_bucket`` texts are skipped and reported. The buckets are
+   40 × 3; reported in ``info``). A bucket and the next time bucket's of the
+   same key are one group: a group of more than ``similar.max_bucket`` texts is
+   skipped and reported; in a crowded group (more than ``similar.max_neighbours``
+   + 1 texts, typically a stock phrase posted by many in the hour) each text is
+   paired with the ``similar.max_neighbours`` that follow it in an order drawn
+   afresh for each band, so its candidates grow with its texts, not their square
+   (counted in ``info["crowded_buckets"]``). The buckets are
    taken in consecutive slices of time, each slice's candidates verified
    before the next slice's are found, so memory follows the busiest slice.
 5. **Verification.** Candidates are checked with the exact Jaccard of their
@@ -50,6 +55,7 @@ _SHINGLE_ROWS_PER_BATCH = 1 << 22  # shingles of one side of the candidate pairs
 _BANDS_PER_BATCH = 4  # LSH bands joined at a time
 _UNITS_PER_SLICE = 400_000  # (text, time bucket) units whose candidates are found and verified together
 _PAIRS_PER_BATCH = 1 << 22  # candidate pairs verified at a time
+_GROUP = _U64(0xFFFFFFFFFF000000)  # the bits of an LSH bucket's id in its texts' sort keys
 
 
 def candidate_probability(similarity: float, bands: int, rows: int) -> float:
@@ -172,6 +178,7 @@ def verified_pairs(
     bands: int,
     rows: int,
     cap: int,
+    near: int = 0,
     threshold: float,
     count: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
@@ -195,8 +202,9 @@ def verified_pairs(
         The distinct (text, time bucket) units.
     shingle, starts, size
         The shingle sets as flat arrays (:func:`shingle_sets`, renumbered).
-    bands, rows, cap, threshold
-        ``similar.bands``, ``similar.rows``, ``similar.max_bucket``, ``similar.threshold``.
+    bands, rows, cap, near, threshold
+        ``similar.bands``, ``similar.rows``, ``similar.max_bucket``,
+        ``similar.max_neighbours`` (0: every pair of a bucket), ``similar.threshold``.
     count
         Told ``(slices done, slices)`` after each slice.
 
@@ -205,11 +213,13 @@ def verified_pairs(
     x1, x2, jaccard, info
         The verified pairs (``x1 < x2``, sorted), their Jaccard, and counts:
         ``slices``, ``candidate_pairs`` and ``candidates_after_size_filter``
-        (summed over slices), ``skipped_buckets``.
+        (summed over slices), ``skipped_buckets`` and ``crowded_buckets`` (the
+        (band, bucket) groups paired in neighbourhoods, and the rows they held).
     """
     order = np.lexsort((ux, uk))
     ux, uk = ux[order], uk[order]
     skipped = {"limit": cap, "buckets": 0, "texts": 0, "pairs_upper_bound": 0}
+    tally = {"skipped": skipped, "thinned": {"limit": near, "groups": 0, "rows": 0}}
     found: list[tuple[np.ndarray, np.ndarray]] = []
     candidates = sized = 0
     slices = _slices(uk)
@@ -217,7 +227,7 @@ def verified_pairs(
         if count is not None:
             count(i, len(slices))
         sel = slice(int(np.searchsorted(uk, lo, "left")), int(np.searchsorted(uk, hi + 1, "right")))
-        q = _candidates(sig, ux[sel], uk[sel], bands, rows, cap, hi, skipped)
+        q = _candidates(sig, ux[sel], uk[sel], bands, rows, (cap, near), (lo, hi), tally)
         x1, x2, jac, n_sized = _verify(q, shingle, starts, size, threshold)
         candidates += int(q.size)
         sized += n_sized
@@ -228,8 +238,8 @@ def verified_pairs(
     q = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=_U64)
     jac = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
     # a pair verified by two slices has one Jaccard: keep the pair once, in order
-    order = np.argsort(q, kind="stable")
-    q, jac = q[order], jac[order]
+    both = pl.DataFrame({"q": q, "j": jac}).sort("q", maintain_order=True)
+    q, jac = both.get_column("q").to_numpy(), both.get_column("j").to_numpy()
     first = _firsts(q)
     q, jac = q[first], jac[first]
     info = {
@@ -237,6 +247,7 @@ def verified_pairs(
         "candidate_pairs": candidates,
         "candidates_after_size_filter": sized,
         "skipped_buckets": skipped,
+        "crowded_buckets": tally["thinned"],
     }
     return (q >> _U64(32)).astype(np.int64), (q & _U64(0xFFFFFFFF)).astype(np.int64), jac, info
 
@@ -259,14 +270,21 @@ def _slices(uk: np.ndarray) -> list[tuple[int, int]]:
 
 
 def _candidates(
-    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bands: int, rows: int, cap: int, last: int, skipped: dict
+    sig: np.ndarray,
+    ux: np.ndarray,
+    uk: np.ndarray,
+    bands: int,
+    rows: int,
+    limits: tuple[int, int],
+    span: tuple[int, int],
+    tally: dict,
 ) -> np.ndarray:
-    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in one bucket up to ``last`` or the next.
+    """Text pairs (``x1 << 32 | x2``, x1 < x2, sorted) sharing a band key in one bucket of ``span`` or the next.
 
     A pair found by several bands is kept once.
     """
     found = [
-        _band_pairs(sig, ux, uk, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, cap, last, skipped)
+        _band_pairs(sig, ux, uk, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, limits, span, tally)
         for b0 in range(0, bands, _BANDS_PER_BATCH)
     ]
     return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=_U64)
@@ -274,7 +292,7 @@ def _candidates(
 
 def _distinct(values: np.ndarray) -> np.ndarray:
     """The distinct values, sorted (a sort and a neighbour test: several times NumPy's hashing unique here)."""
-    values = np.sort(values)
+    values = pl.Series(values).sort().to_numpy()  # Polars sorts on every core, NumPy on one
     return values[_firsts(values)]
 
 
@@ -286,38 +304,86 @@ def _firsts(ordered: np.ndarray) -> np.ndarray:
 
 
 def _band_pairs(
-    sig: np.ndarray, ux: np.ndarray, uk: np.ndarray, bs: range, rows: int, cap: int, last: int, skipped: dict
+    sig: np.ndarray,
+    ux: np.ndarray,
+    uk: np.ndarray,
+    bs: range,
+    rows: int,
+    limits: tuple[int, int],
+    span: tuple[int, int],
+    tally: dict,
 ) -> np.ndarray:
-    """The distinct candidate pairs of a few bands (``skipped`` counts the oversized buckets up to ``last``)."""
-    pair = pl.min_horizontal("x1", "x2").cast(pl.UInt64) * (1 << 32) + pl.max_horizontal("x1", "x2").cast(
-        pl.UInt64
-    )
+    """The distinct candidate pairs of a few bands over the buckets ``span = (first, last)``.
+
+    A bucket's group is its texts and those of the same band key in the next time
+    bucket. ``limits = (cap, near)``: a group of more than ``cap`` texts is skipped
+    (counted in ``tally["skipped"]``); in a group of more than ``near + 1`` texts
+    each text is paired with the ``near`` that follow it in an order drawn afresh
+    for each band (counted in ``tally["thinned"]``), every pair otherwise.
+    """
+    first, last = span
     # One key per (band, text): the band number is hashed in, so keys of bands differ.
     keys = np.concatenate([_mix(_band_keys(sig, b, rows, ux) ^ _U64(b + 1)) for b in bs])
     # Only keys held by two units or more can pair (a hash test, cheap).
     dup = pl.Series(keys).is_duplicated().to_numpy()
-    units = pl.DataFrame({"key": keys[dup], "k": np.tile(uk, len(bs))[dup], "x": np.tile(ux, len(bs))[dup]})
-    del keys, dup
-    if cap > 0 and units.height:
-        size = units.group_by("key", "k").agg(pl.len().alias("c"))
-        giant = size.filter(pl.col("c") > cap)
-        if giant.height:
-            # a bucket is counted by the slice that owns it (the next slice reads it again)
-            c = giant.filter(pl.col("k") <= last).get_column("c").cast(pl.Int64)
-            skipped["buckets"] += c.len()
-            skipped["texts"] += int(c.sum())
-            skipped["pairs_upper_bound"] += int((c * (c - 1) // 2).sum())
-            units = units.join(giant.select("key", "k"), on=["key", "k"], how="anti")
-    left = units.lazy().filter(pl.col("k") <= last).rename({"x": "x1"})
-    right = units.lazy().rename({"x": "x2"})
-    same = left.join(right, on=["key", "k"]).filter(pl.col("x1") < pl.col("x2")).select(pair.alias("q"))
-    nxt = (
-        left.with_columns(pl.col("k") + 1)
-        .join(right, on=["key", "k"])
-        .filter(pl.col("x1") != pl.col("x2"))
-        .select(pair.alias("q"))
-    )
-    return pl.concat([same, nxt]).unique().collect().get_column("q").to_numpy()
+    keys, k = keys[dup], np.tile(uk, len(bs))[dup]
+    x = np.tile(ux, len(bs))[dup]
+    rank = np.concatenate([_mix(ux.astype(_U64) * _MUL + _U64(b + 1)) for b in bs])[dup]
+    del dup
+    # A bucket (band key, time bucket) is one group id, its upper 40 bits; two buckets sharing
+    # one would only add candidates, which verification removes. The lower 24 bits order the
+    # bucket's texts at random, afresh for each band, so one sort makes the neighbourhoods.
+    own = _mix(keys ^ (k.astype(_U64) * _MUL)) & _GROUP
+    before = _mix(keys ^ ((k - 1).astype(_U64) * _MUL)) & _GROUP
+    rank >>= _U64(40)
+    own |= rank
+    before |= rank
+    del keys, rank
+    # A unit stands in its own bucket's group and in the one before (the pairs across a
+    # bucket boundary); each group is paired whole, or in bounded neighbourhoods if crowded.
+    mine, prev = (k >= first) & (k <= last), (k - 1 >= first) & (k - 1 <= last)
+    ordered = pl.DataFrame(
+        {"s": np.concatenate([own[mine], before[prev]]), "x": np.concatenate([x[mine], x[prev]]).astype(_U64)}
+    ).sort("s")
+    del own, before, x, k
+    group = ordered.get_column("s").to_numpy() >> _U64(24)
+    return _neighbour_pairs(group, ordered.get_column("x").to_numpy(), limits, tally)
+
+
+def _neighbour_pairs(g: np.ndarray, x: np.ndarray, limits: tuple[int, int], tally: dict) -> np.ndarray:
+    """Pairs of different texts of one group, at most ``near`` rows apart, distinct and sorted.
+
+    ``g`` is sorted, so each group is a run of rows; row ``i`` is paired with
+    the rows after it in its run, up to ``near`` of them (``limits = (cap, near)``;
+    0: no limit). A run of more than ``cap`` rows is skipped.
+    """
+    cap, near = limits
+    if g.size < 2:
+        return np.zeros(0, dtype=_U64)
+    start = np.flatnonzero(np.concatenate([[True], g[1:] != g[:-1]]))
+    length = np.diff(np.append(start, g.size))
+    after = np.repeat(start + length, length) - np.arange(g.size) - 1  # rows after each in its run
+    if cap > 0 and (length > cap).any():
+        giant = length > cap
+        c = length[giant].astype(np.int64)
+        skipped = tally["skipped"]
+        skipped["buckets"] += int(c.size)
+        skipped["texts"] += int(c.sum())
+        skipped["pairs_upper_bound"] += int((c * (c - 1) // 2).sum())
+        after[np.repeat(giant, length)] = 0
+        length = np.where(giant, 0, length)
+    if near > 0:
+        crowded = length > near + 1
+        tally["thinned"]["groups"] += int(crowded.sum())
+        tally["thinned"]["rows"] += int(length[crowded].sum())
+        np.minimum(after, near, out=after)
+    i = np.repeat(np.arange(g.size), after)
+    j = i + 1 + (np.arange(i.size) - np.repeat(np.cumsum(after) - after, after))
+    a, b = x[i], x[j]
+    del i, j
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    q = (lo << _U64(32)) | hi
+    return _distinct(q[lo != hi])
 
 
 def _gather(starts: np.ndarray, size: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,9 @@ The plan, each step vectorised (no Python loop over posts or texts):
 2.–5. **Text pairs** (:mod:`cib.detect.minhash`). Word shingles hashed to
    64 bits, MinHash signatures, LSH band keys within time buckets of
    ``floor(t / window)`` (buckets above ``similar.max_bucket`` texts skipped
-   and reported), then the exact Jaccard of every candidate pair: only pairs
+   and reported; in a crowded bucket each text meets ``similar.max_neighbours``
+   others, drawn afresh for each band, so candidates grow with the texts, not
+   their square), then the exact Jaccard of every candidate pair: only pairs
    at least ``similar.threshold`` survive. Nothing unverified ever makes an edge.
 6. **Post pairs** (:mod:`cib.detect.similar_pairs`). The posts of each
    verified text pair (and of each text with itself) are paired within the
@@ -252,6 +254,7 @@ def _verified(
         bands=int(cfg["similar.bands"]),
         rows=int(cfg["similar.rows"]),
         cap=cap,
+        near=int(cfg["similar.max_neighbours"]),
         threshold=float(cfg["similar.threshold"]),
         count=lambda done, total: tell("", done, total, "slices"),
     )
@@ -261,6 +264,13 @@ def _verified(
         warnings.append(
             f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
             f"({skipped['texts']} text slots)"
+        )
+    crowded = found["crowded_buckets"]
+    if crowded["groups"]:
+        warnings.append(
+            f"{SIGNAL}: {crowded['groups']} crowded LSH bucket(s) (band, time bucket) of more than "
+            f"{crowded['limit'] + 1} texts paired each text with {crowded['limit']} others only "
+            f"({crowded['rows']} text slots; similar.max_neighbours)"
         )
     if x1.size:
         info["verified_jaccard"] = {

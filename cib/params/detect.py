@@ -208,8 +208,18 @@ PARAMS: tuple[Param, ...] = (
         "similar.max_bucket",
         2000,
         "texts",
-        "LSH buckets (band, key, time bucket) holding more distinct texts than this are skipped and "
-        "reported, to bound the candidate pairs; 0 = no limit.",
+        "An LSH bucket (band, key, time bucket) that holds, with the next time bucket's of the same key, "
+        "more distinct texts than this is skipped and reported; 0 = no limit.",
+        kind="int",
+    ),
+    Param(
+        "similar.max_neighbours",
+        24,
+        "texts",
+        "In an LSH bucket (band, key, time bucket) of more texts than this plus one, each text is paired "
+        "with this many others, the next in an order drawn afresh for each band: a crowded bucket of n "
+        "texts gives at most n x this candidate pairs instead of n(n-1)/2 (counted in the manifest); "
+        "0 = every pair.",
         kind="int",
     ),
 )
