@@ -351,14 +351,15 @@ def formats() -> None:
 def params(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/parameters.md.")] = False,
 ) -> None:
-    """List every parameter with its default, unit and help."""
+    """List every parameter with its default, unit, accepted values and help."""
     if markdown:
         from cib.config import markdown_table
 
         typer.echo(markdown_table(), nl=False)
         return
     for p in registry().values():
-        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]  {p.help}")
+        accepted = f"  ({p.range_text()})" if p.range_text() else ""
+        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]{accepted}  {p.help}")
 
 
 GridOpt = Annotated[

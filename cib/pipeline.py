@@ -23,6 +23,7 @@ from cib.config import Config, load_config, parse_assignment
 from cib.errors import CibError, ConfigError
 from cib.ingest import IngestResult
 from cib.manifest import Manifest
+from cib.network.events import load_events, parse_event_flag
 from cib.params import PRESETS
 from cib.progress import Progress
 from cib.signals import windowed_values
@@ -101,9 +102,8 @@ def build_config(
     cfg = load_config(config, overrides=overrides, preset=PRESETS.get(preset or ""), preset_name=preset)
     flags = list(events)
     if flags:
-        from cib.network.events import parse_event_flag
-
         cfg = cfg.update({"events": [*cfg["events"], *(parse_event_flag(e) for e in flags)]}, "flag")
+    load_events(cfg)  # an event the network stage could not read stops the run now, not after detection
     return cfg
 
 
