@@ -30,6 +30,7 @@ from cib.signals import windowed_values
 from cib.stages import (
     NetworkResult,
     Outputs,
+    check_outputs,
     collection_name,
     load_detected,
     load_ingested,
@@ -136,9 +137,17 @@ def prepare(
     reports_dir: str | Path = "reports",
     fmt: str | None = None,
 ) -> Run:
-    """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest."""
+    """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest.
+
+    Raises
+    ------
+    CibError
+        A name that cannot name a folder, or output folders inside the input or holding it.
+    """
     name = name or collection_name(source)
-    return Run(Path(source), name, cfg, Outputs.for_collection(name, processed_dir, reports_dir), Manifest(name, cfg), fmt)
+    out = Outputs.for_collection(name, processed_dir, reports_dir)
+    check_outputs(out, source)
+    return Run(Path(source), name, cfg, out, Manifest(name, cfg), fmt)
 
 
 def run_stages(
