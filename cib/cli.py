@@ -62,6 +62,7 @@ import typer  # noqa: E402
 from cib.config import registry  # noqa: E402
 from cib.display import Display, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
+from cib.printable import printable  # noqa: E402
 
 __all__ = ["app", "main", "run"]
 
@@ -84,7 +85,8 @@ QuietOpt = Annotated[
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    # errors quote file names and values from the data: a terminal must show them, not obey them
+    typer.echo(printable(text), err=True)
 
 
 def _ingest_summary(result: Any) -> str:
@@ -333,7 +335,7 @@ def evaluate(
     from cib.evaluate import format_table
 
     ev = run_eval(processed, labels)
-    typer.echo(format_table(ev), nl=False)
+    typer.echo("".join(printable(line) + "\n" for line in format_table(ev).splitlines()), nl=False)
     if json_out:
         ev.write_json(json_out)
 

@@ -9,7 +9,6 @@ prints.
 from __future__ import annotations
 
 import importlib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from cib.config import Config
 from cib.errors import CibError
 from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest
+from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
 from cib.schema import read_table, write_table
 
@@ -101,7 +101,7 @@ def check_name(name: str) -> str:
         not name.strip()
         or name in {".", ".."}
         or len(name) > MAX_NAME_CHARS
-        or any(ch in _NOT_IN_NAME or unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Zl", "Zp"} for ch in name)
+        or any(ch in _NOT_IN_NAME or is_invisible(ch) for ch in name)
     )
     if bad:
         raise CibError(f"collection name {shown}: {rule}", hint=hint)

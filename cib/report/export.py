@@ -53,7 +53,7 @@ from cib.progress import Progress, Teller
 from cib.report.data import ReportData, load
 from cib.report.safety import neutralise_frame
 from cib.report.scope import POSITION_SCALE, Scope, ScopeTables, evidence_detail, scope_tables
-from cib.report.xmlgraph import GraphTables, write_gexf, write_graphml
+from cib.report.xmlgraph import GraphTables, not_xml_count, write_gexf, write_graphml
 
 __all__ = [
     "FORMATS",
@@ -96,9 +96,12 @@ class ExportResult:
     rows
         ``nodes``, ``edges`` and ``evidence``: the rows of each table.
     notes
-        What a reader must know (a CSV written in parts).
+        What a reader must know (a CSV written in parts, characters an XML file cannot hold).
     formats
         The formats written.
+    replaced
+        By XML file written: how many characters of the data XML 1.0 cannot hold
+        (control characters, U+FFFE, U+FFFF) it has as U+FFFD instead.
     """
 
     scope: Scope
@@ -107,6 +110,7 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     formats: tuple[str, ...] = DEFAULT_FORMATS
+    replaced: dict[str, int] = field(default_factory=dict)
 
     def record(self, processed: str | Path) -> dict[str, Any]:
         """The manifest's entry: the scope, the folder (relative to ``processed`` when inside it), rows, files, notes."""
@@ -121,6 +125,7 @@ class ExportResult:
             "rows": dict(self.rows),
             "files": [p.name for p in self.files],
             "notes": list(self.notes),
+            "xml_characters_replaced": dict(self.replaced),
         }
 
 
@@ -185,12 +190,20 @@ def _split_note(stem: str, rows: int, names: list[str], per_file: int) -> str:
     )
 
 
+#: the CSV columns that name an account as people read it: invisible characters shown as escapes
+_SHOWN = ("Label", "handle_a", "handle_b")
+
+
+def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    return neutralise_frame(frame, shown=[c for c in _SHOWN if c in frame.columns])
+
+
 def _write_csv(folder: Path, stem: str, slices: Iterable[pl.DataFrame], rows: int, per_file: int, *, bom: bool) -> list[Path]:
     """Write ``rows`` rows, given in slices of ``per_file`` rows (the last may be shorter), as one CSV or numbered parts."""
     _remove_stale(folder, stem)
     paths = [folder / name for name in _part_names(stem, rows, per_file)]
     for path, frame in zip(paths, slices, strict=True):
-        neutralise_frame(frame).write_csv(path, include_bom=bom)
+        _csv_ready(frame).write_csv(path, include_bom=bom)
     return paths
 
 
@@ -265,10 +278,15 @@ def _write(
             tell("graph.gexf")
             graph = GraphTables(tables.nodes, edges, _GEXF_NODE, _GRAPH_EDGE)
             result.files.append(write_gexf(folder / "graph.gexf", graph))
+            result.replaced["graph.gexf"] = not_xml_count(graph)
         if "graphml" in formats:
             tell("graph.graphml")
             graph = GraphTables(tables.nodes, edges, _GRAPHML_NODE, ("weight", *_GRAPH_EDGE))
             result.files.append(write_graphml(folder / "graph.graphml", graph))
+            result.replaced["graph.graphml"] = not_xml_count(graph, label=False)
+        if any(result.replaced.values()):
+            counts = ", ".join(f"{name} {n:,}" for name, n in result.replaced.items())
+            result.notes.append(f"characters XML cannot hold (control characters) written as U+FFFD: {counts}")
     tell("nodes, edges")
     frames = {"nodes": _node_csv(tables.nodes), "edges": _edge_csv(tables.edges)}
     for stem, frame in frames.items():
@@ -298,7 +316,7 @@ def _write_evidence(d: ReportData, evidence: pl.DataFrame, folder: Path, formats
     try:
         for i, frame in enumerate(evidence_detail(d, evidence, per_file)):
             if csv:
-                neutralise_frame(frame).write_csv(paths[i], include_bom=True)
+                _csv_ready(frame).write_csv(paths[i], include_bom=True)
             if "parquet" in formats:
                 table = frame.to_arrow()
                 if writer is None:
