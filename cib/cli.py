@@ -62,6 +62,7 @@ import typer  # noqa: E402
 from cib.config import registry  # noqa: E402
 from cib.display import Display, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
+from cib.files import os_failure  # noqa: E402
 from cib.printable import printable  # noqa: E402
 
 __all__ = ["app", "main", "run"]
@@ -455,18 +456,21 @@ def _leave() -> NoReturn:
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2.
 
-    Usage errors (an unknown option, a missing argument) are the command-line
-    parser's: it prints the usage and exits 2 itself.
+    Failures of the operating system (permission denied, no space left, a file
+    name too long) are user errors too, named by their path. Usage errors (an
+    unknown option, a missing argument) are the command-line parser's: it
+    prints the usage and exits 2 itself.
     """
     try:
         app()
-    except CibError as exc:
-        _err(f"error: {exc.one_line()}")
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
     except Exception as exc:
+        failure = exc if isinstance(exc, CibError) else os_failure(exc)
+        if failure is not None:
+            _err(f"error: {failure.one_line()}")
+            sys.exit(failure.exit_code)
         if os.environ.get("CIB_DEBUG"):
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)")

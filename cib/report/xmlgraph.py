@@ -22,6 +22,7 @@ from pathlib import Path
 import polars as pl
 
 from cib._version import __version__
+from cib.files import replacing
 
 __all__ = ["GraphTables", "xml_escaped", "not_xml_count", "write_gexf", "write_graphml"]
 
@@ -147,9 +148,9 @@ class GraphTables:
 
 
 def _write(path: str | Path, blocks: Sequence[str | tuple[pl.DataFrame, pl.Expr]]) -> Path:
-    """Write literal text and, for each ``(frame, line)``, the lines of a table a slice at a time."""
+    """Write literal text and, for each ``(frame, line)``, the lines of a table a slice at a time (whole or not at all)."""
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
+    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         for block in blocks:
             fh.writelines([block] if isinstance(block, str) else _slices(*block))
     return path
