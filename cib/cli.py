@@ -62,6 +62,8 @@ import typer  # noqa: E402
 from cib.config import registry  # noqa: E402
 from cib.display import Display, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
+from cib.files import os_failure  # noqa: E402
+from cib.printable import printable  # noqa: E402
 
 __all__ = ["app", "main", "run"]
 
@@ -84,7 +86,8 @@ QuietOpt = Annotated[
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    # errors quote file names and values from the data: a terminal must show them, not obey them
+    typer.echo(printable(text), err=True)
 
 
 def _ingest_summary(result: Any) -> str:
@@ -333,7 +336,7 @@ def evaluate(
     from cib.evaluate import format_table
 
     ev = run_eval(processed, labels)
-    typer.echo(format_table(ev), nl=False)
+    typer.echo("".join(printable(line) + "\n" for line in format_table(ev).splitlines()), nl=False)
     if json_out:
         ev.write_json(json_out)
 
@@ -351,14 +354,15 @@ def formats() -> None:
 def params(
     markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/parameters.md.")] = False,
 ) -> None:
-    """List every parameter with its default, unit and help."""
+    """List every parameter with its default, unit, accepted values and help."""
     if markdown:
         from cib.config import markdown_table
 
         typer.echo(markdown_table(), nl=False)
         return
     for p in registry().values():
-        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]  {p.help}")
+        accepted = f"  ({p.range_text()})" if p.range_text() else ""
+        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]{accepted}  {p.help}")
 
 
 GridOpt = Annotated[
@@ -452,18 +456,21 @@ def _leave() -> NoReturn:
 def main() -> None:
     """Entry point: run the app, turning user errors into one line and exit code 2.
 
-    Usage errors (an unknown option, a missing argument) are the command-line
-    parser's: it prints the usage and exits 2 itself.
+    Failures of the operating system (permission denied, no space left, a file
+    name too long) are user errors too, named by their path. Usage errors (an
+    unknown option, a missing argument) are the command-line parser's: it
+    prints the usage and exits 2 itself.
     """
     try:
         app()
-    except CibError as exc:
-        _err(f"error: {exc.one_line()}")
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _err("interrupted")
         sys.exit(130)
     except Exception as exc:
+        failure = exc if isinstance(exc, CibError) else os_failure(exc)
+        if failure is not None:
+            _err(f"error: {failure.one_line()}")
+            sys.exit(failure.exit_code)
         if os.environ.get("CIB_DEBUG"):
             raise
         _err(f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)")

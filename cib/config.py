@@ -169,7 +169,7 @@ def _toml_value(value: Any) -> str:
 
 
 def markdown_table() -> str:
-    """``docs/parameters.md``: every parameter with its default, unit and help."""
+    """``docs/parameters.md``: every parameter with its default, unit, accepted values and help."""
     lines = [
         "# Parameters",
         "",
@@ -179,12 +179,16 @@ def markdown_table() -> str:
         "the file over a `--preset`, a preset over the defaults. Every output records the effective",
         "values (Parquet metadata `cib.params`, `manifest.json` `parameters` and where each came from).",
         "",
+        "Every value is checked when it is read (from the defaults, a preset, the file or a flag):",
+        "a value outside what the `accepted` column says stops the run before it starts, with one",
+        "line naming the parameter and what it accepts. Every number must be finite; a duration is",
+        "seconds or a number with a unit (`90s`, `2m`, `12h`, `2d`, `1w`).",
+        "",
         "This page is generated: `cib params --markdown > docs/parameters.md`.",
         "",
-        "| name | default | unit | what it does |",
-        "|---|---|---|---|",
+        "| name | default | unit | accepted | what it does |",
+        "|---|---|---|---|---|",
     ]
     for p in registry().values():
-        choices = f" One of: {', '.join(p.choices)}." if p.choices else ""
-        lines.append(f"| `{p.name}` | `{_toml_value(p.default)}` | {p.unit} | {p.help}{choices} |")
+        lines.append(f"| `{p.name}` | `{_toml_value(p.default)}` | {p.unit} | {p.range_text() or 'any'} | {p.help} |")
     return "\n".join(lines) + "\n"

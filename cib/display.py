@@ -21,6 +21,7 @@ from typing import Any
 
 import typer
 
+from cib.printable import printable
 from cib.progress import Progress, Step
 
 __all__ = ["Display", "display", "seconds_text"]
@@ -52,8 +53,8 @@ class _Row:
 
     @property
     def description(self) -> str:
-        """What the row says: its stage or task, and the step it is at."""
-        return f"{self.label} · {self.step}" if self.step else self.label
+        """What the row says: its stage or task, and the step it is at (a file's name shown, never obeyed)."""
+        return printable(f"{self.label} · {self.step}" if self.step else self.label)
 
 
 class _Live:
@@ -124,6 +125,7 @@ class Display:
         self._print(f"warning: {text}")
 
     def _print(self, text: str) -> None:
+        text = printable(text)  # summaries and warnings name files and objects from the data
         if self.console is not None:
             self.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:
@@ -141,7 +143,13 @@ def display(quiet: bool = False) -> Iterator[Display]:
     from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
 
     console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.fields[count]}"), TimeElapsedColumn())
+    # no markup: a file named "a[/b].csv" is a name to show, not a closing tag
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}", markup=False),
+        TextColumn("{task.fields[count]}", markup=False),
+        TimeElapsedColumn(),
+    )
     # a few frames a second are enough for a clock that counts seconds
     with Bar(*columns, console=console, transient=True, refresh_per_second=4) as bar:
         yield Display(False, _Live(bar), console)

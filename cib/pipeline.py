@@ -23,12 +23,14 @@ from cib.config import Config, load_config, parse_assignment
 from cib.errors import CibError, ConfigError
 from cib.ingest import IngestResult
 from cib.manifest import Manifest
+from cib.network.events import load_events, parse_event_flag
 from cib.params import PRESETS
 from cib.progress import Progress
 from cib.signals import windowed_values
 from cib.stages import (
     NetworkResult,
     Outputs,
+    check_outputs,
     collection_name,
     load_detected,
     load_ingested,
@@ -101,9 +103,8 @@ def build_config(
     cfg = load_config(config, overrides=overrides, preset=PRESETS.get(preset or ""), preset_name=preset)
     flags = list(events)
     if flags:
-        from cib.network.events import parse_event_flag
-
         cfg = cfg.update({"events": [*cfg["events"], *(parse_event_flag(e) for e in flags)]}, "flag")
+    load_events(cfg)  # an event the network stage could not read stops the run now, not after detection
     return cfg
 
 
@@ -136,9 +137,17 @@ def prepare(
     reports_dir: str | Path = "reports",
     fmt: str | None = None,
 ) -> Run:
-    """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest."""
+    """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest.
+
+    Raises
+    ------
+    CibError
+        A name that cannot name a folder, or output folders inside the input or holding it.
+    """
     name = name or collection_name(source)
-    return Run(Path(source), name, cfg, Outputs.for_collection(name, processed_dir, reports_dir), Manifest(name, cfg), fmt)
+    out = Outputs.for_collection(name, processed_dir, reports_dir)
+    check_outputs(out, source)
+    return Run(Path(source), name, cfg, out, Manifest(name, cfg), fmt)
 
 
 def run_stages(

@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 
 from cib.errors import SchemaError
+from cib.files import replacing
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -237,12 +238,11 @@ def write_table(
     }
     if extra:
         meta["cib.extra"] = json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     # Statistics carry no information a reader needs and make files differ by
     # writer version; the fixed settings keep output byte-identical across runs.
     # zstd level 1: a third faster to write than the default level, and as small on these tables.
-    table.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False, metadata=meta)
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        table.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False, metadata=meta)
     return path
 
 

@@ -20,6 +20,7 @@ from cib.config import Config
 from cib.errors import CibError
 from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest
+from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
 from cib.schema import read_table, write_table
 
@@ -41,6 +42,9 @@ __all__ = [
     "EngineCall",
     "NetworkResult",
     "collection_name",
+    "check_name",
+    "check_outputs",
+    "MAX_NAME_CHARS",
     "run_ingest",
     "load_ingested",
     "load_detected",
@@ -52,6 +56,12 @@ __all__ = [
 ]
 
 
+#: the longest collection name: it names two folders, and a path has a length limit
+MAX_NAME_CHARS = 100
+#: characters no collection name holds: path separators, and those Windows refuses in a file name
+_NOT_IN_NAME = set('/\\:*?"<>|')
+
+
 @dataclass(frozen=True)
 class Outputs:
     """Where a collection's tables and report go."""
@@ -61,8 +71,8 @@ class Outputs:
 
     @classmethod
     def for_collection(cls, name: str, processed_dir: str | Path, reports_dir: str | Path) -> Outputs:
-        """The folders ``processed_dir/name`` and ``reports_dir/name``."""
-        return cls(Path(processed_dir) / name, Path(reports_dir) / name)
+        """The folders ``processed_dir/name`` and ``reports_dir/name``, once the name is checked (:func:`check_name`)."""
+        return cls(Path(processed_dir) / check_name(name), Path(reports_dir) / check_name(name))
 
 
 def collection_name(source: str | Path) -> str:
@@ -71,14 +81,48 @@ def collection_name(source: str | Path) -> str:
     return path.name if path.is_dir() else path.stem
 
 
-def _guard(out: Path, source: str | Path) -> None:
-    """Refuse to write inside the raw data: outputs must never touch ``data/raw``."""
-    src_dir = Path(source).resolve()
-    if not src_dir.is_dir():
-        return
-    target = out.resolve()
-    if target == src_dir or src_dir in target.parents:
-        raise CibError(f"{out}: the output folder is inside the input folder {src_dir}", hint="choose another --processed-dir")
+def check_name(name: str) -> str:
+    """``name`` when it can name a folder inside the output folders, and nothing else.
+
+    Raises
+    ------
+    CibError
+        For an empty name, ``.`` or ``..``, a path (``/``, ``\\``), characters
+        Windows refuses in a file name, control, invisible or line-breaking
+        characters, or more than :data:`MAX_NAME_CHARS` characters.
+    """
+    shown = repr(name if len(name) <= 40 else name[:40] + "…")
+    rule = (
+        f"must be a plain folder name of 1 to {MAX_NAME_CHARS} characters: no / \\ : * ? \" < > |, "
+        "no control or invisible characters, not . or .."
+    )
+    hint = "give another with --name (by default the input's folder or file name)"
+    bad = (
+        not name.strip()
+        or name in {".", ".."}
+        or len(name) > MAX_NAME_CHARS
+        or any(ch in _NOT_IN_NAME or is_invisible(ch) for ch in name)
+    )
+    if bad:
+        raise CibError(f"collection name {shown}: {rule}", hint=hint)
+    return name
+
+
+def check_outputs(out: Outputs, source: str | Path) -> None:
+    """Refuse output folders inside the input, or holding it: the raw data is never written to.
+
+    Raises
+    ------
+    CibError
+        Naming the folder, the input, and the option that chose the folder.
+    """
+    src = Path(source).resolve()
+    for folder, option in ((out.processed, "--processed-dir"), (out.reports, "--reports-dir")):
+        target = folder.resolve()
+        if target == src or src in target.parents:
+            raise CibError(f"{folder}: the output folder is inside the input folder {src}", hint=f"choose another {option}")
+        if target in src.parents:
+            raise CibError(f"{folder}: the output folder holds the input {src}", hint=f"choose another {option} or --name")
 
 
 def run_ingest(
@@ -99,7 +143,7 @@ def run_ingest(
     -------
     IngestResult
     """
-    _guard(out.processed, source)
+    check_outputs(out, source)
     with manifest.timed("ingest"):
         result = ingest(source, cfg, fmt=fmt, progress=progress)
     tell = Teller(progress, "ingest")

@@ -199,7 +199,12 @@ def test_xml_stays_well_formed_for_any_handle(tmp_path):
         pl.when(pl.col("account_id") == "202").then(pl.lit('"\'\x7f\x0c')).otherwise(pl.col("display_name")).alias("display_name"),
     )
     write_table(accounts, folder / "accounts.parquet", "accounts")
-    export_all(folder)
+    result = export_all(folder)
+    # \x00 \x1b \ufffe in the handle, \x0c in the display name; nothing else in the file is refused
+    assert result.replaced == {"graph.gexf": 4, "graph.graphml": 4}
+    entry = json.loads((folder / "manifest.json").read_text())["exports"]["."]
+    assert entry["xml_characters_replaced"] == {"graph.gexf": 4, "graph.graphml": 4}
+    assert entry["notes"] == ["characters XML cannot hold (control characters) written as U+FFFD: graph.gexf 4, graph.graphml 4"]
     kept = "a\ufffdb\ufffdc\r\nd\te]]>&amp;<!--\ufffd\U0001f600"  # what XML 1.0 cannot hold becomes U+FFFD
     for name in ("graph.gexf", "graph.graphml"):
         ET.parse(folder / name)  # well-formed

@@ -32,7 +32,7 @@ GROUPS = (
     ("face", 8),
 )
 RANK = dict(GROUPS)
-CORE = {"_version", "errors", "signals", "params", "config", "schema", "manifest", "normalise", "progress"}
+CORE = {"_version", "errors", "files", "signals", "params", "config", "schema", "manifest", "normalise", "printable", "progress"}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 120
 
@@ -202,8 +202,8 @@ def test_each_stage_is_a_package():
         assert (PKG / stage / "__init__.py").is_file()
     loose = sorted(p.stem for p in PKG.glob("*.py"))
     assert loose == sorted(
-        ["__init__", "__main__", "_version", "api", "cli", "config", "display", "errors", "manifest", "normalise",
-         "pipeline", "progress", "schema", "signals", "stages"]
+        ["__init__", "__main__", "_version", "api", "cli", "config", "display", "errors", "files", "manifest", "normalise",
+         "pipeline", "printable", "progress", "schema", "signals", "stages"]
     )  # fmt: skip
 
 

@@ -22,7 +22,7 @@ from cib.schema import REQUIRED
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["FORMATS", "by_name", "sniff", "accepted"]
+__all__ = ["FORMATS", "by_name", "sniff", "forced_format", "accepted"]
 
 
 FORMATS: list[Format] = [
@@ -58,6 +58,27 @@ def by_name(name: str) -> Format:
     raise InputError("--format", f"unknown format '{name}'", hint=f"use one of: {accepted()}")
 
 
+def _seen(head: Head) -> str:
+    return f"{head.kind}; columns: {', '.join(head.columns[:12]) or 'no recognisable columns'}"
+
+
+def forced_format(head: Head, fmt: Format, cfg: Config) -> Format:
+    """``fmt``, named with ``--format``, when ``head`` has what it needs: a file of another format is refused.
+
+    Raises
+    ------
+    InputError
+        Naming the file, what was seen and what the format needs.
+    """
+    if fmt.sniff(head, cfg):
+        return fmt
+    raise InputError(
+        head.path,
+        f"not a {fmt.name} file ({_seen(head)})",
+        hint=f"--format {fmt.name} needs {fmt.needs}; leave --format out to let cib recognise the file (see `cib formats`)",
+    )
+
+
 def sniff(head: Head, cfg: Config) -> Format:
     """The first format whose sniffer accepts ``head``.
 
@@ -78,10 +99,9 @@ def sniff(head: Head, cfg: Config) -> Format:
             hint="rename them or map them with [ingest.columns] in cib.toml, "
             f"or name the format with --format (accepted: {accepted()})",
         )
-    seen = ", ".join(head.columns[:12]) or "no recognisable columns"
     raise InputError(
         head.path,
-        f"not a format cib knows ({head.kind}; columns: {seen})",
+        f"not a format cib knows ({_seen(head)})",
         hint=f"accepted formats: {accepted()}; map other headers with [ingest.columns] in cib.toml "
         "or name the format with --format (see `cib formats`)",
     )

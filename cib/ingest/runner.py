@@ -19,7 +19,7 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, finalise, parse_time
-from cib.ingest.registry import by_name, sniff
+from cib.ingest.registry import by_name, forced_format, sniff
 from cib.ingest.textio import read_head, release_arrow_memory
 from cib.progress import Progress, Teller
 from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, REJECTS, TIME, empty
@@ -264,7 +264,7 @@ def ingest(
         data, skip = list_inputs(src)
         files += data
         ignored += skip
-    forced = by_name(fmt) if fmt else None
+    named = by_name(fmt) if fmt else None
     reports: list[FileReport] = []
     post_parts: list[pl.DataFrame] = []
     profile_parts: list[pl.DataFrame] = []
@@ -278,7 +278,7 @@ def ingest(
         digests = [hashing.submit(_sha256, path) for path in files]
         for path, digest in zip(files, digests, strict=True):
             head = read_head(path)
-            chosen = forced or sniff(head, cfg)
+            chosen = forced_format(head, named, cfg) if named else sniff(head, cfg)
             told = _rows_read(stage, path.name, rows_before) if progress else None
             posts, profiles, rejects, merged = _read_file(path, chosen, cfg, told)
             stage.of(path.name).finished()

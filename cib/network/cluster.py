@@ -337,7 +337,8 @@ def cluster_links(links: Links, cfg: Config) -> ClusterResult:
     if not links.nodes:
         partition(g if g is not None else nx.Graph(), method, resolution, seed)  # still report a missing leidenalg
         return ClusterResult({}, {}, {}, {}, g, {**info, "clusters": 0}, links)
-    seeds = [seed] + [seed + 1 + r for r in range(runs)]
+    # the re-runs' seeds follow run.seed and wrap round, as every seed must stay below 2**32
+    seeds = [seed] + [(seed + 1 + r) % 2**32 for r in range(runs)]
     first, *others = _igraph(links, resolution, seeds) if g is None else partitions(g, method, resolution, seeds)
     communities = _renumber(first)
     groups: dict[int, list[str]] = {}

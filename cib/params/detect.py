@@ -18,6 +18,7 @@ PARAMS: tuple[Param, ...] = (
         "-",
         "Signals to detect; a signal whose traces are empty gives no edges.",
         kind="list",
+        choices=ALL,
     ),
     *(
         Param(
@@ -45,6 +46,7 @@ PARAMS: tuple[Param, ...] = (
         "shares",
         "Accounts with fewer shares than this in a signal are dropped before pairing (CooRTweet's meaning).",
         kind="int",
+        min=1,
     ),
     Param(
         "detect.participation_filter",
@@ -69,6 +71,7 @@ PARAMS: tuple[Param, ...] = (
         0.0,
         "weight",
         "Edges with a weight below this are dropped (in the unit of detect.weight).",
+        min=0,
     ),
     Param(
         "detect.significance",
@@ -83,6 +86,7 @@ PARAMS: tuple[Param, ...] = (
         0.05,
         "false discovery rate",
         "Benjamini-Hochberg level per signal: edges whose adjusted p-value exceeds it are dropped.",
+        min=0, max=1, min_inclusive=False,
     ),
     Param(
         "detect.null.popular_accounts",
@@ -91,6 +95,7 @@ PARAMS: tuple[Param, ...] = (
         "Objects shared by at least this many accounts form the null model's popular stratum "
         "(accounts that mostly share popular things get a higher expectation).",
         kind="int",
+        min=1,
     ),
     Param(
         "detect.threads",
@@ -99,6 +104,7 @@ PARAMS: tuple[Param, ...] = (
         "Windowed signals detected at the same time (the results do not depend on it); 1 takes longer "
         "and lowers peak memory (10 million posts: 76 s and 6.7 GB with 1, 60 s and 7.2 GB with 2).",
         kind="int",
+        min=1, max=64,
     ),
     Param(
         "detect.evidence_per_edge",
@@ -106,6 +112,7 @@ PARAMS: tuple[Param, ...] = (
         "pairs",
         "Co-occurring post pairs kept as evidence per surviving edge (fastest first; the full count is n_pairs).",
         kind="int",
+        min=0,
     ),
     Param(
         "detect.max_object_shares_per_window",
@@ -114,6 +121,7 @@ PARAMS: tuple[Param, ...] = (
         "An object with more shares than this inside two consecutive windows is a crowd: skipped or "
         "sampled (detect.crowd_policy) to bound memory, and reported; 0 = no limit.",
         kind="int",
+        min=0,
     ),
     Param(
         "detect.crowd_policy",
@@ -128,12 +136,14 @@ PARAMS: tuple[Param, ...] = (
         0.1,
         "fraction",
         "For window = \"auto\": the fastest fraction of objects (by time to reach detect.auto_window.p of their shares) used.",
+        min=0, max=1, min_inclusive=False,
     ),
     Param(
         "detect.auto_window.p",
         0.5,
         "fraction",
         "For window = \"auto\": the share of an object's shares whose arrival time is measured.",
+        min=0, max=1, min_inclusive=False,
     ),
     Param(
         "detect.co_text.min_chars",
@@ -141,6 +151,7 @@ PARAMS: tuple[Param, ...] = (
         "characters",
         "Normalised texts shorter than this are not co_text objects (\"thank you!\" links strangers).",
         kind="int",
+        min=0,
     ),
     Param(
         "detect.fusion.weights",
@@ -158,6 +169,7 @@ PARAMS: tuple[Param, ...] = (
         "-",
         "Multiplier of each signal's edge weight in the fused account graph (a signal not listed counts 1).",
         kind="table",
+        choices=ALL, min=0,
     ),
     # --- co_similar_text ---
     Param(
@@ -175,6 +187,7 @@ PARAMS: tuple[Param, ...] = (
         "Normalised texts shorter than this are left out of co_similar_text (too few words to tell a "
         "paraphrase from a stock phrase).",
         kind="int",
+        min=0,
     ),
     Param(
         "similar.shingle_words",
@@ -182,12 +195,14 @@ PARAMS: tuple[Param, ...] = (
         "words",
         "Words per shingle: texts are compared as sets of runs of this many consecutive words.",
         kind="int",
+        min=1, max=20,
     ),
     Param(
         "similar.threshold",
         0.5,
         "Jaccard",
         "Two texts are near-duplicates when the Jaccard similarity of their shingle sets is at least this.",
+        min=0, max=1, min_inclusive=False,
     ),
     Param(
         "similar.bands",
@@ -196,6 +211,7 @@ PARAMS: tuple[Param, ...] = (
         "MinHash LSH bands: texts sharing all signature values of one band become candidates (more bands, "
         "more recall and more candidates).",
         kind="int",
+        min=1, max=1000,
     ),
     Param(
         "similar.rows",
@@ -203,6 +219,7 @@ PARAMS: tuple[Param, ...] = (
         "hashes",
         "MinHash values per LSH band; the signature has bands x rows values (more rows, fewer candidates).",
         kind="int",
+        min=1, max=100,
     ),
     Param(
         "similar.max_bucket",
@@ -211,6 +228,7 @@ PARAMS: tuple[Param, ...] = (
         "An LSH bucket (band, key, time bucket) that holds, with the next time bucket's of the same key, "
         "more distinct texts than this is skipped and reported; 0 = no limit.",
         kind="int",
+        min=0,
     ),
     Param(
         "similar.max_neighbours",
@@ -221,5 +239,6 @@ PARAMS: tuple[Param, ...] = (
         "texts gives at most n x this candidate pairs instead of n(n-1)/2 (counted in the manifest); "
         "0 = every pair.",
         kind="int",
+        min=0,
     ),
 )

@@ -8,7 +8,9 @@ __all__ = ["PARAMS"]
 
 PARAMS: tuple[Param, ...] = (
     # --- run -----------------------------------------------------------------
-    Param("run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int"),
+    Param(
+        "run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int", min=0, max=2**32 - 1
+    ),
     # --- ingest --------------------------------------------------------------
     Param(
         "ingest.columns",
@@ -23,7 +25,7 @@ PARAMS: tuple[Param, ...] = (
         "UTC",
         "IANA zone",
         "Zone assumed for times written without an offset (the result is always UTC).",
-        kind="str",
+        kind="zone",
     ),
     Param(
         "ingest.raw_chars",
@@ -31,6 +33,7 @@ PARAMS: tuple[Param, ...] = (
         "characters",
         "How much of a rejected row's text is kept in rejects.parquet.",
         kind="int",
+        min=0,
     ),
     Param(
         "ingest.chunk_rows",
@@ -38,6 +41,7 @@ PARAMS: tuple[Param, ...] = (
         "rows",
         "Rows handed on at a time from text files; files read row by row (those with bad records) hold only this many in Python at once.",
         kind="int",
+        min=1,
     ),
     Param(
         "ingest.dedupe",

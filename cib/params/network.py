@@ -36,6 +36,7 @@ PARAMS: tuple[Param, ...] = (
         "posts",
         "Accounts with fewer posts are left out of the timing graph (too little activity to judge).",
         kind="int",
+        min=1,
     ),
     Param(
         "sync.min_common_bins",
@@ -43,12 +44,14 @@ PARAMS: tuple[Param, ...] = (
         "bins",
         "A pair must share at least this many active bins of one grid to be tested.",
         kind="int",
+        min=1,
     ),
     Param(
         "sync.max_fdr",
         0.01,
         "false discovery rate",
         "Benjamini-Hochberg level over all pairs of eligible accounts: sync edges whose adjusted p-value exceeds it are dropped.",
+        min=0, max=1, min_inclusive=False,
     ),
     Param(
         "sync.max_bin_accounts",
@@ -56,6 +59,7 @@ PARAMS: tuple[Param, ...] = (
         "accounts",
         "Bins with more active accounts than this (a breaking-news minute) are left out of the timing graph; 0 = no limit.",
         kind="int",
+        min=0,
     ),
     Param(
         "cluster.method",
@@ -75,18 +79,21 @@ PARAMS: tuple[Param, ...] = (
         "python-louvain reproduction, larger ones by igraph's multilevel Louvain (the same method in C, "
         "about twenty times faster).",
         kind="int",
+        min=0,
     ),
     Param(
         "cluster.resolution",
         1.0,
         "-",
         "Modularity resolution: above 1 gives more, smaller clusters; below 1 fewer, larger ones.",
+        min=0, min_inclusive=False,
     ),
     Param(
         "cluster.min_edge_weight",
         0.0,
         "fused weight",
         "Fused edges lighter than this are dropped before clustering.",
+        min=0,
     ),
     Param(
         "cluster.min_size",
@@ -94,6 +101,7 @@ PARAMS: tuple[Param, ...] = (
         "accounts",
         "Communities with fewer accounts are not clusters (their accounts get no cluster_id).",
         kind="int",
+        min=1,
     ),
     Param(
         "cluster.stability_runs",
@@ -101,6 +109,7 @@ PARAMS: tuple[Param, ...] = (
         "runs",
         "Extra clustering runs with other seeds used to measure each cluster's stability (0 = not measured).",
         kind="int",
+        min=0,
     ),
     Param(
         "events",
@@ -123,6 +132,7 @@ PARAMS: tuple[Param, ...] = (
         "seconds",
         "Bin in which a cluster's posts are counted to find bursts.",
         kind="duration",
+        min=1,
     ),
     Param(
         "bursts.baseline_bins",
@@ -130,12 +140,14 @@ PARAMS: tuple[Param, ...] = (
         "bins",
         "Number of preceding bins whose mean is a bin's baseline (168 one-hour bins = one week).",
         kind="int",
+        min=1,
     ),
     Param(
         "bursts.z",
         3.0,
         "-",
         "A bin bursts when its count exceeds baseline + z * sqrt(max(baseline, 1)).",
+        min=0,
     ),
     Param(
         "bursts.min_posts",
@@ -143,6 +155,7 @@ PARAMS: tuple[Param, ...] = (
         "posts",
         "A bin with fewer posts than this never bursts.",
         kind="int",
+        min=0,
     ),
     Param(
         "bursts.max_gap",
@@ -150,5 +163,6 @@ PARAMS: tuple[Param, ...] = (
         "bins",
         "Bursting bins at most this many quiet bins apart are merged into one burst.",
         kind="int",
+        min=0,
     ),
 )

@@ -13,7 +13,7 @@ PARAMS: tuple[Param, ...] = (
         "UTC",
         "IANA zone",
         "Time zone in which the report shows times and draws its hour-of-day and weekday charts.",
-        kind="str",
+        kind="zone",
     ),
     Param(
         "report.max_accounts_drawn",
@@ -21,6 +21,7 @@ PARAMS: tuple[Param, ...] = (
         "accounts",
         "Most flagged accounts drawn one by one in the network view (highest degree first); the rest are counted in the caption.",
         kind="int",
+        min=0,
     ),
     Param(
         "report.max_edges_drawn",
@@ -28,6 +29,7 @@ PARAMS: tuple[Param, ...] = (
         "links",
         "Most links between accounts drawn in the network view (strongest first).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.webgl_above",
@@ -35,6 +37,7 @@ PARAMS: tuple[Param, ...] = (
         "points",
         "The network view is drawn with WebGL (Plotly Scattergl) above this many points.",
         kind="int",
+        min=0,
     ),
     Param(
         "report.cluster_view_above",
@@ -42,6 +45,7 @@ PARAMS: tuple[Param, ...] = (
         "accounts",
         "With more flagged accounts than this the network view opens at cluster level (one bubble per network).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.networks_listed",
@@ -49,6 +53,7 @@ PARAMS: tuple[Param, ...] = (
         "networks",
         "Most networks listed in the table of networks (flagged ones first, then those judged organic); the page counts the rest.",
         kind="int",
+        min=0,
     ),
     Param(
         "report.max_dossiers",
@@ -56,6 +61,7 @@ PARAMS: tuple[Param, ...] = (
         "networks",
         "Most flagged networks given a dossier (most concerning first); the others are rows of the table only.",
         kind="int",
+        min=0,
     ),
     Param(
         "report.evidence_groups",
@@ -63,6 +69,7 @@ PARAMS: tuple[Param, ...] = (
         "groups",
         "Groups of coordinated posts shown as evidence in each network's dossier (most accounts first).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.evidence_posts",
@@ -70,6 +77,7 @@ PARAMS: tuple[Param, ...] = (
         "posts",
         "Posts listed in one evidence group (earliest first).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.members_listed",
@@ -77,6 +85,7 @@ PARAMS: tuple[Param, ...] = (
         "accounts",
         "Members listed in a network's table (highest score first).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.top_items",
@@ -84,6 +93,7 @@ PARAMS: tuple[Param, ...] = (
         "items",
         "Terms, hashtags, domains and shared objects listed per network.",
         kind="int",
+        min=0,
     ),
     Param(
         "report.term_background_posts",
@@ -91,6 +101,7 @@ PARAMS: tuple[Param, ...] = (
         "posts",
         "Most posts of accounts outside the described networks read to judge how common a word is (an even sample beyond).",
         kind="int",
+        min=0,
     ),
     Param(
         "report.text_chars",
@@ -98,6 +109,7 @@ PARAMS: tuple[Param, ...] = (
         "characters",
         "Post texts longer than this are cut in the report (the tables keep the full text).",
         kind="int",
+        min=1,
     ),
     Param(
         "report.csv_max_rows",
@@ -106,6 +118,7 @@ PARAMS: tuple[Param, ...] = (
         "Most rows in one CSV export, header included (a spreadsheet opens 1,048,576); a longer table is written in "
         "numbered parts (evidence-001.csv, evidence-002.csv, …), each with the header.",
         kind="int",
+        min=2,
     ),
     Param(
         "report.timeline_clusters",
@@ -113,5 +126,6 @@ PARAMS: tuple[Param, ...] = (
         "networks",
         "Networks drawn as their own line in the timeline (largest first); the others are summed.",
         kind="int",
+        min=0,
     ),
 )

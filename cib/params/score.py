@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cib.params.param import Param
+from cib.signals import ALL
 
 __all__ = ["PARAMS"]
 
@@ -13,7 +14,7 @@ PARAMS: tuple[Param, ...] = (
         "Asia/Almaty",
         "IANA zone",
         "Zone in which hours of day, work hours and weekdays are read (historical offsets respected).",
-        kind="str",
+        kind="zone",
     ),
     Param(
         "score.work_hours",
@@ -21,6 +22,9 @@ PARAMS: tuple[Param, ...] = (
         "hours",
         "Start and end (local, end excluded) of office hours, counted on Monday to Friday.",
         kind="list",
+        min=(0, 0),
+        max=(24, 24),
+        ascending=True,
     ),
     Param(
         "score.night_hours",
@@ -28,6 +32,9 @@ PARAMS: tuple[Param, ...] = (
         "hours",
         "Start and end (local, end excluded) of the night, when people mostly sleep.",
         kind="list",
+        min=(0, 0),
+        max=(24, 24),
+        ascending=True,
     ),
     Param(
         "score.handle_digits",
@@ -35,12 +42,14 @@ PARAMS: tuple[Param, ...] = (
         "digits",
         "A handle ending in at least this many digits counts as digit-suffixed (bulk-registered style).",
         kind="int",
+        min=1,
     ),
     Param(
         "score.creation_window_days",
         7.0,
         "days",
         "Window for account-creation concentration: the largest share of a cluster created within this many days.",
+        min=0, min_inclusive=False,
     ),
     Param(
         "score.weak_signals",
@@ -49,6 +58,7 @@ PARAMS: tuple[Param, ...] = (
         "Signals that cannot make a cluster coordinated on their own (popular topics, communities and "
         "schedules explain them); their objects do not count towards score.min_objects.",
         kind="list",
+        choices=ALL,
     ),
     Param(
         "score.min_objects",
@@ -57,6 +67,7 @@ PARAMS: tuple[Param, ...] = (
         "A cluster is flagged only if its members co-shared at least this many distinct objects through "
         "strong signals (fewer looks like a shared reaction to news).",
         kind="int",
+        min=0,
     ),
     Param(
         "score.script_weight",
@@ -64,12 +75,14 @@ PARAMS: tuple[Param, ...] = (
         "-",
         "Each distinct text, link, reshared or replied-to post that two members posted at any time (not "
         "necessarily within a window) counts this much towards a cluster's co-shared objects.",
+        min=0,
     ),
     Param(
         "score.objects_scale",
         5.0,
         "objects",
         "Distinct co-shared objects at which coordination reaches 63% of its maximum (1 - exp(-objects/scale)).",
+        min=0, min_inclusive=False,
     ),
     Param(
         "score.coverage",
@@ -79,6 +92,7 @@ PARAMS: tuple[Param, ...] = (
         "(a strong link inside, or score.min_account_co_share of their posts repeating members' content): "
         "0 below the first value, full from the second.",
         kind="list",
+        min=(0, 0), max=(1, 1),
     ),
     Param(
         "score.min_account_co_share",
@@ -86,12 +100,14 @@ PARAMS: tuple[Param, ...] = (
         "fraction",
         "An account takes part in its cluster's co-sharing with a strong link inside it or when at least this "
         "share of its posts repeat a post, link, text or image another member also posted.",
+        min=0, max=1,
     ),
     Param(
         "score.min_stability",
         0.5,
         "fraction",
         "A cluster whose members are grouped together in fewer clustering re-runs than this is not flagged.",
+        min=0, max=1,
     ),
     Param(
         "score.coordination_floor",
@@ -99,24 +115,28 @@ PARAMS: tuple[Param, ...] = (
         "-",
         "Part of the cluster score given by coordination alone; the rest needs a bot or troll signature "
         "(score = coordination * (floor + (1 - floor) * max(bot, troll))).",
+        min=0, max=1,
     ),
     Param(
         "score.flag_threshold",
         0.5,
         "score",
         "Clusters with a score at least this (and passing score.min_objects and score.min_stability) are flagged.",
+        min=0, max=1,
     ),
     Param(
         "score.label_margin",
         0.15,
         "score",
         "A flagged cluster is bot or troll when that score leads the other by this much, mixed otherwise.",
+        min=0, max=1,
     ),
     Param(
         "score.min_signature",
         0.4,
         "score",
         "A flagged cluster is labelled bot or troll only if that score reaches this; below it for both, mixed.",
+        min=0, max=1,
     ),
     Param(
         "score.min_known",
@@ -124,12 +144,14 @@ PARAMS: tuple[Param, ...] = (
         "fraction",
         "Profile indicators (creation dates, handles, followers) are used only when known for at least this "
         "share of a cluster's accounts.",
+        min=0, max=1,
     ),
     Param(
         "score.identical_text_reason",
         0.2,
         "fraction",
         "A cluster gets the reason \"N% of their own posts repeat a text another member posted\" from this share up.",
+        min=0, max=1,
     ),
     Param(
         "score.bot.night_share",
@@ -137,6 +159,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Automation indicator: share of posts in score.night_hours, ramping from the first value to the second; the third is its weight.",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.bot.reshare_share",
@@ -144,6 +167,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Automation indicator: share of posts that are reshares (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.bot.fast_delta_s",
@@ -151,6 +175,7 @@ PARAMS: tuple[Param, ...] = (
         "[seconds, seconds, weight]",
         "Automation indicator: median seconds between co-actions of the fastest strong signal, full at the second value (ramp from, to, weight).",
         kind="list",
+        min=(0, 0, 0),
     ),
     Param(
         "score.bot.creation_share",
@@ -158,6 +183,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Automation indicator: largest share of accounts created within score.creation_window_days (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.bot.digit_handles",
@@ -165,6 +191,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Automation indicator: share of handles ending in score.handle_digits or more digits (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.troll.work_share",
@@ -172,6 +199,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Human-operation indicator: share of posts on weekdays in score.work_hours (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.troll.night_share",
@@ -179,6 +207,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Human-operation indicator: quiet nights, full when the night share falls to the second value (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.troll.reply_share",
@@ -186,6 +215,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Human-operation indicator: share of posts that are replies (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.troll.human_signals",
@@ -193,6 +223,7 @@ PARAMS: tuple[Param, ...] = (
         "[share, share, weight]",
         "Human-operation indicator: share of the content weight from co_reply, co_similar_text and co_hashtag (ramp from, to, weight).",
         kind="list",
+        min=0, max=(1, 1, None),
     ),
     Param(
         "score.organic.account_age_days",
@@ -200,6 +231,7 @@ PARAMS: tuple[Param, ...] = (
         "[days, days, weight]",
         "Established-account indicator: median age of the accounts when they first post in the data (ramp from, to, weight).",
         kind="list",
+        min=(0, 0, 0),
     ),
     Param(
         "score.organic.followers",
@@ -207,6 +239,7 @@ PARAMS: tuple[Param, ...] = (
         "[followers, followers, weight]",
         "Established-account indicator: median followers of the accounts (ramp from, to, weight).",
         kind="list",
+        min=(0, 0, 0),
     ),
     Param(
         "score.explained_weight",
@@ -214,6 +247,7 @@ PARAMS: tuple[Param, ...] = (
         "fraction",
         "How much a cluster's score is discounted when its accounts are long-established with large "
         "audiences (news outlets, public figures): score *= 1 - weight * established.",
+        min=0, max=1,
     ),
     Param(
         "score.min_links",
@@ -222,18 +256,21 @@ PARAMS: tuple[Param, ...] = (
         "An account in a flagged cluster is flagged only with at least this many links to other members "
         "(and it must take part in the co-sharing, see score.min_account_co_share).",
         kind="int",
+        min=0,
     ),
     Param(
         "score.min_share_in",
         0.5,
         "fraction",
         "An account in a flagged cluster is flagged only if at least this share of its fused link weight stays inside the cluster.",
+        min=0, max=1,
     ),
     Param(
         "score.account_own_weight",
         0.3,
         "fraction",
         "How much an account's own bot/troll indicators count against its cluster's when labelling it.",
+        min=0, max=1,
     ),
     Param(
         "score.top_objects",
@@ -241,6 +278,7 @@ PARAMS: tuple[Param, ...] = (
         "objects",
         "Co-shared objects listed per cluster in clusters.parquet top_objects.",
         kind="int",
+        min=0,
     ),
     Param(
         "narrative.top",
@@ -248,6 +286,7 @@ PARAMS: tuple[Param, ...] = (
         "terms",
         "Terms, hashtags, domains, links and reshared posts listed per cluster.",
         kind="int",
+        min=0,
     ),
     Param(
         "narrative.min_posts",
@@ -255,6 +294,7 @@ PARAMS: tuple[Param, ...] = (
         "posts",
         "A narrative term must occur in at least this many of a cluster's posts.",
         kind="int",
+        min=1,
     ),
     Param(
         "narrative.background_posts",
@@ -263,6 +303,7 @@ PARAMS: tuple[Param, ...] = (
         "At most this many posts of accounts in no cluster (a seeded sample) form the background that "
         "c-TF-IDF compares each cluster's words with; 0 = all.",
         kind="int",
+        min=0,
     ),
     Param(
         "narrative.min_chars",
@@ -270,5 +311,6 @@ PARAMS: tuple[Param, ...] = (
         "characters",
         "Shortest word counted as a narrative term.",
         kind="int",
+        min=1,
     ),
 )

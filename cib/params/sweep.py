@@ -25,6 +25,7 @@ PARAMS: tuple[Param, ...] = (
         "per CPU, up to 4, for grids of 4 points or more; 1 runs everything in this process "
         "(least memory).",
         kind="int|auto",
+        min=1, max=64,
     ),
     Param(
         "sweep.max_points",
@@ -32,6 +33,7 @@ PARAMS: tuple[Param, ...] = (
         "points",
         "A grid with more points than this is refused (each point clusters and scores the whole graph).",
         kind="int",
+        min=1,
     ),
     Param(
         "sweep.flagged_tolerance",
@@ -39,5 +41,6 @@ PARAMS: tuple[Param, ...] = (
         "times the median",
         "Without labels, the recommended setting is the most stable among those flagging at least one "
         "account and at most this many times the grid's median number of flagged accounts.",
+        min=0, min_inclusive=False,
     ),
 )

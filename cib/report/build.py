@@ -14,6 +14,7 @@ import polars as pl
 from cib import signals
 from cib._version import __version__
 from cib.config import Config
+from cib.files import replacing
 from cib.progress import Progress, Teller
 from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, load
@@ -394,8 +395,7 @@ def build_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "index.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     tell.finished()
     return path

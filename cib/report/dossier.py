@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from cib.printable import printable
 from cib.report import dossier_tables as tables
 from cib.report.figures import creation_figures, hours_figures
 from cib.report.links import degrees, links_inside
@@ -355,7 +356,7 @@ def _member(m: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
     """A row of the members table."""
     return {
         "account_id": m["account_id"],
-        "handle": m["handle"] or "",
+        "handle": printable(m["handle"] or ""),
         "display_name": m["display_name"] or "",
         "label": m["label"] or "",
         "score": m["score"],
@@ -434,7 +435,7 @@ def _evidence_posts(listed: list[dict[str, Any]], tz: ZoneInfo, text_chars: int)
             {
                 "time": _local(p["created_at"], tz),
                 "offset": "first" if k == 0 else "+" + duration(offset),
-                "handle": p["handle"] or "",
+                "handle": printable(p["handle"] or ""),
                 "account_id": p["account_id"],
                 "text": _cut(p["text"], text_chars),
                 "post_id": p["post_id"],

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,12 +49,13 @@ import polars as pl
 
 from cib.config import Config
 from cib.errors import CibError, ConfigError
+from cib.files import replacing
 from cib.manifest import record_export
 from cib.progress import Progress, Teller
 from cib.report.data import ReportData, load
 from cib.report.safety import neutralise_frame
 from cib.report.scope import POSITION_SCALE, Scope, ScopeTables, evidence_detail, scope_tables
-from cib.report.xmlgraph import GraphTables, write_gexf, write_graphml
+from cib.report.xmlgraph import GraphTables, not_xml_count, write_gexf, write_graphml
 
 __all__ = [
     "FORMATS",
@@ -96,9 +98,12 @@ class ExportResult:
     rows
         ``nodes``, ``edges`` and ``evidence``: the rows of each table.
     notes
-        What a reader must know (a CSV written in parts).
+        What a reader must know (a CSV written in parts, characters an XML file cannot hold).
     formats
         The formats written.
+    replaced
+        By XML file written: how many characters of the data XML 1.0 cannot hold
+        (control characters, U+FFFE, U+FFFF) it has as U+FFFD instead.
     """
 
     scope: Scope
@@ -107,6 +112,7 @@ class ExportResult:
     rows: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     formats: tuple[str, ...] = DEFAULT_FORMATS
+    replaced: dict[str, int] = field(default_factory=dict)
 
     def record(self, processed: str | Path) -> dict[str, Any]:
         """The manifest's entry: the scope, the folder (relative to ``processed`` when inside it), rows, files, notes."""
@@ -121,6 +127,7 @@ class ExportResult:
             "rows": dict(self.rows),
             "files": [p.name for p in self.files],
             "notes": list(self.notes),
+            "xml_characters_replaced": dict(self.replaced),
         }
 
 
@@ -161,11 +168,15 @@ def _csv_rows(cfg: Config) -> int:
     return lines - 1
 
 
-def _remove_stale(folder: Path, stem: str) -> None:
-    """Remove ``stem.csv`` and ``stem-NNN.csv`` an earlier export left, so no old part is mistaken for a new one."""
+def _remove_stale(folder: Path, stem: str, kept: Sequence[Path]) -> None:
+    """Remove the ``stem.csv`` and ``stem-NNN.csv`` an earlier export left beside ``kept``.
+
+    No old part is then mistaken for a new one; called once the new ones are
+    written, so an export that fails leaves the old ones whole.
+    """
     part = re.compile(rf"{re.escape(stem)}(-\d{{3,}})?\.csv")
     for path in folder.glob(f"{stem}*.csv"):
-        if part.fullmatch(path.name):
+        if part.fullmatch(path.name) and path not in kept:
             path.unlink()
 
 
@@ -185,12 +196,21 @@ def _split_note(stem: str, rows: int, names: list[str], per_file: int) -> str:
     )
 
 
+#: the CSV columns that name an account as people read it: invisible characters shown as escapes
+_SHOWN = ("Label", "handle_a", "handle_b")
+
+
+def _csv_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    return neutralise_frame(frame, shown=[c for c in _SHOWN if c in frame.columns])
+
+
 def _write_csv(folder: Path, stem: str, slices: Iterable[pl.DataFrame], rows: int, per_file: int, *, bom: bool) -> list[Path]:
     """Write ``rows`` rows, given in slices of ``per_file`` rows (the last may be shorter), as one CSV or numbered parts."""
-    _remove_stale(folder, stem)
     paths = [folder / name for name in _part_names(stem, rows, per_file)]
     for path, frame in zip(paths, slices, strict=True):
-        neutralise_frame(frame).write_csv(path, include_bom=bom)
+        with replacing(path) as tmp:
+            _csv_ready(frame).write_csv(tmp, include_bom=bom)
+    _remove_stale(folder, stem, paths)
     return paths
 
 
@@ -265,17 +285,23 @@ def _write(
             tell("graph.gexf")
             graph = GraphTables(tables.nodes, edges, _GEXF_NODE, _GRAPH_EDGE)
             result.files.append(write_gexf(folder / "graph.gexf", graph))
+            result.replaced["graph.gexf"] = not_xml_count(graph)
         if "graphml" in formats:
             tell("graph.graphml")
             graph = GraphTables(tables.nodes, edges, _GRAPHML_NODE, ("weight", *_GRAPH_EDGE))
             result.files.append(write_graphml(folder / "graph.graphml", graph))
+            result.replaced["graph.graphml"] = not_xml_count(graph, label=False)
+        if any(result.replaced.values()):
+            counts = ", ".join(f"{name} {n:,}" for name, n in result.replaced.items())
+            result.notes.append(f"characters XML cannot hold (control characters) written as U+FFFD: {counts}")
     tell("nodes, edges")
     frames = {"nodes": _node_csv(tables.nodes), "edges": _edge_csv(tables.edges)}
     for stem, frame in frames.items():
         if "csv" in formats:
             result.files += _write_csv(folder, stem, _slices(frame, per_file), frame.height, per_file, bom=False)
         if "parquet" in formats:
-            frame.write_parquet(folder / f"{stem}.parquet")
+            with replacing(folder / f"{stem}.parquet") as tmp:
+                frame.write_parquet(tmp)
             result.files.append(folder / f"{stem}.parquet")
     tell("evidence")
     result.files += _write_evidence(d, tables.evidence, folder, formats, per_file)
@@ -292,21 +318,21 @@ def _write_evidence(d: ReportData, evidence: pl.DataFrame, folder: Path, formats
 
     csv = "csv" in formats
     paths = [folder / n for n in _part_names("evidence", evidence.height, per_file)] if csv else []
-    if csv:
-        _remove_stale(folder, "evidence")
-    writer = None
-    try:
+    with ExitStack() as whole:
+        writer = None
         for i, frame in enumerate(evidence_detail(d, evidence, per_file)):
             if csv:
-                neutralise_frame(frame).write_csv(paths[i], include_bom=True)
+                with replacing(paths[i]) as tmp:
+                    _csv_ready(frame).write_csv(tmp, include_bom=True)
             if "parquet" in formats:
                 table = frame.to_arrow()
                 if writer is None:
-                    writer = pq.ParquetWriter(folder / "evidence.parquet", table.schema, compression="zstd")
+                    # renamed into place once every part is in and the writer closed
+                    tmp = whole.enter_context(replacing(folder / "evidence.parquet"))
+                    writer = whole.enter_context(pq.ParquetWriter(tmp, table.schema, compression="zstd"))
                 writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
+    if csv:
+        _remove_stale(folder, "evidence", paths)
     return paths + ([folder / "evidence.parquet"] if "parquet" in formats else [])
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from cib.printable import printable
 from cib.report.figures import ClusterInfo, base_layout, cluster_info, hidden_axis, score_text
 from cib.report.layout import Layout, node_size
 from cib.report.links import degrees
@@ -224,7 +225,7 @@ def _account_trace(
 
 def _account_hover(row: Mapping[str, Any], info: ClusterInfo, links: int) -> str:
     """An account's hover text: handle, name, network, label, score and links."""
-    handle = row["handle"] or row["account_id"]
+    handle = printable(row["handle"] or row["account_id"])
     return (
         f"<b>{hover_text(handle, limit=60)}</b>"
         + (f"<br>{hover_text(row['display_name'], limit=60)}" if row["display_name"] else "")

@@ -11,7 +11,10 @@ and opened in a spreadsheet. The report relies on these layers:
   never close the element or open a comment;
 * :func:`safe_url` so that only ``http``/``https`` links become clickable;
 * :func:`neutralise_cell` / :func:`neutralise_frame` so that CSV cells are never
-  read as spreadsheet formulas;
+  read as spreadsheet formulas, even behind spaces or invisible characters;
+* :func:`shown_form` so that handles differing only by characters that show
+  nothing (zero-width, bidirectional controls) do not look the same in a table
+  (:func:`cib.printable.printable`: ``name\\u200b``);
 * :data:`CSP`, a Content-Security-Policy that forbids every network load.
 """
 
@@ -20,11 +23,15 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import polars as pl
 from markupsafe import escape
+
+from cib.printable import INVISIBLE_REGEX, printable
 
 __all__ = [
     "CSP",
@@ -34,6 +41,7 @@ __all__ = [
     "safe_url",
     "neutralise_cell",
     "neutralise_frame",
+    "shown_form",
 ]
 
 #: Content-Security-Policy of the report: inline script and style only, images
@@ -48,6 +56,12 @@ CSP = (
 #: First characters that make a spreadsheet read a cell as a formula (and
 #: their full-width forms, which some spreadsheets fold).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+#: What a spreadsheet may pass over before a formula's first character, or a reader not see:
+#: whitespace (no-break and ideographic spaces too) and format characters (the byte-order mark,
+#: zero-width spaces and joiners, word joiner, bidirectional controls)
+_LEAD_CATEGORIES = ("Zs", "Cf")
+# Python's str.isspace also takes the separators U+001C-U+001F, which Unicode's White_Space leaves out
+_FORMULA = "^[\\s\\x1c-\\x1f\\p{Cf}]*[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",
@@ -148,15 +162,41 @@ def neutralise_cell(value: Any) -> Any:
     """A CSV cell that no spreadsheet will evaluate.
 
     A string starting with ``=``, ``+``, ``-``, ``@``, a tab, a carriage
-    return or a newline (or a full-width ``＝ ＋ － ＠``) gets a leading ``'``; other
-    values are returned unchanged.
+    return or a newline (or a full-width ``＝ ＋ － ＠``), also behind any
+    whitespace or format characters (``" =1"``, ``"\\u200b=1"``, ``"\\ufeff@x"``),
+    gets a leading ``'``; other values are returned unchanged.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and _is_formula(value):
         return "'" + value
     return value
 
 
-def neutralise_frame(frame: pl.DataFrame, *, list_separator: str = "; ") -> pl.DataFrame:
+def _is_formula(text: str) -> bool:
+    for ch in text:
+        if ch in FORMULA_PREFIXES:
+            return True
+        if not (ch.isspace() or unicodedata.category(ch) in _LEAD_CATEGORIES):
+            return False
+    return False
+
+
+def shown_form(frame: pl.DataFrame, columns: Sequence[str]) -> pl.DataFrame:
+    """``frame`` with the text of ``columns`` as people should read it: invisible characters as escapes.
+
+    A handle ending in a zero-width space shows as ``name\\u200b`` beside ``name``;
+    control and bidirectional characters likewise (:func:`cib.printable.printable`).
+    Only the distinct values holding such characters are rewritten.
+    """
+    out = frame
+    for name in columns:
+        found = frame.get_column(name).cast(pl.String)
+        odd = found.filter(found.str.contains(INVISIBLE_REGEX)).unique().to_list()
+        if odd:
+            out = out.with_columns(pl.col(name).cast(pl.String).replace({v: printable(v) for v in odd}))
+    return out
+
+
+def neutralise_frame(frame: pl.DataFrame, *, list_separator: str = "; ", shown: Sequence[str] = ()) -> pl.DataFrame:
     """A frame ready for CSV: lists joined, datetimes as ISO text, every text cell neutralised.
 
     Parameters
@@ -165,6 +205,9 @@ def neutralise_frame(frame: pl.DataFrame, *, list_separator: str = "; ") -> pl.D
         Any frame.
     list_separator
         Joins the items of list columns.
+    shown
+        Text columns people identify accounts by (handles): written in their
+        :func:`shown_form`.
 
     Returns
     -------
@@ -172,7 +215,7 @@ def neutralise_frame(frame: pl.DataFrame, *, list_separator: str = "; ") -> pl.D
         Same columns; list and text columns become strings with formula
         prefixes neutralised (numbers stay numbers).
     """
-    pattern = "^[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+    frame = shown_form(frame, shown)
     exprs = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
@@ -188,5 +231,5 @@ def neutralise_frame(frame: pl.DataFrame, *, list_separator: str = "; ") -> pl.D
         else:
             exprs.append(col)
             continue
-        exprs.append(pl.when(col.str.contains(pattern)).then(pl.lit("'") + col).otherwise(col).alias(name))
+        exprs.append(pl.when(col.str.contains(_FORMULA)).then(pl.lit("'") + col).otherwise(col).alias(name))
     return frame.select(exprs)

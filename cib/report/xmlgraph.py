@@ -22,8 +22,9 @@ from pathlib import Path
 import polars as pl
 
 from cib._version import __version__
+from cib.files import replacing
 
-__all__ = ["GraphTables", "xml_escaped", "write_gexf", "write_graphml"]
+__all__ = ["GraphTables", "xml_escaped", "not_xml_count", "write_gexf", "write_graphml"]
 
 #: rows turned into text at a time: bounds the memory of the text being written
 SLICE_ROWS = 50_000
@@ -47,6 +48,32 @@ def xml_escaped(value: pl.Expr) -> pl.Expr:
     text = value.cast(pl.String).str.replace_all(_NOT_XML, "\ufffd")
     # one pass for every entity: "&" is never escaped twice
     return text.str.replace_many(list(_ENTITIES), list(_ENTITIES.values()))
+
+
+def not_xml_count(graph: GraphTables, *, label: bool = True) -> int:
+    """How many characters of the graph's text XML 1.0 cannot hold: each is written as U+FFFD.
+
+    Parameters
+    ----------
+    graph
+        The tables and the columns a file carries.
+    label
+        Count the nodes' ``label`` too (GEXF writes it whether or not it is an attribute).
+
+    Returns
+    -------
+    int
+    """
+
+    def count(frame: pl.DataFrame, columns: Sequence[str]) -> int:
+        text = [c for c in dict.fromkeys(columns) if not (frame.schema[c].is_numeric() or frame.schema[c] == pl.Boolean)]
+        if not text or not frame.height:
+            return 0
+        found = frame.select(pl.sum_horizontal(pl.col(c).cast(pl.String).str.count_matches(_NOT_XML).sum() for c in text))
+        return int(found.item() or 0)
+
+    nodes = ("id", *(("label",) if label else ()), *graph.node_attributes)
+    return count(graph.nodes, nodes) + count(graph.edges, ("source", "target", *graph.edge_attributes))
 
 
 def _type(dtype: pl.DataType) -> str:
@@ -121,9 +148,9 @@ class GraphTables:
 
 
 def _write(path: str | Path, blocks: Sequence[str | tuple[pl.DataFrame, pl.Expr]]) -> Path:
-    """Write literal text and, for each ``(frame, line)``, the lines of a table a slice at a time."""
+    """Write literal text and, for each ``(frame, line)``, the lines of a table a slice at a time (whole or not at all)."""
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
+    with replacing(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         for block in blocks:
             fh.writelines([block] if isinstance(block, str) else _slices(*block))
     return path

@@ -283,7 +283,7 @@ def _plan(
     config: str | Path | None,
 ) -> _Plan:
     """Check the grid and the labels before any work, and name the folders."""
-    from cib.stages import collection_name
+    from cib.stages import Outputs, check_outputs, collection_name
 
     the_grid = build_grid(grid, cfg)
     labels_path = str(Path(labels).resolve()) if labels is not None else None
@@ -292,7 +292,9 @@ def _plan(
 
         read_labels(labels_path)  # a bad labels file fails before the work
     name = name or collection_name(source)
-    root, reports = Path(processed_dir) / name, Path(reports_dir) / name
+    out = Outputs.for_collection(name, processed_dir, reports_dir)
+    check_outputs(out, source)
+    root, reports = out.processed, out.reports
     return _Plan(Path(source), name, cfg, config, the_grid, the_grid.points(), labels_path, root, reports)
 
 

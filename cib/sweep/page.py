@@ -19,6 +19,7 @@ import jinja2
 import polars as pl
 
 from cib._version import __version__
+from cib.files import replacing
 from cib.report.page import plotly_js, template_environment
 from cib.report.safety import CSP, hover_text, safe_json
 from cib.sweep.grid import value_text
@@ -258,7 +259,6 @@ def write_page(result: SweepResult, path: str | Path, *, collection: str, source
     """Write the page to ``path`` (its folder is created)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render(result, collection=collection, source=source), encoding="utf-8")
-    tmp.replace(path)
+    with replacing(path) as tmp:
+        tmp.write_text(render(result, collection=collection, source=source), encoding="utf-8")
     return path
