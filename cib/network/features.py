@@ -56,6 +56,7 @@ __all__ = [
     "handle_template",
     "hours",
     "intra_edges",
+    "intra_evidence_of",
     "quick_canonical",
     "url_lookup",
     "timezone",
@@ -137,6 +138,34 @@ def intra_edges(edges: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("ca") == pl.col("cb"))
         .rename({"ca": "cluster_id"})
         .drop("cb")
+    )
+
+
+def intra_evidence_of(evidence: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Evidence pairs with both accounts in one cluster, in the columns the cluster features read.
+
+    ``cluster_id, signal, object_id, delta_s`` and the two accounts as their row
+    numbers in ``members`` (UInt32): a large collection's evidence runs to millions
+    of pairs inside its networks, and its post ids and account names are not read here.
+    """
+    codes = members.with_row_index("code")
+    side = {
+        end: codes.lazy().select(
+            pl.col("account_id").alias(f"account_{end}"), pl.col("cluster_id").alias(f"c{end}"), pl.col("code").alias(end)
+        )
+        for end in ("a", "b")
+    }
+    return (
+        evidence.lazy()
+        .select("signal", "object_id", "account_a", "account_b", "delta_s")
+        .join(side["a"], on="account_a", how="inner")
+        .join(side["b"], on="account_b", how="inner")
+        .filter(pl.col("ca") == pl.col("cb"))
+        .select(
+            pl.col("ca").alias("cluster_id"), "signal", "object_id", "delta_s",
+            pl.col("a").alias("account_a"), pl.col("b").alias("account_b"),
+        )  # fmt: skip
+        .collect()
     )
 
 
@@ -240,7 +269,7 @@ def cluster_features(
     content = intra.filter(pl.col("content"))
     pair_stats, deg_stats = _repeated_co_action(content, sizes)
     if evidence is not None and evidence.height:
-        ev = intra_evidence if intra_evidence is not None else intra_edges(evidence, members)
+        ev = intra_evidence if intra_evidence is not None else intra_evidence_of(evidence, members)
         objects, top_objects = _objects_from_evidence(ev, sig)
     else:
         objects, top_objects = _objects_from_edges(intra, content, sig)

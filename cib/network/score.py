@@ -51,6 +51,7 @@ from cib.network.features import (
     cluster_members,
     co_shared,
     intra_edges,
+    intra_evidence_of,
     url_lookup,
     weak_signals,
 )
@@ -190,7 +191,7 @@ def score(
     co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
     # each cluster's own edges and evidence, joined once for every feature that reads them
     intra = intra_edges(edges, members)
-    intra_ev = intra_edges(evidence, members) if evidence is not None and evidence.height else None
+    intra_ev = intra_evidence_of(evidence, members) if evidence is not None and evidence.height else None
     cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co,
                              intra=intra, intra_evidence=intra_ev)  # fmt: skip
     measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, cfeat)
