@@ -111,6 +111,7 @@ def run_ingest(
     manifest.inputs = [str(source)]
     manifest.files = [f.as_dict() for f in result.files]
     manifest.ignored_files = result.ignored
+    manifest.warnings += result.warnings
     rows_in = sum(f.rows_in for f in result.files)
     dupes = sum(f.duplicates for f in result.files)
     manifest.counts["ingest"] = {
@@ -120,9 +121,12 @@ def run_ingest(
         "duplicates_removed": dupes,
         "account_rows": sum(f.accounts for f in result.files),
         "accounts": result.accounts.height,
-        "reconciled": rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
-        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows; "
-        "duplicates are repeated (platform, post_id), first in file order kept",
+        "reconciled": all(f.reconciled for f in result.files)
+        and rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
+        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows, where rows_in is counted "
+        "from each file apart from its reader: delimited records (the header and empty lines aside), "
+        "non-blank JSON lines, Parquet rows, Telegram messages; a twarc2 page line counts its tweets. "
+        "Duplicates are repeated (platform, post_id), first in file order kept",
     }
     manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
     manifest.write(out.processed)
