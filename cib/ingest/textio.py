@@ -92,6 +92,8 @@ def iter_delimited(
             raise InputError(path, f"not readable as delimited text ({exc})", row=1) from None
         header = [h.strip() for h in header]
         width = len(header)
+        if not clean and not _utf8(header):
+            raise InputError(path, "bytes that are not UTF-8 in the header", row=1, hint="save the file as UTF-8")
         same_columns(path, header, row=1)
         cols: list[list[str]] = [[] for _ in range(width)]
         rows: list[int] = []
@@ -120,14 +122,11 @@ def iter_delimited(
                 bad_reason.append(why)
                 bad_raw.append(_safe(delimiter.join(rec)))
                 continue
-            if not clean:
-                try:
-                    "\x1f".join(rec).encode("utf-8")
-                except UnicodeEncodeError:
-                    bad_rows.append(start)
-                    bad_reason.append("bytes that are not UTF-8")
-                    bad_raw.append(_safe(delimiter.join(rec)))
-                    continue
+            if not clean and not _utf8(rec):
+                bad_rows.append(start)
+                bad_reason.append("bytes that are not UTF-8")
+                bad_raw.append(_safe(delimiter.join(rec)))
+                continue
             rows.append(start)
             for j, value in enumerate(rec):
                 cols[j].append(value)
@@ -136,6 +135,15 @@ def iter_delimited(
                 cols = [[] for _ in range(width)]
                 rows, bad_rows, bad_reason, bad_raw = [], [], [], []
         yield header, _frame(header, cols, rows, wanted), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+
+
+def _utf8(rec: list[str]) -> bool:
+    """Whether every value of a record read with ``surrogateescape`` was UTF-8."""
+    try:
+        "\x1f".join(rec).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _bad_record(rec: list[str], width: int) -> str | None:
