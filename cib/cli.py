@@ -222,12 +222,12 @@ def detect(
     quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
-    from cib.pipeline import build_config, resume
+    from cib.pipeline import build_config, rerun
     from cib.stages import run_detect
 
     cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
-    run = resume(processed, cfg)
-    with display(quiet) as shown:
+    with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
+        _staging_said(shown, run)
         run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
         shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
 
@@ -241,12 +241,12 @@ def cluster(
     quiet: QuietOpt = False,
 ) -> None:
     """Cluster the fused graph and score clusters and accounts (writes clusters and account_scores)."""
-    from cib.pipeline import build_config, resume
+    from cib.pipeline import build_config, rerun
     from cib.stages import run_network
 
     cfg = build_config(config, sets=set_ or (), events=event or ())
-    run = resume(processed, cfg)
-    with display(quiet) as shown:
+    with display(quiet) as shown, rerun(processed, cfg, "cluster") as run:
+        _staging_said(shown, run)
         net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
         shown.say(f"{_network_summary(net)}; {shown.lap()}")
 
@@ -260,15 +260,22 @@ def report(
     quiet: QuietOpt = False,
 ) -> None:
     """Write the HTML report, and the flagged networks as GEXF, GraphML and CSV beside the tables."""
-    from cib.pipeline import build_config, resume
-    from cib.stages import run_report
+    from cib.pipeline import build_config, rerun
+    from cib.stages import Outputs, run_report
 
     cfg = build_config(config, sets=set_ or ())
-    run = resume(processed, cfg, reports_dir, posts=False)
-    with display(quiet) as shown:
-        path = run_report(run.out, cfg, run.manifest, progress=shown.progress)
-        _exports_said(shown, run.manifest.exports.get("."), run.out.processed)
+    with display(quiet) as shown, rerun(processed, cfg, "report", reports_dir, posts=False) as run:
+        _staging_said(shown, run)
+        final = Outputs(processed, run.out.reports)
+        path = run_report(final, cfg, run.manifest, progress=shown.progress, staging=run.staging)
+        _exports_said(shown, run.manifest.exports.get("."), processed)
         _report_said(shown, path)
+
+
+def _staging_said(shown: Display, run: Any) -> None:
+    """What a stage run alone found left by an interrupted run."""
+    for note in run.staging.notes if run.staging is not None else []:
+        shown.warn(note)
 
 
 def _exports_said(shown: Display, entry: dict[str, Any] | None, processed: Path) -> None:

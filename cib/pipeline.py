@@ -12,7 +12,8 @@ prints.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,13 @@ import polars as pl
 from cib.config import Config, load_config, parse_assignment
 from cib.errors import CibError, ConfigError
 from cib.ingest import IngestResult
-from cib.manifest import Manifest
+from cib.manifest import Manifest, Staging, check_run, collection_lock, stage_folder
 from cib.network.events import load_events, parse_event_flag
 from cib.params import PRESETS
 from cib.progress import Progress
 from cib.signals import windowed_values
 from cib.stages import (
+    STAGE_TABLES,
     NetworkResult,
     Outputs,
     check_outputs,
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 #: the stages of a run, in order (``until`` stops after one)
 STAGES = ("ingest", "detect", "cluster", "report")
 
-__all__ = ["STAGES", "Run", "Resumed", "build_config", "prepare", "run_stages", "resume"]
+__all__ = ["STAGES", "Run", "Resumed", "build_config", "prepare", "run_stages", "resume", "rerun"]
 
 
 def build_config(
@@ -188,28 +190,55 @@ def run_stages(
     """
     if until not in STAGES:
         raise CibError(f"--until {until}: unknown stage", hint=f"use one of: {', '.join(STAGES)}")
+    check_outputs(run.out, run.source)
+    staging = Staging(run.out.processed)
+    with collection_lock(run.out.processed):
+        run.manifest.warnings += staging.clean()
+        staging.start()
+        try:
+            _run_staged(run, staging, until, report, progress, on_stage, keep)
+        except BaseException:
+            if not staging.committed:
+                staging.abandon()
+            raise
+    return run
+
+
+def _run_staged(
+    run: Run,
+    staging: Staging,
+    until: str,
+    report: bool,
+    progress: Progress | None,
+    on_stage: Callable[[str, Run], None] | None,
+    keep: bool,
+) -> None:
+    """The stages of :func:`run_stages`, writing into ``staging``, which is swapped in once every table is written."""
     last = STAGES.index(until)
-    run.ingested = run_ingest(run.source, run.out, run.cfg, run.manifest, fmt=run.fmt, progress=progress)
+    work = Outputs(staging.folder, run.out.reports)
+    run.ingested = run_ingest(run.source, work, run.cfg, run.manifest, fmt=run.fmt, progress=progress)
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
         run.detected = run_detect(
-            ing.posts, run.out, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress
+            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress
         )
         _done(run, "detect", on_stage)
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
-        run.network = run_network(ing.posts, ing.accounts, det, run.out, run.cfg, run.manifest, progress=progress)
+        run.network = run_network(ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress)
         _done(run, "cluster", on_stage)
         if not keep:
             run.ingested = run.detected = run.network = None
             del ing, det
             gc.collect()
     if report and last >= STAGES.index("report"):
-        run.report = run_report(run.out, run.cfg, run.manifest, progress=progress)
+        # the exports go in with the tables; the page is made from the outputs once swapped in
+        run.report = run_report(run.out, run.cfg, run.manifest, progress=progress, staging=staging)
         _done(run, "report", on_stage)
-    return run
+    else:
+        staging.commit()
 
 
 def _done(run: Run, stage: str, on_stage: Callable[[str, Run], None] | None) -> None:
@@ -220,12 +249,18 @@ def _done(run: Run, stage: str, on_stage: Callable[[str, Run], None] | None) -> 
 
 @dataclass
 class Resumed:
-    """A processed folder picked up by a stage run alone: where it writes, the manifest so far, the posts."""
+    """A processed folder picked up by a stage run alone: where it writes, the manifest so far, the posts.
+
+    ``folder`` holds the tables read; ``out.processed`` is where the stage
+    writes (a staging folder, with :func:`rerun`).
+    """
 
     out: Outputs
     manifest: Manifest
     posts: pl.DataFrame
     accounts: pl.DataFrame
+    folder: Path | None = None
+    staging: Staging | None = None
 
     @property
     def time_resolution_s(self) -> float:
@@ -234,7 +269,7 @@ class Resumed:
 
     def detected(self) -> DetectResult:
         """The edges and evidence an earlier detection wrote here."""
-        return load_detected(self.out.processed)
+        return load_detected(self.folder or self.out.processed)
 
 
 def resume(processed: str | Path, cfg: Config, reports_dir: str | Path = "reports", *, posts: bool = True) -> Resumed:
@@ -243,13 +278,42 @@ def resume(processed: str | Path, cfg: Config, reports_dir: str | Path = "report
     Raises
     ------
     CibError
-        When the folder holds no ``posts.parquet`` or no manifest.
+        When the folder holds no ``posts.parquet`` or no manifest, or tables of
+        another run than its manifest records.
     """
     folder = Path(processed)
     if not (folder / "posts.parquet").is_file():
         raise CibError(f"{folder}: no posts.parquet here", hint="give a folder written by `cib ingest` (data/processed/NAME)")
     manifest = Manifest.resume(folder, cfg)
+    check_run(folder)
     out = Outputs(folder, Path(reports_dir) / folder.name)
     if not posts:
-        return Resumed(out, manifest, pl.DataFrame(), pl.DataFrame())
-    return Resumed(out, manifest, *load_ingested(folder))
+        return Resumed(out, manifest, pl.DataFrame(), pl.DataFrame(), folder)
+    return Resumed(out, manifest, *load_ingested(folder), folder)
+
+
+@contextmanager
+def rerun(
+    processed: str | Path, cfg: Config, stage: str, reports_dir: str | Path = "reports", *, posts: bool = True
+) -> Iterator[Resumed]:
+    """Run ``stage`` again on a processed folder, the way a whole run writes.
+
+    Under the collection's lock, the stage writes into a staging folder that
+    holds the tables of the stages before it (hard links, not copies) and is
+    swapped in when the body ends without an error: the tables of the stages
+    after it, made from the old ones, are gone, as are their counts in the
+    manifest and the exports. ``Resumed.out.processed`` is the staging folder;
+    ``Resumed.staging`` lets the report swap it in before making its page.
+    """
+    folder = Path(processed)
+    if stage not in STAGES[1:]:
+        raise CibError(f"{stage}: not a stage that runs on a processed folder", hint=f"use one of: {', '.join(STAGES[1:])}")
+    earlier = [f"{t}.parquet" for s in STAGES[: STAGES.index(stage)] for t in STAGE_TABLES.get(s, ())]
+    with stage_folder(folder, link=earlier) as staging:
+        resumed = resume(folder, cfg, reports_dir, posts=posts)
+        resumed.manifest.forget(list(STAGES[STAGES.index(stage) :]))
+        resumed.manifest.warnings += staging.notes
+        resumed.out = Outputs(staging.folder, resumed.out.reports)
+        resumed.staging = staging
+        resumed.manifest.write(staging.folder)  # the staging folder reads as a whole one from the start
+        yield resumed

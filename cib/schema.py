@@ -212,6 +212,7 @@ def write_table(
     *,
     params: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
+    run_id: str | None = None,
 ) -> Path:
     """Write a canonical table to Parquet with its provenance in the metadata.
 
@@ -227,6 +228,8 @@ def write_table(
         Effective parameters, recorded as JSON.
     extra
         More metadata, recorded as JSON under ``cib.extra``.
+    run_id
+        The run the table belongs to (:attr:`cib.manifest.Manifest.run_id`), under ``cib.run_id``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +239,8 @@ def write_table(
         "cib.schema_version": SCHEMA_VERSION,
         "cib.params": json.dumps(dict(params or {}), sort_keys=True, ensure_ascii=False, default=str),
     }
+    if run_id is not None:
+        meta["cib.run_id"] = run_id
     if extra:
         meta["cib.extra"] = json.dumps(dict(extra), sort_keys=True, ensure_ascii=False, default=str)
     # Statistics carry no information a reader needs and make files differ by

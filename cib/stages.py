@@ -19,7 +19,7 @@ import polars as pl
 from cib.config import Config
 from cib.errors import CibError
 from cib.ingest import IngestResult, ingest
-from cib.manifest import Manifest
+from cib.manifest import Manifest, check_run, run_id_of
 from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
 from cib.schema import read_table, write_table
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from cib.detect import DetectResult, PairCache
+    from cib.manifest import Staging
 
 #: how :func:`run_detect` runs an engine beside the windowed detection:
 #: ``(signal, engine, posts, cfg, time_resolution_s) → result``
@@ -35,12 +36,15 @@ EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], An
 
 #: the tables :func:`run_network` writes (``event_activity`` only when events are configured)
 NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity")
+#: the tables each stage writes
+STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
 
 __all__ = [
     "NETWORK_TABLES",
     "Outputs",
     "EngineCall",
     "NetworkResult",
+    "STAGE_TABLES",
     "collection_name",
     "check_name",
     "check_outputs",
@@ -149,12 +153,14 @@ def run_ingest(
     tell = Teller(progress, "ingest")
     tell("writing tables")
     params = cfg.as_dict()
-    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params)
-    write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params)
-    write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params)
-    manifest.inputs = [str(source)]
     manifest.files = [f.as_dict() for f in result.files]
+    manifest.run_id = run_id_of(manifest.files, params)
+    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params, run_id=manifest.run_id)
+    write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params, run_id=manifest.run_id)
+    write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params, run_id=manifest.run_id)
+    manifest.inputs = [str(source)]
     manifest.ignored_files = result.ignored
+    manifest.warnings += result.warnings
     rows_in = sum(f.rows_in for f in result.files)
     dupes = sum(f.duplicates for f in result.files)
     manifest.counts["ingest"] = {
@@ -164,9 +170,12 @@ def run_ingest(
         "duplicates_removed": dupes,
         "account_rows": sum(f.accounts for f in result.files),
         "accounts": result.accounts.height,
-        "reconciled": rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
-        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows; "
-        "duplicates are repeated (platform, post_id), first in file order kept",
+        "reconciled": all(f.reconciled for f in result.files)
+        and rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
+        "rule": "rows_in = posts + rejects + duplicates_removed + account_rows, where rows_in is counted "
+        "from each file apart from its reader: delimited records (the header and empty lines aside), "
+        "non-blank JSON lines, Parquet rows, Telegram messages; a twarc2 page line counts its tweets. "
+        "Duplicates are repeated (platform, post_id), first in file order kept",
     }
     manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
     manifest.write(out.processed)
@@ -175,8 +184,9 @@ def run_ingest(
 
 
 def load_ingested(folder: str | Path) -> tuple:
-    """Read posts and accounts written by :func:`run_ingest`."""
+    """Read posts and accounts written by :func:`run_ingest` (of the run the folder's manifest records)."""
     folder = Path(folder)
+    check_run(folder)
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
@@ -279,8 +289,8 @@ def run_detect(
             result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
     stage("writing tables")
     params = cfg.as_dict()
-    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params)
-    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params)
+    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
+    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
     manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
     manifest.stages["detect"] = result.info
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
@@ -353,12 +363,12 @@ def run_network(
         activity = event_activity(posts, clustering.membership, events) if events else None
     tell("writing tables")
     params = cfg.as_dict()
-    write_table(fused, out.processed / "fused_edges.parquet", "fused_edges", params=params)
-    write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params)
+    write_table(fused, out.processed / "fused_edges.parquet", "fused_edges", params=params, run_id=manifest.run_id)
+    write_table(burst_table, out.processed / "bursts.parquet", "bursts", params=params, run_id=manifest.run_id)
     if activity is not None:
-        write_table(activity, out.processed / "event_activity.parquet", "event_activity", params=params)
-    write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params)
-    write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params)
+        write_table(activity, out.processed / "event_activity.parquet", "event_activity", params=params, run_id=manifest.run_id)
+    write_table(scores.clusters, out.processed / "clusters.parquet", "clusters", params=params, run_id=manifest.run_id)
+    write_table(scores.account_scores, out.processed / "account_scores.parquet", "account_scores", params=params, run_id=manifest.run_id)
     labels = scores.clusters.group_by("label").len().iter_rows() if scores.clusters.height else []
     manifest.counts["cluster"] = {
         "graph_nodes": clustering.info["nodes"],
@@ -375,21 +385,28 @@ def run_network(
     return NetworkResult(fused, clustering, scores)
 
 
-def run_report(out: Outputs, cfg: Config, manifest: Manifest, *, progress: Progress | None = None) -> Path:
+def run_report(
+    out: Outputs, cfg: Config, manifest: Manifest, *, progress: Progress | None = None, staging: Staging | None = None
+) -> Path:
     """Write the default exports beside the tables and the HTML report; return the report's path.
 
     The exports hold the flagged networks (:func:`cib.report.export.export_all`);
-    the manifest records what they hold under ``exports``. ``progress`` is told
+    the manifest records what they hold under ``exports``. With ``staging``,
+    the exports go into its folder with the tables, the folder is swapped in for
+    ``out.processed``, and the page is made from there. ``progress`` is told
     the exports written and the page's parts (see :mod:`cib.progress`).
     """
     from cib.report import build_report, export_all
 
     tell = Teller(progress, "report")
+    work = staging.folder if staging is not None else out.processed
     with manifest.timed("report"):
-        exported = export_all(out.processed, cfg=cfg, record=False, progress=progress)
-        entry = exported.record(out.processed)
+        exported = export_all(work, cfg=cfg, record=False, progress=progress)
+        entry = exported.record(work)
         manifest.exports[entry["folder"]] = entry
-        manifest.write(out.processed)
+        manifest.write(work)
+        if staging is not None:
+            staging.commit()
         path = build_report(out.processed, out.reports, cfg=cfg, progress=progress)
     manifest.write(out.processed)
     tell.finished()

@@ -17,3 +17,12 @@ def real_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real data not present: {path} (set CIB_SHARED to the folder holding data/real)")
     return path
+
+
+def synth_collection(factory: pytest.TempPathFactory, name: str, n_posts: int, seed: int) -> Path:
+    """A small synthetic collection (generic CSV) in a fresh temporary folder, for tests of whole runs."""
+    from cib.synth import synth
+
+    folder = factory.mktemp(name) / "raw"
+    synth(folder, n_posts=n_posts, seed=seed, layout="generic")
+    return folder

@@ -15,8 +15,8 @@ from cib.config import load_config
 from cib.errors import InputError
 from cib.ingest import ingest
 from cib.ingest.base import parse_list, parse_time
+from cib.ingest.head import read_head
 from cib.ingest.registry import sniff
-from cib.ingest.textio import read_head
 
 DATA = Path(__file__).parent / "data" / "formats"
 NASTY = DATA / "generic_nasty.csv"

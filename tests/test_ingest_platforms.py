@@ -17,8 +17,8 @@ from cib.config import load_config
 from cib.errors import InputError
 from cib.ingest import ingest
 from cib.ingest.crowdtangle import zoned_time
+from cib.ingest.head import read_head
 from cib.ingest.registry import FORMATS, sniff
-from cib.ingest.textio import read_head
 
 DATA = Path(__file__).parent / "data" / "formats"
 BIG = "1453238917281234567"  # above 2**53: must survive as a string

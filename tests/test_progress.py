@@ -11,17 +11,14 @@ from cib.detect.engine import _Clock
 from cib.detect.similar import STEPS as SIMILAR_STEPS
 from cib.pipeline import STAGES, build_config, prepare, run_stages
 from cib.progress import Step, Teller, counting
+from tests.conftest import synth_collection
 
 TABLES = ("posts", "accounts", "rejects", "edges", "evidence", "fused_edges", "clusters", "account_scores", "bursts")
 
 
 @pytest.fixture(scope="module")
 def raw(tmp_path_factory) -> Path:
-    from cib.synth import synth
-
-    folder = tmp_path_factory.mktemp("progress") / "raw"
-    synth(folder, n_posts=3000, seed=8, layout="generic")
-    return folder
+    return synth_collection(tmp_path_factory, "progress", 3000, 8)
 
 
 def _run(raw: Path, out: Path, progress=None, **params):

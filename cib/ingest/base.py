@@ -10,6 +10,7 @@ format obeys the same rules.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,10 @@ __all__ = [
     "Chunk",
     "Format",
     "Head",
+    "IDS",
+    "as_text",
+    "as_text_list",
+    "count_of",
     "finalise",
     "parse_list",
     "parse_time",
@@ -73,11 +78,15 @@ class Chunk:
     merged
         Input rows folded into another row of the same post (a long table
         with one row per post and object); counted with the duplicates.
+    expanded
+        Rows beyond the first that one counted record gave (the tweets of a
+        twarc2 page line after its first).
     """
 
     rows: pl.DataFrame
     rejects: pl.DataFrame
     merged: int = 0
+    expanded: int = 0
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,45 @@ def reject_frame(
         },
         schema=REJECTS,
     )
+
+
+#: the staged columns that hold ids
+IDS = ("post_id", "account_id", "reshare_of", "reply_to", "quote_of")
+#: the largest integer a float holds exactly: beyond it an id read as a float has lost digits
+_EXACT = 2**53
+
+
+def _json_texts(values: pl.Series) -> pl.Series:
+    """Each value written as JSON (lists and structs of any depth; rare, so done in Python)."""
+    return pl.Series(values.name, [None if v is None else json.dumps(v, ensure_ascii=False, default=str) for v in values.to_list()], dtype=pl.String)
+
+
+def as_text(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A column of any type as text, for a column that holds one value per row.
+
+    A float that is a whole number (up to 2^53, where floats stop being
+    exact) is written without its ``.0``, so ``123.0`` read from a nullable
+    integer column stays ``123``; a larger one keeps its exponent (``1.9e18``),
+    which :func:`finalise` refuses in an id. NaN is no value. Lists and
+    structs are written as JSON.
+    """
+    if isinstance(dtype, pl.List | pl.Array | pl.Struct):
+        return expr.map_batches(_json_texts, return_dtype=pl.String)
+    if dtype.is_float():
+        whole = (expr == expr.round(0)) & (expr.abs() <= _EXACT)
+        return pl.when(expr.is_nan()).then(None).when(whole).then(expr.cast(pl.Int64).cast(pl.String)).otherwise(expr.cast(pl.String))
+    return expr.cast(pl.String)
+
+
+def as_text_list(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A list column of any inner type as ``list[str]`` (nested items written as JSON)."""
+    inner = dtype.inner if isinstance(dtype, pl.List | pl.Array) else None
+    if isinstance(inner, pl.List | pl.Array | pl.Struct):
+        return expr.map_batches(
+            lambda s: pl.Series(s.name, [None if v is None else [json.dumps(x, default=str) for x in v] for v in s.to_list()], dtype=pl.List(pl.String)),
+            return_dtype=pl.List(pl.String),
+        )
+    return expr.cast(pl.List(pl.String))
 
 
 _ZONED = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%a %b %d %H:%M:%S %z %Y")
@@ -273,7 +321,27 @@ def _as_time(frame: pl.DataFrame, column: str, tz: str) -> pl.Expr:
         if dtype.time_zone is None:
             col = col.dt.replace_time_zone(tz)
         return col.dt.convert_time_zone("UTC").cast(TIME)
-    return parse_time(pl.col(column), tz)
+    return parse_time(as_text(pl.col(column), dtype), tz)
+
+
+def count_of(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
+    """A count (followers, posts) as an integer, null when it is not a number."""
+    return as_text(expr, dtype).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+
+
+#: an id that went through a float (a spreadsheet writes ``1.9E+18``): its last digits are gone
+_FLOAT_ID = r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$"
+
+
+def _bad_id(col: str) -> pl.Expr:
+    """Why the id in ``col`` cannot be used, as ``column|reason``; null when it can."""
+    value = pl.col(col)
+    return (
+        pl.when(value.str.contains(_FLOAT_ID) & (value.str.len_chars() < 32))
+        .then(pl.lit(f"{col}|an id in floating-point notation (") + value + pl.lit("), which has lost its digits: export ids as text"))
+        .when(value.str.starts_with("[") | value.str.starts_with("{"))
+        .then(pl.lit(f"{col}|a list or object where one id is expected"))
+    )
 
 
 def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -311,15 +379,16 @@ def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.Da
             dtype = pl.List(pl.String) if col in LIST_COLUMNS else pl.String
             exprs.append(pl.lit(None, dtype=dtype).alias(col))
         elif col in ("created_at", "account_created_at"):
-            exprs.append(pl.col(col).cast(pl.String).alias(f"{col}__raw") if rows.schema[col] == pl.String else pl.lit(None, pl.String).alias(f"{col}__raw"))
+            timed = isinstance(rows.schema[col], pl.Datetime)
+            exprs.append(pl.lit(None, pl.String).alias(f"{col}__raw") if timed else as_text(pl.col(col), rows.schema[col]).alias(f"{col}__raw"))
             exprs.append(_as_time(rows, col, tz).alias(col))
         elif col in LIST_COLUMNS:
             dtype = rows.schema[col]
-            exprs.append((pl.col(col) if isinstance(dtype, pl.List) else parse_list(pl.col(col))).cast(pl.List(pl.String)).alias(col))
+            exprs.append((as_text_list(pl.col(col), dtype) if isinstance(dtype, pl.List | pl.Array) else parse_list(as_text(pl.col(col), dtype))).alias(col))
         elif col in ("account_followers", "account_following", "account_post_count"):
-            exprs.append(pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64).alias(col))
+            exprs.append(count_of(pl.col(col), rows.schema[col]).alias(col))
         else:
-            value = pl.col(col).cast(pl.String)
+            value = as_text(pl.col(col), rows.schema[col])
             if col == "text":
                 # text stays as written; a blank one is no text (found without a stripped copy of every text)
                 exprs.append(pl.when(value.str.contains(r"\S")).then(value).alias(col))
@@ -336,16 +405,16 @@ def finalise(chunk: Chunk, file: str, cfg: Config, platform: str) -> tuple[pl.Da
         + [pl.col("platform").fill_null(platform)]
     )
     raw_created = pl.col("created_at__raw")
-    reason = (
-        pl.when(pl.col("post_id").is_null())
-        .then(pl.lit("post_id|missing post id"))
-        .when(pl.col("account_id").is_null())
-        .then(pl.lit("account_id|missing account id"))
-        .when(pl.col("created_at").is_null() & (raw_created.is_null() | (raw_created.str.strip_chars() == "")))
+    reason = pl.coalesce(
+        pl.when(pl.col("post_id").is_null()).then(pl.lit("post_id|missing post id")),
+        _bad_id("post_id"),
+        pl.when(pl.col("account_id").is_null()).then(pl.lit("account_id|missing account id")),
+        _bad_id("account_id"),
+        pl.when(pl.col("created_at").is_null() & (raw_created.is_null() | (raw_created.str.strip_chars() == "")))
         .then(pl.lit("created_at|missing time"))
         .when(pl.col("created_at").is_null())
-        .then(pl.lit("created_at|unparseable time: ") + raw_created.str.slice(0, 60))
-        .otherwise(None)
+        .then(pl.lit("created_at|unparseable time: ") + raw_created.str.slice(0, 60)),
+        *(_bad_id(c) for c in IDS[2:]),
     )
     staged = staged.with_columns(reason.alias("__reason"))
     bad = staged.filter(pl.col("__reason").is_not_null())

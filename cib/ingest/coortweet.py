@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.ingest.base import Chunk, Format, Head
+from cib.ingest.base import Chunk, Format, Head, as_text
 from cib.ingest.generic import read_rows, renaming_format
 
 if TYPE_CHECKING:
@@ -57,9 +57,10 @@ def _read_long(path: Path, cfg: Config) -> Iterator[Chunk]:
     rows = pl.concat([p for p, _ in parts], how="diagonal_relaxed")
     rejects = pl.concat([r for _, r in parts])
     by_lower = {c.lower(): c for c in rows.columns}
-    ids = [pl.col(by_lower[c]).cast(pl.String).str.strip_chars().replace("", None).alias(c) for c in _LONG_NEEDS]
+    text = {c: as_text(pl.col(by_lower[c]), rows.schema[by_lower[c]]) for c in (*_LONG_NEEDS, *_LONG_OBJECTS) if c in by_lower}
+    ids = [text[c].str.strip_chars().replace("", None).alias(c) for c in _LONG_NEEDS]
     objects = [
-        pl.col(by_lower[c]).cast(pl.Int64, strict=False).cast(pl.String).str.strip_chars().replace("", None).alias(c)
+        text[c].str.strip_chars().cast(pl.Int64, strict=False).cast(pl.String).replace("", None).alias(c)
         for c in _LONG_OBJECTS
         if c in by_lower
     ]

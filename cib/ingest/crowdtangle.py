@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.textio import iter_delimited, read_head
+from cib.ingest.head import read_head
+from cib.ingest.textio import iter_delimited
 
 if TYPE_CHECKING:
     from cib.config import Config

@@ -8,6 +8,7 @@ columns but no ``post_id`` is an account file and fills the accounts table.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,7 +16,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.base import Chunk, Format, Head, as_text, reject_frame
+from cib.ingest.head import read_head, same_columns
 from cib.ingest.textio import iter_delimited, iter_json_lines
 from cib.schema import REQUIRED
 
@@ -113,8 +115,6 @@ def read_rows(path: Path, cfg: Config, label: str) -> Iterator[tuple[pl.DataFram
     Delimited text and JSON lines come as strings; Parquet keeps its types
     (ids are cast to strings by the caller).
     """
-    from cib.ingest.textio import read_head
-
     head = read_head(path)
     chunk_rows = cfg["ingest.chunk_rows"]
     limit = cfg["ingest.raw_chars"]
@@ -124,46 +124,101 @@ def read_rows(path: Path, cfg: Config, label: str) -> Iterator[tuple[pl.DataFram
             yield rows, rejects
     elif head.kind == "jsonl":
         for records, rejects in iter_json_lines(path, chunk_rows=chunk_rows, raw_chars=limit, file_label=label):
-            good = [(n, r) for n, r in records if isinstance(r, dict)]
-            bad = [n for n, r in records if not isinstance(r, dict)]
-            if bad:
-                rejects = pl.concat([rejects, reject_frame(label, bad, None, "a JSON line that is not an object", [""] * len(bad), limit)])
-            keys = sorted({k for _, r in good for k in r})
-            data = {k: [_cell(r.get(k)) for _, r in good] for k in keys}
-            frame = pl.DataFrame(
-                {k: pl.Series(k, v, dtype=pl.List(pl.String) if any(isinstance(x, list) for x in v) else pl.String) for k, v in data.items()}
-            )
-            frame = frame.with_columns(pl.Series("source_row", [n for n, _ in good], dtype=pl.Int64))
-            yield frame, rejects
+            frame, bad = _json_frame(path, records, label, limit)
+            yield frame, pl.concat([rejects, bad])
     elif head.kind == "parquet":
         try:
             frame = pl.read_parquet(path)
         except Exception:
             raise InputError(path, "a Parquet file that cannot be read (truncated or damaged)", hint="export it again") from None
         frame = frame.with_row_index("source_row", offset=1).with_columns(pl.col("source_row").cast(pl.Int64))
+        frame, bad = _decoded(frame, label, limit)
         for start in range(0, max(frame.height, 1), chunk_rows):
-            yield frame.slice(start, chunk_rows), reject_frame(label, [], None, "", [], limit)
+            yield frame.slice(start, chunk_rows), bad if start == 0 else reject_frame(label, [], None, "", [], limit)
     else:
         raise InputError(path, f"a {head.kind} file is not a table of rows", hint="see `cib formats`")
 
 
+def _json_frame(path: Path, records: list[tuple[int, object]], label: str, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """JSON lines records as a frame of strings (and lists of strings), and the records that are not rows.
+
+    A key that holds lists in some records and single values in others is
+    kept as text, its lists written as JSON arrays, so that every cell is read
+    by the same rule (:func:`cib.ingest.base.parse_list`): a string is never
+    taken apart into its characters.
+    """
+    rows: list[dict[str, object]] = []
+    numbers: list[int] = []
+    bad: list[tuple[int, str]] = []
+    for number, record in records:
+        if not isinstance(record, dict):
+            bad.append((number, "a JSON line that is not an object"))
+            continue
+        try:
+            rows.append({k: _cell(v) for k, v in record.items()})
+        except RecursionError:
+            bad.append((number, "JSON nested too deeply to read"))
+            continue
+        numbers.append(number)
+    keys = sorted({k for r in rows for k in r})
+    same_columns(path, keys)
+    data: dict[str, pl.Series] = {}
+    for key in keys:
+        values = [r.get(key) for r in rows]
+        lists = sum(isinstance(v, list) for v in values)
+        if lists and lists < sum(v is not None for v in values):
+            values = [json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in values]
+            lists = 0
+        data[key] = pl.Series(key, values, dtype=pl.List(pl.String) if lists else pl.String)
+    frame = pl.DataFrame(data).with_columns(pl.Series("source_row", numbers, dtype=pl.Int64))
+    rejects = [reject_frame(label, [n], None, why, [""], limit) for n, why in bad]
+    return frame, pl.concat(rejects) if rejects else reject_frame(label, [], None, "", [], limit)
+
+
+def _decoded(frame: pl.DataFrame, label: str, limit: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Binary columns of a Parquet file as text; a row whose bytes are not UTF-8 is a reject naming the column."""
+    rejects = [reject_frame(label, [], None, "", [], limit)]
+    for name, dtype in frame.schema.items():
+        if dtype != pl.Binary:
+            continue
+        try:
+            frame = frame.with_columns(pl.col(name).cast(pl.String))
+            continue
+        except pl.exceptions.PolarsError:
+            pass
+        texts: list[str | None] = []
+        for value in frame[name].to_list():
+            try:
+                texts.append(None if value is None else value.decode("utf-8"))
+            except UnicodeDecodeError:
+                texts.append("\x00bad")  # a NUL never starts a decoded value: marks the row
+        frame = frame.with_columns(pl.Series(name, texts, dtype=pl.String))
+        broken = frame.filter(pl.col(name) == "\x00bad")
+        rows = broken["source_row"].to_list()
+        rejects.append(reject_frame(label, rows, name, "bytes that are not UTF-8", [""] * len(rows), limit))
+        frame = frame.filter((pl.col(name) != "\x00bad") | pl.col(name).is_null())
+    return frame, pl.concat(rejects)
+
+
 def _cell(value: object) -> object:
+    """A JSON value as staged text: strings as they are, numbers as written, lists item by item, objects as JSON."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, list):
-        return [None if v is None else str(v) for v in value]
+        return [None if v is None else v if isinstance(v, str) else _scalar(v) for v in value]
+    return _scalar(value)
+
+
+def _scalar(value: object) -> str:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) <= 2**53 else repr(value)
     return str(value)
 
 
 def _ids_as_strings(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    exprs = []
-    for col in columns:
-        dtype = frame.schema[col]
-        if dtype.is_float():
-            # pandas writes nullable integer ids as floats: 123.0 must stay "123"
-            exprs.append(pl.col(col).cast(pl.Int64, strict=False).cast(pl.String).alias(col))
-        elif not isinstance(dtype, pl.List | pl.Datetime) and dtype != pl.String:
-            exprs.append(pl.col(col).cast(pl.String).alias(col))
+    exprs = [as_text(pl.col(c), frame.schema[c]).alias(c) for c in columns if not isinstance(frame.schema[c], pl.List | pl.Datetime)]
     return frame.with_columns(exprs) if exprs else frame
 
 
@@ -235,7 +290,11 @@ def renaming_format(
         for rows, rejects in read_rows(path, cfg, str(path)):
             by_lower = {c.lower(): c for c in rows.columns}
             staged = rows.select(
-                *(pl.col(by_lower[theirs]).cast(pl.String).alias(ours) for theirs, ours in columns.items() if theirs in by_lower),
+                *(
+                    as_text(pl.col(by_lower[theirs]), rows.schema[by_lower[theirs]]).alias(ours)
+                    for theirs, ours in columns.items()
+                    if theirs in by_lower
+                ),
                 pl.col("source_row"),
             )
             yield Chunk(staged, rejects)

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head
-from cib.ingest.textio import iter_delimited, read_head
+from cib.ingest.head import read_head
+from cib.ingest.textio import iter_delimited
 
 if TYPE_CHECKING:
     from cib.config import Config

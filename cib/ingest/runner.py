@@ -8,6 +8,7 @@ either a post, a reject with a reason, or a documented de-duplication, and
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,16 +19,18 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import Chunk, Format, finalise, parse_time
+from cib.ingest.base import Chunk, Format, as_text, count_of, finalise, parse_time
+from cib.ingest.count import count_records
+from cib.ingest.head import read_head
 from cib.ingest.registry import by_name, forced_format, sniff
-from cib.ingest.textio import read_head, release_arrow_memory
+from cib.ingest.textio import release_arrow_memory
 from cib.progress import Progress, Teller
 from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, REJECTS, TIME, empty
 
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["FileReport", "IngestResult", "ingest", "list_inputs", "IGNORED_NAMES"]
+__all__ = ["FileReport", "IngestResult", "Inputs", "ingest", "find_inputs", "list_inputs", "IGNORED_NAMES"]
 
 #: files in a collection folder that are never data (documentation, synth truth)
 IGNORED_NAMES = ("readme*", "*.md", "*.txt", "truth.*", "cib.toml", ".*")
@@ -37,9 +40,13 @@ IGNORED_NAMES = ("readme*", "*.md", "*.txt", "truth.*", "cib.toml", ".*")
 class FileReport:
     """What happened to one input file.
 
-    ``rows_in == posts + rejects + duplicates`` always holds (plus ``accounts``
-    for an account file). ``duplicates`` counts repeated post ids and, of
-    those, ``merged`` the rows of a long table folded into their post.
+    ``rows_in`` is counted apart from the readers, by the format's own record
+    rule (:mod:`cib.ingest.count`), plus ``expanded``: the tweets beyond the
+    first on a twarc2 page line, each a row of its own. ``reconciled`` says
+    that ``rows_in == posts + rejects + duplicates`` (plus ``accounts`` for an
+    account file), which holds unless a reader lost a row. ``duplicates``
+    counts repeated post ids and, of those, ``merged`` the rows of a long
+    table folded into their post.
     """
 
     path: str
@@ -52,7 +59,13 @@ class FileReport:
     rejects: int = 0
     duplicates: int = 0
     merged: int = 0
+    expanded: int = 0
+    reconciled: bool = True
     time_resolution_s: float | None = None
+
+    def accounted(self) -> int:
+        """The rows the readers gave: posts, rejects, duplicates and account rows."""
+        return self.posts + self.rejects + self.duplicates + self.accounts
 
     def as_dict(self) -> dict:
         """The report as a JSON-ready dict."""
@@ -68,6 +81,7 @@ class IngestResult:
     rejects: pl.DataFrame
     files: list[FileReport] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def time_resolution_s(self) -> float:
@@ -80,8 +94,20 @@ def _ignored(path: Path) -> bool:
     return any(path.match(p) for p in IGNORED_NAMES) or any(part.startswith(".") for part in path.parts[-1:])
 
 
-def list_inputs(source: str | Path) -> tuple[list[Path], list[Path]]:
-    """Data files under ``source`` (sorted) and the files skipped as not data.
+@dataclass
+class Inputs:
+    """The files of a collection: data, files skipped as not data, and what could not be read as a file."""
+
+    data: list[Path]
+    ignored: list[Path]
+    warnings: list[str]
+
+
+def find_inputs(source: str | Path) -> Inputs:
+    """The files under ``source``, links to files and folders followed (each folder once).
+
+    A link that leads nowhere, or to something that is not a file (a pipe, a
+    device), is named in ``warnings`` and skipped.
 
     Raises
     ------
@@ -91,13 +117,42 @@ def list_inputs(source: str | Path) -> tuple[list[Path], list[Path]]:
     source = Path(source)
     if not source.exists():
         raise InputError(source, "no such file or folder")
-    if source.is_file():
-        return [source], []
-    files = sorted(p for p in source.rglob("*") if p.is_file() and not any(q.startswith(".") for q in p.relative_to(source).parts))
+    if not source.is_dir():
+        if not source.is_file():
+            raise InputError(source, "not a regular file", hint="give a file or a folder of exports")
+        return Inputs([source], [], [])
+    files: list[Path] = []
+    warnings: list[str] = []
+    seen: set[str] = set()
+    for root, dirs, names in os.walk(source, followlinks=True):
+        real = os.path.realpath(root)
+        if real in seen:
+            # a link back to a folder already read: its files are counted once
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in names:
+            path = Path(root) / name
+            if name.startswith("."):
+                continue
+            if path.is_file():
+                files.append(path)
+            elif path.is_symlink() and not path.exists():
+                warnings.append(f"{path}: a link to {os.readlink(path)}, which does not exist; skipped")
+            else:
+                warnings.append(f"{path}: not a regular file (a pipe, socket or device); skipped")
+    files.sort()
     data = [p for p in files if not _ignored(p)]
     if not data:
         raise InputError(source, "the folder holds no data file", hint="put exports in it (see `cib formats`)")
-    return data, [p for p in files if _ignored(p)]
+    return Inputs(data, [p for p in files if _ignored(p)], warnings)
+
+
+def list_inputs(source: str | Path) -> tuple[list[Path], list[Path]]:
+    """Data files under ``source`` (sorted) and the files skipped as not data (:func:`find_inputs`)."""
+    found = find_inputs(source)
+    return found.data, found.ignored
 
 
 def _sha256(path: Path) -> str:
@@ -121,7 +176,7 @@ def _finalise_accounts(chunk: Chunk, file: str, cfg: Config) -> tuple[pl.DataFra
     rejects = [chunk.rejects]
     if "account_id" not in rows.columns:
         return _empty_profiles(), pl.concat(rejects)
-    rows = rows.with_columns(pl.col("account_id").cast(pl.String).str.strip_chars().replace("", None))
+    rows = rows.with_columns(as_text(pl.col("account_id"), rows.schema["account_id"]).str.strip_chars().replace("", None))
     missing = rows.filter(pl.col("account_id").is_null())
     if missing.height:
         rejects.append(
@@ -138,16 +193,18 @@ def _finalise_accounts(chunk: Chunk, file: str, cfg: Config) -> tuple[pl.DataFra
         )
     rows = rows.filter(pl.col("account_id").is_not_null())
     tz = cfg["ingest.default_timezone"]
-    exprs = [pl.col("account_id"), pl.col("platform").cast(pl.String) if "platform" in rows.columns else pl.lit(None, pl.String).alias("platform")]
+    schema = rows.schema
+    exprs = [pl.col("account_id"), as_text(pl.col("platform"), schema["platform"]) if "platform" in rows.columns else pl.lit(None, pl.String).alias("platform")]
     for col in PROFILE_COLUMNS:
         if col not in rows.columns:
             exprs.append(pl.lit(None).alias(col))
         elif col == "account_created_at":
-            exprs.append(parse_time(pl.col(col), tz).alias(col) if rows.schema[col] == pl.String else pl.col(col).cast(TIME))
+            timed = isinstance(schema[col], pl.Datetime)
+            exprs.append(pl.col(col).cast(TIME) if timed else parse_time(as_text(pl.col(col), schema[col]), tz).alias(col))
         elif col.endswith(("followers", "following", "post_count")):
-            exprs.append(pl.col(col).cast(pl.String).str.strip_chars().cast(pl.Float64, strict=False).cast(pl.Int64).alias(col))
+            exprs.append(count_of(pl.col(col), schema[col]).alias(col))
         else:
-            exprs.append(pl.col(col).cast(pl.String))
+            exprs.append(as_text(pl.col(col), schema[col]))
     return _cast_profiles(rows.select(exprs)), pl.concat(rejects)
 
 
@@ -182,38 +239,47 @@ def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 2) 
             yield pending.popleft().result()
 
 
-def _read_file(
-    path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None
-) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[pl.DataFrame], int]:
+@dataclass
+class _Read:
+    """What the reader of one file gave: posts, profile rows, rejects, and the rows merged and expanded."""
+
+    posts: list[pl.DataFrame] = field(default_factory=list)
+    profiles: list[pl.DataFrame] = field(default_factory=list)
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    merged: int = 0
+    expanded: int = 0
+
+
+def _read_file(path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None) -> _Read:
     """Read one file: posts, profile rows and rejects, and how many rows were merged into others.
 
     ``rows_read`` is told the rows of the file read so far, chunk by chunk.
     """
     label = str(path)
     platform = fmt.platform
-    posts, profiles, rejects = [], [], []
+    out = _Read()
     done = 0
-    merged = 0
 
-    def finish(chunk: Chunk) -> tuple[int, pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
+    def finish(chunk: Chunk) -> tuple[Chunk, pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
         if fmt.kind == "accounts":
             good, bad = _finalise_accounts(chunk, label, cfg)
-            return chunk.merged, None, good, bad
+            return chunk, None, good, bad
         good, bad = finalise(chunk, label, cfg, platform)
         # Only rows that say something about the account: the posts count every account anyway.
         said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PROFILE_COLUMNS))
-        return chunk.merged, good, _cast_profiles(said.select(["account_id", "platform", *PROFILE_COLUMNS])), bad
+        return chunk, good, _cast_profiles(said.select(["account_id", "platform", *PROFILE_COLUMNS])), bad
 
-    for n_merged, good, said, bad in _in_order(finish, fmt.read(path, cfg)):
-        merged += n_merged
+    for chunk, good, said, bad in _in_order(finish, fmt.read(path, cfg)):
+        out.merged += chunk.merged
+        out.expanded += chunk.expanded
         if good is not None:
-            posts.append(good)
-        profiles.append(said)
-        rejects.append(bad)
-        done += (good.height if good is not None else said.height) + bad.height + n_merged
+            out.posts.append(good)
+        out.profiles.append(said)
+        out.rejects.append(bad)
+        done += (good.height if good is not None else said.height) + bad.height + chunk.merged
         if rows_read:
             rows_read(done)
-    return posts, profiles, rejects, merged
+    return out
 
 
 def _rows_read(stage: Teller, name: str, before: int) -> Callable[[int], None]:
@@ -258,68 +324,84 @@ def ingest(
         When a file cannot be read at all.
     """
     sources = [source] if isinstance(source, str | Path) else list(source)
-    files: list[Path] = []
-    ignored: list[Path] = []
+    found = Inputs([], [], [])
     for src in sources:
-        data, skip = list_inputs(src)
-        files += data
-        ignored += skip
-    named = by_name(fmt) if fmt else None
+        more = find_inputs(src)
+        found = Inputs(found.data + more.data, found.ignored + more.ignored, found.warnings + more.warnings)
+    forced = by_name(fmt) if fmt else None
     reports: list[FileReport] = []
-    post_parts: list[pl.DataFrame] = []
-    profile_parts: list[pl.DataFrame] = []
-    reject_parts: list[pl.DataFrame] = []
+    read = _Read()
     stage = Teller(progress, "ingest")
     stage("reading", 0, None, "rows")
     rows_before = 0
-    # The checksums are taken beside the reading: hashlib lets go of the GIL on large blocks.
+    # The checksums and the counts are taken beside the reading: hashlib and numpy let go of the GIL.
     hashing = ThreadPoolExecutor(max_workers=1)
+    counting = ThreadPoolExecutor(max_workers=1)
     try:
-        digests = [hashing.submit(_sha256, path) for path in files]
-        for path, digest in zip(files, digests, strict=True):
+        digests = [hashing.submit(_sha256, path) for path in found.data]
+        for path, digest in zip(found.data, digests, strict=True):
             head = read_head(path)
-            chosen = forced_format(head, named, cfg) if named else sniff(head, cfg)
+            chosen = forced_format(head, forced, cfg) if forced else sniff(head, cfg)
+            counted = counting.submit(count_records, path, head.kind, chosen.name)
+            if chosen.name == "telegram":
+                counted.result()  # an export is parsed whole: never twice at once
             told = _rows_read(stage, path.name, rows_before) if progress else None
-            posts, profiles, rejects, merged = _read_file(path, chosen, cfg, told)
+            one = _read_file(path, chosen, cfg, told)
             stage.of(path.name).finished()
             release_arrow_memory()  # the file's raw columns, replaced by the canonical ones
-            report = FileReport(str(path), path.stat().st_size, digest.result(), chosen.name)
-            n_posts = sum(p.height for p in posts)
-            report.rejects = sum(r.height for r in rejects)
-            report.merged = merged
-            report.rows_in = n_posts + report.rejects + merged + (sum(p.height for p in profiles) if chosen.kind == "accounts" else 0)
-            report.duplicates = merged
-            if chosen.kind == "accounts":
-                report.accounts = sum(p.height for p in profiles)
-            if posts:
-                times = pl.concat([p.select("created_at") for p in posts]).to_series()
-                report.time_resolution_s = _resolution(times, chosen.time_resolution_s)
+            report = _report(path, digest.result(), chosen, one, counted.result())
             reports.append(report)
             rows_before += report.rows_in
-            post_parts += posts
-            profile_parts += profiles
-            reject_parts += rejects
+            read.posts += one.posts
+            read.profiles += one.profiles
+            read.rejects += one.rejects
     finally:
         hashing.shutdown(wait=False, cancel_futures=True)
-    staged = pl.concat(post_parts) if post_parts else pl.DataFrame(schema={**POSTS})
-    posts = staged.select(list(POSTS)).cast(POSTS)
-    if cfg["ingest.dedupe"] and posts.height and _may_repeat(posts):
-        first = posts.select(pl.struct("platform", "post_id").is_first_distinct()).to_series()
-        # no duplicates, the usual case: no filtered copy of every post
-        keep = posts if first.all() else posts.filter(first)
-        dropped = posts.height - keep.height
-        if dropped:
-            per_file = dict(posts.filter(~first).group_by("source_file").len().iter_rows())
-            for report in reports:
-                report.duplicates += per_file.get(report.path, 0)
-        posts = keep
+        counting.shutdown(wait=False, cancel_futures=True)
+    staged = pl.concat(read.posts) if read.posts else pl.DataFrame(schema={**POSTS})
+    posts = _dedupe(staged.select(list(POSTS)).cast(POSTS), reports, cfg)
     kept = dict(posts.group_by("source_file").len().iter_rows()) if posts.height else {}
+    warnings = list(found.warnings)
     for report in reports:
         if report.format != "accounts":
             report.posts = kept.get(report.path, 0)
-    rejects = pl.concat(reject_parts).cast(REJECTS) if reject_parts else empty("rejects")
-    accounts = _accounts(posts, profile_parts)
-    return IngestResult(posts, accounts, rejects, reports, [str(p) for p in ignored])
+        report.reconciled = report.accounted() == report.rows_in
+        if not report.reconciled:
+            warnings.append(
+                f"{report.path}: {report.rows_in:,} rows counted but {report.accounted():,} read "
+                "(posts, rejects, duplicates): rows were lost, a bug in cib"
+            )
+    rejects = pl.concat(read.rejects).cast(REJECTS) if read.rejects else empty("rejects")
+    accounts = _accounts(posts, read.profiles)
+    return IngestResult(posts, accounts, rejects, reports, [str(p) for p in found.ignored], warnings)
+
+
+def _report(path: Path, digest: str, fmt: Format, read: _Read, counted: int) -> FileReport:
+    """The report of one file read: its counts (posts are set after de-duplication)."""
+    report = FileReport(str(path), path.stat().st_size, digest, fmt.name)
+    report.rejects = sum(r.height for r in read.rejects)
+    report.merged = report.duplicates = read.merged
+    report.expanded = read.expanded
+    report.rows_in = counted + read.expanded
+    if fmt.kind == "accounts":
+        report.accounts = sum(p.height for p in read.profiles)
+    if read.posts:
+        times = pl.concat([p.select("created_at") for p in read.posts]).to_series()
+        report.time_resolution_s = _resolution(times, fmt.time_resolution_s)
+    return report
+
+
+def _dedupe(posts: pl.DataFrame, reports: list[FileReport], cfg: Config) -> pl.DataFrame:
+    """Drop repeated ``(platform, post_id)`` (the first in file order is kept), counted per file."""
+    if not (cfg["ingest.dedupe"] and posts.height and _may_repeat(posts)):
+        return posts
+    first = posts.select(pl.struct("platform", "post_id").is_first_distinct()).to_series()
+    if first.all():
+        return posts  # no duplicates, the usual case: no filtered copy of every post
+    per_file = dict(posts.filter(~first).group_by("source_file").len().iter_rows())
+    for report in reports:
+        report.duplicates += per_file.get(report.path, 0)
+    return posts.filter(first)
 
 
 def _may_repeat(posts: pl.DataFrame) -> bool:

@@ -42,6 +42,7 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.textio import json_text, may_hold_surrogates, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
@@ -159,9 +160,14 @@ def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
     limit = cfg["ingest.raw_chars"]
     try:
         with path.open("r", encoding="utf-8-sig") as fh:
-            document = json.load(fh)
+            text = fh.read()
+        document = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(path, f"not a readable Telegram export ({exc})", hint="export the chat again as JSON") from None
+    except RecursionError:
+        raise InputError(path, "not a readable Telegram export (JSON nested too deeply)", hint="export the chat again as JSON") from None
+    suspect = may_hold_surrogates(text)
+    del text
     chats = _chats(document)
     if not chats:
         raise InputError(path, "a JSON file without Telegram messages", hint="use the result.json that Telegram Desktop exports")
@@ -173,11 +179,17 @@ def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
         for message in chat.get("messages") or []:
             number += 1
             if not isinstance(message, dict):
-                bad.append(reject_frame(label, [number], None, "a message that is not an object", [json.dumps(message)], limit))
+                bad.append(reject_frame(label, [number], None, "a message that is not an object", [safe_json(message)], limit))
+            elif why := (json_text(message) if suspect else None):
+                bad.append(reject_frame(label, [number], None, why, [""], limit))
             elif message.get("type", "message") != "message":
-                bad.append(reject_frame(label, [number], "type", _SERVICE, [json.dumps(message, ensure_ascii=False)], limit))
+                bad.append(reject_frame(label, [number], "type", _SERVICE, [safe_json(message)], limit))
             else:
-                rows.append(message_row(message, chat))
+                try:
+                    rows.append(message_row(message, chat))
+                except RecursionError:
+                    bad.append(reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit))
+                    continue
                 numbers.append(number)
             if len(rows) >= cfg["ingest.chunk_rows"]:
                 yield _chunk(rows, numbers, bad, label, limit)

@@ -12,6 +12,7 @@ import codecs
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,11 +22,20 @@ from typing import Any
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import Head, reject_frame
+from cib.ingest.base import reject_frame
+from cib.ingest.count import is_blank_record
+from cib.ingest.head import same_columns
 
-__all__ = ["read_head", "iter_delimited", "iter_json_lines", "is_valid_utf8", "release_arrow_memory"]
+__all__ = [
+    "iter_delimited",
+    "iter_json_lines",
+    "json_text",
+    "may_hold_surrogates",
+    "safe_json",
+    "is_valid_utf8",
+    "release_arrow_memory",
+]
 
-_HEAD_BYTES = 64 * 1024
 #: files up to this size are parsed by Arrow in one parallel pass; larger ones block by block
 #: (the same rows either way: a memory bound, not a result-changing threshold)
 WHOLE_READ_BYTES = 1 << 30
@@ -44,74 +54,6 @@ def is_valid_utf8(path: Path) -> bool:
         except UnicodeDecodeError:
             return False
     return True
-
-
-def read_head(path: Path) -> Head:
-    """Read the start of ``path`` and guess its kind and columns.
-
-    Raises
-    ------
-    InputError
-        When the file is empty or binary (and not Parquet).
-    """
-    with path.open("rb") as fh:
-        raw = fh.read(_HEAD_BYTES)
-    if not raw.strip():
-        raise InputError(path, "the file is empty", hint="remove it or export it again")
-    if raw[:4] == b"PAR1":
-        try:
-            cols = list(pl.read_parquet_schema(path).keys())
-        except Exception:
-            raise InputError(path, "a Parquet file that cannot be read (truncated or damaged)", hint="export it again") from None
-        return Head(path, raw, cols, "parquet")
-    if b"\x00" in raw:
-        raise InputError(
-            path,
-            "a binary file, not a text export",
-            hint="cib reads CSV, TSV, JSON lines, JSON and Parquet (see `cib formats`)",
-        )
-    text = raw.removeprefix(_BOM).decode("utf-8", errors="replace")
-    stripped = text.lstrip()
-    if stripped.startswith("{"):
-        first = stripped.split("\n", 1)[0].strip()
-        try:
-            obj = json.loads(first)
-            return Head(path, raw, list(obj) if isinstance(obj, dict) else [], "jsonl")
-        except json.JSONDecodeError:
-            return Head(path, raw, _json_keys(stripped), "json")
-    if stripped.startswith("["):
-        return Head(path, raw, [], "json")
-    first_line = next(csv.reader(io.StringIO(text)), [])
-    kind = "tsv" if ("\t" in text.split("\n", 1)[0] and len(first_line) <= 1) else "csv"
-    if kind == "tsv":
-        first_line = next(csv.reader(io.StringIO(text), delimiter="\t"), [])
-    return Head(path, raw, [c.strip() for c in first_line], kind)
-
-
-def _json_keys(text: str) -> list[str]:
-    """Top-level keys of a JSON document from its first bytes (a cheap look, not a parse)."""
-    keys: list[str] = []
-    depth = 0
-    i = 0
-    in_str = False
-    start = 0
-    while i < len(text):
-        ch = text[i]
-        if in_str:
-            if ch == "\\":
-                i += 1
-            elif ch == '"':
-                in_str = False
-                if depth == 1 and text[i + 1 : i + 10].lstrip().startswith(":"):
-                    keys.append(text[start:i])
-        elif ch == '"':
-            in_str, start = True, i + 1
-        elif ch in "{[":
-            depth += 1
-        elif ch in "}]":
-            depth -= 1
-        i += 1
-    return keys
 
 
 def iter_delimited(
@@ -150,9 +92,9 @@ def iter_delimited(
             raise InputError(path, f"not readable as delimited text ({exc})", row=1) from None
         header = [h.strip() for h in header]
         width = len(header)
-        dupes = sorted({h for h in header if header.count(h) > 1})
-        if dupes:
-            raise InputError(path, f"the header repeats column(s) {', '.join(dupes)}", row=1, hint="rename them so each is unique")
+        if not clean and not _utf8(header):
+            raise InputError(path, "bytes that are not UTF-8 in the header", row=1, hint="save the file as UTF-8")
+        same_columns(path, header, row=1)
         cols: list[list[str]] = [[] for _ in range(width)]
         rows: list[int] = []
         bad_rows: list[int] = []
@@ -172,21 +114,19 @@ def iter_delimited(
                 bad_raw.append("")
                 continue
             line = reader.line_num
-            if not rec or (len(rec) == 1 and not rec[0].strip() and width > 1):
+            if is_blank_record(rec):
                 continue
-            if len(rec) != width:
+            why = _bad_record(rec, width)
+            if why:
                 bad_rows.append(start)
-                bad_reason.append(f"{len(rec)} fields where the header has {width}")
+                bad_reason.append(why)
                 bad_raw.append(_safe(delimiter.join(rec)))
                 continue
-            if not clean:
-                try:
-                    "\x1f".join(rec).encode("utf-8")
-                except UnicodeEncodeError:
-                    bad_rows.append(start)
-                    bad_reason.append("bytes that are not UTF-8")
-                    bad_raw.append(_safe(delimiter.join(rec)))
-                    continue
+            if not clean and not _utf8(rec):
+                bad_rows.append(start)
+                bad_reason.append("bytes that are not UTF-8")
+                bad_raw.append(_safe(delimiter.join(rec)))
+                continue
             rows.append(start)
             for j, value in enumerate(rec):
                 cols[j].append(value)
@@ -197,8 +137,27 @@ def iter_delimited(
         yield header, _frame(header, cols, rows, wanted), _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
 
 
+def _utf8(rec: list[str]) -> bool:
+    """Whether every value of a record read with ``surrogateescape`` was UTF-8."""
+    try:
+        "\x1f".join(rec).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _bad_record(rec: list[str], width: int) -> str | None:
+    """Why a record read by ``csv`` cannot be a row (``None`` when it can)."""
+    if len(rec) != width:
+        return f"{len(rec)} fields where the header has {width}"
+    if any("\x00" in value for value in rec):
+        return "a NUL byte in the row (binary data, not text)"
+    return None
+
+
 def _count_lines(path: Path) -> tuple[int, int, bytes]:
-    """Line breaks (``\\n``) in the file, its carriage returns not followed by ``\\n``, and its last byte."""
+    """Line breaks (``\\n``) in the file, its carriage returns not followed by ``\\n`` (and its NUL
+    bytes, which Arrow would keep), and its last byte."""
     import numpy as np
 
     breaks, lone, last = 0, 0, b""
@@ -209,6 +168,8 @@ def _count_lines(path: Path) -> tuple[int, int, bytes]:
             breaks += int(np.count_nonzero(view == 10))
             if returns := int(np.count_nonzero(view == 13)):
                 lone += returns - block.count(b"\r\n")  # most files have none: no second count
+            if block.find(b"\x00") >= 0:
+                lone += 1  # the row-by-row reader rejects the row that holds it
             if last == b"\r" and block[:1] == b"\n":
                 lone -= 1  # a CRLF split between two blocks
             last = block[-1:]
@@ -423,14 +384,58 @@ def iter_json_lines(
                 bad_reason.append("bytes that are not UTF-8")
                 bad_raw.append(line.decode("utf-8", errors="replace"))
                 continue
-            try:
-                records.append((number, json.loads(text)))
-            except json.JSONDecodeError as exc:
+            value, why = _parse_line(text)
+            if why is not None:
                 bad_rows.append(number)
-                bad_reason.append(f"broken JSON: {exc.msg} (character {exc.pos + 1})")
-                bad_raw.append(text)
+                bad_reason.append(why)
+                bad_raw.append(_safe(text))
                 continue
+            records.append((number, value))
             if len(records) >= chunk_rows:
                 yield records, _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
                 records, bad_rows, bad_reason, bad_raw = [], [], [], []
     yield records, _rejects(file_label, bad_rows, bad_reason, bad_raw, raw_chars)
+
+
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _parse_line(text: str) -> tuple[Any, str | None]:
+    """One JSON line parsed, or why it cannot be a record."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"broken JSON: {exc.msg} (character {exc.pos + 1})"
+    except RecursionError:
+        return None, "JSON nested too deeply to read"
+    return value, json_text(value, text)
+
+
+def safe_json(value: Any) -> str:
+    """``value`` as JSON for a reject's ``raw``; empty when it cannot be written (too deep, not text)."""
+    try:
+        return json.dumps(value, ensure_ascii=False).encode("utf-8").decode("utf-8")
+    except (RecursionError, ValueError, UnicodeEncodeError):
+        return ""
+
+
+def may_hold_surrogates(text: str) -> bool:
+    """Whether JSON ``text`` escapes a surrogate anywhere (then :func:`json_text` checks each value)."""
+    return _SURROGATE.search(text) is not None
+
+
+def json_text(value: Any, text: str | None = None) -> str | None:
+    """Why a parsed JSON value (written as ``text``, when known) cannot be kept, or ``None``.
+
+    An escaped lone surrogate (``\\ud800``) is not text, and a value nested
+    nearly as deep as Python parses cannot be handled as data: neither can be stored.
+    """
+    if text is not None and not may_hold_surrogates(text):
+        return None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return "a lone surrogate escape (such as \\ud800), which is not text"
+    except RecursionError:
+        return "JSON nested too deeply to read"
+    return None

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.textio import iter_delimited, iter_json_lines
+from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
@@ -132,21 +132,27 @@ def _read_jsonl(path: Path, cfg: Config) -> Iterator[Chunk]:
         rows: list[dict[str, Any]] = []
         numbers: list[int] = []
         bad: list[pl.DataFrame] = [rejects]
+        expanded = 0
         for number, record in records:
             if not isinstance(record, dict):
-                bad.append(reject_frame(label, [number], None, "a JSON line that is not an object", [json.dumps(record)], limit))
+                bad.append(reject_frame(label, [number], None, "a JSON line that is not an object", [safe_json(record)], limit))
                 continue
             tweets, users = _tweets_of(record)
             if not tweets:
                 what = "API errors" if "errors" in record else "no tweets"
-                bad.append(reject_frame(label, [number], None, f"a line with no tweet ({what})", [json.dumps(record, ensure_ascii=False)], limit))
+                bad.append(reject_frame(label, [number], None, f"a line with no tweet ({what})", [safe_json(record)], limit))
+            expanded += max(len(tweets) - 1, 0)
             for tweet in tweets:
                 if not isinstance(tweet, dict):
-                    bad.append(reject_frame(label, [number], None, "a tweet that is not an object", [json.dumps(tweet)], limit))
+                    bad.append(reject_frame(label, [number], None, "a tweet that is not an object", [safe_json(tweet)], limit))
                     continue
-                rows.append(tweet_row(tweet, users))
+                try:
+                    rows.append(tweet_row(tweet, users))
+                except RecursionError:
+                    bad.append(reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit))
+                    continue
                 numbers.append(number)
-        yield Chunk(_frame(rows, numbers), pl.concat(bad))
+        yield Chunk(_frame(rows, numbers), pl.concat(bad), expanded=expanded)
 
 
 # --- twarc-csv -----------------------------------------------------------

@@ -21,7 +21,7 @@ import polars as pl
 
 from cib.config import Config, registry
 from cib.errors import CibError, ConfigError
-from cib.manifest import read_manifest
+from cib.manifest import check_run, read_manifest
 from cib.params import parse_duration
 from cib.schema import empty, read_table, scan_table
 
@@ -239,6 +239,7 @@ def load(
         manifest = read_manifest(processed)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise CibError(f"{processed / 'manifest.json'}: not valid JSON", hint="re-run the analysis") from None
+    check_run(processed)
     cfg = effective_config(manifest, cfg)
     tables: dict[str, pl.DataFrame] = {}
     scans: dict[str, pl.LazyFrame] = {}

@@ -50,7 +50,7 @@ import polars as pl
 from cib.config import Config
 from cib.errors import CibError, ConfigError
 from cib.files import replacing
-from cib.manifest import record_export
+from cib.manifest import collection_lock, record_export
 from cib.progress import Progress, Teller
 from cib.report.data import ReportData, load
 from cib.report.safety import neutralise_frame
@@ -415,7 +415,12 @@ def export(
         raise CibError("--all and --cluster: choose one", hint="--cluster exports one network, --all the whole graph")
     scope = Scope(whole=whole, signal=signal, cluster=cluster)
     folder = Path(out) if out is not None else processed / EXPORTS_DIR / scope.name
-    return _export(processed, scope, parse_formats(formats), folder, cfg, record, progress)
+    chosen = parse_formats(formats)
+    if not processed.is_dir():
+        return _export(processed, scope, chosen, folder, cfg, record, progress)  # which says what is missing
+    # no run may replace the folder while its tables are read and its manifest written
+    with collection_lock(processed):
+        return _export(processed, scope, chosen, folder, cfg, record, progress)
 
 
 def _export(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.config import Config
-from cib.manifest import Manifest
+from cib.manifest import Manifest, collection_lock
 from cib.progress import Progress
 from cib.schema import SCHEMA_VERSION, write_table
 from cib.sweep.detection import DetectionReuse
@@ -88,6 +88,7 @@ def _point_manifest(name: str, cfg: Config, base: Manifest) -> Manifest:
         if key in base.timings_s:
             man.timings_s[key] = base.timings_s[key]
     man.warnings = list(base.warnings)
+    man.run_id = base.run_id
     return man
 
 
@@ -215,41 +216,43 @@ def sweep(
     started = time.perf_counter()
     cfg = cfg if cfg is not None else build_config(config, params=params)
     plan = _plan(source, grid, cfg, labels, name, processed_dir, reports_dir, config)
-    base = Manifest(plan.name, cfg)
-    workers = _workers(cfg["sweep.workers"], len(plan.points))
-    outcomes: dict[int, PointOutcome] = {}
+    # the sweep's own outputs sit in the collection's folder: no run may replace it meanwhile
+    with collection_lock(plan.root):
+        base = Manifest(plan.name, cfg)
+        workers = _workers(cfg["sweep.workers"], len(plan.points))
+        outcomes: dict[int, PointOutcome] = {}
 
-    def done(outcome: PointOutcome) -> None:
-        outcomes[outcome.point_id] = outcome
-        if on_point is not None:
-            on_point(len(outcomes), len(plan.points), outcome)
+        def done(outcome: PointOutcome) -> None:
+            outcomes[outcome.point_id] = outcome
+            if on_point is not None:
+                on_point(len(outcomes), len(plan.points), outcome)
 
-    # started first, so that the workers' imports overlap ingest and the first detection
-    pool = _start_pool(workers)
-    try:
-        run = run_stages(Run(plan.source, plan.name, cfg, Outputs(plan.shared, plan.reports), base, fmt), until="ingest", progress=progress)
-        assert run.ingested is not None
-        detections, same = _run_points(plan, base, run.ingested, pool, done, progress)
-    finally:
-        if pool is not None:
-            pool.close()
+        # started first, so that the workers' imports overlap ingest and the first detection
+        pool = _start_pool(workers)
+        try:
+            run = run_stages(Run(plan.source, plan.name, cfg, Outputs(plan.shared, plan.reports), base, fmt), until="ingest", progress=progress)
+            assert run.ingested is not None
+            detections, same = _run_points(plan, base, run.ingested, pool, done, progress)
+        finally:
+            if pool is not None:
+                pool.close()
 
-    table, stab, best, reasons = _compare(plan, outcomes, same)
-    info = _info(plan, detections, same, outcomes, workers, best, reasons)
-    meta = {"grid": plan.grid.as_dict(), "points": len(plan.points), "recommended": best}
-    _write_frame(table, plan.root / "sweep.parquet", "sweep", cfg.as_dict(), meta)
-    _write_frame(stab, plan.root / "clusters_stability.parquet", "clusters_stability", cfg.as_dict(), meta)
-    info["seconds"] = round(time.perf_counter() - started, 3)
-    result = SweepResult(table, stab, plan.grid, plan.points, best, reasons, plan.root, None, info)
-    if page:
-        from cib.sweep.page import write_page
+        table, stab, best, reasons = _compare(plan, outcomes, same)
+        info = _info(plan, detections, same, outcomes, workers, best, reasons)
+        meta = {"grid": plan.grid.as_dict(), "points": len(plan.points), "recommended": best}
+        _write_frame(table, plan.root / "sweep.parquet", "sweep", cfg.as_dict(), meta)
+        _write_frame(stab, plan.root / "clusters_stability.parquet", "clusters_stability", cfg.as_dict(), meta)
+        info["seconds"] = round(time.perf_counter() - started, 3)
+        result = SweepResult(table, stab, plan.grid, plan.points, best, reasons, plan.root, None, info)
+        if page:
+            from cib.sweep.page import write_page
 
-        result.page = write_page(result, plan.reports / "sweep.html", collection=plan.name, source=str(source))
-    info["seconds"] = round(time.perf_counter() - started, 3)
-    base.stages["sweep"] = {**info, "grid": plan.grid.as_dict()}
-    base.timings_s["sweep"] = info["seconds"]
-    base.write(plan.shared)
-    return result
+            result.page = write_page(result, plan.reports / "sweep.html", collection=plan.name, source=str(source))
+        info["seconds"] = round(time.perf_counter() - started, 3)
+        base.stages["sweep"] = {**info, "grid": plan.grid.as_dict()}
+        base.timings_s["sweep"] = info["seconds"]
+        base.write(plan.shared)
+        return result
 
 
 @dataclass(frozen=True)
@@ -358,8 +361,8 @@ def _detect_point(plan: _Plan, p: Point, pcfg: Config, folder: Path, man: Manife
     if det is None:
         return detections.run(p.id, pcfg, Outputs(folder, plan.reports), man)
     params = pcfg.as_dict()
-    write_table(det.result.edges, folder / "edges.parquet", "edges", params=params)
-    write_table(det.result.evidence, folder / "evidence.parquet", "evidence", params=params)
+    write_table(det.result.edges, folder / "edges.parquet", "edges", params=params, run_id=man.run_id)
+    write_table(det.result.evidence, folder / "evidence.parquet", "evidence", params=params, run_id=man.run_id)
     detections.record(det, man)
     return det
 

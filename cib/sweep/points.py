@@ -162,7 +162,7 @@ def reuse_point(job: PointJob, source: PointOutcome, source_folder: str | Path) 
     for table in NETWORK_TABLES:
         if not (src / f"{table}.parquet").is_file():
             continue  # event_activity exists only with events
-        write_table(read_table(src / f"{table}.parquet", table), folder / f"{table}.parquet", table, params=params)
+        write_table(read_table(src / f"{table}.parquet", table), folder / f"{table}.parquet", table, params=params, run_id=job.manifest.run_id)
     old = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
     man = job.manifest
     for key in ("cluster",):
