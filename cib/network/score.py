@@ -130,11 +130,15 @@ class ScoreResult:
         bot/troll scores), ``"accounts"`` (account features and attachment),
         ``"narratives"`` (c-TF-IDF terms), ``"items"`` (top hashtags, domains,
         links, reshared posts).
+    clock
+        For the manifest: the collection's clock (``zone``, ``basis``,
+        ``confidence``) and the indicators the collection cannot judge.
     """
 
     clusters: pl.DataFrame
     account_scores: pl.DataFrame
     features: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    clock: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -384,7 +388,11 @@ def _result(
         how="left",
     )
     members, urls = m.members, m.urls
+    cz = m.context.collection_zone
     return ScoreResult(
+        clock={"zone": cz.name, "basis": cz.basis, "confidence": cz.confidence,
+               "reshare_share": round(m.context.collection.get("reshare_share", 0.0), 4),
+               "reply_share": round(m.context.collection.get("reply_share", 0.0), 4)},
         clusters=cluster_table,
         account_scores=account_table,
         features=LazyFrames(
