@@ -147,3 +147,12 @@ def test_labels_do_not_move_with_the_clock(hours):
     troll = res.clusters.filter(pl.col("label") == "troll").row(0, named=True)
     assert any("office hours" in r for r in troll["reasons"]) and troll["zone_basis"] == "own"
     assert troll["confidence"] in ("high", "medium")
+
+
+def test_the_clock_is_said_with_its_basis():
+    from cib.network.zones import Zone
+
+    few = Zone("UTC+3", 3 * 3600, "collection", "medium")
+    assert few.said() == "hours read in UTC+3, the collection's clock: too few posts to show a daily low of its own; medium confidence"
+    flat = Zone("UTC+3", 3 * 3600, "collection", "medium", 0.13)
+    assert "no daily low of its own (13% of posts even in its quietest hours)" in flat.said()

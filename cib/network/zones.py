@@ -94,8 +94,9 @@ class Zone:
                      "the collection shows none")
             return (f"hours read in {self.name}, inferred from the network's own daily low "
                     f"({_pct(self.quiet_share)} of posts in its quietest hours; {where}; {self.confidence} confidence)")
-        return (f"hours read in {self.name}, the collection's clock: the network has no daily low of its own "
-                f"({_pct(self.quiet_share)} of posts even in its quietest hours; {self.confidence} confidence)")
+        why = ("too few posts to show a daily low of its own" if self.quiet_share is None else
+               f"the network has no daily low of its own ({_pct(self.quiet_share)} of posts even in its quietest hours")
+        return f"hours read in {self.name}, the collection's clock: {why}{')' if self.quiet_share is not None else ''}; {self.confidence} confidence"
 
 
 def _pct(x: float | None) -> str:
