@@ -60,7 +60,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
-from cib.display import Display, display  # noqa: E402
+from cib.display import Display, display, network_summary  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 from cib.files import os_failure  # noqa: E402
 from cib.printable import printable  # noqa: E402
@@ -117,14 +117,7 @@ PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter prese
 WindowOpt = Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")]
 MinPartOpt = Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")]
 EventOpt = Annotated[list[str] | None, typer.Option("--event", help="An event: 'NAME=TIME' or 'NAME=TIME/WINDOW' (repeatable).")]
-
-
-def _network_summary(net: Any) -> str:
-    clusters = net.scores.clusters
-    by_label = dict(clusters.group_by("label").len().iter_rows()) if clusters.height else {}
-    flagged = int(net.scores.account_scores["flagged"].sum()) if net.scores.account_scores.height else 0
-    labels = ", ".join(f"{by_label.get(k, 0)} {k}" for k in ("bot", "troll", "mixed", "organic"))
-    return f"networks: {clusters.height} clusters ({labels}); {flagged:,} accounts flagged"
+TzOpt = Annotated[str | None, typer.Option("--timezone", help="Read hours (and show times) in this IANA zone instead of each network's inferred clock.")]
 
 
 @app.command()
@@ -140,6 +133,7 @@ def analyse(
     window: WindowOpt = None,
     min_participation: MinPartOpt = None,
     event: EventOpt = None,
+    timezone: TzOpt = None,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")] = True,
     until: Annotated[
         str, typer.Option("--until", help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).")
@@ -150,7 +144,7 @@ def analyse(
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
-        quiet=quiet,
+        quiet=quiet, timezone=timezone,
     )  # fmt: skip
 
 
@@ -170,11 +164,13 @@ def _analyse(
     report: bool = True,
     until: str = "report",
     quiet: bool = False,
+    timezone: str | None = None,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
     cfg = build_config(
-        config, sets=sets or (), preset=preset, window=window, min_participation=min_participation, events=event or ()
+        config, sets=sets or (), preset=preset, window=window, min_participation=min_participation, events=event or (),
+        timezone=timezone,
     )
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
     # the stage after which every table is written: its summary ends with the warnings and the folder
@@ -187,7 +183,7 @@ def _analyse(
             elif stage == "detect":
                 shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
             elif stage == "cluster":
-                shown.say(f"{_network_summary(run.network)}; {shown.lap()}")
+                shown.say(f"{network_summary(run.network)}; {shown.lap()}")
             if stage == tables_done:
                 for warning in run.manifest.warnings:
                     shown.warn(warning)
@@ -248,7 +244,7 @@ def cluster(
     with display(quiet) as shown, rerun(processed, cfg, "cluster") as run:
         _staging_said(shown, run)
         net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
-        shown.say(f"{_network_summary(net)}; {shown.lap()}")
+        shown.say(f"{network_summary(net)}; {shown.lap()}")
 
 
 @app.command()
@@ -322,12 +318,13 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
     difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+    utc_offset: Annotated[float, typer.Option("--utc-offset", help="Hours from UTC at which its daily life runs (-12 to 14).")] = 5.0,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic collection with planted networks and its truth."""
     from cib.synth import synth as make
 
-    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty)
+    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty, utc_offset=utc_offset)
     if not quiet:
         _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
 

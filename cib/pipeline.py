@@ -60,6 +60,7 @@ def build_config(
     window: str | float | None = None,
     min_participation: int | None = None,
     events: Iterable[str] = (),
+    timezone: str | None = None,
 ) -> Config:
     """The effective configuration of a run: defaults < preset < ``cib.toml`` < flags.
 
@@ -80,6 +81,9 @@ def build_config(
         ``--min-participation``.
     events
         ``--event`` flags, added to the configured ``events``.
+    timezone
+        ``--timezone``: the zone both for reading hours (``score.timezone``) and
+        for showing times (``report.timezone``).
 
     Returns
     -------
@@ -97,6 +101,8 @@ def build_config(
         if int(min_participation) < 1:
             raise ConfigError(f"--min-participation {min_participation}: must be at least 1")
         overrides["detect.min_participation"] = int(min_participation)
+    if timezone is not None:
+        overrides["score.timezone"] = overrides["report.timezone"] = timezone
     for item in sets:
         name, value = parse_assignment(item)
         overrides[name] = value

@@ -380,6 +380,13 @@ def run_network(
         "events": len(events),
     }
     manifest.stages["cluster"] = clustering.info
+    flagged = scores.clusters.filter(pl.col("label") != "organic")
+    # which clock each flagged network's hours were read on, and how sure: a reader checks it against the reasons
+    manifest.stages["score"] = {
+        "clock": scores.clock,
+        "networks": {str(r["cluster_id"]): {k: r[k] for k in ("label", "confidence", "zone", "zone_basis", "zone_confidence")}
+                     for r in flagged.iter_rows(named=True)},
+    }
     manifest.write(out.processed)
     tell.finished()
     return NetworkResult(fused, clustering, scores)

@@ -96,3 +96,16 @@ def test_same_seed_same_labels(tmp_path):
     b = run_pipeline(made.out_dir, quality_config(), tmp_path / "b")
     assert a.clusters.equals(b.clusters)
     assert a.account_scores.equals(b.account_scores)
+
+
+@pytest.mark.parametrize("offset", [-5, 1, 9])
+def test_labels_hold_in_every_time_zone(tmp_path, offset):
+    """The same collection lived at another UTC offset, nothing configured: same flags, same labels, its clock found."""
+    made = synth(tmp_path / "c", 30_000, 102, "mixed", "normal", utc_offset=offset)
+    result = run_pipeline(made.out_dir, quality_config(**{"run.seed": 102}), tmp_path)
+    m = account_metrics(made.truth, result.account_scores)
+    print(f"quality UTC{offset:+d}: " + ", ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in m.items()))
+    assert m["f1"] >= 0.93, m
+    assert m["label_accuracy"] >= 0.95, m
+    trolls = result.clusters.filter(pl.col("label") == "troll")
+    assert trolls.height and set(trolls["zone"]) == {f"UTC{offset:+d}"}, trolls.select("zone", "zone_basis")

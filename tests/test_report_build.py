@@ -71,7 +71,8 @@ def test_headline_counts_and_labels(html):
     assert re.search(r'<div class="n">204</div><div class="what">posts', html)
     assert re.search(r'<div class="n">2</div><div class="what">flagged networks', html)
     assert re.search(r'<div class="n">11</div><div class="what">flagged accounts', html)
-    assert 'class="badge bot">bot</span> 1' in html
+    # the stored label stays machine-readable; the reader sees what it means
+    assert 'class="badge bot" title="bot">automation-like</span> 1' in html
 
 
 def test_cyrillic_and_kazakh_text_is_kept(html):
@@ -80,8 +81,9 @@ def test_cyrillic_and_kazakh_text_is_kept(html):
 
 
 def test_evidence_is_grouped_with_times_and_sources(html):
-    assert "6 accounts reshared this post within 15 s" in html
-    assert re.search(r"5 accounts posted this text within \d+ (s|min)", html)
+    # the window the pairs were found in, their real spread, and first to last post
+    assert "6 accounts reshared this post, two at a time within the 1 min window: the 15 pairs kept 3 s to 15 s apart; first to last post 15 s" in html
+    assert re.search(r"5 accounts posted this text, two at a time within the [^:]+ window: the \d+ pairs kept [^;]+ apart; first to last post \d+ (s|min)", html)
     assert "tweets.csv:" in html
     # X post ids link back to the platform
     assert 'href="https://x.com/i/web/status/1770000000000000013"' in html
@@ -288,3 +290,23 @@ def test_flagged_accounts_outside_any_network(collection, tmp_path):
     assert traces[-1]["name"] == "No network"
     assert traces[-1]["customdata"] == [""]  # no dossier to open
     assert ctx["n_flagged"] == 12
+
+
+def test_evidence_headlines_say_the_window_and_the_spread_and_name_near_duplicates_by_a_text():
+    from cib.report.dossier import _headline, _object_text, _representatives
+
+    group = {"cluster_id": 4, "rank": 0, "signal": "co_reshare", "object_id": "1", "n_accounts": 10, "n_pairs": 12,
+             "min_delta_s": 2.0, "max_delta_s": 58.0, "span_s": 15 * 3600 + 300.0}
+    assert _headline(group, "60 s") == (
+        "10 accounts reshared this post, two at a time within the 60 s window: the 12 pairs kept 2 s to 58 s apart; "
+        "first to last post 15 h 5 min"
+    )
+    near = {**group, "signal": "co_similar_text", "object_id": "sim:1892732508697530021"}
+
+    class Have:
+        originals: dict = {}
+        posts = {(4, 0): [{"text": ""}, {"text": "Stability first, vote for order"}]}
+
+    texts = _representatives([near], Have())
+    assert _object_text("co_similar_text", "sim:1892732508697530021", texts) == "Stability first, vote for order"
+    assert "sim:" not in _object_text("co_similar_text", "sim:999", {})

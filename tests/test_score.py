@@ -199,7 +199,8 @@ def test_reasons_read_like_sentences(scored):
     why = " | ".join(r["reasons"][0] for r in organic)
     assert "shared reaction to news" in why and "established accounts" in why
     flagged = res.account_scores.filter(pl.col("flagged")).row(0, named=True)
-    assert flagged["reasons"][0].startswith("member of cluster")
+    assert flagged["reasons"][0].startswith("in network ") and "its own score" in flagged["reasons"][0]
+    assert any("co-shared" in r and "objects" in r for r in flagged["reasons"])
 
 
 def test_deterministic(scored):

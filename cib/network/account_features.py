@@ -3,11 +3,12 @@
 :func:`account_features` measures each account on its own — share of reshares
 and replies, hour-of-day entropy, night, work-hour and weekday shares, gaps
 between posts, account age, followers and the shape of the handle — into the
-columns of :data:`ACCOUNT_FEATURES`. Times are read in ``score.timezone``
-(default ``Asia/Almaty``) with the zone's historical offsets (Polars
-``convert_time_zone``), so "work hours" means the clock on the wall where the
-accounts are thought to be; :func:`timezone`, :func:`hours` and
-:func:`numbers` check those settings. :mod:`cib.network.features` re-exports every
+columns of :data:`ACCOUNT_FEATURES`. Times are read on each account's clock:
+``score.timezone`` when it names a zone (with its historical offsets, Polars
+``convert_time_zone``), otherwise the fixed offset inferred for the account's
+network (:mod:`cib.network.zones`), so "work hours" means the clock on the wall
+where the accounts post; :func:`timezone`, :func:`hours` and :func:`numbers`
+check those settings. :mod:`cib.network.features` re-exports every
 public name.
 """
 
@@ -78,13 +79,15 @@ def hours(cfg: Config, name: str) -> tuple[int, int]:
 
 
 def timezone(cfg: Config) -> str:
-    """``score.timezone``, checked against the IANA database."""
+    """``score.timezone``, checked against the IANA database (``"auto"``: inferred, see :mod:`cib.network.zones`)."""
     name = str(cfg["score.timezone"])
+    if name == "auto":
+        return name
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(
-            f"score.timezone = {name!r} is not an IANA time zone", hint="e.g. Asia/Almaty, Europe/Berlin, UTC"
+            f"score.timezone = {name!r} is not an IANA time zone", hint="e.g. auto, UTC, Europe/Berlin, America/New_York"
         ) from None
     return name
 
@@ -101,8 +104,21 @@ def handle_template(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _local(posts: pl.LazyFrame, tz: str) -> pl.LazyFrame:
-    local = pl.col("created_at").cast(TIME).dt.convert_time_zone(tz)
+def _local(posts: pl.LazyFrame, tz: str, offsets: pl.DataFrame | None = None, default_s: int = 0) -> pl.LazyFrame:
+    """Local hour ``_h`` and weekday ``_wd`` of each post: in ``tz``, or shifted by its account's offset.
+
+    With ``tz == "auto"`` each account's clock is ``offsets`` (``account_id, offset_s``),
+    ``default_s`` seconds from UTC for accounts it does not list.
+    """
+    if tz != "auto":
+        local = pl.col("created_at").cast(TIME).dt.convert_time_zone(tz)
+    else:
+        if offsets is not None and offsets.height:
+            posts = posts.join(offsets.lazy().select("account_id", pl.col("offset_s").alias("_off")), on="account_id", how="left")
+        else:
+            posts = posts.with_columns(pl.lit(None, pl.Int64).alias("_off"))
+        seconds = pl.col("_off").fill_null(default_s).cast(pl.Int64)
+        local = pl.col("created_at").cast(TIME) + pl.duration(seconds=seconds)
     return posts.with_columns(local.dt.hour().alias("_h"), local.dt.weekday().alias("_wd"))
 
 
@@ -111,6 +127,8 @@ def account_features(
     accounts: pl.DataFrame | None,
     cfg: Config,
     account_ids: list[str] | pl.Series | None = None,
+    offsets: pl.DataFrame | None = None,
+    default_offset_s: int = 0,
 ) -> pl.DataFrame:
     """Behaviour and profile features of each account.
 
@@ -125,6 +143,10 @@ def account_features(
     account_ids
         Only these accounts (all posting accounts when ``None``); accounts with
         no posts get a row with ``n_posts = 0``.
+    offsets, default_offset_s
+        Without a configured ``score.timezone``: each account's clock
+        (``account_id, offset_s``, seconds from UTC, from its network's zone) and
+        the clock of the accounts not listed (the collection's).
 
     Returns
     -------
@@ -138,7 +160,7 @@ def account_features(
     if account_ids is not None:
         ids = pl.Series("account_id", list(account_ids), dtype=pl.String).unique().sort()
         lf = lf.join(pl.DataFrame({"account_id": ids}).lazy(), on="account_id", how="semi")
-    lf = _local(lf.select("account_id", "created_at", "reshare_of", "reply_to"), tz)
+    lf = _local(lf.select("account_id", "created_at", "reshare_of", "reply_to"), tz, offsets, default_offset_s)
     weekday = pl.col("_wd") <= 5
     work = weekday & (pl.col("_h") >= w0) & (pl.col("_h") < w1)
     night = (pl.col("_h") >= n0) & (pl.col("_h") < n1)

@@ -5,8 +5,11 @@ at least ``score.min_links`` links inside the cluster carrying at least
 ``score.min_share_in`` of its fused weight, and it takes part in the
 co-sharing (a strong link inside, or ``score.min_account_co_share`` of its
 posts repeating another member's). Its label mixes the cluster's bot/troll
-scores with its own (``score.account_own_weight``); its score is the cluster's
-scaled by the square root of its share of weight inside.
+scores with its own (``score.account_own_weight``); its score is its own: the
+cluster's, scaled by the square root of its share of weight inside and by its
+part in the co-sharing (``0.5 + 0.5 ×`` its co-shared objects over those of the
+cluster's most active member). Its reasons are its own too: its links inside,
+its part in the co-shared objects, its own indicators on its network's clock.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.network.labels import BOT_INDICATORS, TROLL_INDICATORS, account_indicators, weighted
+from cib.network.labels import BOT_INDICATORS, LABEL_WORDS, TROLL_INDICATORS, account_indicators, weighted
 from cib.network.reasons import account_reasons, pct
 from cib.schema import ACCOUNT_SCORES, conform
 
@@ -37,7 +40,6 @@ class _AccountRules:
     min_share: float
     min_co: float
     digits: int
-    tz: str
 
 
 def account_scores(acc: pl.DataFrame, judged_by_id: Mapping[int, dict[str, Any]], cfg: Config) -> pl.DataFrame:
@@ -66,7 +68,6 @@ def account_scores(acc: pl.DataFrame, judged_by_id: Mapping[int, dict[str, Any]]
         min_share=float(cfg["score.min_share_in"]),
         min_co=float(cfg["score.min_account_co_share"]),
         digits=int(cfg["score.handle_digits"]),
-        tz=str(cfg["score.timezone"]),
     )
     rows = []
     for r in acc.iter_rows(named=True):
@@ -80,8 +81,6 @@ def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRul
     """One account's flag, label, score and reasons, given its cluster's judgement (``None`` outside clusters)."""
     cid = r["cluster_id"]
     r["_digits"] = rules.digits
-    own_bot, _ = weighted(account_indicators(r), cfg, BOT_INDICATORS)
-    own_troll, _ = weighted(account_indicators(r), cfg, TROLL_INDICATORS)
     degree_in = int(r["degree_in"] or 0)
     share_in = float(r["share_in"] or 0.0)
     reasons: list[str] = []
@@ -95,35 +94,55 @@ def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRul
             "reasons": ["linked to other accounts, but in no cluster of at least "
                         f"{int(cfg['cluster.min_size'])} accounts"],
         }
+    missing: dict[str, str] = j.get("unavailable") or {}
+    own = {k: (None if k in missing else v) for k, v in account_indicators(r).items()}
+    own_bot, _ = weighted(own, cfg, BOT_INDICATORS)
+    own_troll, _ = weighted(own, cfg, TROLL_INDICATORS)
     attached = degree_in >= rules.min_links and share_in >= rules.min_share
     own_co = float(r["account_co_share"] or 0.0)
     takes_part = int(r["strong_degree_in"] or 0) >= 1 or own_co >= rules.min_co
     flagged = bool(j["flagged"] and attached and takes_part)
-    value = float(j["score"]) * math.sqrt(min(1.0, share_in))
+    objects, top = int(r.get("own_objects") or 0), int(r.get("top_objects_in_cluster") or 0)
+    part = objects / top if top else 0.0
+    value = float(j["score"]) * math.sqrt(min(1.0, share_in)) * (0.5 + 0.5 * part)
+    words = LABEL_WORDS.get(j["label"], j["label"])
     if flagged:
         own_w = rules.own_weight
         bot = (1 - own_w) * j["bot"] + own_w * own_bot
         troll = (1 - own_w) * j["troll"] + own_w * own_troll
         label = "bot" if bot >= troll else "troll"
-        reasons.append(f"member of cluster {cid} ({j['label']}, score {j['score']:.2f})")
+        reasons.append(
+            f"in network {cid} ({words}, {j.get('confidence') or 'low'} confidence, network score {j['score']:.2f}); "
+            f"its own score {value:.2f}"
+        )
+        reasons.append(
+            f"its own indicators: automation-like {own_bot:.2f}, human-operated-like {own_troll:.2f}; with its "
+            f"network's, it reads as {LABEL_WORDS[label]}"
+        )
     else:
         label = "organic" if j["label"] == "organic" else None
         if j["flagged"] and not attached:
             reasons.append(
-                f"in cluster {cid} ({j['label']}) but loosely attached: {degree_in} link(s) inside, "
+                f"in network {cid} ({words}) but loosely attached: {degree_in} link(s) inside, "
                 f"{pct(share_in)} of its weight"
             )
         elif j["flagged"]:
             reasons.append(
-                f"in cluster {cid} ({j['label']}) but linked to it only by timing, hashtags or mentions, "
+                f"in network {cid} ({words}) but linked to it only by timing, hashtags or mentions, "
                 "and repeating none of its content"
             )
         else:
-            reasons.append(f"member of cluster {cid}, judged organic")
-    reasons.append(f"linked to {degree_in} accounts of its cluster ({pct(share_in)} of its link weight)")
+            reasons.append(f"member of network {cid}, not flagged")
+    others = max(int(j.get("size") or 0) - 1, 0)
+    reasons.append(f"linked to {degree_in} of the network's {others} other accounts ({pct(share_in)} of its link weight inside)")
+    if j.get("strong_objects"):
+        reasons.append(
+            f"co-shared {objects} of the network's {j['strong_objects']} co-shared objects in the evidence kept "
+            f"(the most active member: {top})"
+        )
     if own_co >= rules.min_co:
         reasons.append(f"{pct(own_co)} of its posts repeat a post, link or text another member also posted")
-    reasons += account_reasons(r, cfg, rules.tz, rules.digits)
+    reasons += account_reasons(r, cfg, j["zone"], rules.digits, missing)
     return {
         "account_id": r["account_id"],
         "cluster_id": cid,

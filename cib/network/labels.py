@@ -6,7 +6,14 @@ linear :func:`ramp` between two thresholds declared in :mod:`cib.params`
 (``score.bot.*``, ``score.troll.*``: ``[from, to, weight]``); the
 :data:`ORGANIC_INDICATORS` measure how far established accounts explain the
 coordination. :func:`judge` turns a cluster's features and those scores into
-its coordination, score, label and the sentence that says why.
+its coordination, score, label and the sentence that says why;
+:func:`unavailable` says which indicators the data cannot judge (left out,
+not counted as zero) and :func:`confidence` how far the label can be trusted.
+
+The stored labels are machine words (``bot``, ``troll``, ``mixed``,
+``organic``); :data:`LABEL_WORDS` is what a reader sees. ``mixed`` has one
+meaning: flagged coordination whose automation-like and human-operated-like
+indicators do not separate, because both show or because neither does.
 ``docs/labels.md`` states every rule and threshold in plain words.
 """
 
@@ -22,6 +29,7 @@ if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = [
+    "LABEL_WORDS",
     "BOT_INDICATORS",
     "TROLL_INDICATORS",
     "ORGANIC_INDICATORS",
@@ -32,7 +40,18 @@ __all__ = [
     "organic_indicators",
     "account_indicators",
     "judge",
+    "unavailable",
+    "available_share",
+    "confidence",
 ]
+
+#: what each stored label reads as
+LABEL_WORDS: dict[str, str] = {
+    "bot": "automation-like coordination",
+    "troll": "human-operated-like coordination",
+    "mixed": "coordination of unclear kind",
+    "organic": "not flagged",
+}
 
 #: automation indicators: (feature, parameter, what it means)
 BOT_INDICATORS: tuple[tuple[str, str, str], ...] = (
@@ -245,15 +264,100 @@ def judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: 
     margin = float(cfg["score.label_margin"])
     least = float(cfg["score.min_signature"])
     if bot >= least and bot - troll >= margin:
-        label, why = "bot", f"bot: automation dominates (automation {bot:.2f} vs human operation {troll:.2f})"
+        label, why = "bot", f"{LABEL_WORDS['bot']}: automation-like indicators lead ({bot:.2f} vs human-operated-like {troll:.2f})"
     elif troll >= least and troll - bot >= margin:
-        label, why = "troll", f"troll: human-operated coordination (human operation {troll:.2f} vs automation {bot:.2f})"
-    elif max(bot, troll) < least:
-        label, why = "mixed", (
-            f"mixed: coordinated, but neither automation ({bot:.2f}) nor human operation ({troll:.2f}) "
-            "shows clearly"
+        label, why = "troll", (
+            f"{LABEL_WORDS['troll']}: human-operated-like indicators lead ({troll:.2f} vs automation-like {bot:.2f})"
         )
     else:
-        label, why = "mixed", f"mixed: signs of automation ({bot:.2f}) and of human operation ({troll:.2f})"
+        detail = "both are weak" if max(bot, troll) < least else "both show"
+        label, why = "mixed", (
+            f"{LABEL_WORDS['mixed']}: neither automation-like ({bot:.2f}) nor human-operated-like ({troll:.2f}) "
+            f"indicators lead ({detail})"
+        )
     out.update(label=label, flagged=True, why=why)
     return out
+
+
+def unavailable(
+    row: dict[str, Any], collection: dict[str, float], wall_clock: bool, coarse: bool, cfg: Config
+) -> dict[str, str]:
+    """The indicators this cluster's data cannot judge, each with why.
+
+    Parameters
+    ----------
+    row
+        The cluster's features.
+    collection
+        ``reshare_share`` and ``reply_share`` of the whole collection.
+    wall_clock
+        Whether the cluster's clock is known (:attr:`cib.network.zones.Zone.wall_clock`).
+    coarse
+        Whether its times have minute resolution.
+    cfg
+        Effective configuration (``score.min_type_share``, ``score.min_known``).
+
+    Returns
+    -------
+    dict
+        Indicator name → the reason it is left out.
+    """
+    out: dict[str, str] = {}
+    least = float(cfg["score.min_type_share"])
+    for name, kind in (("reshare_share", "reshares"), ("reply_share", "replies")):
+        share = float(collection.get(name) or 0.0)
+        if share < least:
+            out[name] = f"the collection holds almost no {kind} ({100 * share:.0f}%)"
+        elif share > 1.0 - least:
+            out[name] = f"the collection holds {kind} only ({100 * share:.0f}%)"
+    if coarse:
+        out["fast"] = "the times have minute resolution"
+    if not wall_clock:
+        out["work_share"] = out["quiet_nights"] = "no daily rhythm shows which clock the accounts live by"
+    known = float(cfg["score.min_known"])
+    if (row.get("creation_known") or 0) < known:
+        out["creation_share"] = "creation dates are unknown"
+    if (row.get("handle_known") or 0) < known:
+        out["digit_handle_share"] = "handles are unknown"
+    return out
+
+
+def available_share(cfg: Config, table: tuple[tuple[str, str, str], ...], parts: dict[str, float]) -> float:
+    """Share of a signature's indicator weight that could be measured (``parts`` from :func:`weighted`)."""
+    total = sum(max(numbers(cfg, param, 3)[2], 0.0) for _, param, _ in table)
+    have = sum(max(numbers(cfg, param, 3)[2], 0.0) for name, param, _ in table if name in parts)
+    return have / total if total else 0.0
+
+
+def confidence(judged: dict[str, Any], size: int, available: float, cfg: Config) -> str | None:
+    """How far a flagged cluster's label can be trusted: ``"high"``, ``"medium"`` or ``"low"``.
+
+    One point each for large evidence (``score.confidence.objects`` co-shared
+    objects and three times ``cluster.min_size`` accounts), for indicators
+    available (``score.confidence.available`` of the leading signature's weight
+    measured) and, for ``bot`` and ``troll``, a decisive lead
+    (``score.confidence.lead``); ``mixed`` is at most medium. Three points are
+    high, two medium, fewer low; an unflagged cluster has none (``None``).
+
+    Parameters
+    ----------
+    judged
+        :func:`judge`'s verdict with ``bot`` and ``troll``.
+    size
+        Accounts in the cluster.
+    available
+        :func:`available_share` of the leading signature.
+    cfg
+        Effective configuration.
+    """
+    if not judged["flagged"]:
+        return None
+    points = int(
+        judged["objects"] >= float(cfg["score.confidence.objects"]) and size >= 3 * int(cfg["cluster.min_size"])
+    )
+    points += int(available >= float(cfg["score.confidence.available"]))
+    if judged["label"] in ("bot", "troll"):
+        points += int(abs(judged["bot"] - judged["troll"]) >= float(cfg["score.confidence.lead"]))
+    else:
+        points = min(points, 2)
+    return {3: "high", 2: "medium"}.get(points, "low")

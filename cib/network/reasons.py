@@ -14,8 +14,20 @@ from cib.network.features import TIMING_SIGNALS, hours
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.network.zones import Zone
 
-__all__ = ["cluster_reasons", "account_reasons", "pct"]
+__all__ = ["cluster_reasons", "account_reasons", "pct", "clock_hours"]
+
+#: what each indicator is called when it is left out
+_INDICATOR_WORDS = {
+    "reshare_share": "share of reshares",
+    "reply_share": "share of replies",
+    "fast": "seconds between co-actions",
+    "work_share": "office hours",
+    "quiet_nights": "quiet nights",
+    "creation_share": "accounts created together",
+    "digit_handle_share": "digit-suffixed handles",
+}
 
 _SIGNAL_VERB = {
     "co_reshare": ("reshared the same {n} posts", "posts"),
@@ -56,8 +68,22 @@ def _span(a: datetime | None, b: datetime | None) -> str:
     return f"between {_day(a)} and {_day(b)}"
 
 
+def clock_hours(start: int, end: int, zone: Zone) -> str:
+    """``01:00-06:00 (UTC+5)``, with the same hours in UTC when the clock is another fixed offset."""
+    text = f"{start:02d}:00-{end:02d}:00 ({zone.name})"
+    if zone.offset_s:
+        shift = zone.offset_s // 3600
+        text += f", {(start - shift) % 24:02d}:00-{(end - shift) % 24:02d}:00 UTC"
+    return text
+
+
 def cluster_reasons(
-    row: dict[str, Any], values: dict[str, Any], sig: list[dict[str, Any]], cfg: Config, judged: dict[str, Any]
+    row: dict[str, Any],
+    values: dict[str, Any],
+    sig: list[dict[str, Any]],
+    cfg: Config,
+    judged: dict[str, Any],
+    collection: Zone | None = None,
 ) -> list[str]:
     """A cluster's reasons, its verdict first.
 
@@ -72,9 +98,13 @@ def cluster_reasons(
     cfg
         Effective configuration (thresholds, hours, time zone).
     judged
-        The verdict, with ``label``, ``why`` and ``why_not``.
+        The verdict, with ``label``, ``why`` and ``why_not``, ``confidence``, the
+        cluster's ``zone`` and the indicators left out (``unavailable``).
+    collection
+        The collection's clock, which the cluster's is compared with.
     """
-    tz = str(cfg["score.timezone"])
+    zone = judged["zone"]
+    missing: dict[str, str] = judged.get("unavailable") or {}
     w0, w1 = hours(cfg, "score.work_hours")
     n0, n1 = hours(cfg, "score.night_hours")
     reasons: list[str] = []
@@ -100,14 +130,12 @@ def cluster_reasons(
             + (f" (most look like {row['template']})" if row.get("template") else "")
         )
     if row.get("night_share") is not None and row["night_share"] >= float(cfg["score.bot.night_share"][0]):
-        reasons.append(
-            f"active around the clock: {pct(row['night_share'])} of posts between {n0:02d}:00 and {n1:02d}:00 ({tz})"
-        )
-    if row.get("work_share") is not None and row["work_share"] >= float(cfg["score.troll.work_share"][0]):
-        reasons.append(f"{pct(row['work_share'])} of posts on weekdays between {w0:02d}:00 and {w1:02d}:00 ({tz}): office hours")
-    if row.get("reshare_share") is not None and row["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
+        reasons.append(f"active around the clock: {pct(row['night_share'])} of posts at night, {clock_hours(n0, n1, zone)}")
+    if "work_share" not in missing and row.get("work_share") is not None and row["work_share"] >= float(cfg["score.troll.work_share"][0]):
+        reasons.append(f"{pct(row['work_share'])} of posts on weekdays {clock_hours(w0, w1, zone)}: office hours")
+    if "reshare_share" not in missing and row.get("reshare_share") is not None and row["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
         reasons.append(f"{pct(row['reshare_share'])} of their posts are reshares")
-    if row.get("reply_share") is not None and row["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
+    if "reply_share" not in missing and row.get("reply_share") is not None and row["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
         reasons.append(f"{pct(row['reply_share'])} of their posts are replies")
     if row.get("identical_text_share") and row["identical_text_share"] >= float(cfg["score.identical_text_reason"]):
         reasons.append(f"{pct(row['identical_text_share'])} of their own posts repeat a text another member posted")
@@ -116,14 +144,19 @@ def cluster_reasons(
         if int(cfg["cluster.stability_runs"]) > 0
         else "stability not measured"
     )
+    reasons.append(zone.said(collection))
+    if missing:
+        reasons.append("not judged: " + "; ".join(f"{_INDICATOR_WORDS.get(k, k)} ({v})" for k, v in sorted(missing.items())))
     if judged["label"] == "organic":
         reasons.insert(0, judged["why_not"])
     else:
-        reasons.insert(0, judged["why"])
+        reasons.insert(0, f"{judged['why']}; {judged['confidence']} confidence")
     return reasons
 
 
-def account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> list[str]:
+def account_reasons(
+    r: dict[str, Any], cfg: Config, zone: Zone, digits: int, missing: dict[str, str] | None = None
+) -> list[str]:
     """An account's own indicators past their thresholds (posting hours, reshares, handle, creation day).
 
     Parameters
@@ -132,20 +165,25 @@ def account_reasons(r: dict[str, Any], cfg: Config, tz: str, digits: int) -> lis
         The account's features.
     cfg
         Effective configuration.
-    tz, digits
-        ``score.timezone`` and ``score.handle_digits``.
+    zone
+        The clock its hours are read on (its network's).
+    digits
+        ``score.handle_digits``.
+    missing
+        Indicators its network's data cannot judge (left unsaid).
     """
     out = []
+    missing = missing or {}
     n0, n1 = hours(cfg, "score.night_hours")
     w0, w1 = hours(cfg, "score.work_hours")
     if r.get("n_posts"):
         if r["night_share"] is not None and r["night_share"] >= float(cfg["score.bot.night_share"][0]):
-            out.append(f"{pct(r['night_share'])} of its {r['n_posts']} posts between {n0:02d}:00 and {n1:02d}:00 ({tz})")
-        if r["work_share"] is not None and r["work_share"] >= float(cfg["score.troll.work_share"][0]):
-            out.append(f"{pct(r['work_share'])} of its {r['n_posts']} posts on weekdays {w0:02d}:00-{w1:02d}:00 ({tz})")
-        if r["reshare_share"] is not None and r["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
+            out.append(f"{pct(r['night_share'])} of its {r['n_posts']} posts at night, {clock_hours(n0, n1, zone)}")
+        if "work_share" not in missing and r["work_share"] is not None and r["work_share"] >= float(cfg["score.troll.work_share"][0]):
+            out.append(f"{pct(r['work_share'])} of its {r['n_posts']} posts on weekdays {clock_hours(w0, w1, zone)}")
+        if "reshare_share" not in missing and r["reshare_share"] is not None and r["reshare_share"] >= float(cfg["score.bot.reshare_share"][0]):
             out.append(f"{pct(r['reshare_share'])} of its posts are reshares")
-        if r["reply_share"] is not None and r["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
+        if "reply_share" not in missing and r["reply_share"] is not None and r["reply_share"] >= float(cfg["score.troll.reply_share"][0]):
             out.append(f"{pct(r['reply_share'])} of its posts are replies")
     if r.get("handle_digits") is not None and r["handle_digits"] >= digits:
         out.append(f"handle @{r['handle']} ends in {r['handle_digits']} digits")

@@ -59,14 +59,18 @@ from cib.network.labels import (
     BOT_INDICATORS,
     ORGANIC_INDICATORS,
     TROLL_INDICATORS,
+    available_share,
     cluster_indicators,
+    confidence,
     judge,
     organic_indicators,
+    unavailable,
     weighted,
 )
 from cib.network.reasons import cluster_reasons
 from cib.network.text_terms import ctfidf, top_items
-from cib.schema import CLUSTERS, conform
+from cib.network.zones import Zone, cluster_zones, collection_zone
+from cib.schema import CLUSTERS, TIME, conform
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -126,11 +130,15 @@ class ScoreResult:
         bot/troll scores), ``"accounts"`` (account features and attachment),
         ``"narratives"`` (c-TF-IDF terms), ``"items"`` (top hashtags, domains,
         links, reshared posts).
+    clock
+        For the manifest: the collection's clock (``zone``, ``basis``,
+        ``confidence``) and the indicators the collection cannot judge.
     """
 
     clusters: pl.DataFrame
     account_scores: pl.DataFrame
     features: Mapping[str, pl.DataFrame] = field(default_factory=dict)
+    clock: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -146,6 +154,17 @@ class _Measured:
     intra: pl.DataFrame
     intra_evidence: pl.DataFrame | None
     cluster_features: pl.DataFrame
+    context: _Context
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the data allows judging: each clock, the collection's post types, each cluster's time resolution."""
+
+    collection_zone: Zone
+    zones: dict[int, Zone]
+    collection: dict[str, float]
+    coarse: frozenset[int]
 
 
 def score(
@@ -183,9 +202,17 @@ def score(
     """
     nodes = graph.nodes() if graph is not None else clustering.table().nodes
     ids = sorted(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list()) | set(nodes))
-    acc_feats = account_features(posts, accounts, cfg, ids) if ids else pl.DataFrame(schema=ACCOUNT_FEATURES)
     membership = clustering.membership
     members = cluster_members(membership)
+    context = _context(posts, members, cfg)
+    offsets = members.with_columns(
+        pl.col("cluster_id").replace_strict({c: z.offset_s or 0 for c, z in context.zones.items()}, default=0,
+                                            return_dtype=pl.Int64).alias("offset_s")
+    )
+    acc_feats = (
+        account_features(posts, accounts, cfg, ids, offsets, context.collection_zone.offset_s or 0)
+        if ids else pl.DataFrame(schema=ACCOUNT_FEATURES)
+    )
     attach = attachment(clustering.table(), membership, cfg)
     urls = url_lookup(posts, members)
     co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
@@ -194,9 +221,9 @@ def score(
     intra_ev = intra_evidence_of(evidence, members) if evidence is not None and evidence.height else None
     cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co,
                              intra=intra, intra_evidence=intra_ev)  # fmt: skip
-    measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, cfeat)
+    measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, cfeat, context)
     clusters, judged_by_id = _judge_clusters(measured, cfg)
-    acc = _account_frame(measured)
+    acc = _account_frame(measured, judged_by_id, weak_signals(cfg))
     account_table = account_scores(acc, judged_by_id, cfg)
     return _result(posts, measured, clusters, acc, account_table, cfg)
 
@@ -215,7 +242,7 @@ def _judge_clusters(m: _Measured, cfg: Config) -> tuple[pl.DataFrame, dict[int, 
             sig_by_cluster.setdefault(int(r["cluster_id"]), []).append(r)
     for row in m.cluster_features.iter_rows(named=True):
         cid = int(row["cluster_id"])
-        judged, cluster_row = _judge_cluster(row, sig_by_cluster.get(cid, []), weak, known, cfg)
+        judged, cluster_row = _judge_cluster(row, sig_by_cluster.get(cid, []), weak, known, m.context, cfg)
         judged_by_id[cid] = judged
         cluster_rows.append(cluster_row)
 
@@ -225,27 +252,37 @@ def _judge_clusters(m: _Measured, cfg: Config) -> tuple[pl.DataFrame, dict[int, 
 
 
 def _judge_cluster(
-    row: dict[str, Any], sig: list[dict[str, Any]], weak: frozenset[str], known: float, cfg: Config
+    row: dict[str, Any], sig: list[dict[str, Any]], weak: frozenset[str], known: float, ctx: _Context, cfg: Config
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """One cluster's judgement (with its bot, troll and explained scores) and its table row."""
     cid = int(row["cluster_id"])
+    zone = ctx.zones.get(cid, ctx.collection_zone)
     shares = json.loads(row["signal_shares"]) if row["signal_shares"] else {}
     strong = [s for s in sig if s["signal"] not in weak]
     row["strong_objects"] = sum(int(s["objects"] or 0) for s in strong)
     strong_delta = [s["delta"] for s in strong if s.get("delta") is not None]
     values = cluster_indicators(row, (min(strong_delta) if strong_delta else None), shares, known)
+    missing = unavailable(row, ctx.collection, zone.wall_clock, cid in ctx.coarse, cfg)
+    values.update(dict.fromkeys(missing))
     bot, bot_parts = weighted(values, cfg, BOT_INDICATORS)
     troll, troll_parts = weighted(values, cfg, TROLL_INDICATORS)
     explained, _ = weighted(organic_indicators(row, known), cfg, ORGANIC_INDICATORS)
     judged = judge(row, bot, troll, explained, cfg)
-    order = sorted(sig, key=lambda s: (-(shares.get(s["signal"], 0.0)), s["signal"]))
-    reasons = cluster_reasons(row, values, order, cfg, judged)
     judged.update(bot=bot, troll=troll, explained=explained, bot_parts=bot_parts, troll_parts=troll_parts)
+    lead = BOT_INDICATORS if (judged["label"] == "bot" or (judged["label"] != "troll" and bot >= troll)) else TROLL_INDICATORS
+    judged["confidence"] = confidence(judged, int(row["size"]), available_share(cfg, lead, bot_parts if lead is BOT_INDICATORS else troll_parts), cfg)
+    judged.update(zone=zone, unavailable=missing, size=int(row["size"]), strong_objects=int(row["strong_objects"]))
+    order = sorted(sig, key=lambda s: (-(shares.get(s["signal"], 0.0)), s["signal"]))
+    reasons = cluster_reasons(row, values, order, cfg, judged, ctx.collection_zone)
     cluster_row = {
         "cluster_id": cid,
         "size": row["size"],
         "label": judged["label"],
         "score": round(judged["score"], 4),
+        "confidence": judged["confidence"],
+        "zone": zone.name,
+        "zone_basis": zone.basis,
+        "zone_confidence": zone.confidence,
         "reasons": reasons,
         "signals": [s["signal"] for s in order],
         "first_at": None,
@@ -261,14 +298,64 @@ def _judge_cluster(
     return judged, cluster_row
 
 
-def _account_frame(m: _Measured) -> pl.DataFrame:
-    """One row per account in any edge: its features, attachment, co-sharing and cluster."""
+def _context(posts: pl.DataFrame, members: pl.DataFrame, cfg: Config) -> _Context:
+    """Each cluster's clock, the collection's shares of reshares and replies, and the clusters timed to the minute."""
+    czone = collection_zone(posts, cfg)
+    zones = cluster_zones(posts, members, cfg, czone) if members.height else {}
+    kinds = posts.select(
+        pl.col("reshare_of").is_not_null().mean().alias("reshare_share"),
+        pl.col("reply_to").is_not_null().mean().alias("reply_share"),
+    ).row(0, named=True) if posts.height else {}
+    coarse: set[int] = set()
+    if members.height:
+        t = pl.col("created_at").cast(TIME)
+        whole = (
+            posts.lazy().select("account_id", "created_at").join(members.lazy(), on="account_id")
+            .group_by("cluster_id")
+            .agg(((t.dt.second() == 0) & (t.dt.microsecond() == 0)).mean().alias("m"))
+            .filter(pl.col("m") >= float(cfg["score.coarse_time_share"]))
+            .collect()
+        )
+        coarse = {int(c) for c in whole["cluster_id"].to_list()}
+    collection = {k: float(v or 0.0) for k, v in kinds.items()}
+    return _Context(czone, zones, collection, frozenset(coarse))
+
+
+def _account_frame(m: _Measured, judged_by_id: Mapping[int, dict[str, Any]], weak: frozenset[str]) -> pl.DataFrame:
+    """One row per account in any edge: its features, attachment, co-sharing, cluster and part in its co-shared objects."""
+    part = _participation(m, weak)
     return (
         pl.DataFrame({"account_id": m.ids}, schema={"account_id": pl.String})
         .join(m.account_features, on="account_id", how="left")
         .join(m.attach.drop("cluster_id"), on="account_id", how="left")
         .join(m.co[1].rename({"co_share": "account_co_share"}), on="account_id", how="left")
         .join(m.members, on="account_id", how="left")
+        .join(part, on="account_id", how="left")
+        .with_columns(
+            pl.col("cluster_id").replace_strict(
+                {c: int(j.get("strong_objects", 0)) for c, j in judged_by_id.items()}, default=None, return_dtype=pl.Int64
+            ).alias("cluster_objects"),
+            pl.col("cluster_id").replace_strict(
+                {c: int(j.get("size", 0)) for c, j in judged_by_id.items()}, default=None, return_dtype=pl.Int64
+            ).alias("cluster_size"),
+        )
+    )
+
+
+def _participation(m: _Measured, weak: frozenset[str]) -> pl.DataFrame:
+    """Per account: distinct objects it co-shared with other members of its cluster (evidence, strong signals)."""
+    schema = {"account_id": pl.String, "own_objects": pl.Int64, "top_objects_in_cluster": pl.Int64}
+    if m.intra_evidence is None or m.intra_evidence.height == 0:
+        return pl.DataFrame(schema=schema)
+    ev = m.intra_evidence.filter(~pl.col("signal").is_in(sorted(weak | set(TIMING_SIGNALS))))
+    codes = m.members.with_row_index("code").select(pl.col("code").cast(pl.UInt32), "account_id")
+    sides = pl.concat([ev.select("cluster_id", "signal", "object_id", pl.col(f"account_{e}").cast(pl.UInt32).alias("code"))
+                       for e in ("a", "b")])
+    per = sides.group_by("cluster_id", "code").agg(pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("own_objects"))
+    return (
+        per.with_columns(pl.col("own_objects").max().over("cluster_id").alias("top_objects_in_cluster"))
+        .join(codes, on="code")
+        .select(list(schema))
     )
 
 
@@ -301,7 +388,11 @@ def _result(
         how="left",
     )
     members, urls = m.members, m.urls
+    cz = m.context.collection_zone
     return ScoreResult(
+        clock={"zone": cz.name, "basis": cz.basis, "confidence": cz.confidence,
+               "reshare_share": round(m.context.collection.get("reshare_share", 0.0), 4),
+               "reply_share": round(m.context.collection.get("reply_share", 0.0), 4)},
         clusters=cluster_table,
         account_scores=account_table,
         features=LazyFrames(

@@ -167,12 +167,12 @@ class Param:
                 out = [parse_duration(v, what) for v in items]
             return self._in_range(out, value, origin)
         if kind == "zone":
-            detail = " (an IANA time zone such as UTC, Europe/Berlin or Asia/Almaty)"
+            detail = " (an IANA time zone such as UTC, Europe/Berlin or America/New_York" + (", or auto)" if auto else ")")
         elif self.choices and kind == "str":
             detail = f" (one of {', '.join(self.choices)})"
         else:
             detail = f" ({self.accepts()})" if self.numeric else ""
-        bad = ConfigError(f"{origin}: {self.name} = {value!r} is not a valid {self.kind}{detail}", hint=f"{self.name}: {self.help}")
+        bad = ConfigError(f"{origin}: {self.name} = {value!r} is not a valid {kind}{detail}", hint=f"{self.name}: {self.help}")
         try:
             out = _coerce(kind, value, self.choices)
         except (TypeError, ValueError, OverflowError, json.JSONDecodeError) as exc:
@@ -237,7 +237,7 @@ class Param:
         kind = self.kind.removesuffix("|auto")
         auto = " or auto" if self.kind.endswith("|auto") else ""
         if kind == "zone":
-            return "IANA time zone"
+            return "IANA time zone" + auto
         if kind == "str" and self.choices:
             return ", ".join(self.choices)
         names = ("names among " if kind == "list" else "keys among ") + ", ".join(self.choices or ())

@@ -11,10 +11,75 @@ PARAMS: tuple[Param, ...] = (
     # --- score ---
     Param(
         "score.timezone",
-        "Asia/Almaty",
-        "IANA zone",
-        "Zone in which hours of day, work hours and weekdays are read (historical offsets respected).",
-        kind="zone",
+        "auto",
+        "IANA zone | auto",
+        "Zone in which hours of day, work hours and weekdays are read (historical offsets respected); "
+        "auto: each network's clock is inferred from its own daily low, checked against the collection's.",
+        kind="zone|auto",
+    ),
+    Param(
+        "score.zone.max_night_ratio",
+        0.5,
+        "fraction",
+        "A daily low counts (and a zone is inferred from it) when the quietest score.night_hours-long stretch "
+        "of the day holds at most this fraction of what a flat day puts there.",
+        min=0, max=1, min_inclusive=False,
+    ),
+    Param(
+        "score.zone.tie",
+        0.02,
+        "fraction",
+        "Clocks whose night holds at most this share of posts more than the quietest are as quiet; the "
+        "collection's clock is kept for a network when it is one of them.",
+        min=0, max=1,
+    ),
+    Param(
+        "score.zone.min_posts",
+        50,
+        "posts",
+        "A network's clock is inferred from its own rhythm only from this many posts; with fewer it is read "
+        "on the collection's clock.",
+        kind="int",
+        min=1,
+    ),
+    Param(
+        "score.coarse_time_share",
+        0.9,
+        "fraction",
+        "When at least this share of a network's posts are timed on a whole minute, its times have minute "
+        "resolution and the seconds-apart indicator is left out.",
+        min=0, max=1, min_inclusive=False,
+    ),
+    Param(
+        "score.min_type_share",
+        0.05,
+        "fraction",
+        "The reshare (reply) indicator is judged only when at least this share of the collection's posts are "
+        "reshares (replies) and this share are not: a collection of reshares only says nothing about them.",
+        min=0, max=0.5,
+    ),
+    Param(
+        "score.confidence.objects",
+        15,
+        "objects",
+        "A label's confidence counts the evidence as large from this many co-shared objects (and "
+        "3 x cluster.min_size accounts).",
+        min=0,
+    ),
+    Param(
+        "score.confidence.available",
+        0.75,
+        "fraction",
+        "A label's confidence counts the indicators as available when at least this share of the leading "
+        "signature's indicator weight could be measured.",
+        min=0, max=1,
+    ),
+    Param(
+        "score.confidence.lead",
+        0.3,
+        "score",
+        "A bot or troll label's confidence counts it as decisive when its signature leads the other by this much.",
+        min=0, max=1,
     ),
     Param(
         "score.work_hours",

@@ -308,6 +308,7 @@ def _networks(d: ReportData, links: pl.DataFrame, model: AccountModel) -> Networ
             "background": int(cfg["report.term_background_posts"]),
         },
         strength={str(k): float(v) for k, v in dict(cfg.values.get("detect.fusion.weights") or {}).items()},
+        windows={r["key"]: r["window"].removesuffix(" (configured; not run)") for r in _parameters(d)[1]},
     )
 
 

@@ -66,6 +66,8 @@ class Dossier(NetworkRow):
     created_unit: str = ""
     hours_fig: str | None = None
     posts: int = 0
+    confidence: str = ""
+    zone: str = ""
 
 
 @dataclass
@@ -144,8 +146,10 @@ def _local(value: Any, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 def _object_text(signal: str, object_id: str, originals: Mapping[str, str]) -> str:
-    if signal in {"co_reshare", "co_reply"} and object_id in originals:
+    if signal in {"co_reshare", "co_reply", "co_similar_text"} and object_id in originals:
         return originals[object_id]
+    if signal == "co_similar_text":
+        return "near-identical texts (none of them listed)"
     if signal == "co_hashtag":
         return f"#{object_id}"
     if signal == "co_mention":
@@ -201,6 +205,7 @@ def build_networks(
     tz: ZoneInfo,
     limits: Mapping[str, int],
     strength: Mapping[str, float] | None = None,
+    windows: Mapping[str, str] | None = None,
 ) -> Networks:
     """The table of networks and the dossiers of the flagged ones, with their figures.
 
@@ -219,6 +224,9 @@ def build_networks(
         ``top_items``, ``text_chars``, ``background``.
     strength
         Signal → how much it says (``detect.fusion.weights``): orders evidence groups of equal size.
+    windows
+        Signal → the window it ran with, in words (:func:`cib.report.methods.window_used`),
+        stated in each evidence headline.
 
     Returns
     -------
@@ -241,7 +249,7 @@ def build_networks(
         ids = set(described["cluster_id"].to_list())
         have, out.background = _describe(ids, scores, accounts, posts, evidence, links, tz, limits, strength or {})
         for row in described.iter_rows(named=True):
-            d = _dossier(row, have, colours, tz, limits)
+            d = _dossier(row, have, colours, tz, limits, windows or {})
             out.dossiers.append(d)
             out.figures.update(_charts(d, have))
     dossiers = {d.cluster_id: d for d in out.dossiers}
@@ -315,7 +323,8 @@ def _row(
 
 
 def _dossier(
-    row: Mapping[str, Any], have: _Described, colours: Mapping[int, str], tz: ZoneInfo, limits: Mapping[str, int]
+    row: Mapping[str, Any], have: _Described, colours: Mapping[int, str], tz: ZoneInfo, limits: Mapping[str, int],
+    windows: Mapping[str, str],
 ) -> Dossier:
     """One network's dossier from its row of the clusters table."""
     cid = int(row["cluster_id"])
@@ -341,15 +350,37 @@ def _dossier(
         last_at=_local(last_at, tz, "%Y-%m-%d %H:%M"),
         members=[_member(m, tz) for m in have.members.get(cid, [])],
         members_total=total,
-        objects=_objects(mine[: limits["top_items"]], shown, anchor, have.originals),
+        objects=_objects(mine[: limits["top_items"]], shown, anchor, _representatives(shown, have)),
         listed_objects=[str(o) for o in (row["top_objects"] or [])][: limits["top_items"]],
-        evidence=_evidence(shown, have, anchor, tz, limits["text_chars"]),
+        evidence=_evidence(shown, have, anchor, tz, limits["text_chars"], windows),
         evidence_total=have.groups_total.get(cid, 0),
         terms=have.terms.get(cid, []),
         hashtags=have.hashtags.get(cid, []),
         domains=have.domains.get(cid, []),
         posts=n_posts,
+        confidence=str(row.get("confidence") or ""),
+        zone=_zone_words(row),
     )
+
+
+def _zone_words(row: Mapping[str, Any]) -> str:
+    """Which clock the network's hours were read on, and how sure: ``UTC+2 (its own daily low; high confidence)``."""
+    if not row.get("zone"):
+        return ""
+    basis = {"configured": "configured", "own": "its own daily low", "collection": "the collection's daily low",
+             "none": "no daily low anywhere"}.get(str(row.get("zone_basis")), str(row.get("zone_basis") or ""))
+    return f"{row['zone']} ({basis}; {row.get('zone_confidence') or 'low'} confidence)"
+
+
+def _representatives(shown: list[dict[str, Any]], have: _Described) -> dict[str, str]:
+    """Object id → a text standing for it: the original of a reshare or reply, a near-duplicate group's first post."""
+    out = dict(have.originals)
+    for g in shown:
+        if g["signal"] == "co_similar_text":
+            texts = [p["text"] for p in have.posts.get((g["cluster_id"], g["rank"]), []) if p.get("text")]
+            if texts:
+                out[g["object_id"]] = texts[0]
+    return out
 
 
 def _member(m: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
@@ -403,19 +434,35 @@ def _objects(
     ]
 
 
+def _headline(g: Mapping[str, Any], window: str | None) -> str:
+    """An evidence group's headline: who did what, the window, the real spread of its pairs and of its posts."""
+    lo, hi = g.get("min_delta_s"), g.get("max_delta_s")
+    spread = (f"{duration(lo)}" if lo == hi else f"{duration(lo)} to {duration(hi)}") if lo is not None else "?"
+    text = f"{g['n_accounts']} accounts {evidence_verb(g['signal'])}"
+    if g["signal"] == "sync":
+        return f"{text}: the {g['n_pairs']} closest pairs kept {spread} apart"
+    text += f", two at a time within the {window} window" if window else ", two at a time within the window"
+    text += f": the {g['n_pairs']} pair{'s' if g['n_pairs'] != 1 else ''} kept {spread} apart"
+    if g.get("span_s") is not None:
+        text += f"; first to last post {duration(g['span_s'])}"
+    return text
+
+
 def _evidence(
-    shown: list[dict[str, Any]], have: _Described, anchor: str, tz: ZoneInfo, text_chars: int
+    shown: list[dict[str, Any]], have: _Described, anchor: str, tz: ZoneInfo, text_chars: int,
+    windows: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The shown evidence groups: a sentence, the object, and the posts listed."""
+    """The shown evidence groups: a headline, the object (a representative text for near-duplicates), the posts."""
     out = []
+    texts = _representatives(shown, have)
     for i, g in enumerate(shown):
         key = (g["cluster_id"], g["rank"])
         out.append(
             {
                 "anchor": f"{anchor}-ev{i}",
-                "sentence": f"{g['n_accounts']} accounts {evidence_verb(g['signal'])} within {duration(g['span_s'])}",
+                "sentence": _headline(g, (windows or {}).get(g["signal"])),
                 "signal": signal_name(g["signal"]),
-                "object": _cut(_object_text(g["signal"], g["object_id"], have.originals), text_chars),
+                "object": _cut(_object_text(g["signal"], g["object_id"], texts), text_chars),
                 "object_url": safe_url(g["object_id"]),
                 "pairs": g["n_pairs"],
                 "posts_total": have.posts_total.get(key, 0),

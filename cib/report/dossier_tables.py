@@ -135,16 +135,18 @@ def evidence_groups(
     Returns
     -------
     tuple
-        The groups (``cluster_id, signal, object_id, n_pairs, n_accounts, span_s, rank``;
+        The groups (``cluster_id, signal, object_id, n_pairs, min_delta_s, max_delta_s,
+        n_accounts, span_s, rank``: the closest and farthest pair in the evidence, and first to last post;
         ``rank`` counts from 0 within a network), the number of groups per network, and
         the posts of these groups and a few more (``cluster_id, signal, object_id,
         post_id, created_at``, for :func:`group_posts`).
     """
     stats = (
-        _inside(evidence.lazy(), member)
+        _inside(evidence.lazy(), member, "delta_s")
         .group_by(_GROUP)
         # Each side's distinct accounts first: counting over both sides at once keeps every pair in memory.
-        .agg(pl.len().alias("n_pairs"), pl.col("ia").unique().alias("_a"), pl.col("ib").unique().alias("_b"))
+        .agg(pl.len().alias("n_pairs"), pl.col("ia").unique().alias("_a"), pl.col("ib").unique().alias("_b"),
+             pl.col("delta_s").min().alias("min_delta_s"), pl.col("delta_s").max().alias("max_delta_s"))
         .with_columns(
             pl.concat_list("_a", "_b").list.n_unique().alias("n_accounts"),
             pl.col("signal").replace_strict(dict(strength), default=1.0, return_dtype=pl.Float64).alias("_strength"),

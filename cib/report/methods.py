@@ -62,10 +62,13 @@ SIGNALS: dict[str, tuple[str, str, str]] = {
 
 #: label → what it means
 LABELS: dict[str, str] = {
-    "bot": "Automation dominates: near-instant, regular, round-the-clock actions, often freshly created accounts.",
-    "troll": "Human-operated coordination: office hours, paraphrased talking points, hashtag campaigns, reply swarms.",
-    "mixed": "Both automated and human-operated patterns are present.",
-    "organic": "The links are explained by popularity or news rather than coordination.",
+    "bot": "Automation-like coordination: near-instant, round-the-clock actions, reshares, accounts created together "
+           "or with digit-suffixed handles lead the indicators.",
+    "troll": "Human-operated-like coordination: office hours, quiet nights, replies, paraphrased talking points, "
+             "hashtag campaigns and reply swarms lead the indicators.",
+    "mixed": "Coordination of unclear kind: neither the automation-like nor the human-operated-like indicators "
+             "lead (both show, or both are weak).",
+    "organic": "Not flagged: the links are explained by popularity, news or established accounts rather than coordination.",
 }
 
 #: what every reader should keep in mind

@@ -9,6 +9,7 @@ files, and the layout only changes how posts are written, not which.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ from cib.synth.networks import bot_network, troll_network
 from cib.synth.organic import officials, organic
 from cib.synth.plan import KNOBS, Plan, make_plan
 from cib.synth.tables import KINDS, PLATFORMS, World
-from cib.synth.timeline import ELECTION_DAY, END, PROTEST_DAY, T0, iso_date
+from cib.synth.timeline import ELECTION_DAY, END, LOCAL, PROTEST_DAY, T0, iso_date
 
 __all__ = ["SynthResult", "synth", "LAYOUTS", "MIN_POSTS"]
 
@@ -29,6 +30,8 @@ LAYOUTS = ("mixed", "generic")
 MIN_POSTS = 2_000
 # networks are spread over platforms so that about 60% live on X
 _PLATFORM_CYCLE = (0, 1, 0, 2, 0)
+#: hours from UTC of the clock the populations are generated on (see :mod:`cib.synth.timeline`)
+_GENERATED_OFFSET = LOCAL / 3600
 
 
 @dataclass
@@ -91,7 +94,8 @@ def _generate(n_posts: int, seed: int, difficulty: str) -> tuple[World, Plan, np
 
 
 def _readme(c: Collection, acc: pl.DataFrame, rows: dict[str, int], seed: int, layout: str,
-            difficulty: str, requested: int) -> str:
+            difficulty: str, requested: int, utc_offset: float) -> str:
+    shift = _shift(utc_offset)
     kinds = acc.group_by("kind").agg(accounts=pl.len(), posts=pl.col("n_collected").sum())
     kinds = {r["kind"]: r for r in kinds.iter_rows(named=True)}
     lines = [
@@ -101,8 +105,8 @@ def _readme(c: Collection, acc: pl.DataFrame, rows: dict[str, int], seed: int, l
         "",
         f"- seed: {seed}; requested posts: {requested:,}; layout: {layout}; difficulty: {difficulty}",
         f"- posts: {c.n_posts:,}; accounts: {acc.height:,}",
-        f"- collection window (UTC): {iso_date(T0)}T19:00Z to {iso_date(END)}T19:00Z (35 days);"
-        " local time is UTC+5 (Asia/Almaty)",
+        f"- collection window (UTC): {_iso_minute(T0 + shift)} to {_iso_minute(END + shift)} (35 days);"
+        f" local time is {_offset_name(utc_offset)}",
         f"- protest day: {iso_date(T0 + PROTEST_DAY * 86400 + 43200)} (breaking news 15:42 local);"
         f" election day: {iso_date(T0 + ELECTION_DAY * 86400 + 43200)} (exit poll 20:00 local)",
         "- languages: Russian, Kazakh, English",
@@ -146,12 +150,31 @@ def _readme(c: Collection, acc: pl.DataFrame, rows: dict[str, int], seed: int, l
     return "\n".join(lines)
 
 
+def _shift(utc_offset: float) -> int:
+    """Seconds added to every generated time so that local life runs at ``utc_offset`` hours."""
+    return int(round((_GENERATED_OFFSET - float(utc_offset)) * 3600))
+
+
+def _offset_name(hours: float) -> str:
+    """``UTC+5``, ``UTC-3:30``, ``UTC``."""
+    if hours == 0:
+        return "UTC"
+    sign = "+" if hours > 0 else "-"
+    h, m = divmod(round(abs(hours) * 60), 60)
+    return f"UTC{sign}{h}" + (f":{m:02d}" if m else "")
+
+
+def _iso_minute(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
 def synth(
     out_dir: str | Path,
     n_posts: int = 50_000,
     seed: int = 42,
     layout: str = "mixed",
     difficulty: str = "normal",
+    utc_offset: float = 5.0,
 ) -> SynthResult:
     """Generate a synthetic collection with planted coordinated networks.
 
@@ -170,6 +193,12 @@ def synth(
     difficulty
         ``"easy"``, ``"normal"`` or ``"hard"`` (hard: smaller, sparser, slower
         networks with organic cover, and more hard negatives).
+    utc_offset
+        Hours from UTC of the collection's local clock: the whole collection's
+        daily life (sleep, office hours, evening peaks, the breaking-news
+        moment) is moved so that it happens at those local hours. The same
+        seed gives the same collection shifted in time; the default, 5,
+        writes the historical collection unchanged.
 
     Returns
     -------
@@ -183,14 +212,21 @@ def synth(
     """
     out = Path(out_dir)
     _check(out, n_posts, seed, layout, difficulty)
+    if not -12.0 <= float(utc_offset) <= 14.0:
+        raise CibError(f"utc_offset must be between -12 and 14 hours (got {utc_offset})")
     world, _plan, rng = _generate(int(n_posts), int(seed), difficulty)
     col = collect(world, rng, int(seed))
+    shift = _shift(utc_offset)
+    if shift:
+        # every time moves together, so post ids (built from the time) and the order of posts stay consistent
+        col.posts["t"] = col.posts["t"] + shift
+        col.accounts["created"] = col.accounts["created"] + shift
     out.mkdir(parents=True, exist_ok=True)
     rows = write_exports(col, out, layout)
     acc = accounts_table(col)
     truth = acc.select("account_id", "network_id", "kind").sort("account_id")
     truth.write_parquet(out / "truth.parquet")
-    (out / "README.md").write_text(_readme(col, acc, rows, int(seed), layout, difficulty, int(n_posts)),
+    (out / "README.md").write_text(_readme(col, acc, rows, int(seed), layout, difficulty, int(n_posts), float(utc_offset)),
                                    encoding="utf-8")
     files = [out / name for name in rows] + [out / "truth.parquet", out / "README.md"]
     return SynthResult(out_dir=out, files=files, n_posts=col.n_posts, n_accounts=truth.height, truth=truth)

@@ -2,8 +2,10 @@
 
 The collection covers five weeks of a snap presidential election in the
 fictional Republic of Tenir: a protest day in week two and election day in
-week four. People live at UTC+5 (Asia/Almaty, no daylight saving), so daily
-rhythms are drawn in local time and converted to UTC seconds.
+week four. Populations are generated on a local clock at UTC+5 (no daylight
+saving): daily rhythms are drawn in local time and converted to UTC seconds;
+:func:`cib.synth.synth` moves the whole collection to another offset
+(``utc_offset``) once it is generated.
 """
 
 from __future__ import annotations

@@ -86,7 +86,7 @@ def test_dossier_opens_from_the_network_and_sorts(visit, report, artifacts):
     _wait_drawn(page, "c2-hours")
     _wait_drawn(page, "c2-created")
     dossier = page.locator("#cluster-2")
-    assert "5 accounts posted this text within" in dossier.inner_text()
+    assert "5 accounts posted this text, two at a time within the" in dossier.inner_text()
     assert dossier.locator(".evidence").count() >= 1
     # sortable members table: by handle, ascending then descending
     handles = dossier.locator("table.members tbody tr td:first-child")
