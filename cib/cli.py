@@ -60,7 +60,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
-from cib.display import Display, display  # noqa: E402
+from cib.display import Display, detect_summary, display  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 from cib.files import os_failure  # noqa: E402
 from cib.printable import printable  # noqa: E402
@@ -185,7 +185,7 @@ def _analyse(
             if stage == "ingest":
                 shown.say(f"{_ingest_summary(run.ingested)}; {shown.lap()}")
             elif stage == "detect":
-                shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+                shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
             elif stage == "cluster":
                 shown.say(f"{_network_summary(run.network)}; {shown.lap()}")
             if stage == tables_done:
@@ -203,12 +203,6 @@ def _report_said(shown: Display, path: Any) -> None:
     # the path alone on the last line, for whoever opens it next (`… 2>&1 | tail -1`)
     shown.say(f"report: page and exports written; {shown.lap()}")
     shown.say(f"report: {path}")
-
-
-def _detect_summary(manifest: Any) -> str:
-    counts = manifest.counts["detect"]
-    parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
-    return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
 
 
 @app.command()
@@ -229,7 +223,7 @@ def detect(
     with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
         _staging_said(shown, run)
         run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
-        shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+        shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
 
 
 @app.command()
@@ -322,12 +316,13 @@ def synth(
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
     difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+    scope: Annotated[str, typer.Option("--scope", help="all, operation (only the planted networks' posts) or operation+sample.")] = "all",
     quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic collection with planted networks and its truth."""
     from cib.synth import synth as make
 
-    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty)
+    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty, scope=scope)
     if not quiet:
         _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
 

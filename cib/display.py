@@ -24,7 +24,7 @@ import typer
 from cib.printable import printable
 from cib.progress import Progress, Step
 
-__all__ = ["Display", "display", "seconds_text"]
+__all__ = ["Display", "display", "seconds_text", "detect_summary"]
 
 
 def seconds_text(seconds: float) -> str:
@@ -33,6 +33,13 @@ def seconds_text(seconds: float) -> str:
         return f"{seconds:.1f} s"
     whole = int(round(seconds))
     return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def detect_summary(manifest: Any) -> str:
+    """The detection stage's summary line: edges, the accounts in them, edges per signal."""
+    counts = manifest.counts["detect"]
+    parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
+    return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
 
 
 def _count(step: Step) -> str:
