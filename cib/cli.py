@@ -60,7 +60,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
-from cib.display import Display, detect_summary, display  # noqa: E402
+from cib.display import Display, detect_summary, display, null_result_lines  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 from cib.files import os_failure  # noqa: E402
 from cib.printable import printable  # noqa: E402
@@ -188,6 +188,8 @@ def _analyse(
                 shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
             elif stage == "cluster":
                 shown.say(f"{_network_summary(run.network)}; {shown.lap()}")
+                for line in null_result_lines(run):
+                    shown.say(line)
             if stage == tables_done:
                 for warning in run.manifest.warnings:
                     shown.warn(warning)

@@ -23,8 +23,9 @@ import typer
 
 from cib.printable import printable
 from cib.progress import Progress, Step
+from cib.report.filters import null_result
 
-__all__ = ["Display", "display", "seconds_text", "detect_summary"]
+__all__ = ["Display", "display", "seconds_text", "detect_summary", "null_result_lines"]
 
 
 def seconds_text(seconds: float) -> str:
@@ -40,6 +41,30 @@ def detect_summary(manifest: Any) -> str:
     counts = manifest.counts["detect"]
     parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
     return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
+
+
+def null_result_lines(run: Any) -> list[str]:
+    """Why few edges or no network survived, and the commands to try (nothing when enough did).
+
+    Parameters
+    ----------
+    run
+        A :class:`cib.pipeline.Run` after its cluster stage (its manifest, configuration,
+        input and networks).
+    """
+    clusters = run.network.scores.clusters.height if run.network is not None else 0
+    found = null_result(
+        run.manifest.stages.get("detect") or {},
+        source=str(run.source),
+        clusters=clusters,
+        few_edges=int(run.cfg["report.few_edges"]),
+        signals_run=[str(s) for s in run.cfg["detect.signals"]],
+    )
+    if found is None:
+        return []
+    lines = [f"few results: {'; '.join(found['lines'])}"]
+    lines += [f"  to {t['text']}: {t['command']}" for t in found["tries"]]
+    return lines
 
 
 def _count(step: Step) -> str:
