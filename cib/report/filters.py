@@ -110,7 +110,7 @@ def null_result(
         ``None`` when enough edges and at least one network survive; else
         ``kept``, ``clusters``, ``account`` (:func:`filter_account`), ``lines``
         (the counts in words, one per filter that removed something) and
-        ``tries`` (``[{"text", "command"}]``, the filter that removed most first).
+        ``tries`` (``[{"text", "command"}]``: the filter that removed most edges first).
     """
     account = filter_account(detect_info)
     total = account["total"]
@@ -125,7 +125,8 @@ def null_result(
     ]
     lines += [text for n, _, text in removed if n]
     tries = []
-    for n, name, _ in sorted(removed, key=lambda t: -t[0]):
+    # edges removed come first, most first; then accounts and objects set aside before pairing
+    for n, name, _ in sorted(removed, key=lambda t: (t[1] in ("participation", "crowds"), -t[0])):
         if not n:
             continue
         if name == "significance":
