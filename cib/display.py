@@ -23,7 +23,6 @@ import typer
 
 from cib.printable import printable
 from cib.progress import Progress, Step
-from cib.report.filters import null_result
 
 __all__ = ["Display", "display", "seconds_text", "detect_summary", "null_result_lines"]
 
@@ -52,6 +51,9 @@ def null_result_lines(run: Any) -> list[str]:
         A :class:`cib.pipeline.Run` after its cluster stage (its manifest, configuration,
         input and networks).
     """
+    # imported here: the command line loads no table library before its process settings are in place
+    from cib.report.filters import null_result
+
     clusters = run.network.scores.clusters.height if run.network is not None else 0
     found = null_result(
         run.manifest.stages.get("detect") or {},
