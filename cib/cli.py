@@ -60,7 +60,7 @@ for _name, _value in PROCESS_ENV.items():
 import typer  # noqa: E402
 
 from cib.config import registry  # noqa: E402
-from cib.display import Display, display, network_summary  # noqa: E402
+from cib.display import Display, detect_summary, display, network_summary, null_result_lines  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 from cib.files import os_failure  # noqa: E402
 from cib.printable import printable  # noqa: E402
@@ -181,9 +181,11 @@ def _analyse(
             if stage == "ingest":
                 shown.say(f"{_ingest_summary(run.ingested)}; {shown.lap()}")
             elif stage == "detect":
-                shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+                shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
             elif stage == "cluster":
                 shown.say(f"{network_summary(run.network)}; {shown.lap()}")
+                for line in null_result_lines(run):
+                    shown.say(line)
             if stage == tables_done:
                 for warning in run.manifest.warnings:
                     shown.warn(warning)
@@ -199,12 +201,6 @@ def _report_said(shown: Display, path: Any) -> None:
     # the path alone on the last line, for whoever opens it next (`… 2>&1 | tail -1`)
     shown.say(f"report: page and exports written; {shown.lap()}")
     shown.say(f"report: {path}")
-
-
-def _detect_summary(manifest: Any) -> str:
-    counts = manifest.counts["detect"]
-    parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
-    return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
 
 
 @app.command()
@@ -225,7 +221,7 @@ def detect(
     with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
         _staging_said(shown, run)
         run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
-        shown.say(f"{_detect_summary(run.manifest)}; {shown.lap()}")
+        shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
 
 
 @app.command()
@@ -319,12 +315,13 @@ def synth(
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
     difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
     utc_offset: Annotated[float, typer.Option("--utc-offset", help="Hours from UTC at which its daily life runs (-12 to 14).")] = 5.0,
+    scope: Annotated[str, typer.Option("--scope", help="all, operation (only the planted networks' posts) or operation+sample.")] = "all",
     quiet: QuietOpt = False,
 ) -> None:
     """Write a synthetic collection with planted networks and its truth."""
     from cib.synth import synth as make
 
-    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty, utc_offset=utc_offset)
+    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty, utc_offset=utc_offset, scope=scope)
     if not quiet:
         _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
 

@@ -24,7 +24,7 @@ import typer
 from cib.printable import printable
 from cib.progress import Progress, Step
 
-__all__ = ["Display", "display", "seconds_text", "network_summary"]
+__all__ = ["Display", "display", "seconds_text", "network_summary", "detect_summary", "null_result_lines"]
 
 #: the labels as a terminal reader sees them (the words of ``cib.network.labels.LABEL_WORDS``, shortened)
 _SUMMARY_WORDS = (("bot", "automation-like"), ("troll", "human-operated-like"), ("mixed", "unclear kind"), ("organic", "not flagged"))
@@ -45,6 +45,40 @@ def seconds_text(seconds: float) -> str:
         return f"{seconds:.1f} s"
     whole = int(round(seconds))
     return f"{whole // 60} min {whole % 60:02d} s"
+
+
+def detect_summary(manifest: Any) -> str:
+    """The detection stage's summary line: edges, the accounts in them, edges per signal."""
+    counts = manifest.counts["detect"]
+    parts = ", ".join(f"{k} {v:,}" for k, v in counts["edges_by_signal"].items()) or "none"
+    return f"detect: {counts['edges']:,} edges over {counts['accounts_in_edges']:,} accounts ({parts})"
+
+
+def null_result_lines(run: Any) -> list[str]:
+    """Why few edges or no network survived, and the commands to try (nothing when enough did).
+
+    Parameters
+    ----------
+    run
+        A :class:`cib.pipeline.Run` after its cluster stage (its manifest, configuration,
+        input and networks).
+    """
+    # imported here: the command line loads no table library before its process settings are in place
+    from cib.report.filters import null_result
+
+    clusters = run.network.scores.clusters.height if run.network is not None else 0
+    found = null_result(
+        run.manifest.stages.get("detect") or {},
+        source=str(run.source),
+        clusters=clusters,
+        few_edges=int(run.cfg["report.few_edges"]),
+        signals_run=[str(s) for s in run.cfg["detect.signals"]],
+    )
+    if found is None:
+        return []
+    lines = [f"few results: {'; '.join(found['lines'])}"]
+    lines += [f"  to {t['text']}: {t['command']}" for t in found["tries"]]
+    return lines
 
 
 def _count(step: Step) -> str:

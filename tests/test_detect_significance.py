@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import numpy as np
 import polars as pl
 import pytest
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.significance import benjamini_hochberg, expected_pairs, poisson_pvalues
+from cib.detect.significance import background_scale, benjamini_hochberg, expected_pairs, poisson_pvalues
+from cib.schema import POSTS
 from tests.test_detect_support import synthetic_reshares
 
 
@@ -88,3 +91,63 @@ def test_pruned_fdr_matches_full_benjamini_hochberg(synthetic):
     want = full.edge_stats.filter(pl.col("q_value") <= 0.05).select("account_a", "account_b", "q_value")
     got = pruned.edge_stats.select("account_a", "account_b", "q_value")
     assert got.height > 0 and got.equals(want)
+
+
+def _targeted(ordinary_reshares: bool) -> pl.DataFrame:
+    """8 accounts resharing the same 40 posts and posting the same 40 texts 5-8 s apart, beside 300 others."""
+    rng = np.random.default_rng(3)
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = []
+    for j in range(40):
+        gaps = np.cumsum(rng.integers(5, 9, size=8)) - 5
+        for i, gap in enumerate(gaps):
+            at = t0 + timedelta(hours=6 * j, seconds=int(gap))
+            rows.append(("r", j, f"op{i}", at, f"RT @source: post {j}", f"source{j}"))
+            text = f"Message {j}: the country needs stability and order, vote for the leader"
+            rows.append(("t", j, f"op{i}", at + timedelta(minutes=30), text, None))
+    for k in range(300):
+        for m in range(3):
+            at = t0 + timedelta(seconds=int(rng.integers(0, 240 * 3600)))
+            if ordinary_reshares and m == 0:
+                rows.append(("o", k * 3 + m, f"user{k:03d}", at, "RT @news: today", f"news{k}"))
+            else:
+                rows.append(("o", k * 3 + m, f"user{k:03d}", at, f"my own day number {m} as account {k}, nothing more", None))
+    df = pl.DataFrame(
+        [
+            {"post_id": f"{kind}{j}_{a}", "account_id": a, "created_at": at, "text": text, "reshare_of": of}
+            for kind, j, a, at, text, of in rows
+        ]
+    )
+    return df.select(
+        *(df[c] if c in df.columns else pl.lit(None).alias(c) for c in POSTS if c not in ("urls", "hashtags", "mentions", "media")),
+        *(pl.lit([], pl.List(pl.String)).alias(c) for c in ("urls", "hashtags", "mentions", "media")),
+    ).select(list(POSTS)).with_columns(pl.lit("x").alias("platform"), pl.lit("t.csv").alias("source_file"),
+                                       pl.int_range(pl.len()).alias("source_row")).cast(POSTS)
+
+
+@pytest.mark.parametrize("ordinary_reshares", [False, True], ids=["others-never-reshare", "others-reshare-once"])
+def test_a_small_network_beside_ordinary_accounts_keeps_weighted_edges(ordinary_reshares):
+    posts = _targeted(ordinary_reshares)
+    res = detect(posts, load_config(overrides={"detect.signals": ["co_reshare", "co_text"]}))
+    operation = sorted(f"op{i}" for i in range(8))
+    for signal in ("co_reshare", "co_text"):
+        edges = res.edges.filter(pl.col("signal") == signal)
+        # every pair of the 8, and none with anyone else
+        assert edges.height == 28, (signal, res.info["signals"][signal])
+        assert set(edges["account_a"]) | set(edges["account_b"]) == set(operation)
+        assert edges["weight"].min() > 0.3, signal  # 8 of 308 accounts, not 8 of 8: idf ln(308 / 8)
+    reshare = res.info["signals"]["co_reshare"]
+    assert reshare["edges_dropped_fdr"] == 0
+    # nobody else reshares twice: no pair is left to show what chance gives, and the manifest says so
+    assert reshare["null_model"]["untestable"]
+
+
+def test_the_null_model_is_scaled_to_the_pairs_chance_made():
+    # 100 accounts of 10 shares each: at P such that every pair expects 0.1 pairs, about 9.5% of the
+    # 4,950 pairs co-occur by chance; observing 480 needs no scaling, observing 99 (a network's) needs f near 0.2
+    k = np.full((100, 1), 10.0)
+    alpha = np.array([0.1 / 100.0])
+    assert background_scale(k, alpha, 480) == 1.0
+    f = background_scale(k, alpha, 99)
+    assert 4_950 * -np.expm1(-0.1 * f) == pytest.approx(99, rel=1e-6)
+    assert 0.19 < f < 0.21

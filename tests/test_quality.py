@@ -109,3 +109,26 @@ def test_labels_hold_in_every_time_zone(tmp_path, offset):
     assert m["label_accuracy"] >= 0.95, m
     trolls = result.clusters.filter(pl.col("label") == "troll")
     assert trolls.height and set(trolls["zone"]) == {f"UTC{offset:+d}"}, trolls.select("zone", "zone_basis")
+
+
+TARGETED = [
+    pytest.param(40_000, 111, "operation", id="40k-operation"),
+    pytest.param(40_000, 112, "operation+sample", id="40k-operation+sample"),
+]
+
+
+@pytest.mark.parametrize("n_posts, seed, scope", TARGETED)
+def test_targeted_collections_find_bots_and_trolls(tmp_path, n_posts, seed, scope):
+    """A collection of the operation's own posts (and a few others'): the networks are most of the data."""
+    made = synth(tmp_path / "c", n_posts, seed, "mixed", "normal", scope=scope)
+    result = run_pipeline(made.out_dir, quality_config(**{"run.seed": seed}), tmp_path)
+    truth = made.truth.join(result.account_scores.select("account_id", "flagged", "label"), on="account_id", how="left")
+    truth = truth.with_columns(pl.col("flagged").fill_null(False))
+    for kind in ("bot", "troll"):
+        members = truth.filter(pl.col("kind") == kind)
+        assert members["flagged"].mean() >= 0.9, (kind, members.group_by("network_id", "flagged").len())
+    hits = truth.filter(pl.col("network_id").is_not_null() & pl.col("flagged"))
+    assert (hits["label"] == hits["kind"]).mean() >= 0.9
+    assert truth.filter(pl.col("network_id").is_null() & pl.col("flagged")).height <= 0.02 * max(
+        truth.filter(pl.col("network_id").is_null()).height, 1
+    )

@@ -231,7 +231,27 @@ def test_refuses_a_non_empty_folder_and_bad_arguments(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     assert synth(empty, n_posts=3_000).n_posts > 0
-    for kwargs in ({"layout": "xml"}, {"difficulty": "brutal"}, {"n_posts": 10}):
+    for kwargs in ({"layout": "xml"}, {"difficulty": "brutal"}, {"n_posts": 10}, {"scope": "suspects"}):
         with pytest.raises(CibError):
             synth(tmp_path / "bad", **kwargs)
     assert not (tmp_path / "bad").exists()
+
+
+def test_targeted_scopes_hold_the_operation_as_the_whole_world_has_it(tmp_path: Path) -> None:
+    whole = synth(tmp_path / "all", n_posts=6_000, seed=4, layout="generic")
+    operation = synth(tmp_path / "op", n_posts=6_000, seed=4, layout="generic", scope="operation")
+    sample = synth(tmp_path / "sample", n_posts=6_000, seed=4, layout="generic", scope="operation+sample")
+    planted = whole.truth.filter(pl.col("network_id").is_not_null())
+    assert operation.truth.equals(planted)
+    posts = {name: _all_posts(res) for name, res in (("all", whole), ("op", operation), ("sample", sample))}
+    # the same posts, ids and references as in the whole collection: only other accounts' posts are left out
+    assert posts["op"].sort("post_id").equals(
+        posts["all"].join(planted.select("account_id"), on="account_id", how="semi").sort("post_id")
+    )
+    assert operation.n_posts == posts["op"].height < whole.n_posts
+    assert set(_read(operation.out_dir / "accounts.csv")["account_id"]) == set(planted["account_id"])
+    others = sample.truth.filter(pl.col("network_id").is_null())
+    n_others = whole.truth.height - planted.height
+    assert sample.truth.filter(pl.col("network_id").is_not_null()).equals(planted)
+    assert 0.02 * n_others < others.height < 0.1 * n_others
+    assert set(posts["sample"]["account_id"]) == set(sample.truth["account_id"])

@@ -24,7 +24,7 @@ and unordered account pair ``a < b``:
     co-occur within the window::
 
         w_x(o) = tf_x(o) · idf(o),   tf_x(o) = shares of o by x,
-        idf(o) = ln(N / df(o)),      N = accounts in the signal, df(o) = accounts sharing o,
+        idf(o) = ln(N / df(o)),      N = accounts of the population, df(o) = accounts sharing o,
         tfidf(a, b) = Σ_o c_ab(o) idf(o)² / (‖w_a‖ ‖w_b‖)
 
     where ``c_ab(o) ≤ tf_a(o) tf_b(o)`` is the number of co-occurring pairs of
@@ -34,6 +34,12 @@ and unordered account pair ``a < b``:
     everyone shares has idf 0 and adds nothing; an account that shares a lot has
     a large norm, so one overlap means little for it. The value lies in [0, 1]
     (Cauchy–Schwarz).
+
+    The population ``N`` is every account of the collection, whether it acts in
+    the signal or not, or ``detect.reference_accounts`` when that is larger. In
+    a targeted collection (an information-operations archive, the timelines of
+    suspected accounts) the accounts active in a signal can be the operation
+    alone: counted among them, the objects it shares would all have idf 0.
 """
 
 from __future__ import annotations
@@ -112,8 +118,10 @@ def coortweet_second_pass(pairs: pl.DataFrame, tr: pl.LazyFrame, min_participati
 _SCALE = float(1 << 32)
 
 
-def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
+def _idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """idf² (fixed point) by object code and ‖w_a‖ by account code, as dense arrays.
+
+    ``population`` is ``N``; the accounts in ``tr`` when it is smaller.
 
     Codes are small non-negative integers, so a lookup is an array index, far
     cheaper than a join on millions of pairs.
@@ -131,7 +139,7 @@ def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
     o = (key & np.uint64(0xFFFFFFFF)).astype(np.int64)
     tf = per.get_column("tf").to_numpy()
     df = np.bincount(o)
-    n_accounts = float(np.count_nonzero(np.bincount(a)))
+    n_accounts = float(max(np.count_nonzero(np.bincount(a)), population))
     with np.errstate(divide="ignore"):
         idf = np.where(df > 0, np.log(n_accounts / np.maximum(df, 1)), 0.0)
     norms = np.sqrt(np.bincount(a, weights=(tf * idf[o]) ** 2))
@@ -139,9 +147,11 @@ def _idf_and_norms(tr: pl.LazyFrame) -> tuple[np.ndarray, np.ndarray]:
     return idf2, norms
 
 
-def _tfidf(tr: pl.LazyFrame, o: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _tfidf(
+    tr: pl.LazyFrame, o: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray, population: int
+) -> np.ndarray:
     """Each edge's TF-IDF cosine from its pairs' objects ``o`` (runs from ``starts``) and its accounts ``a, b``."""
-    idf2, norms = _idf_and_norms(tr)
+    idf2, norms = _idf_and_norms(tr, population)
     # Integer sums (fixed-point idf²) do not depend on the order of the rows.
     dot = np.add.reduceat(idf2[o], starts) if starts.size else np.zeros(0, dtype=np.int64)
     cosine = dot.astype(np.float64) / _SCALE
@@ -171,7 +181,7 @@ def _distinct_per_edge(keyed_edge: np.ndarray, codes: np.ndarray, multi: np.ndar
     return out
 
 
-def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True) -> pl.DataFrame:
+def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, population: int = 0) -> pl.DataFrame:
     """Edges of one signal from its co-occurring pairs (different accounts only).
 
     Parameters
@@ -184,6 +194,9 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True) ->
     tfidf
         Compute ``tfidf`` (null when false: nothing downstream reads it unless it
         is the weight or the diagnostics are kept).
+    population
+        ``N`` of the idf: the accounts of the collection, or of the population
+        it was drawn from (at least the accounts in ``tr``).
 
     Returns
     -------
@@ -209,7 +222,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True) ->
     }
     a = ordered.get_column("a").to_numpy()[starts]
     b = ordered.get_column("b").to_numpy()[starts]
-    cosine = _tfidf(tr, o, starts, a, b) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
+    cosine = _tfidf(tr, o, starts, a, b, population) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
 
     def spread(fn: np.ufunc) -> np.ndarray:
         # the earliest (latest) of either side, per edge: no column-sized temporaries
@@ -251,6 +264,10 @@ def choose_weight(edges: pl.DataFrame, kind: str) -> pl.Expr:
 def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.DataFrame:
     """Weigh the edges (``detect.weight``) and keep those past ``detect.min_weight`` and ``detect.max_fdr``.
 
+    When every pair of the signal's accounts co-occurs (a group alone in its
+    signal), the null model has nothing to compare with: the false discovery
+    rate is not applied, and ``info["null_model"]["untestable"]`` says so.
+
     Parameters
     ----------
     edges
@@ -267,6 +284,11 @@ def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.Dat
         The kept edges, with ``weight``.
     """
     significance = bool(cfg["detect.significance"])
+    if significance and edges.height and edges.height >= info.get("null_model", {}).get("tests", edges.height + 1):
+        # Every pair of the signal's accounts co-occurs: no pair is left to tell what chance
+        # would give, so the test cannot speak and the edges stand on their weight.
+        significance = False
+        info["null_model"]["untestable"] = True
     edges = edges.with_columns(choose_weight(edges, str(cfg["detect.weight"])).alias("weight"))
     heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
     keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy

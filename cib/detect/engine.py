@@ -229,6 +229,7 @@ def _tested(
         window_pairs,
         popular_accounts=int(cfg["detect.null.popular_accounts"]),
         max_fdr=float(cfg["detect.max_fdr"]),
+        scaled=bool(cfg["detect.null.scaled"]),
     )
     return edges
 
@@ -277,7 +278,8 @@ def _run_signal(
     in_order = not significance
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
-    edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf")
+    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
+    edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf", population=population)
     clock("edges")
     edges = keep_edges(_tested(edges, kept, window_pairs, cfg, info), cfg, info)
 

@@ -49,7 +49,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["expected_pairs", "null_expectations", "poisson_pvalues", "benjamini_hochberg", "edge_significance"]
+__all__ = ["expected_pairs", "background_scale", "null_expectations", "poisson_pvalues", "benjamini_hochberg", "edge_significance"]
 
 
 def expected_pairs(k_a: np.ndarray, k_b: np.ndarray, total_shares: int, window_pairs: float) -> np.ndarray:
@@ -76,18 +76,81 @@ def expected_pairs(k_a: np.ndarray, k_b: np.ndarray, total_shares: int, window_p
     return 2.0 * float(window_pairs) * k_a * k_b / float(total_shares) ** 2
 
 
+def _activity_groups(k: np.ndarray, max_groups: int = 1200) -> tuple[np.ndarray, np.ndarray]:
+    """Accounts grouped by their activity per stratum (``k``: accounts × strata), for sums over all pairs.
+
+    Returns the groups' mean activity and their sizes. Activities are binned on a
+    log scale, finer while the groups stay few enough: the sums only need the
+    expectations' spread, not every account's.
+    """
+    active = k[k.sum(axis=1) > 0]
+    for step in (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0):
+        key = active if step == 0.0 else np.round(np.log1p(active) / step)
+        _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+        if counts.size <= max_groups:
+            break
+    inverse = inverse.reshape(-1)
+    means = np.stack([np.bincount(inverse, weights=active[:, c]) for c in range(k.shape[1])], axis=1) / counts[:, None]
+    return means, counts.astype(np.float64)
+
+
+def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> float:
+    """The share of the window pairs that chance alone made: the null model's scale ``f`` in (0, 1].
+
+    Under the null model every pair of accounts *a*, *b* co-occurs at least
+    once with probability ``1 - exp(-f λ_ab)``. Coordination puts many pairs of
+    shares on few pairs of accounts; chance spreads them. So ``f`` is the
+    value for which the expected number of account pairs that co-occur equals
+    the number observed (at most 1: every pair counted as chance). Coordinated
+    edges count among the observed, so the estimate errs towards 1, the
+    cautious side.
+
+    Parameters
+    ----------
+    k
+        Shares per account (rows) in each stratum (columns).
+    alpha
+        ``2 P_c / S_c²`` per stratum: ``λ_ab = Σ_c alpha_c k_a^c k_b^c``.
+    observed_edges
+        Pairs of accounts observed to co-occur.
+
+    Returns
+    -------
+    float
+    """
+    means, counts = _activity_groups(k)
+    if counts.size == 0:
+        return 1.0
+    lam = (means * alpha) @ means.T
+    weight = np.outer(counts, counts)
+    np.fill_diagonal(weight, counts * (counts - 1))
+
+    def co_occurring(f: float) -> float:
+        return float((weight * -np.expm1(-f * lam)).sum()) / 2.0
+
+    if co_occurring(1.0) <= observed_edges:
+        return 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(50):  # the count rises with f: bisection, to far below any p-value's resolution
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if co_occurring(mid) < observed_edges else (lo, mid)
+    return hi
+
+
 def null_expectations(
     edges: pl.DataFrame,
     traces: pl.DataFrame,
     window_pairs: pl.DataFrame,
     popular_accounts: int,
+    *,
+    scaled: bool = True,
 ) -> tuple[np.ndarray, dict]:
     """Expected co-occurring pairs of each edge under the stratified null model.
 
     Parameters
     ----------
     edges
-        ``a, b`` of the edges to test.
+        ``a, b`` of the edges to test: every pair of accounts that co-occurs.
     traces
         The signal's traces after the participation filter (``a, o``).
     window_pairs
@@ -95,6 +158,8 @@ def null_expectations(
         pairs and crowd upper bounds included).
     popular_accounts
         Objects shared by at least this many accounts are *popular*.
+    scaled
+        Scale the window pairs down to those chance made (:func:`background_scale`).
 
     Returns
     -------
@@ -122,7 +187,9 @@ def null_expectations(
     wp_pop = popular[wp_o]
     ea = edges.get_column("a").to_numpy().astype(np.int64)
     eb = edges.get_column("b").to_numpy().astype(np.int64)
-    for is_pop, k in ((False, k_all - k_pop), (True, k_pop)):
+    k = np.stack([k_all - k_pop, k_pop], axis=1)
+    alpha = np.zeros(2)
+    for c, is_pop in enumerate((False, True)):
         s_c = int(share_pop.sum()) if is_pop else int((~share_pop).sum())
         if s_c == 0:
             continue
@@ -132,7 +199,12 @@ def null_expectations(
             "shares": s_c,
             "window_pairs": int(p_c),
         }
-        lam += expected_pairs(k[ea], k[eb], s_c, p_c)
+        alpha[c] = 2.0 * p_c / float(s_c) ** 2
+        lam += expected_pairs(k[ea, c], k[eb, c], s_c, p_c)
+    if scaled:
+        f = background_scale(k, alpha, edges.height)
+        details["background_scale"] = round(f, 6)
+        lam *= f
     return lam, details
 
 
@@ -189,6 +261,7 @@ def edge_significance(
     *,
     popular_accounts: int,
     max_fdr: float,
+    scaled: bool = True,
 ) -> tuple[pl.DataFrame, dict]:
     """Add ``expected``, ``p_value`` and ``q_value`` to one signal's edges.
 
@@ -207,15 +280,15 @@ def edge_significance(
         The signal's traces after the participation filter (``a, o``).
     window_pairs
         ``o, n``: pairs of shares within the window per object.
-    popular_accounts, max_fdr
-        ``detect.null.popular_accounts`` and ``detect.max_fdr``.
+    popular_accounts, max_fdr, scaled
+        ``detect.null.popular_accounts``, ``detect.max_fdr`` and ``detect.null.scaled``.
 
     Returns
     -------
     edges, details
         The edges with the three columns, and the null model's figures.
     """
-    lam, details = null_expectations(edges, traces, window_pairs, popular_accounts)
+    lam, details = null_expectations(edges, traces, window_pairs, popular_accounts, scaled=scaled)
     pv = poisson_pvalues(edges.get_column("n_objects").to_numpy(), lam)
     n_acc = traces.get_column("a").n_unique()
     n_tests = max(n_acc * (n_acc - 1) // 2, pv.size)

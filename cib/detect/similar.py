@@ -310,11 +310,17 @@ def _edges(
     info: dict[str, Any],
     *,
     evidence_order: bool,
+    population: int,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Step 7: the kept edges (in codes), tested against the null model when asked, and their evidence."""
-    edges = aggregate(ordered, tr.lazy())
+    """Step 7: the kept edges (in codes), tested against the null model when asked, and their evidence.
+
+    ``population`` is the idf's number of accounts (:func:`cib.detect.edges.aggregate`).
+    """
+    edges = aggregate(ordered, tr.lazy(), population=population)
     if bool(cfg["detect.significance"]):
-        lam, null_info = null_expectations(edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]))
+        lam, null_info = null_expectations(
+            edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]), scaled=bool(cfg["detect.null.scaled"])
+        )
         pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
         n_acc = tr.get_column("a").n_unique()
         edges = edges.with_columns(
@@ -423,7 +429,8 @@ def similar_text_edges(
     in_order = not bool(cfg["detect.significance"])
     ordered = order_pairs(pairs, evidence_order=in_order)
     del pairs
-    edges, evidence = _edges(ordered, tr, window_pairs, cfg, info, evidence_order=in_order)
+    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
+    edges, evidence = _edges(ordered, tr, window_pairs, cfg, info, evidence_order=in_order, population=population)
     out = _decode(edges, evidence, accounts, post_ids)
     lap("edges")
     info["seconds_total"] = round(sum(timings.values()), 3)

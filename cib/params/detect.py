@@ -98,6 +98,24 @@ PARAMS: tuple[Param, ...] = (
         min=1,
     ),
     Param(
+        "detect.null.scaled",
+        True,
+        "-",
+        "Scale the null model's pairs within the window down to those chance made: so many that the "
+        "expected number of account pairs that co-occur is the number observed. Without it, a network "
+        "that is most of the data sets its own expectation (a targeted collection finds nothing).",
+        kind="bool",
+    ),
+    Param(
+        "detect.reference_accounts",
+        0,
+        "accounts",
+        "Accounts of the population the collection was drawn from, for the idf of tfidf weights; the "
+        "collection's accounts when larger (0). Set it for a collection of one network's posts.",
+        kind="int",
+        min=0,
+    ),
+    Param(
         "detect.threads",
         2,
         "threads",

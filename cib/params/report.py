@@ -9,6 +9,15 @@ __all__ = ["PARAMS"]
 PARAMS: tuple[Param, ...] = (
     # --- report --------------------------------------------------------------
     Param(
+        "report.few_edges",
+        20,
+        "edges",
+        "When fewer edges than this survive detection, or no network is found, the terminal and the report "
+        "say how many candidate edges each filter removed and which command would show them.",
+        kind="int",
+        min=0,
+    ),
+    Param(
         "report.timezone",
         "UTC",
         "IANA zone",

@@ -20,6 +20,7 @@ from cib.report import methods
 from cib.report.data import UNCLUSTERED, ReportData, load
 from cib.report.dossier import LABEL_ORDER, Networks, build_networks
 from cib.report.figures import ClusterInfo
+from cib.report.filters import null_result
 from cib.report.layout import Layout, Link, arrange, compute_layout
 from cib.report.links import degrees, links_among, links_inside, pairs
 from cib.report.network_view import drawn_accounts, network_view
@@ -256,6 +257,7 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "networks_by_label": networks_by_label,
         "n_links": links.height,
         "notes": d.notes,
+        "null_result": _null_result(d),
         "key_params": key_params,
         "network": view,
         "has_timeline": timeline is not None,
@@ -337,6 +339,18 @@ def _parameters(d: ReportData) -> tuple[list[tuple[str, str, str]], list[dict[st
         text = " · ".join(f"{r['key']} {r['window']}" for r in used)
         key_params.insert(1, ("windows used", text, ", ".join(set_by) or "default"))
     return key_params, signal_rows
+
+
+def _null_result(d: ReportData) -> dict[str, Any] | None:
+    """What each filter removed and the commands to try, when few edges or no network survived."""
+    inputs = [str(i) for i in d.manifest.get("inputs") or []]
+    return null_result(
+        (d.manifest.get("stages") or {}).get("detect") or {},
+        source=inputs[0] if len(inputs) == 1 else str(d.processed),
+        clusters=d.clusters.height,
+        few_edges=int(d.cfg["report.few_edges"]),
+        signals_run=[str(s) for s in d.cfg.values.get("detect.signals") or []],
+    )
 
 
 def _provenance(d: ReportData) -> dict[str, Any]:

@@ -314,7 +314,9 @@ def accounts_table(c: Collection) -> pl.DataFrame:
     })
 
 
-def write_exports(c: Collection, out_dir: Path, layout: str, chunk_rows: int = 250_000) -> dict[str, int]:
+def write_exports(
+    c: Collection, out_dir: Path, layout: str, chunk_rows: int = 250_000, keep: np.ndarray | None = None
+) -> dict[str, int]:
     """Write ``posts.csv`` / ``tweets.csv`` / ``accounts.csv``; return rows per file.
 
     Parameters
@@ -328,6 +330,10 @@ def write_exports(c: Collection, out_dir: Path, layout: str, chunk_rows: int = 2
         ``"generic"``: everything in the generic files.
     chunk_rows
         Posts rendered and written at a time (bounds memory).
+    keep
+        Which accounts are written (a boolean per account; ``None``: all). Ids,
+        counts and references are those of the whole world, as in a collection
+        that holds a chosen set of accounts' timelines.
 
     Returns
     -------
@@ -335,6 +341,8 @@ def write_exports(c: Collection, out_dir: Path, layout: str, chunk_rows: int = 2
         File name → data rows written.
     """
     order = np.argsort(c.rank)
+    if keep is not None:
+        order = order[keep[c.posts["acct"][order]]]
     rows_written = {"posts.csv": 0}
     split_x = layout == "mixed"
     if split_x:
@@ -355,6 +363,8 @@ def write_exports(c: Collection, out_dir: Path, layout: str, chunk_rows: int = 2
         for f in handles.values():
             f.close()
     acc = accounts_table(c)
+    if keep is not None:
+        acc = acc.filter(pl.Series(keep))
     if split_x:
         acc = acc.filter(pl.col("platform") != "x")
     acc = acc.sort("account_id").select(ACCOUNTS_COLUMNS)

@@ -203,3 +203,35 @@ def test_sample_report(visit, sample_report, artifacts):
         page.wait_for_timeout(500)
         page.screenshot(path=str(artifacts / "report-sample-dossier.png"))
     _assert_clean(seen)
+
+
+@pytest.fixture(scope="module")
+def russian_report(tmp_path_factory) -> Path:
+    """The real Russian co-retweet data analysed with the defaults: almost every candidate link is chance."""
+    from tests.conftest import real_path
+
+    source = real_path("coortweet-russian-coord-tweets", "russian_coord_tweets.csv")
+    import cib
+
+    base = tmp_path_factory.mktemp("russian")
+    return cib.analyse(source, processed_dir=base / "processed", reports_dir=base / "reports").report
+
+
+def test_a_null_result_says_what_each_filter_removed_and_what_to_run(visit, russian_report, artifacts):
+    seen = visit(russian_report)
+    page = seen.page
+    box = page.locator("#null-result")
+    box.wait_for(state="visible", timeout=10_000)
+    text = box.inner_text()
+    assert "Why so little was found" in text
+    assert "4,023 candidate edges found" in text
+    row = page.locator("#null-result table.filters tbody tr").filter(has_text="co_reshare")
+    cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+    assert cells[1] == "4,023"  # candidate links
+    assert int(cells[2].replace(",", "")) > 4_000  # removed by the significance test
+    commands = page.locator("#null-result ul.tries code").all_inner_texts()
+    assert commands[0].startswith("cib analyse ") and commands[0].endswith("russian_coord_tweets.csv --set detect.significance=false")
+    assert any(c.endswith(" --preset coortweet") for c in commands)
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "report-null-result.png"))
+    _assert_clean(seen)
