@@ -15,7 +15,7 @@ from cib.errors import CibError, ConfigError
 from cib.report import build_report
 from cib.report.build import report_context
 from cib.report.data import load
-from cib.report.dossier import duration, source_link
+from cib.report.dossier import duration
 from cib.report.layout import compute_layout
 from cib.schema import empty, write_table
 from tests.report_fixtures import build_collection
@@ -102,7 +102,11 @@ def test_figures(collection):
     figs = _data_json_from(ctx)
     net = figs["network"]
     points = [t for t in net["data"] if t["mode"] == "markers"]
-    assert [t["name"] for t in points] == ["Network 1 · bot", "Network 2 · troll"]
+    names = [t["name"] for t in points]
+    # each network is named by its number and what it posts most (its top hashtag or domain, its language)
+    assert [n.split(" · ")[0] for n in names] == ["Network 1", "Network 2"]
+    assert [n.split(" · ")[-1] for n in names] == ["bot", "troll"]
+    assert all(len(n.split(" · ")) >= 3 for n in names), names
     assert sum(len(t["x"]) for t in points) == 11
     assert all(t["type"] == "scatter" for t in net["data"])
     assert any("<b>patriot_kz_1040</b>" in h for h in points[0]["hovertext"])
@@ -269,13 +273,6 @@ def test_duration(seconds, text):
     assert duration(seconds) == text
 
 
-def test_source_link():
-    assert source_link("x", "123") == "https://x.com/i/web/status/123"
-    assert source_link("telegram", "-100:5") is None
-    assert source_link("facebook", "https://www.facebook.com/p/1") == "https://www.facebook.com/p/1"
-    assert source_link("facebook", "javascript:alert(1)") is None
-
-
 def test_flagged_accounts_outside_any_network(collection, tmp_path):
     folder = tmp_path / "p"
     folder.mkdir()
@@ -293,7 +290,8 @@ def test_flagged_accounts_outside_any_network(collection, tmp_path):
 
 
 def test_evidence_headlines_say_the_window_and_the_spread_and_name_near_duplicates_by_a_text():
-    from cib.report.dossier import _headline, _object_text, _representatives
+    from cib.report.dossier_rows import _headline, _object_text
+    from cib.report.dossier_rows import representatives as _representatives
 
     group = {"cluster_id": 4, "rank": 0, "signal": "co_reshare", "object_id": "1", "n_accounts": 10, "n_pairs": 12,
              "min_delta_s": 2.0, "max_delta_s": 58.0, "span_s": 15 * 3600 + 300.0}

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 
 from cib.report.methods import signal_name
+from cib.report.originals import short_id
 from cib.report.safety import CSP
 
 __all__ = ["environment", "template_environment", "render", "plotly_js", "asset"]
@@ -62,7 +63,8 @@ def template_environment(package: str) -> jinja2.Environment:
 def environment() -> jinja2.Environment:
     """The report's template environment, with its formatting filters."""
     env = template_environment("cib.report")
-    env.filters.update(num=_num, score=_score, label_class=_label_class, label_words=_label_words, signal_name=signal_name)
+    env.filters.update(num=_num, score=_score, label_class=_label_class, label_words=_label_words, signal_name=signal_name,
+                       short_id=short_id)
     return env
 
 
@@ -87,7 +89,8 @@ def render(context: dict[str, Any]) -> str:
     return template.render(
         csp=CSP,
         css=asset("report.css"),
-        js=asset("report.js"),
+        # one script element: the page's own code is its drawing and its tools, nothing else runs
+        js=asset("report.js") + "\n" + asset("workbench.js"),
         plotlyjs=plotly_js(),
         **context,
     )
