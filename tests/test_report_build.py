@@ -17,6 +17,7 @@ from cib.report.build import report_context
 from cib.report.data import load
 from cib.report.dossier import duration
 from cib.report.layout import compute_layout
+from cib.report.page import render
 from cib.schema import empty, write_table
 from tests.report_fixtures import build_collection
 
@@ -112,10 +113,14 @@ def test_figures(collection):
     assert any("<b>patriot_kz_1040</b>" in h for h in points[0]["hovertext"])
     assert points[0]["customdata"][0] == "cluster-1"
     timeline = figs["timeline"]
-    line, during = timeline["layout"]["shapes"][:2]
+    line, before, during, after = timeline["layout"]["shapes"][:4]
     assert line["x0"].startswith("2024-03-12 03:00")  # the election-day marker
-    assert during["x0"] == line["x0"] and during["x1"].startswith("2024-03-12 15:00")  # window = "12h"
-    assert timeline["layout"]["annotations"][0]["text"] == "Election day"
+    # window = "12h": the three periods the events stage compares, each shaded and named
+    assert before["x0"].startswith("2024-03-11 15:00") and before["x1"] == line["x0"]
+    assert during["x0"] == line["x0"] and during["x1"].startswith("2024-03-12 15:00")
+    assert after["x0"] == during["x1"] and after["x1"].startswith("2024-03-13 03:00")
+    notes = [a["text"] for a in timeline["layout"]["annotations"]]
+    assert notes == ["before", "during", "after", "Election day"]
     heat = figs["c1-hours"]["data"][0]
     assert sum(map(sum, heat["z"])) == 72
     assert "network-clusters" not in figs
@@ -139,6 +144,29 @@ def test_bursts_are_shaded(collection, tmp_path):
     shapes = _data_json_from(ctx)["timeline"]["layout"]["shapes"]
     assert any(s["x0"] == "2024-03-10 01:00:00" and s["x1"] == "2024-03-10 03:00:00" for s in shapes)
     assert ctx["n_bursts"] == 1
+
+
+def test_every_burst_of_the_period_is_drawn(collection, tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for src in collection.iterdir():
+        (folder / src.name).write_bytes(src.read_bytes())
+    # 216 bursts over the whole period: six 3-minute bursts in a row every second hour
+    first = datetime(2024, 3, 10, 0, 0, tzinfo=UTC)
+    starts = [first + timedelta(hours=2 * slot, minutes=5 * k) for slot in range(36) for k in range(6)]
+    n = len(starts)
+    pl.DataFrame(
+        {"cluster_id": [1] * n, "start": starts, "end": [t + timedelta(minutes=3) for t in starts],
+         "posts": [30] * n, "peak": [20] * n, "baseline": [1.5] * n, "accounts": [6] * n}
+    ).write_parquet(folder / "bursts.parquet")  # fmt: skip
+    ctx = report_context(load(folder))
+    shapes = [s for s in _data_json_from(ctx)["timeline"]["layout"]["shapes"] if s.get("name", "").endswith(("burst", "bursts"))]
+    counted = sum(int(s["name"].split()[0]) for s in shapes)
+    assert counted == n  # none dropped
+    assert ctx["burst_bands"] == len(shapes) == 36  # bursts within one hour of each other share a band
+    assert max(s["x1"] for s in shapes) == "2024-03-12 22:28:00"  # the last one too
+    html = render(ctx)
+    assert "the 216 detected bursts of coordinated activity, every one of them, merged into 36 bands" in html
 
 
 def test_bad_events_are_a_note_not_a_crash(collection):

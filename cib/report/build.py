@@ -272,6 +272,7 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "timeline_unit": unit,
         "events": [{"time": e.time.astimezone(d.tz).strftime(fmt), "name": e.name} for e in d.events],
         "n_bursts": 0 if d.bursts is None else d.bursts.height,
+        "burst_bands": (timeline or {}).get("layout", {}).get("meta", {}).get("bands", 0),
         "networks": networks,
         "signals": signal_rows,
         "labels": methods.LABELS,

@@ -119,8 +119,11 @@ def network_view(
     traces += _account_traces(flagged, set(shown), degree, layout, clusters, kind)
     view.figures["network"] = {
         "data": traces,
+        # the legend starts below the top margin, where Plotly's toolbar sits, so the toolbar never covers its title
         "layout": _map_layout(
-            620, legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "title": {"text": "Networks"}}
+            620, top=44,
+            legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "title": {"text": "Networks"},
+                    "y": 1, "yanchor": "top"},
         ),
     }
     if flagged.height > cluster_view_above:
@@ -235,8 +238,8 @@ def _account_hover(row: Mapping[str, Any], info: ClusterInfo, links: int) -> str
     )
 
 
-def _map_layout(height: int, **extra: Any) -> dict[str, Any]:
-    """Layout of a chart of positions: hidden axes at one scale, dragged to pan."""
+def _map_layout(height: int, top: int = 10, **extra: Any) -> dict[str, Any]:
+    """Layout of a chart of positions: hidden axes at one scale, dragged to pan (``top``: the top margin)."""
     return base_layout(
         height=height,
         hovermode="closest",
@@ -244,7 +247,7 @@ def _map_layout(height: int, **extra: Any) -> dict[str, Any]:
         xaxis=hidden_axis(),
         yaxis={**hidden_axis(), "scaleanchor": "x", "scaleratio": 1},
         **extra,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
     )
 
 
