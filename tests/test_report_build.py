@@ -106,7 +106,7 @@ def test_figures(collection):
     names = [t["name"] for t in points]
     # each network is named by its number and what it posts most (its top hashtag or domain, its language)
     assert [n.split(" · ")[0] for n in names] == ["Network 1", "Network 2"]
-    assert [n.split(" · ")[-1] for n in names] == ["bot", "troll"]
+    assert [n.split(" · ")[-1] for n in names] == ["automation-like", "human-operated-like"]
     assert all(len(n.split(" · ")) >= 3 for n in names), names
     assert sum(len(t["x"]) for t in points) == 11
     assert all(t["type"] == "scatter" for t in net["data"])

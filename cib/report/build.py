@@ -257,7 +257,8 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "tz": d.tz.key,
         "first_post": first,
         "last_post": last,
-        "summary": summary_paragraph(networks, n_posts=d.posts.height, first=first, last=last, tz=d.tz.key),
+        "summary": summary_paragraph(networks, n_posts=d.posts.height, first=first, last=last, tz=d.tz.key,
+                                     chars=int(cfg["report.name_chars"])),
         "n_posts": d.posts.height,
         "n_accounts": d.accounts.height,
         "n_flagged": model.flagged.height,
@@ -278,7 +279,7 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "labels": methods.LABELS,
         "caveats": methods.CAVEATS,
         **_provenance(d),
-        "data_json": safe_json({"figures": figures, **page_data(networks.dossiers)}),
+        "data_json": safe_json({"figures": figures, **page_data(networks.dossiers, max_hits=int(cfg["report.search_hits"]))}),
     }
 
 
@@ -320,6 +321,7 @@ def _networks(d: ReportData, links: pl.DataFrame, model: AccountModel) -> Networ
             "evidence_groups": int(cfg["report.evidence_groups"]),
             "evidence_posts": int(cfg["report.evidence_posts"]),
             "top_items": int(cfg["report.top_items"]),
+            "name_chars": int(cfg["report.name_chars"]),
             "text_chars": int(cfg["report.text_chars"]),
             "background": int(cfg["report.term_background_posts"]),
         },

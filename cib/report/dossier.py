@@ -150,7 +150,7 @@ def build_networks(
         Zone in which times are shown.
     limits
         ``networks``, ``dossiers``, ``members``, ``evidence_groups``, ``evidence_posts``,
-        ``top_items``, ``text_chars``, ``background``.
+        ``top_items``, ``text_chars``, ``background``, ``name_chars``.
     strength
         Signal → how much it says (``detect.fusion.weights``): orders evidence groups of equal size.
     windows
@@ -291,7 +291,7 @@ def _dossier(
         confidence=str(row.get("confidence") or ""),
         zone=_zone_words(row),
         topic=topic(have.hashtags.get(cid, []), have.domains.get(cid, []), have.terms.get(cid, []),
-                    have.languages.get(cid)),
+                    have.languages.get(cid), chars=limits.get("name_chars", 32)),
     )
 
 

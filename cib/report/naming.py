@@ -14,7 +14,7 @@ from typing import Any
 
 from cib.printable import printable
 
-__all__ = ["LABEL_PHRASES", "topic", "summary_paragraph", "plural"]
+__all__ = ["LABEL_PHRASES", "LABEL_WORDS", "label_words", "topic", "summary_paragraph", "plural"]
 
 #: what each label is called in sentences for readers
 LABEL_PHRASES = {
@@ -23,7 +23,13 @@ LABEL_PHRASES = {
     "mixed": "coordination of unclear kind",
     "organic": "not flagged",
 }
-_TOPIC_CHARS = 32
+#: the short form, on badges and in the charts' legends and hover labels
+LABEL_WORDS = {"bot": "automation-like", "troll": "human-operated-like", "mixed": "unclear kind", "organic": "not flagged"}
+
+
+def label_words(label: object) -> str:
+    """A stored label as readers see it (``"bot"`` → ``"automation-like"``); ``""`` stays ``""``."""
+    return LABEL_WORDS.get(str(label), str(label or ""))
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:
@@ -31,14 +37,14 @@ def plural(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
-def _short(text: str) -> str:
+def _short(text: str, chars: int) -> str:
     text = printable(" ".join(text.split()))
-    return text if len(text) <= _TOPIC_CHARS else text[: _TOPIC_CHARS - 1] + "…"
+    return text if len(text) <= chars else text[: max(chars - 1, 1)] + "…"
 
 
 def topic(
     hashtags: Sequence[tuple[str, int]], domains: Sequence[tuple[str, int]], terms: Sequence[tuple[str, int]],
-    lang: str | None = None,
+    lang: str | None = None, *, chars: int = 32,
 ) -> str:
     """A network's name from its content: top hashtag, else top domain, else top term, and its language.
 
@@ -48,6 +54,8 @@ def topic(
         ``(item, posts)``, most used first (:mod:`cib.report.narratives`).
     lang
         The language most of its posts are in, when the source says.
+    chars
+        Longest item kept (``report.name_chars``).
 
     Returns
     -------
@@ -55,24 +63,24 @@ def topic(
         ``"#выборы · ru"``, ``"example.com"``, ``""`` when it posts nothing to name it by.
     """
     if hashtags:
-        what = "#" + _short(hashtags[0][0])
+        what = "#" + _short(hashtags[0][0], chars)
     elif domains:
-        what = _short(domains[0][0])
+        what = _short(domains[0][0], chars)
     elif terms:
-        what = f"“{_short(terms[0][0])}”"
+        what = f"“{_short(terms[0][0], chars)}”"
     else:
         what = ""
-    language = _short(lang) if lang else ""
+    language = _short(lang, 12) if lang else ""
     return " · ".join(p for p in (what, language) if p)
 
 
-def _narratives(dossiers: Sequence[Any], most: int) -> list[str]:
+def _narratives(dossiers: Sequence[Any], most: int, chars: int) -> list[str]:
     """The top hashtag, domain or term of each described network (largest first), each once."""
     seen: list[str] = []
     for d in sorted(dossiers, key=lambda d: (-d.size, d.cluster_id)):
         for items, shown in ((d.hashtags, "#{}"), (d.domains, "{}"), (d.terms, "“{}”")):
             if items:
-                text = shown.format(_short(items[0][0]))
+                text = shown.format(_short(items[0][0], chars))
                 if text not in seen:
                     seen.append(text)
                 break
@@ -81,7 +89,9 @@ def _narratives(dossiers: Sequence[Any], most: int) -> list[str]:
     return seen
 
 
-def summary_paragraph(networks: Any, *, n_posts: int, first: str | None, last: str | None, tz: str) -> str:
+def summary_paragraph(
+    networks: Any, *, n_posts: int, first: str | None, last: str | None, tz: str, chars: int = 32
+) -> str:
     """The report's opening paragraph: how many networks, the largest, the main narratives, the period, the caveat.
 
     Parameters
@@ -94,6 +104,8 @@ def summary_paragraph(networks: Any, *, n_posts: int, first: str | None, last: s
         The first and last post's time (``None`` without timed posts).
     tz
         The zone those times are in.
+    chars
+        Longest narrative item kept (``report.name_chars``).
 
     Returns
     -------
@@ -121,7 +133,7 @@ def summary_paragraph(networks: Any, *, n_posts: int, first: str | None, last: s
         name = f"{big.name} ({big.topic})" if big.topic else big.name
         text += f" The largest flagged network, {name}, has {plural(big.size, 'account')}"
         text += f" and shows {LABEL_PHRASES.get(big.label, big.label)}." if big.label else "."
-        themes = _narratives(networks.dossiers, 5)
+        themes = _narratives(networks.dossiers, 5, chars)
         if themes:
             text += f" What the flagged networks push most: {', '.join(themes)}."
     return text + (

@@ -17,6 +17,7 @@ from cib.printable import printable
 from cib.report.figures import ClusterInfo, base_layout, cluster_info, hidden_axis, score_text
 from cib.report.layout import Layout, node_size
 from cib.report.links import degrees
+from cib.report.naming import label_words
 from cib.report.safety import hover_text
 
 __all__ = ["NetworkView", "drawn_accounts", "network_view"]
@@ -215,7 +216,7 @@ def _account_trace(
         "hovertext": texts,
         "hoverinfo": "text",
         "customdata": custom,
-        "name": hover_text(f"{info.name} · {info.label}" if info.label else info.name) if per_trace else "accounts",
+        "name": hover_text(f"{info.name} · {label_words(info.label)}" if info.label else info.name) if per_trace else "accounts",
         "showlegend": per_trace,
         "marker": {
             "size": sizes,
@@ -232,7 +233,7 @@ def _account_hover(row: Mapping[str, Any], info: ClusterInfo, links: int) -> str
     return (
         f"<b>{hover_text(handle, limit=60)}</b>"
         + (f"<br>{hover_text(row['display_name'], limit=60)}" if row["display_name"] else "")
-        + f"<br>{hover_text(info.name)} · {hover_text(row['label'] or info.label or 'no label')}"
+        + f"<br>{hover_text(info.name)} · {hover_text(label_words(row['label'] or info.label) or 'no label')}"
         + f" · score {score_text(row['score'])}"
         + f"<br>{links} links to other flagged accounts"
     )
@@ -269,7 +270,7 @@ def _cluster_counts(flagged: pl.DataFrame, links: pl.DataFrame) -> tuple[dict[in
 def _cluster_hover(info: ClusterInfo, count: int) -> str:
     """A network bubble's hover text: name, label, score, flagged accounts and first reason."""
     return (
-        f"<b>{hover_text(info.name)}</b> · {hover_text(info.label or 'no label')} · score {score_text(info.score)}"
+        f"<b>{hover_text(info.name)}</b> · {hover_text(label_words(info.label) or 'no label')} · score {score_text(info.score)}"
         f"<br>{count} flagged accounts"
         + (f"<br>{hover_text(info.reason, limit=120)}" if info.reason else "")
     )

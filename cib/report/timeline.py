@@ -11,6 +11,7 @@ import polars as pl
 
 from cib.report.data import Event
 from cib.report.figures import ClusterInfo, base_layout, cluster_info
+from cib.report.naming import label_words
 from cib.report.safety import hover_text
 
 __all__ = ["time_bin", "timeline_figure", "burst_bands"]
@@ -154,7 +155,7 @@ def _network_traces(
     data: list[dict[str, Any]] = []
     for key in own:
         info = cluster_info(clusters, key)
-        name = hover_text(f"{info.name} · {info.label}" if info.label else info.name)
+        name = hover_text(f"{info.name} · {label_words(info.label)}" if info.label else info.name)
         data.append(
             {"type": "scatter", "mode": "lines", "name": name, "x": x,
              "y": _per_bin(by_network.filter(pl.col("cluster_key") == key), grid), "yaxis": "y2",

@@ -56,23 +56,26 @@ def _dossier(d: Any) -> dict[str, Any]:
     }
 
 
-def page_data(dossiers: Sequence[Any]) -> dict[str, Any]:
+def page_data(dossiers: Sequence[Any], *, max_hits: int = 40) -> dict[str, Any]:
     """The search's and the downloads' data for ``dossiers``, ready for :func:`cib.report.safety.safe_json`.
 
     Parameters
     ----------
     dossiers
         :class:`cib.report.dossier.Dossier` objects, in the page's order.
+    max_hits
+        Matches the search lists at once (``report.search_hits``).
 
     Returns
     -------
     dict
         ``columns`` (``members``, ``posts``), ``formula`` (the spreadsheet rule as a
-        JavaScript pattern) and ``dossiers`` (dossier anchor → ``id, name, topic,
+        JavaScript pattern), ``max_hits`` and ``dossiers`` (dossier anchor → ``id, name, topic,
         members, member_places, posts, post_places``).
     """
     return {
         "columns": {"members": list(MEMBER_COLUMNS), "posts": list(POST_COLUMNS)},
         "formula": FORMULA_JS,
+        "max_hits": max_hits,
         "dossiers": {d.anchor: _dossier(d) for d in dossiers},
     }

@@ -37,6 +37,7 @@
     var out = Object.assign({}, layout, { dragmode: false });
     if (layout.legend && layout.legend.orientation !== "h") {
       out.legend = Object.assign({}, layout.legend || {}, { orientation: "h", x: 0, xanchor: "left", y: -0.02, yanchor: "top" });
+      if (layout.legend.title) { out.legend.title = Object.assign({}, layout.legend.title, { side: "top left" }); }
     }
     return out;
   }

@@ -11,7 +11,7 @@
   var columns = data.columns || { members: [], posts: [] };
   var formula = null;
   try { formula = data.formula ? new RegExp(data.formula, "u") : null; } catch (e) { formula = /^[\s=+\-@]/; }
-  var MAX_HITS = 40;
+  var MAX_HITS = Math.max(1, data.max_hits || 40);
 
   function norm(value) {
     return String(value === null || value === undefined ? "" : value).normalize("NFKC").toLowerCase();
@@ -85,6 +85,7 @@
 
   function show(results, query, box) {
     box.textContent = "";
+    box.setAttribute("data-query", query);
     var head = document.createElement("p");
     head.className = "small";
     head.textContent = results.length === 0 ? "Nothing found in the dossiers." :
