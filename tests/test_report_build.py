@@ -15,8 +15,9 @@ from cib.errors import CibError, ConfigError
 from cib.report import build_report
 from cib.report.build import report_context
 from cib.report.data import load
-from cib.report.dossier import duration, source_link
+from cib.report.dossier import duration
 from cib.report.layout import compute_layout
+from cib.report.page import render
 from cib.schema import empty, write_table
 from tests.report_fixtures import build_collection
 
@@ -102,16 +103,24 @@ def test_figures(collection):
     figs = _data_json_from(ctx)
     net = figs["network"]
     points = [t for t in net["data"] if t["mode"] == "markers"]
-    assert [t["name"] for t in points] == ["Network 1 · bot", "Network 2 · troll"]
+    names = [t["name"] for t in points]
+    # each network is named by its number and what it posts most (its top hashtag or domain, its language)
+    assert [n.split(" · ")[0] for n in names] == ["Network 1", "Network 2"]
+    assert [n.split(" · ")[-1] for n in names] == ["automation-like", "human-operated-like"]
+    assert all(len(n.split(" · ")) >= 3 for n in names), names
     assert sum(len(t["x"]) for t in points) == 11
     assert all(t["type"] == "scatter" for t in net["data"])
     assert any("<b>patriot_kz_1040</b>" in h for h in points[0]["hovertext"])
     assert points[0]["customdata"][0] == "cluster-1"
     timeline = figs["timeline"]
-    line, during = timeline["layout"]["shapes"][:2]
+    line, before, during, after = timeline["layout"]["shapes"][:4]
     assert line["x0"].startswith("2024-03-12 03:00")  # the election-day marker
-    assert during["x0"] == line["x0"] and during["x1"].startswith("2024-03-12 15:00")  # window = "12h"
-    assert timeline["layout"]["annotations"][0]["text"] == "Election day"
+    # window = "12h": the three periods the events stage compares, each shaded and named
+    assert before["x0"].startswith("2024-03-11 15:00") and before["x1"] == line["x0"]
+    assert during["x0"] == line["x0"] and during["x1"].startswith("2024-03-12 15:00")
+    assert after["x0"] == during["x1"] and after["x1"].startswith("2024-03-13 03:00")
+    notes = [a["text"] for a in timeline["layout"]["annotations"]]
+    assert notes == ["before", "during", "after", "Election day"]
     heat = figs["c1-hours"]["data"][0]
     assert sum(map(sum, heat["z"])) == 72
     assert "network-clusters" not in figs
@@ -135,6 +144,29 @@ def test_bursts_are_shaded(collection, tmp_path):
     shapes = _data_json_from(ctx)["timeline"]["layout"]["shapes"]
     assert any(s["x0"] == "2024-03-10 01:00:00" and s["x1"] == "2024-03-10 03:00:00" for s in shapes)
     assert ctx["n_bursts"] == 1
+
+
+def test_every_burst_of_the_period_is_drawn(collection, tmp_path):
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for src in collection.iterdir():
+        (folder / src.name).write_bytes(src.read_bytes())
+    # 216 bursts over the whole period: six 3-minute bursts in a row every second hour
+    first = datetime(2024, 3, 10, 0, 0, tzinfo=UTC)
+    starts = [first + timedelta(hours=2 * slot, minutes=5 * k) for slot in range(36) for k in range(6)]
+    n = len(starts)
+    pl.DataFrame(
+        {"cluster_id": [1] * n, "start": starts, "end": [t + timedelta(minutes=3) for t in starts],
+         "posts": [30] * n, "peak": [20] * n, "baseline": [1.5] * n, "accounts": [6] * n}
+    ).write_parquet(folder / "bursts.parquet")  # fmt: skip
+    ctx = report_context(load(folder))
+    shapes = [s for s in _data_json_from(ctx)["timeline"]["layout"]["shapes"] if s.get("name", "").endswith(("burst", "bursts"))]
+    counted = sum(int(s["name"].split()[0]) for s in shapes)
+    assert counted == n  # none dropped
+    assert ctx["burst_bands"] == len(shapes) == 36  # bursts within one hour of each other share a band
+    assert max(s["x1"] for s in shapes) == "2024-03-12 22:28:00"  # the last one too
+    html = render(ctx)
+    assert "the 216 detected bursts of coordinated activity, every one of them, merged into 36 bands" in html
 
 
 def test_bad_events_are_a_note_not_a_crash(collection):
@@ -269,13 +301,6 @@ def test_duration(seconds, text):
     assert duration(seconds) == text
 
 
-def test_source_link():
-    assert source_link("x", "123") == "https://x.com/i/web/status/123"
-    assert source_link("telegram", "-100:5") is None
-    assert source_link("facebook", "https://www.facebook.com/p/1") == "https://www.facebook.com/p/1"
-    assert source_link("facebook", "javascript:alert(1)") is None
-
-
 def test_flagged_accounts_outside_any_network(collection, tmp_path):
     folder = tmp_path / "p"
     folder.mkdir()
@@ -293,7 +318,8 @@ def test_flagged_accounts_outside_any_network(collection, tmp_path):
 
 
 def test_evidence_headlines_say_the_window_and_the_spread_and_name_near_duplicates_by_a_text():
-    from cib.report.dossier import _headline, _object_text, _representatives
+    from cib.report.dossier_rows import _headline, _object_text
+    from cib.report.dossier_rows import representatives as _representatives
 
     group = {"cluster_id": 4, "rank": 0, "signal": "co_reshare", "object_id": "1", "n_accounts": 10, "n_pairs": 12,
              "min_delta_s": 2.0, "max_delta_s": 58.0, "span_s": 15 * 3600 + 300.0}

@@ -112,7 +112,7 @@ def cluster_reasons(
         if s["signal"] in TIMING_SIGNALS:
             reasons.append(
                 f"{s['accounts']} accounts were active in the same minutes far more often than chance "
-                f"({s['links']} linked pairs)"
+                f"({s['links']} linked pair{'' if s['links'] == 1 else 's'})"
             )
             continue
         verb, _ = _SIGNAL_VERB.get(s["signal"], (f"co-occurred on {{n}} objects ({s['signal']})", "objects"))

@@ -23,10 +23,12 @@ from cib.report.figures import ClusterInfo
 from cib.report.filters import null_result
 from cib.report.layout import Layout, Link, arrange, compute_layout
 from cib.report.links import degrees, links_among, links_inside, pairs
+from cib.report.naming import summary_paragraph
 from cib.report.network_view import drawn_accounts, network_view
 from cib.report.page import render
 from cib.report.safety import safe_json
 from cib.report.timeline import timeline_figure
+from cib.report.workbench import page_data
 from cib.schema import SCHEMA_VERSION
 
 __all__ = ["NOT_FLAGGED", "POST_COLUMNS", "AccountModel", "account_model", "report_context", "build_report"]
@@ -59,7 +61,7 @@ class AccountModel:
 #: layout key of accounts that are not flagged (exports only; the report does not draw them)
 NOT_FLAGGED = -2
 #: the columns of the posts table the report reads
-POST_COLUMNS = ("post_id", "account_id", "created_at", "text", "urls", "hashtags", "platform", "source_file",
+POST_COLUMNS = ("post_id", "account_id", "created_at", "text", "urls", "hashtags", "platform", "lang", "source_file",
                 "source_row")  # fmt: skip
 
 
@@ -222,8 +224,11 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
     tell("dossiers", d.clusters.height, None, "networks")
     networks = _networks(d, links, model)
     # A dot or bubble opens its network's dossier: those of networks without one open nothing.
-    with_dossier = {x.cluster_id for x in networks.dossiers}
-    model.clusters = {k: c if k in with_dossier else replace(c, anchor="") for k, c in model.clusters.items()}
+    with_dossier = {x.cluster_id: x for x in networks.dossiers}
+    model.clusters = {
+        k: replace(c, name=_titled(c.name, with_dossier[k].topic)) if k in with_dossier else replace(c, anchor="")
+        for k, c in model.clusters.items()
+    }
     tell("network view")
     view = network_view(
         model.flagged,
@@ -243,13 +248,17 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
     figures.update(networks.figures)
     times = d.posts["created_at"].drop_nulls()
     fmt = "%Y-%m-%d %H:%M"
+    first = times.min().astimezone(d.tz).strftime(fmt) if times.len() else None  # type: ignore[union-attr]
+    last = times.max().astimezone(d.tz).strftime(fmt) if times.len() else None  # type: ignore[union-attr]
     networks_by_label = _networks_by_label(d.clusters)
     key_params, signal_rows = _parameters(d)
     return {
         "collection": d.collection,
         "tz": d.tz.key,
-        "first_post": times.min().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
-        "last_post": times.max().astimezone(d.tz).strftime(fmt) if times.len() else None,  # type: ignore[union-attr]
+        "first_post": first,
+        "last_post": last,
+        "summary": summary_paragraph(networks, n_posts=d.posts.height, first=first, last=last, tz=d.tz.key,
+                                     chars=int(cfg["report.name_chars"])),
         "n_posts": d.posts.height,
         "n_accounts": d.accounts.height,
         "n_flagged": model.flagged.height,
@@ -264,13 +273,19 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "timeline_unit": unit,
         "events": [{"time": e.time.astimezone(d.tz).strftime(fmt), "name": e.name} for e in d.events],
         "n_bursts": 0 if d.bursts is None else d.bursts.height,
+        "burst_bands": (timeline or {}).get("layout", {}).get("meta", {}).get("bands", 0),
         "networks": networks,
         "signals": signal_rows,
         "labels": methods.LABELS,
         "caveats": methods.CAVEATS,
         **_provenance(d),
-        "data_json": safe_json({"figures": figures}),
+        "data_json": safe_json({"figures": figures, **page_data(networks.dossiers, max_hits=int(cfg["report.search_hits"]))}),
     }
+
+
+def _titled(name: str, topic: str) -> str:
+    """A network's name in the charts: its number and what it is about (``Network 3 · #tag · ru``)."""
+    return f"{name} · {topic}" if topic else name
 
 
 def _timeline(d: ReportData, model: AccountModel) -> tuple[dict[str, Any] | None, str]:
@@ -306,6 +321,7 @@ def _networks(d: ReportData, links: pl.DataFrame, model: AccountModel) -> Networ
             "evidence_groups": int(cfg["report.evidence_groups"]),
             "evidence_posts": int(cfg["report.evidence_posts"]),
             "top_items": int(cfg["report.top_items"]),
+            "name_chars": int(cfg["report.name_chars"]),
             "text_chars": int(cfg["report.text_chars"]),
             "background": int(cfg["report.term_background_posts"]),
         },

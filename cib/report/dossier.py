@@ -18,15 +18,14 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from cib.printable import printable
 from cib.report import dossier_tables as tables
+from cib.report.dossier_rows import Described, duration, evidence, local, member_row, objects, representatives
 from cib.report.figures import creation_figures, hours_figures
 from cib.report.links import degrees, links_inside
-from cib.report.methods import evidence_verb, signal_name
+from cib.report.naming import topic
 from cib.report.narratives import Background, cluster_domains, cluster_hashtags, cluster_terms
-from cib.report.safety import safe_url
 
-__all__ = ["Dossier", "NetworkRow", "Networks", "build_networks", "duration", "source_link", "LABEL_ORDER"]
+__all__ = ["Dossier", "NetworkRow", "Networks", "build_networks", "duration", "LABEL_ORDER"]
 
 #: order of networks in the report: the most concerning labels first
 LABEL_ORDER = {"bot": 0, "troll": 1, "mixed": 2, "organic": 3}
@@ -46,6 +45,7 @@ class NetworkRow:
     reasons: list[str]
     first_at: str
     last_at: str
+    topic: str = ""
 
 
 @dataclass
@@ -106,77 +106,6 @@ class Networks:
         return self.total - self.flagged
 
 
-def duration(seconds: float | None) -> str:
-    """``4`` → ``"4 s"``, ``135`` → ``"2 min 15 s"``, ``7200`` → ``"2 h"``."""
-    if seconds is None:
-        return "—"
-    s = max(float(seconds), 0.0)
-    if s < 10:
-        return f"{s:.1f} s".replace(".0 s", " s")
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        m, rest = divmod(round(s), 60)
-        return f"{m} min" + (f" {rest} s" if rest else "")
-    if s < 86400:
-        h, rest = divmod(round(s / 60), 60)
-        return f"{h} h" + (f" {rest} min" if rest else "")
-    return f"{s / 86400:.1f} days"
-
-
-def source_link(platform: str | None, post_id: str | None) -> str | None:
-    """A link to a post on its platform where one can be built from its id (X ids, CrowdTangle URLs)."""
-    if not post_id:
-        return None
-    if safe_url(post_id):
-        return post_id
-    if (platform or "").lower() in {"x", "twitter"} and post_id.isdigit():
-        return f"https://x.com/i/web/status/{post_id}"
-    return None
-
-
-def _cut(text: str | None, limit: int) -> str:
-    if not text:
-        return ""
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
-
-
-def _local(value: Any, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
-    return value.astimezone(tz).strftime(fmt) if value is not None else ""
-
-
-def _object_text(signal: str, object_id: str, originals: Mapping[str, str]) -> str:
-    if signal in {"co_reshare", "co_reply", "co_similar_text"} and object_id in originals:
-        return originals[object_id]
-    if signal == "co_similar_text":
-        return "near-identical texts (none of them listed)"
-    if signal == "co_hashtag":
-        return f"#{object_id}"
-    if signal == "co_mention":
-        return f"@{object_id}"
-    return object_id
-
-
-
-@dataclass
-class _Described:
-    """The described networks' tables, cut per network (cluster id → rows as dicts)."""
-
-    members: dict[int, list[dict[str, Any]]]
-    members_total: dict[int, int]
-    groups: dict[int, list[dict[str, Any]]]
-    groups_total: dict[int, int]
-    posts_total: dict[tuple[int, int], int]
-    posts: dict[tuple[int, int], list[dict[str, Any]]]
-    activity: dict[int, tuple[int, Any, Any]]
-    originals: dict[str, str]
-    terms: dict[int, list[tuple[str, int]]]
-    hashtags: dict[int, list[tuple[str, int]]]
-    domains: dict[int, list[tuple[str, int]]]
-    created: dict[int, tuple[dict[str, Any], str]]
-    hours: dict[int, dict[str, Any]]
-
-
 def _grouped(frame: pl.DataFrame, *keys: str) -> dict[Any, list[dict[str, Any]]]:
     """``frame``'s rows as dicts, grouped by ``keys`` (one key: its value; more: a tuple), in order."""
     out: dict[Any, list[dict[str, Any]]] = {}
@@ -221,7 +150,7 @@ def build_networks(
         Zone in which times are shown.
     limits
         ``networks``, ``dossiers``, ``members``, ``evidence_groups``, ``evidence_posts``,
-        ``top_items``, ``text_chars``, ``background``.
+        ``top_items``, ``text_chars``, ``background``, ``name_chars``.
     strength
         Signal → how much it says (``detect.fusion.weights``): orders evidence groups of equal size.
     windows
@@ -269,7 +198,7 @@ def _describe(
     tz: ZoneInfo,
     limits: Mapping[str, int],
     strength: Mapping[str, float],
-) -> tuple[_Described, Background]:
+) -> tuple[Described, Background]:
     """Everything the dossiers of the networks ``ids`` show, computed for all of them at once."""
     top = limits["top_items"]
     member = tables.members_of(scores, ids)
@@ -283,7 +212,7 @@ def _describe(
     activity = mine.group_by("cluster_id").agg(pl.len(), pl.col("created_at").min().alias("lo"),
                                                pl.col("created_at").max().alias("hi"))  # fmt: skip
     terms, background = cluster_terms(posts, member, top, background=limits["background"])
-    have = _Described(
+    have = Described(
         members=_grouped(who.group_by("cluster_id", maintain_order=True).head(max(limits["members"], 0)), "cluster_id"),
         members_total=dict(who.group_by("cluster_id").agg(pl.len()).iter_rows()),
         groups=_grouped(groups, "cluster_id"),
@@ -297,6 +226,7 @@ def _describe(
         domains=cluster_domains(posts, member, top),
         created=creation_figures(who.select("cluster_id", pl.col("account_created").alias("created"))),
         hours=hours_figures(mine.select("cluster_id", "created_at"), tz),
+        languages=tables.languages(posts, member),
     )
     return have, background
 
@@ -317,13 +247,13 @@ def _row(
         size=int(row["size"] if row["size"] is not None else sizes.get(cid, 0)),
         colour=colours.get(cid, "#9aa0a6"),
         reasons=[str(r) for r in (row["reasons"] or [])],
-        first_at=_local(row["first_at"], tz, "%Y-%m-%d %H:%M"),
-        last_at=_local(row["last_at"], tz, "%Y-%m-%d %H:%M"),
+        first_at=local(row["first_at"], tz, "%Y-%m-%d %H:%M"),
+        last_at=local(row["last_at"], tz, "%Y-%m-%d %H:%M"),
     )
 
 
 def _dossier(
-    row: Mapping[str, Any], have: _Described, colours: Mapping[int, str], tz: ZoneInfo, limits: Mapping[str, int],
+    row: Mapping[str, Any], have: Described, colours: Mapping[int, str], tz: ZoneInfo, limits: Mapping[str, int],
     windows: Mapping[str, str],
 ) -> Dossier:
     """One network's dossier from its row of the clusters table."""
@@ -346,13 +276,13 @@ def _dossier(
         colour=colours.get(cid, "#9aa0a6"),
         reasons=[str(r) for r in (row["reasons"] or [])],
         signals=[str(s) for s in (row["signals"] or [])],
-        first_at=_local(first_at, tz, "%Y-%m-%d %H:%M"),
-        last_at=_local(last_at, tz, "%Y-%m-%d %H:%M"),
-        members=[_member(m, tz) for m in have.members.get(cid, [])],
+        first_at=local(first_at, tz, "%Y-%m-%d %H:%M"),
+        last_at=local(last_at, tz, "%Y-%m-%d %H:%M"),
+        members=[member_row(m, tz) for m in have.members.get(cid, [])],
         members_total=total,
-        objects=_objects(mine[: limits["top_items"]], shown, anchor, _representatives(shown, have)),
+        objects=objects(mine[: limits["top_items"]], shown, anchor, representatives(shown, have)),
         listed_objects=[str(o) for o in (row["top_objects"] or [])][: limits["top_items"]],
-        evidence=_evidence(shown, have, anchor, tz, limits["text_chars"], windows),
+        evidence=evidence(shown, have, anchor, tz, limits["text_chars"], windows),
         evidence_total=have.groups_total.get(cid, 0),
         terms=have.terms.get(cid, []),
         hashtags=have.hashtags.get(cid, []),
@@ -360,6 +290,8 @@ def _dossier(
         posts=n_posts,
         confidence=str(row.get("confidence") or ""),
         zone=_zone_words(row),
+        topic=topic(have.hashtags.get(cid, []), have.domains.get(cid, []), have.terms.get(cid, []),
+                    have.languages.get(cid), chars=limits.get("name_chars", 32)),
     )
 
 
@@ -372,35 +304,7 @@ def _zone_words(row: Mapping[str, Any]) -> str:
     return f"{row['zone']} ({basis}; {row.get('zone_confidence') or 'low'} confidence)"
 
 
-def _representatives(shown: list[dict[str, Any]], have: _Described) -> dict[str, str]:
-    """Object id → a text standing for it: the original of a reshare or reply, a near-duplicate group's first post."""
-    out = dict(have.originals)
-    for g in shown:
-        if g["signal"] == "co_similar_text":
-            texts = [p["text"] for p in have.posts.get((g["cluster_id"], g["rank"]), []) if p.get("text")]
-            if texts:
-                out[g["object_id"]] = texts[0]
-    return out
-
-
-def _member(m: Mapping[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    """A row of the members table."""
-    return {
-        "account_id": m["account_id"],
-        "handle": printable(m["handle"] or ""),
-        "display_name": m["display_name"] or "",
-        "label": m["label"] or "",
-        "score": m["score"],
-        "flagged": bool(m["flagged"]),
-        "degree": m["degree"],
-        "posts": m["posts_here"] or 0,
-        "followers": m["followers"],
-        "created": m["account_created"].astimezone(tz).strftime("%Y-%m-%d") if m["account_created"] else "",
-        "reason": (m["reasons"] or [""])[0] if m["reasons"] else "",
-    }
-
-
-def _charts(d: Dossier, have: _Described) -> dict[str, dict[str, Any]]:
+def _charts(d: Dossier, have: Described) -> dict[str, dict[str, Any]]:
     """The dossier's account-creation and posting-hours charts by figure id (their ids set on ``d``)."""
     figures: dict[str, dict[str, Any]] = {}
     if d.cluster_id in have.created:
@@ -413,82 +317,3 @@ def _charts(d: Dossier, have: _Described) -> dict[str, dict[str, Any]]:
     return figures
 
 
-def _objects(
-    top: list[dict[str, Any]], shown: list[dict[str, Any]], anchor: str, originals: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    """What the network shares most (its largest evidence groups), each linked to its evidence when shown."""
-    shown_keys = {(g["signal"], g["object_id"]): i for i, g in enumerate(shown)}
-    return [
-        {
-            "signal": signal_name(g["signal"]),
-            "text": _cut(_object_text(g["signal"], g["object_id"], originals), 200),
-            "url": safe_url(g["object_id"]),
-            "accounts": g["n_accounts"],
-            "pairs": g["n_pairs"],
-            "span": duration(g["span_s"]),
-            "evidence": f"{anchor}-ev{shown_keys[(g['signal'], g['object_id'])]}"
-            if (g["signal"], g["object_id"]) in shown_keys
-            else "",
-        }
-        for g in top
-    ]
-
-
-def _headline(g: Mapping[str, Any], window: str | None) -> str:
-    """An evidence group's headline: who did what, the window, the real spread of its pairs and of its posts."""
-    lo, hi = g.get("min_delta_s"), g.get("max_delta_s")
-    spread = (f"{duration(lo)}" if lo == hi else f"{duration(lo)} to {duration(hi)}") if lo is not None else "?"
-    text = f"{g['n_accounts']} accounts {evidence_verb(g['signal'])}"
-    if g["signal"] == "sync":
-        return f"{text}: the {g['n_pairs']} closest pairs kept {spread} apart"
-    text += f", two at a time within the {window} window" if window else ", two at a time within the window"
-    text += f": the {g['n_pairs']} pair{'s' if g['n_pairs'] != 1 else ''} kept {spread} apart"
-    if g.get("span_s") is not None:
-        text += f"; first to last post {duration(g['span_s'])}"
-    return text
-
-
-def _evidence(
-    shown: list[dict[str, Any]], have: _Described, anchor: str, tz: ZoneInfo, text_chars: int,
-    windows: Mapping[str, str] | None = None,
-) -> list[dict[str, Any]]:
-    """The shown evidence groups: a headline, the object (a representative text for near-duplicates), the posts."""
-    out = []
-    texts = _representatives(shown, have)
-    for i, g in enumerate(shown):
-        key = (g["cluster_id"], g["rank"])
-        out.append(
-            {
-                "anchor": f"{anchor}-ev{i}",
-                "sentence": _headline(g, (windows or {}).get(g["signal"])),
-                "signal": signal_name(g["signal"]),
-                "object": _cut(_object_text(g["signal"], g["object_id"], texts), text_chars),
-                "object_url": safe_url(g["object_id"]),
-                "pairs": g["n_pairs"],
-                "posts_total": have.posts_total.get(key, 0),
-                "posts": _evidence_posts(have.posts.get(key, []), tz, text_chars),
-            }
-        )
-    return out
-
-
-def _evidence_posts(listed: list[dict[str, Any]], tz: ZoneInfo, text_chars: int) -> list[dict[str, Any]]:
-    """An evidence group's posts, each with its time after the first."""
-    first = min((p["created_at"] for p in listed if p["created_at"] is not None), default=None)
-    items = []
-    for k, p in enumerate(listed):
-        offset = (p["created_at"] - first).total_seconds() if first is not None and p["created_at"] else None
-        items.append(
-            {
-                "time": _local(p["created_at"], tz),
-                "offset": "first" if k == 0 else "+" + duration(offset),
-                "handle": printable(p["handle"] or ""),
-                "account_id": p["account_id"],
-                "text": _cut(p["text"], text_chars),
-                "post_id": p["post_id"],
-                "link": source_link(p["platform"], p["post_id"]),
-                "source": f"{p['source_file'] or '?'}:{p['source_row'] if p['source_row'] is not None else '?'}",
-                "urls": [(u, safe_url(u)) for u in (p["urls"] or [])[:5]],
-            }
-        )
-    return items

@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping
 
 import polars as pl
 
-__all__ = ["members_of", "member_posts", "roster", "evidence_groups", "group_posts", "object_texts"]
+__all__ = ["members_of", "member_posts", "languages", "roster", "evidence_groups", "group_posts", "object_texts"]
 
 _GROUP = ["cluster_id", "signal", "object_id"]
 #: the order of a network's evidence groups: (column, descending)
@@ -40,6 +40,22 @@ def members_of(scores: pl.DataFrame, clusters: Collection[int]) -> pl.DataFrame:
 def member_posts(posts: pl.DataFrame, member: pl.DataFrame) -> pl.DataFrame:
     """``post_id, account_id, created_at, cluster_id`` of every post by a member."""
     return posts.select("post_id", "account_id", "created_at").join(member, on="account_id")
+
+
+def languages(posts: pl.DataFrame, member: pl.DataFrame) -> dict[int, str]:
+    """Cluster id → the language most of its members' posts are in (where the source says), ties by name."""
+    if "lang" not in posts.columns:
+        return {}
+    counted = (
+        posts.select("account_id", pl.col("lang").cast(pl.String).str.strip_chars().str.to_lowercase())
+        .filter(pl.col("lang").is_not_null() & (pl.col("lang") != "") & (pl.col("lang") != "und"))
+        .join(member, on="account_id")
+        .group_by("cluster_id", "lang")
+        .agg(pl.len().alias("n"))
+        .sort(["cluster_id", "n", "lang"], descending=[False, True, False])
+        .unique("cluster_id", keep="first", maintain_order=True)
+    )
+    return {int(c): str(lang) for c, lang, _ in counted.iter_rows()}
 
 
 def roster(
@@ -64,7 +80,8 @@ def roster(
         One row per member: network, then highest score, most links, account id.
     """
     people = accounts.unique("account_id", keep="first", maintain_order=True).select(
-        "account_id", "handle", "display_name", pl.col("created_at").alias("account_created"), "followers"
+        "account_id", "handle", "display_name", pl.col("created_at").alias("account_created"), "followers",
+        *(["platform"] if "platform" in accounts.columns else []),
     )
     scored = (
         scores.filter(pl.col("cluster_id").is_not_null())
@@ -209,7 +226,7 @@ def group_posts(
     """
     rows = rows.select(*_GROUP, "post_id").join(groups.select(*_GROUP, "rank"), on=_GROUP)
     counts = {(c, r): n for c, r, n in rows.group_by("cluster_id", "rank").agg(pl.len()).iter_rows()}
-    columns = ("post_id", "account_id", "created_at", "text", "urls", "platform", "source_file", "source_row")
+    columns = ("post_id", "account_id", "created_at", "text", "urls", "hashtags", "platform", "source_file", "source_row")
     found = posts.select(columns).filter(pl.col("post_id").is_in(rows["post_id"].implode()))
     handles = accounts.unique("account_id", keep="first", maintain_order=True).select("account_id", "handle")
     listed = (

@@ -17,6 +17,7 @@ from cib.printable import printable
 from cib.report.figures import ClusterInfo, base_layout, cluster_info, hidden_axis, score_text
 from cib.report.layout import Layout, node_size
 from cib.report.links import degrees
+from cib.report.naming import label_words
 from cib.report.safety import hover_text
 
 __all__ = ["NetworkView", "drawn_accounts", "network_view"]
@@ -119,8 +120,11 @@ def network_view(
     traces += _account_traces(flagged, set(shown), degree, layout, clusters, kind)
     view.figures["network"] = {
         "data": traces,
+        # the legend starts below the top margin, where Plotly's toolbar sits, so the toolbar never covers its title
         "layout": _map_layout(
-            620, legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "title": {"text": "Networks"}}
+            620, top=44,
+            legend={"itemclick": "toggle", "itemdoubleclick": "toggleothers", "title": {"text": "Networks"},
+                    "y": 1, "yanchor": "top"},
         ),
     }
     if flagged.height > cluster_view_above:
@@ -212,7 +216,7 @@ def _account_trace(
         "hovertext": texts,
         "hoverinfo": "text",
         "customdata": custom,
-        "name": hover_text(f"{info.name} · {info.label}" if info.label else info.name) if per_trace else "accounts",
+        "name": hover_text(f"{info.name} · {label_words(info.label)}" if info.label else info.name) if per_trace else "accounts",
         "showlegend": per_trace,
         "marker": {
             "size": sizes,
@@ -229,14 +233,14 @@ def _account_hover(row: Mapping[str, Any], info: ClusterInfo, links: int) -> str
     return (
         f"<b>{hover_text(handle, limit=60)}</b>"
         + (f"<br>{hover_text(row['display_name'], limit=60)}" if row["display_name"] else "")
-        + f"<br>{hover_text(info.name)} · {hover_text(row['label'] or info.label or 'no label')}"
+        + f"<br>{hover_text(info.name)} · {hover_text(label_words(row['label'] or info.label) or 'no label')}"
         + f" · score {score_text(row['score'])}"
         + f"<br>{links} links to other flagged accounts"
     )
 
 
-def _map_layout(height: int, **extra: Any) -> dict[str, Any]:
-    """Layout of a chart of positions: hidden axes at one scale, dragged to pan."""
+def _map_layout(height: int, top: int = 10, **extra: Any) -> dict[str, Any]:
+    """Layout of a chart of positions: hidden axes at one scale, dragged to pan (``top``: the top margin)."""
     return base_layout(
         height=height,
         hovermode="closest",
@@ -244,7 +248,7 @@ def _map_layout(height: int, **extra: Any) -> dict[str, Any]:
         xaxis=hidden_axis(),
         yaxis={**hidden_axis(), "scaleanchor": "x", "scaleratio": 1},
         **extra,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": top, "b": 10},
     )
 
 
@@ -266,7 +270,7 @@ def _cluster_counts(flagged: pl.DataFrame, links: pl.DataFrame) -> tuple[dict[in
 def _cluster_hover(info: ClusterInfo, count: int) -> str:
     """A network bubble's hover text: name, label, score, flagged accounts and first reason."""
     return (
-        f"<b>{hover_text(info.name)}</b> · {hover_text(info.label or 'no label')} · score {score_text(info.score)}"
+        f"<b>{hover_text(info.name)}</b> · {hover_text(label_words(info.label) or 'no label')} · score {score_text(info.score)}"
         f"<br>{count} flagged accounts"
         + (f"<br>{hover_text(info.reason, limit=120)}" if info.reason else "")
     )

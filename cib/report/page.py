@@ -10,6 +10,8 @@ from typing import Any
 import jinja2
 
 from cib.report.methods import signal_name
+from cib.report.naming import label_words
+from cib.report.originals import short_id
 from cib.report.safety import CSP
 
 __all__ = ["environment", "template_environment", "render", "plotly_js", "asset"]
@@ -35,14 +37,6 @@ def _label_class(value: Any) -> str:
     return str(value) if value in _LABELS else "other"
 
 
-#: the badge a reader sees for each stored label
-_BADGE_WORDS = {"bot": "automation-like", "troll": "human-operated-like", "mixed": "unclear kind", "organic": "not flagged"}
-
-
-def _label_words(value: Any) -> str:
-    return _BADGE_WORDS.get(str(value), str(value))
-
-
 def template_environment(package: str) -> jinja2.Environment:
     """Templates of ``package/templates``: autoescaping on for everything, undefined names are errors.
 
@@ -62,7 +56,8 @@ def template_environment(package: str) -> jinja2.Environment:
 def environment() -> jinja2.Environment:
     """The report's template environment, with its formatting filters."""
     env = template_environment("cib.report")
-    env.filters.update(num=_num, score=_score, label_class=_label_class, label_words=_label_words, signal_name=signal_name)
+    env.filters.update(num=_num, score=_score, label_class=_label_class, label_words=label_words, signal_name=signal_name,
+                       short_id=short_id)
     return env
 
 
@@ -87,7 +82,8 @@ def render(context: dict[str, Any]) -> str:
     return template.render(
         csp=CSP,
         css=asset("report.css"),
-        js=asset("report.js"),
+        # one script element: the page's own code is its drawing and its tools, nothing else runs
+        js=asset("report.js") + "\n" + asset("workbench.js"),
         plotlyjs=plotly_js(),
         **context,
     )

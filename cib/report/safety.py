@@ -36,6 +36,7 @@ from cib.printable import INVISIBLE_REGEX, printable
 __all__ = [
     "CSP",
     "FORMULA_PREFIXES",
+    "FORMULA_JS",
     "hover_text",
     "safe_json",
     "safe_url",
@@ -62,6 +63,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "
 _LEAD_CATEGORIES = ("Zs", "Cf")
 # Python's str.isspace also takes the separators U+001C-U+001F, which Unicode's White_Space leaves out
 _FORMULA = "^[\\s\\x1c-\\x1f\\p{Cf}]*[" + re.escape("".join(FORMULA_PREFIXES)) + "]"
+
+#: the same rule as a JavaScript regular expression (``u`` flag), for the CSV files the page makes itself
+#: (JavaScript's ``\\s`` holds every ``Zs`` space and the byte-order mark)
+FORMULA_JS = "^[\\s\\x1c-\\x1f\\p{Cf}]*[" + "".join(f"\\u{ord(c):04x}" for c in FORMULA_PREFIXES) + "]"
 
 _JSON_ESCAPES = {
     "<": "\\u003c",

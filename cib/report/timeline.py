@@ -11,9 +11,10 @@ import polars as pl
 
 from cib.report.data import Event
 from cib.report.figures import ClusterInfo, base_layout, cluster_info
+from cib.report.naming import label_words
 from cib.report.safety import hover_text
 
-__all__ = ["time_bin", "timeline_figure"]
+__all__ = ["time_bin", "timeline_figure", "burst_bands"]
 
 
 def time_bin(first: datetime | None, last: datetime | None) -> tuple[str, str]:
@@ -63,9 +64,11 @@ def timeline_figure(
         Networks with a line of their own (largest first); the rest are summed in one
         more line, hidden until its legend entry is clicked.
     events
-        Drawn as dashed vertical lines, their "during" period (``window``) shaded blue.
+        Drawn as dashed vertical lines, their "before", "during" and "after" periods
+        (each ``window`` long) shaded and named.
     bursts
-        ``start, end, cluster_id``: drawn as shaded bands.
+        ``start, end, cluster_id``: every one drawn, those that overlap or touch
+        within one bin merged into one shaded band (:func:`burst_bands`).
 
     Returns
     -------
@@ -81,8 +84,12 @@ def timeline_figure(
     grid = _grid(binned, every, tz)
     data = _post_traces(binned, grid, member, clusters, colours, top)
     shapes, notes = _event_marks(events, tz)
-    shapes += _burst_bands(bursts, tz)
-    return {"data": data, "layout": _timeline_layout(len(data) > 2, unit, shapes, notes)}, unit
+    bands = burst_bands(bursts, _SECONDS[every])
+    shapes += _burst_bands(bands, tz)
+    layout = _timeline_layout(len(data) > 2, unit, shapes, notes)
+    # what the caption says about the bands: how many bursts, merged into how many bands
+    layout["meta"] = {"bursts": int(bands["bursts"].sum()) if bands.height else 0, "bands": bands.height}
+    return {"data": data, "layout": layout}, unit
 
 
 def _grid(binned: pl.DataFrame, every: str, tz: ZoneInfo) -> pl.DataFrame:
@@ -148,7 +155,7 @@ def _network_traces(
     data: list[dict[str, Any]] = []
     for key in own:
         info = cluster_info(clusters, key)
-        name = hover_text(f"{info.name} · {info.label}" if info.label else info.name)
+        name = hover_text(f"{info.name} · {label_words(info.label)}" if info.label else info.name)
         data.append(
             {"type": "scatter", "mode": "lines", "name": name, "x": x,
              "y": _per_bin(by_network.filter(pl.col("cluster_key") == key), grid), "yaxis": "y2",
@@ -168,8 +175,14 @@ def _network_traces(
     return data
 
 
+#: the shading of the three periods around an event, as ``cib.network.events`` counts them
+_PERIODS = (("before", -1, "rgba(127,140,141,0.10)"), ("during", 0, "rgba(26,82,118,0.12)"),
+            ("after", 1, "rgba(39,174,96,0.10)"))  # fmt: skip
+_SECONDS = {"1h": 3600, "1d": 86400, "1w": 7 * 86400}
+
+
 def _event_marks(events: Sequence[Event], tz: ZoneInfo) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Shapes (a dashed line, and the "during" period shaded) and name annotations of the events."""
+    """Shapes (a dashed line; its before, during and after periods shaded) and the events' names."""
     shapes: list[dict[str, Any]] = []
     notes: list[dict[str, Any]] = []
     for ev in events:
@@ -177,26 +190,63 @@ def _event_marks(events: Sequence[Event], tz: ZoneInfo) -> tuple[list[dict[str, 
         shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": at, "x1": at, "y0": 0, "y1": 1,
                        "line": {"color": "#1a5276", "width": 1.5, "dash": "dash"}})  # fmt: skip
         if ev.window_s:
-            hi = _fmt(ev.time + timedelta(seconds=ev.window_s), tz)
-            shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": at, "x1": hi, "y0": 0, "y1": 1,
-                           "fillcolor": "rgba(26,82,118,0.07)", "line": {"width": 0}, "layer": "below"})  # fmt: skip
+            for name, k, colour in _PERIODS:
+                lo = ev.time + timedelta(seconds=k * ev.window_s)
+                hi = lo + timedelta(seconds=ev.window_s)
+                shapes.append({"type": "rect", "xref": "x", "yref": "paper", "x0": _fmt(lo, tz), "x1": _fmt(hi, tz),
+                               "y0": 0, "y1": 1, "fillcolor": colour, "line": {"width": 0}, "layer": "below",
+                               "name": name})  # fmt: skip
+                notes.append({"x": _fmt(lo + (hi - lo) / 2, tz), "y": 0, "xref": "x", "yref": "paper", "yanchor": "bottom",
+                              "showarrow": False, "text": name, "font": {"color": "#59636e", "size": 10}})  # fmt: skip
         notes.append({"x": at, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom", "showarrow": False,
                       "text": hover_text(ev.name, limit=40), "font": {"color": "#1a5276", "size": 12}})  # fmt: skip
     return shapes, notes
 
 
-def _burst_bands(bursts: pl.DataFrame | None, tz: ZoneInfo) -> list[dict[str, Any]]:
-    """Shaded bands of the first 200 bursts."""
-    shapes: list[dict[str, Any]] = []
-    if bursts is not None and bursts.height:
-        for start, end, _ in bursts.sort("start").head(200).iter_rows():
-            if start is None:
-                continue
-            shapes.append(
-                {"type": "rect", "xref": "x", "yref": "paper", "x0": _fmt(start, tz), "x1": _fmt(end or start, tz),
-                 "y0": 0, "y1": 1, "fillcolor": "rgba(192,57,43,0.12)", "line": {"width": 0}, "layer": "below"}
-            )  # fmt: skip
-    return shapes
+def burst_bands(bursts: pl.DataFrame | None, gap_s: float) -> pl.DataFrame:
+    """Every burst, merged into bands where bursts overlap or lie less than ``gap_s`` apart.
+
+    Bands are at least ``gap_s`` apart, so there are never more of them than bins
+    on the time axis: every burst of the period is drawn, none is dropped.
+
+    Parameters
+    ----------
+    bursts
+        ``start, end`` (and any other columns); ``end`` null for a burst of one instant.
+    gap_s
+        The timeline's bin, in seconds.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``start, end, bursts``, in time order.
+    """
+    empty = pl.DataFrame(schema={"start": pl.Datetime("us", "UTC"), "end": pl.Datetime("us", "UTC"), "bursts": pl.UInt32})
+    if bursts is None or bursts.height == 0:
+        return empty
+    spans = (
+        bursts.filter(pl.col("start").is_not_null())
+        .select("start", pl.max_horizontal("start", pl.coalesce("end", "start")).alias("end"))
+        .sort("start", "end")
+    )
+    gap = timedelta(seconds=gap_s)
+    return (
+        spans.with_columns(pl.col("end").cum_max().shift(1).alias("_reach"))
+        .with_columns(((pl.col("start") - pl.col("_reach")) >= gap).fill_null(True).cum_sum().alias("_band"))
+        .group_by("_band", maintain_order=True)
+        .agg(pl.col("start").min(), pl.col("end").max(), pl.len().alias("bursts"))
+        .drop("_band")
+    )
+
+
+def _burst_bands(bands: pl.DataFrame, tz: ZoneInfo) -> list[dict[str, Any]]:
+    """Shaded bands of the bursts (:func:`burst_bands`)."""
+    return [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": _fmt(start, tz), "x1": _fmt(end, tz),
+         "y0": 0, "y1": 1, "fillcolor": "rgba(192,57,43,0.16)", "line": {"width": 0}, "layer": "below",
+         "name": f"{n} burst{'s' if n != 1 else ''}"}
+        for start, end, n in bands.iter_rows()
+    ]  # fmt: skip
 
 
 def _timeline_layout(

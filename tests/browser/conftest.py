@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the analysed sample collection (``make analyse``); ``CIB_SAMPLE`` names another processed folder
+SAMPLE = Path(os.environ.get("CIB_SAMPLE", ROOT / "data" / "processed" / "sample"))
 #: screenshots for people to look at (git-ignored)
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -104,3 +106,20 @@ def visit(browser) -> Iterator[Callable[..., Visit]]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory) -> Path:
+    """The analysed sample when `make analyse` wrote it, else a smaller synthetic collection analysed now."""
+    if (SAMPLE / "clusters.parquet").is_file():
+        from cib.report import build_report
+
+        return build_report(SAMPLE, tmp_path_factory.mktemp("sample-report"))
+    import cib
+    from cib.synth import synth
+
+    base = tmp_path_factory.mktemp("sample")
+    synth(base / "raw", n_posts=20_000, seed=42)
+    res = cib.analyse(base / "raw", name="sample", processed_dir=base / "processed", reports_dir=base / "reports")
+    assert res.clusters.height > 0
+    return res.report

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,6 @@ import pytest
 from cib.config import Config
 from cib.report import build_report
 from tests.report_fixtures import PAYLOADS, build_collection
-
-ROOT = Path(__file__).resolve().parents[2]
-#: the analysed sample collection (``make analyse``); ``CIB_SAMPLE`` names another processed folder
-SAMPLE = Path(os.environ.get("CIB_SAMPLE", ROOT / "data" / "processed" / "sample"))
 
 
 @pytest.fixture(scope="module")
@@ -174,21 +169,6 @@ def test_injection_payloads_never_execute(visit, hostile_report, artifacts):
     page.wait_for_timeout(200)
     page.screenshot(path=str(artifacts / "report-injection.png"))
     _assert_clean(seen)
-
-
-@pytest.fixture(scope="module")
-def sample_report(tmp_path_factory) -> Path:
-    """The analysed sample when `make analyse` wrote it, else a smaller synthetic collection analysed now."""
-    if (SAMPLE / "clusters.parquet").is_file():
-        return build_report(SAMPLE, tmp_path_factory.mktemp("sample-report"))
-    import cib
-    from cib.synth import synth
-
-    base = tmp_path_factory.mktemp("sample")
-    synth(base / "raw", n_posts=20_000, seed=42)
-    res = cib.analyse(base / "raw", name="sample", processed_dir=base / "processed", reports_dir=base / "reports")
-    assert res.clusters.height > 0
-    return res.report
 
 
 def test_sample_report(visit, sample_report, artifacts):

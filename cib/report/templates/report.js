@@ -20,7 +20,7 @@
     if (!el) { return; }
     drawn[id] = true;
     var fig = figures[id];
-    Plotly.newPlot(el, fig.data, fig.layout, config).then(function (gd) {
+    Plotly.newPlot(el, fig.data, fitted(fig.layout), config).then(function (gd) {
       el.setAttribute("data-drawn", "1");
       if (el.hasAttribute("data-clickable")) {
         gd.on("plotly_click", function (ev) {
@@ -29,6 +29,17 @@
         });
       }
     });
+  }
+
+  // On a phone the legend goes under the chart and a finger scrolls the page instead of panning the chart.
+  function fitted(layout) {
+    if (!window.matchMedia || !window.matchMedia("(max-width: 600px)").matches) { return layout; }
+    var out = Object.assign({}, layout, { dragmode: false });
+    if (layout.legend && layout.legend.orientation !== "h") {
+      out.legend = Object.assign({}, layout.legend || {}, { orientation: "h", x: 0, xanchor: "left", y: -0.02, yanchor: "top" });
+      if (layout.legend.title) { out.legend.title = Object.assign({}, layout.legend.title, { side: "top left" }); }
+    }
+    return out;
   }
 
   function visible(el) {
@@ -61,6 +72,9 @@
     var dossier = el && el.closest ? el.closest("details.dossier") : null;
     if (dossier && !dossier.open) { dossier.open = true; drawVisible(dossier); el.scrollIntoView(); }
   }
+
+  // the tools (search, downloads, print) share the data and the way dossiers open
+  window.cibReport = { data: data, drawVisible: drawVisible, openDossier: openDossier };
 
   function cellValue(cell) {
     if (!cell) { return ""; }
