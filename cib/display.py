@@ -36,7 +36,7 @@ def network_summary(net: Any) -> str:
     by_label = dict(clusters.group_by("label").len().iter_rows()) if clusters.height else {}
     flagged = int(net.scores.account_scores["flagged"].sum()) if net.scores.account_scores.height else 0
     labels = ", ".join(f"{by_label.get(k, 0)} {words}" for k, words in _SUMMARY_WORDS)
-    return f"networks: {clusters.height} clusters ({labels}); {flagged:,} accounts flagged"
+    return f"networks: {clusters.height:,} found ({labels}); {flagged:,} accounts flagged"
 
 
 def seconds_text(seconds: float) -> str:

@@ -35,3 +35,14 @@ def test_the_summary_counts_networks_names_the_largest_and_keeps_the_caveat(tmp_
     assert "not proof" in text
     assert [r.topic for r in ctx["networks"].rows] == [d.topic for d in ctx["networks"].dossiers]
     assert all(r.topic for r in ctx["networks"].rows)
+
+
+def test_a_network_without_a_dossier_is_named_from_its_co_shared_objects():
+    from cib.report.naming import topic_of_objects
+
+    assert topic_of_objects(["co_reshare:123/4", "co_hashtag:выборы", "co_link:https://news.example/a"]) == "#выборы"
+    assert topic_of_objects(["co_reply:9", "co_link:https://news.example/a/b"]) == "news.example"
+    assert topic_of_objects(["co_link:news.example/a"]) == "news.example"
+    assert topic_of_objects(["co_reshare:1", "co_similar_text:sim:2"]) == ""
+    assert topic_of_objects(None) == ""
+    assert topic_of_objects(["co_hashtag:" + "x" * 50], chars=10).startswith("#xxxxxxxxx")

@@ -22,7 +22,7 @@ from cib.report import dossier_tables as tables
 from cib.report.dossier_rows import Described, duration, evidence, local, member_row, objects, representatives
 from cib.report.figures import creation_figures, hours_figures
 from cib.report.links import degrees, links_inside
-from cib.report.naming import topic
+from cib.report.naming import topic, topic_of_objects
 from cib.report.narratives import Background, cluster_domains, cluster_hashtags, cluster_terms
 
 __all__ = ["Dossier", "NetworkRow", "Networks", "build_networks", "duration", "LABEL_ORDER"]
@@ -184,7 +184,8 @@ def build_networks(
     dossiers = {d.cluster_id: d for d in out.dossiers}
     sizes = dict(scores.filter(pl.col("cluster_id").is_not_null()).unique("account_id", keep="first")
                  .group_by("cluster_id").agg(pl.len()).iter_rows())  # fmt: skip
-    out.rows = [_row(row, dossiers.get(int(row["cluster_id"])), sizes, colours, tz) for row in listed.iter_rows(named=True)]
+    chars = limits.get("name_chars", 32)
+    out.rows = [_row(row, dossiers.get(int(row["cluster_id"])), sizes, colours, tz, chars) for row in listed.iter_rows(named=True)]
     return out
 
 
@@ -232,7 +233,8 @@ def _describe(
 
 
 def _row(
-    row: Mapping[str, Any], d: Dossier | None, sizes: Mapping[int, int], colours: Mapping[int, str], tz: ZoneInfo
+    row: Mapping[str, Any], d: Dossier | None, sizes: Mapping[int, int], colours: Mapping[int, str], tz: ZoneInfo,
+    chars: int,
 ) -> NetworkRow:
     """A network's row of the table: its dossier when it has one, else from the clusters table."""
     if d is not None:
@@ -249,6 +251,7 @@ def _row(
         reasons=[str(r) for r in (row["reasons"] or [])],
         first_at=local(row["first_at"], tz, "%Y-%m-%d %H:%M"),
         last_at=local(row["last_at"], tz, "%Y-%m-%d %H:%M"),
+        topic=topic_of_objects(row.get("top_objects"), chars=chars),
     )
 
 

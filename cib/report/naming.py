@@ -14,7 +14,7 @@ from typing import Any
 
 from cib.printable import printable
 
-__all__ = ["LABEL_PHRASES", "LABEL_WORDS", "label_words", "topic", "summary_paragraph", "plural"]
+__all__ = ["LABEL_PHRASES", "LABEL_WORDS", "label_words", "topic", "topic_of_objects", "summary_paragraph", "plural"]
 
 #: what each label is called in sentences for readers
 LABEL_PHRASES = {
@@ -87,6 +87,25 @@ def _narratives(dossiers: Sequence[Any], most: int, chars: int) -> list[str]:
         if len(seen) >= most:
             break
     return seen
+
+
+def topic_of_objects(objects: Sequence[str] | None, *, chars: int = 32) -> str:
+    """A name for a network without a dossier, from its most co-shared objects (``signal:object``).
+
+    Its first co-shared hashtag, else the site of its first co-shared link, else
+    ``""``: the clusters table holds these for every network, so each row of
+    the table of networks can be named without reading its posts.
+    """
+    items = [str(o) for o in (objects or [])]
+    for signal, shown in (("co_hashtag:", "#{}"), ("co_link:", "{}")):
+        for item in items:
+            if item.startswith(signal):
+                value = item[len(signal):]
+                if signal == "co_link:":
+                    value = value.split("://", 1)[-1].split("/", 1)[0]
+                if value:
+                    return shown.format(_short(value, chars))
+    return ""
 
 
 def summary_paragraph(
