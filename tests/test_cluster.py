@@ -150,3 +150,29 @@ def test_igraph_is_seeded_and_leaves_the_generator_as_it_was():
     cluster_graph(g, cfg)
     random.random()
     assert random.random() == expected  # the global generator was not drawn from or reseeded
+
+
+def test_forked_re_runs_give_the_runs_of_one_process(monkeypatch):
+    # The stability re-runs of a large graph are spread over forked processes; each run
+    # depends only on its seed, so the partitions are those of one process, in seed order.
+    import polars as pl
+
+    import cib.network.cluster as cluster
+
+    rng = random.Random(5)
+    pairs = {}
+    for _ in range(3000):
+        a, b = sorted((f"a{rng.randrange(400):03d}", f"a{rng.randrange(400):03d}"))
+        if a != b:
+            pairs[(a, b)] = rng.random() + 0.1
+    fused = pl.DataFrame(
+        {"account_a": [a for a, _ in pairs], "account_b": [b for _, b in pairs], "weight": list(pairs.values()),
+         "signals": [["co_link"]] * len(pairs)}  # fmt: skip
+    )
+    links = cluster.links_of_fused(fused, 0.0)
+    seeds = [7, 8, 9, 10]
+    alone = cluster._igraph(links, 1.0, seeds)
+    monkeypatch.setattr(cluster, "_FORK_ABOVE", 0)
+    forked = cluster._igraph(links, 1.0, seeds)
+    assert len(alone) == 4 and all(len(p) == len(links.nodes) for p in alone)
+    assert forked == alone

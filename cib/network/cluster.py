@@ -185,11 +185,13 @@ def _leiden(g: nx.Graph, resolution: float, seed: int) -> dict[str, int]:
     return {nodes[i]: int(c) for i, c in enumerate(part.membership)}
 
 
-def _igraph(links: Links, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
-    # igraph's multilevel Louvain draws from the generator it is given: one seeded per run,
-    # and the default put back, so that nothing else sees the change
-    import random
+#: the graph and weights the forked re-runs read (set in the parent just before the fork)
+_SHARED: dict[str, Any] = {}
+#: links above which the re-runs are spread over forked processes (below, a fork costs more than it saves)
+_FORK_ABOVE = 500_000
 
+
+def _igraph(links: Links, resolution: float, seeds: list[int]) -> list[dict[str, int]]:
     import igraph as ig
 
     nodes = links.nodes
@@ -200,15 +202,47 @@ def _igraph(links: Links, resolution: float, seeds: list[int]) -> list[dict[str,
     edges = list(zip(coded.get_column("a").to_list(), coded.get_column("b").to_list(), strict=True))
     graph = ig.Graph(n=len(nodes), edges=edges)
     weights = links.table.get_column("weight").to_list() or None
-    out = []
+    del edges, coded
+    found = _multilevel_runs(graph, weights, resolution, seeds)
+    return [{nodes[i]: int(c) for i, c in enumerate(membership)} for membership in found]
+
+
+def _multilevel(task: tuple[int, float]) -> list[int]:
+    """One seeded run of igraph's multilevel Louvain on the shared graph (node → community)."""
+    # igraph's multilevel Louvain draws from the generator it is given: one seeded per run,
+    # and the default put back, so that nothing else sees the change
+    import random
+
+    import igraph as ig
+
+    seed, resolution = task
     try:
-        for seed in seeds:
-            ig.set_random_number_generator(random.Random(seed))
-            found = graph.community_multilevel(weights=weights, resolution=resolution)
-            out.append({nodes[i]: int(c) for i, c in enumerate(found.membership)})
+        ig.set_random_number_generator(random.Random(seed))
+        return list(_SHARED["graph"].community_multilevel(weights=_SHARED["weights"], resolution=resolution).membership)
     finally:
         ig.set_random_number_generator(random)
-    return out
+
+
+def _multilevel_runs(graph: Any, weights: list[float] | None, resolution: float, seeds: list[int]) -> list[list[int]]:
+    """The runs of every seed, in order; on a large graph spread over forked processes.
+
+    igraph holds the interpreter's lock while it clusters, so threads cannot share
+    the work; forked processes read the graph the parent built without copying
+    it. Each run depends only on its seed, so the result is the same either way.
+    """
+    import multiprocessing
+    import os
+
+    _SHARED.update(graph=graph, weights=weights)
+    tasks = [(seed, resolution) for seed in seeds]
+    workers = min(len(tasks), os.cpu_count() or 1)
+    try:
+        if workers < 2 or graph.ecount() <= _FORK_ABOVE or "fork" not in multiprocessing.get_all_start_methods():
+            return [_multilevel(t) for t in tasks]
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            return pool.map(_multilevel, tasks, chunksize=1)
+    finally:
+        _SHARED.clear()
 
 
 def method_used(method: str, links: int, exact_max_edges: int) -> str:
