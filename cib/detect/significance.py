@@ -34,6 +34,19 @@ Null model
 
     The p-value is the Poisson upper tail ``P(X ≥ n_objects | λ_ab)``.
 
+Chance's share of the pairs
+    ``P`` counts every pair of shares within the window, the coordinated ones
+    too: where an operation is most of the data (a targeted collection), its
+    own pairs would raise every expectation, its own included. With
+    ``detect.null.scaled`` every ``λ_ab`` is multiplied by ``f`` in (0, 1],
+    chance's share (:func:`background_scale`): chance spreads pairs of shares
+    over many pairs of accounts and seldom brings one pair together twice;
+    coordination piles them on few pairs, again and again. ``f`` is the
+    largest share that makes no more co-occurring account pairs, and no more
+    pairs that meet exactly once, than observed. Since a pair that met once
+    is counted as chance's in that fit, an edge on one object is then never
+    called significant.
+
 Multiple testing
     Benjamini–Hochberg within each signal over *every* pair of accounts that
     could have formed an edge (``N (N - 1) / 2`` for the ``N`` accounts left
@@ -46,10 +59,24 @@ Multiple testing
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import polars as pl
 
-__all__ = ["expected_pairs", "background_scale", "null_expectations", "poisson_pvalues", "benjamini_hochberg", "edge_significance"]
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = [
+    "expected_pairs",
+    "background_scale",
+    "null_expectations",
+    "poisson_pvalues",
+    "benjamini_hochberg",
+    "edge_significance",
+    "tested_edges",
+]
 
 
 def expected_pairs(k_a: np.ndarray, k_b: np.ndarray, total_shares: int, window_pairs: float) -> np.ndarray:
@@ -94,16 +121,22 @@ def _activity_groups(k: np.ndarray, max_groups: int = 1200) -> tuple[np.ndarray,
     return means, counts.astype(np.float64)
 
 
-def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> float:
+def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int, observed_once: int | None = None) -> float:
     """The share of the window pairs that chance alone made: the null model's scale ``f`` in (0, 1].
 
-    Under the null model every pair of accounts *a*, *b* co-occurs at least
-    once with probability ``1 - exp(-f λ_ab)``. Coordination puts many pairs of
-    shares on few pairs of accounts; chance spreads them. So ``f`` is the
-    value for which the expected number of account pairs that co-occur equals
-    the number observed (at most 1: every pair counted as chance). Coordinated
-    edges count among the observed, so the estimate errs towards 1, the
-    cautious side.
+    Under the null model the pair *a*, *b* co-occurs ``X ~ Poisson(f λ_ab)``
+    times. Chance spreads pairs of shares over many pairs of accounts;
+    coordination piles them on few, and repeats. Two marks of chance give two
+    bounds on ``f``, and the smaller is kept:
+
+    * the account pairs that co-occur at all: ``Σ 1 - exp(-f λ_ab)`` equals
+      the number observed. Every coordinated pair counts among them, so where
+      coordination is most of the data (a targeted collection) it calls most
+      of it chance;
+    * the account pairs that co-occur exactly once (``observed_once``):
+      ``Σ f λ_ab exp(-f λ_ab)`` equals the number observed. Coordination is
+      repeated co-action, so a pair met once is chance's mark; the smallest
+      ``f`` that makes that many is taken.
 
     Parameters
     ----------
@@ -113,6 +146,9 @@ def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> f
         ``2 P_c / S_c²`` per stratum: ``λ_ab = Σ_c alpha_c k_a^c k_b^c``.
     observed_edges
         Pairs of accounts observed to co-occur.
+    observed_once
+        Pairs of accounts observed to co-occur on exactly one object; ``None``
+        uses the first bound only.
 
     Returns
     -------
@@ -121,19 +157,37 @@ def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> f
     means, counts = _activity_groups(k)
     if counts.size == 0:
         return 1.0
-    lam = (means * alpha) @ means.T
-    weight = np.outer(counts, counts)
-    np.fill_diagonal(weight, counts * (counts - 1))
+    # each unordered pair of groups once (a group with itself: its pairs of distinct accounts)
+    i, j = np.triu_indices(counts.size)
+    lam = ((means[i] * alpha) * means[j]).sum(axis=1)
+    weight = np.where(i == j, counts[i] * (counts[i] - 1) / 2.0, counts[i] * counts[j])
+    lam, weight = lam[weight > 0], weight[weight > 0]
 
     def co_occurring(f: float) -> float:
-        return float((weight * -np.expm1(-f * lam)).sum()) / 2.0
+        return float((weight * -np.expm1(-f * lam)).sum())
 
-    if co_occurring(1.0) <= observed_edges:
-        return 1.0
-    lo, hi = 0.0, 1.0
-    for _ in range(50):  # the count rises with f: bisection, to far below any p-value's resolution
+    def once(f: float) -> float:
+        return float((weight * f * lam * np.exp(-f * lam)).sum())
+
+    f = _solve(co_occurring, observed_edges, 0.0, 1.0)
+    if observed_once is not None and f > 0.0:
+        # the count of single meetings rises while f λ < 1 for most of the weight, then falls:
+        # scan for the first f that reaches it, then refine between the grid points
+        grid = np.linspace(0.0, f, 65)[1:]
+        reached = np.flatnonzero([once(g) >= observed_once for g in grid])
+        if reached.size:
+            hi = float(grid[reached[0]])
+            f = _solve(once, observed_once, hi - f / 64, hi)
+    return f
+
+
+def _solve(count: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """The smallest ``f`` in ``(lo, hi]`` with ``count(f) ≥ target`` for a count rising on it; ``hi`` if none."""
+    if count(hi) <= target:
+        return hi
+    for _ in range(50):  # bisection, to far below any p-value's resolution
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if co_occurring(mid) < observed_edges else (lo, mid)
+        lo, hi = (mid, hi) if count(mid) < target else (lo, mid)
     return hi
 
 
@@ -202,7 +256,7 @@ def null_expectations(
         alpha[c] = 2.0 * p_c / float(s_c) ** 2
         lam += expected_pairs(k[ea, c], k[eb, c], s_c, p_c)
     if scaled:
-        f = background_scale(k, alpha, edges.height)
+        f = background_scale(k, alpha, edges.height, int((edges.get_column("n_objects") == 1).sum()))
         details["background_scale"] = round(f, 6)
         lam *= f
     return lam, details
@@ -272,6 +326,11 @@ def edge_significance(
     is exact; the rest get a null q-value (they fail the threshold either way).
     With ``max_fdr ≥ 1`` every edge is ranked.
 
+    With the scaled null, an edge on a single object is never a candidate: the
+    scale is fitted on the premise that the pairs that meet once are chance's
+    (:func:`background_scale`), so the same test cannot call one of them
+    coordination. Its p-value is kept; its q-value is null.
+
     Parameters
     ----------
     edges
@@ -289,14 +348,48 @@ def edge_significance(
         The edges with the three columns, and the null model's figures.
     """
     lam, details = null_expectations(edges, traces, window_pairs, popular_accounts, scaled=scaled)
-    pv = poisson_pvalues(edges.get_column("n_objects").to_numpy(), lam)
+    n_objects = edges.get_column("n_objects").to_numpy()
+    pv = poisson_pvalues(n_objects, lam)
     n_acc = traces.get_column("a").n_unique()
     n_tests = max(n_acc * (n_acc - 1) // 2, pv.size)
-    cut = max_fdr * pv.size / n_tests if max_fdr < 1 else 1.0
-    candidates = pv <= cut
+    repeated = n_objects >= 2 if scaled else np.ones(pv.size, dtype=bool)
+    cut = max_fdr * int(repeated.sum()) / n_tests if max_fdr < 1 else 1.0
+    candidates = repeated & (pv <= cut)
     qv = np.full(pv.size, np.nan)
     qv[candidates] = benjamini_hochberg(pv[candidates], n_tests)
     out = edges.with_columns(
         pl.Series("expected", lam), pl.Series("p_value", pv), pl.Series("q_value", qv, nan_to_null=True)
     )
     return out, {**details, "tests": n_tests}
+
+
+def tested_edges(
+    edges: pl.DataFrame, traces: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict[str, Any]
+) -> pl.DataFrame:
+    """One signal's edges with ``expected``, ``p_value`` and ``q_value`` as configured; nulls without ``window_pairs``.
+
+    Parameters
+    ----------
+    edges, traces, window_pairs
+        As for :func:`edge_significance`; ``window_pairs`` is ``None`` when
+        ``detect.significance`` is off.
+    cfg
+        Effective configuration (``detect.null.*``, ``detect.max_fdr``).
+    info
+        The signal's info; receives ``null_model``.
+
+    Returns
+    -------
+    pl.DataFrame
+    """
+    if window_pairs is None:
+        return edges.with_columns([pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")])
+    edges, info["null_model"] = edge_significance(
+        edges,
+        traces,
+        window_pairs,
+        popular_accounts=int(cfg["detect.null.popular_accounts"]),
+        max_fdr=float(cfg["detect.max_fdr"]),
+        scaled=bool(cfg["detect.null.scaled"]),
+    )
+    return edges
