@@ -10,7 +10,13 @@ import pytest
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.significance import background_scale, benjamini_hochberg, expected_pairs, poisson_pvalues
+from cib.detect.significance import (
+    background_scale,
+    benjamini_hochberg,
+    expected_pairs,
+    once_scale,
+    poisson_pvalues,
+)
 from cib.schema import POSTS
 from tests.test_detect_support import synthetic_reshares
 
@@ -159,12 +165,14 @@ def test_single_meetings_bound_the_scale_where_coordination_repeats():
     # a tenth of the pairs, where counting every co-occurring pair as chance's would say all of them.
     k = np.full((100, 1), 10.0)
     alpha = np.array([0.1 / 100.0])
-    assert background_scale(k, alpha, 480, 448) == pytest.approx(1.0, abs=0.01)
-    f = background_scale(k, alpha, 480, 50)
+    assert background_scale(k, alpha, 480) == 1.0
+    assert once_scale(k, alpha, 448) == pytest.approx(1.0, abs=0.01)
+    f = once_scale(k, alpha, 50)
     assert 4_950 * 0.1 * f * np.exp(-0.1 * f) == pytest.approx(50, rel=1e-6)
     assert 0.09 < f < 0.11
-    # more single meetings than chance can make: the co-occurring pairs' bound stands
-    assert background_scale(k, alpha, 99, 4_000) == background_scale(k, alpha, 99)
+    # never above the co-occurring pairs' bound, which stands when chance cannot make that many single meetings
+    assert once_scale(k, alpha, 50, upper=0.05) == 0.05
+    assert once_scale(k, alpha, 4_000, upper=0.2) == 0.2
 
 
 def _swarms(groups: int = 3, size: int = 12, targets: int = 12, join: float = 0.45) -> pl.DataFrame:

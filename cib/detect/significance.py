@@ -38,14 +38,17 @@ Chance's share of the pairs
     ``P`` counts every pair of shares within the window, the coordinated ones
     too: where an operation is most of the data (a targeted collection), its
     own pairs would raise every expectation, its own included. With
-    ``detect.null.scaled`` every ``λ_ab`` is multiplied by ``f`` in (0, 1],
-    chance's share (:func:`background_scale`): chance spreads pairs of shares
-    over many pairs of accounts and seldom brings one pair together twice;
-    coordination piles them on few pairs, again and again. ``f`` is the
-    largest share that makes no more co-occurring account pairs, and no more
-    pairs that meet exactly once, than observed. Since a pair that met once
-    is counted as chance's in that fit, an edge on one object is then never
-    called significant.
+    ``detect.null.scaled`` each stratum's expectation is multiplied by
+    chance's share of its pairs: chance spreads pairs of shares over many
+    pairs of accounts; coordination piles them on few pairs, again and again.
+    The popular stratum takes ``f``, for which no more account pairs co-occur
+    than observed (:func:`background_scale`): popular objects are where
+    organic crowds meet again and again, so a repeated meeting there is no
+    mark of coordination. The ordinary stratum takes the smaller of ``f`` and
+    the share for which no more pairs meet exactly once on an ordinary object
+    than observed (:func:`once_scale`): in the long tail a pair seldom meets
+    twice unless arranged. Both fits count a pair met once as chance's, so an
+    edge on one object is then never called significant.
 
 Multiple testing
     Benjamini–Hochberg within each signal over *every* pair of accounts that
@@ -71,6 +74,7 @@ if TYPE_CHECKING:
 __all__ = [
     "expected_pairs",
     "background_scale",
+    "once_scale",
     "null_expectations",
     "poisson_pvalues",
     "benjamini_hochberg",
@@ -121,22 +125,17 @@ def _activity_groups(k: np.ndarray, max_groups: int = 1200) -> tuple[np.ndarray,
     return means, counts.astype(np.float64)
 
 
-def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int, observed_once: int | None = None) -> float:
-    """The share of the window pairs that chance alone made: the null model's scale ``f`` in (0, 1].
+def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> float:
+    """The share of the window pairs that chance alone made, bounded by the pairs that co-occur: ``f`` in (0, 1].
 
     Under the null model the pair *a*, *b* co-occurs ``X ~ Poisson(f λ_ab)``
-    times. Chance spreads pairs of shares over many pairs of accounts;
-    coordination piles them on few, and repeats. Two marks of chance give two
-    bounds on ``f``, and the smaller is kept:
-
-    * the account pairs that co-occur at all: ``Σ 1 - exp(-f λ_ab)`` equals
-      the number observed. Every coordinated pair counts among them, so where
-      coordination is most of the data (a targeted collection) it calls most
-      of it chance;
-    * the account pairs that co-occur exactly once (``observed_once``):
-      ``Σ f λ_ab exp(-f λ_ab)`` equals the number observed. Coordination is
-      repeated co-action, so a pair met once is chance's mark; the smallest
-      ``f`` that makes that many is taken.
+    times, so at least once with probability ``1 - exp(-f λ_ab)``.
+    Coordination puts many pairs of shares on few pairs of accounts; chance
+    spreads them. So ``f`` is the value for which the expected number of
+    account pairs that co-occur equals the number observed (at most 1: every
+    pair counted as chance). Coordinated pairs count among the observed, so
+    the estimate errs towards 1, the cautious side; where coordination is most
+    of the data it calls most of it chance (:func:`once_scale` bounds it then).
 
     Parameters
     ----------
@@ -146,39 +145,66 @@ def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int, obse
         ``2 P_c / S_c²`` per stratum: ``λ_ab = Σ_c alpha_c k_a^c k_b^c``.
     observed_edges
         Pairs of accounts observed to co-occur.
-    observed_once
-        Pairs of accounts observed to co-occur on exactly one object; ``None``
-        uses the first bound only.
 
     Returns
     -------
     float
     """
-    means, counts = _activity_groups(k)
-    if counts.size == 0:
+    lam, weight = _pair_groups(k, alpha)
+    if lam.size == 0:
         return 1.0
-    # each unordered pair of groups once (a group with itself: its pairs of distinct accounts)
-    i, j = np.triu_indices(counts.size)
-    lam = ((means[i] * alpha) * means[j]).sum(axis=1)
-    weight = np.where(i == j, counts[i] * (counts[i] - 1) / 2.0, counts[i] * counts[j])
-    lam, weight = lam[weight > 0], weight[weight > 0]
+    return _solve(lambda f: float((weight * -np.expm1(-f * lam)).sum()), observed_edges, 0.0, 1.0)
 
-    def co_occurring(f: float) -> float:
-        return float((weight * -np.expm1(-f * lam)).sum())
+
+def once_scale(k: np.ndarray, alpha: np.ndarray, observed_once: int, upper: float = 1.0) -> float:
+    """Chance's share of the window pairs bounded by the pairs that meet exactly once: ``f`` in (0, upper].
+
+    Coordination is repeated co-action; chance seldom brings one pair
+    together twice where expectations are small. So a pair met once is
+    chance's mark, and ``f`` is the smallest value for which the expected
+    number of pairs meeting exactly once, ``Σ f λ_ab exp(-f λ_ab)``, reaches
+    the number observed (``upper`` when it never does).
+
+    Parameters
+    ----------
+    k, alpha
+        As for :func:`background_scale`.
+    observed_once
+        Pairs of accounts observed to co-occur on exactly one object.
+    upper
+        The largest value: the bound of :func:`background_scale`.
+
+    Returns
+    -------
+    float
+    """
+    lam, weight = _pair_groups(k, alpha)
+    if lam.size == 0 or upper <= 0.0:
+        return upper
 
     def once(f: float) -> float:
         return float((weight * f * lam * np.exp(-f * lam)).sum())
 
-    f = _solve(co_occurring, observed_edges, 0.0, 1.0)
-    if observed_once is not None and f > 0.0:
-        # the count of single meetings rises while f λ < 1 for most of the weight, then falls:
-        # scan for the first f that reaches it, then refine between the grid points
-        grid = np.linspace(0.0, f, 65)[1:]
-        reached = np.flatnonzero([once(g) >= observed_once for g in grid])
-        if reached.size:
-            hi = float(grid[reached[0]])
-            f = _solve(once, observed_once, hi - f / 64, hi)
-    return f
+    # the count rises while f λ < 1 for most of the weight, then falls: scan for the first f
+    # that reaches it, then refine between the grid points
+    grid = np.linspace(0.0, upper, 65)[1:]
+    reached = np.flatnonzero([once(g) >= observed_once for g in grid])
+    if not reached.size:
+        return upper
+    hi = float(grid[reached[0]])
+    return _solve(once, observed_once, hi - upper / 64, hi)
+
+
+def _pair_groups(k: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``λ`` and the number of account pairs of each pair of activity groups (:func:`_activity_groups`)."""
+    means, counts = _activity_groups(k)
+    if counts.size == 0:
+        return np.zeros(0), np.zeros(0)
+    # each unordered pair of groups once (a group with itself: its pairs of distinct accounts)
+    i, j = np.triu_indices(counts.size)
+    lam = ((means[i] * alpha) * means[j]).sum(axis=1)
+    weight = np.where(i == j, counts[i] * (counts[i] - 1) / 2.0, counts[i] * counts[j])
+    return lam[weight > 0], weight[weight > 0]
 
 
 def _solve(count: Callable[[float], float], target: float, lo: float, hi: float) -> float:
@@ -256,9 +282,17 @@ def null_expectations(
         alpha[c] = 2.0 * p_c / float(s_c) ** 2
         lam += expected_pairs(k[ea, c], k[eb, c], s_c, p_c)
     if scaled:
-        f = background_scale(k, alpha, edges.height, int((edges.get_column("n_objects") == 1).sum()))
-        details["background_scale"] = round(f, 6)
-        lam *= f
+        f = background_scale(k, alpha, edges.height)
+        # Popular objects are where organic crowds meet again and again (breaking news, a fandom's
+        # own posts): there a pair met twice is no mark of coordination, and the cautious bound
+        # stands. The long tail takes the single meetings' bound too.
+        single = edges.get_column("n_objects").to_numpy() == 1
+        once = int((single & ~popular[edges.get_column("min_object").to_numpy().astype(np.int64)]).sum())
+        f_ord = once_scale(k[:, :1], alpha[:1], once, f)
+        details["background_scale"] = round(f_ord, 6)
+        if alpha[1] > 0:
+            details["background_scale_popular"] = round(f, 6)
+        lam = f_ord * alpha[0] * k[ea, 0] * k[eb, 0] + f * alpha[1] * k[ea, 1] * k[eb, 1]
     return lam, details
 
 
@@ -327,9 +361,9 @@ def edge_significance(
     With ``max_fdr ≥ 1`` every edge is ranked.
 
     With the scaled null, an edge on a single object is never a candidate: the
-    scale is fitted on the premise that the pairs that meet once are chance's
-    (:func:`background_scale`), so the same test cannot call one of them
-    coordination. Its p-value is kept; its q-value is null.
+    scales are fitted on the premise that the pairs that meet once are chance's
+    (:func:`background_scale`, :func:`once_scale`), so the same test cannot call
+    one of them coordination. Its p-value is kept; its q-value is null.
 
     Parameters
     ----------

@@ -102,9 +102,9 @@ PARAMS: tuple[Param, ...] = (
         True,
         "-",
         "Scale the null model's pairs within the window down to those chance made: no more account pairs "
-        "co-occurring, and no more meeting exactly once, than observed (coordination repeats, chance "
-        "does not); an edge on one object is then never significant. Without it, a network that is most "
-        "of the data sets its own expectation (a targeted collection finds nothing).",
+        "co-occurring than observed, and on ordinary objects no more meeting exactly once (coordination "
+        "repeats, chance seldom does); an edge on one object is then never significant. Without it, a "
+        "network that is most of the data sets its own expectation (a targeted collection finds nothing).",
         kind="bool",
     ),
     Param(
