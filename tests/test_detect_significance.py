@@ -10,7 +10,13 @@ import pytest
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.significance import background_scale, benjamini_hochberg, expected_pairs, poisson_pvalues
+from cib.detect.significance import (
+    background_scale,
+    benjamini_hochberg,
+    expected_pairs,
+    once_scale,
+    poisson_pvalues,
+)
 from cib.schema import POSTS
 from tests.test_detect_support import synthetic_reshares
 
@@ -151,3 +157,64 @@ def test_the_null_model_is_scaled_to_the_pairs_chance_made():
     f = background_scale(k, alpha, 99)
     assert 4_950 * -np.expm1(-0.1 * f) == pytest.approx(99, rel=1e-6)
     assert 0.19 < f < 0.21
+
+
+def test_single_meetings_bound_the_scale_where_coordination_repeats():
+    # 100 accounts, every pair expecting 0.1 pairs at f = 1: chance alone gives 4,950 · 0.1 · e^-0.1 = 448 pairs
+    # met once. Three groups meeting often co-occur as 480 pairs but leave only 50 met once: chance made about
+    # a tenth of the pairs, where counting every co-occurring pair as chance's would say all of them.
+    k = np.full((100, 1), 10.0)
+    alpha = np.array([0.1 / 100.0])
+    assert background_scale(k, alpha, 480) == 1.0
+    assert once_scale(k, alpha, 448) == pytest.approx(1.0, abs=0.01)
+    f = once_scale(k, alpha, 50)
+    assert 4_950 * 0.1 * f * np.exp(-0.1 * f) == pytest.approx(50, rel=1e-6)
+    assert 0.09 < f < 0.11
+    # never above the co-occurring pairs' bound, which stands when chance cannot make that many single meetings
+    assert once_scale(k, alpha, 50, upper=0.05) == 0.05
+    assert once_scale(k, alpha, 4_000, upper=0.2) == 0.2
+
+
+def _swarms(groups: int = 3, size: int = 12, targets: int = 12, join: float = 0.45) -> pl.DataFrame:
+    """Only an operation's replies: each group swarms its own posts, each member joining under half the swarms,
+    minutes apart; and 10 outsiders, each replying once to one swarmed post within the swarm's minutes."""
+    rng = np.random.default_rng(11)
+    t0 = datetime(2024, 3, 1, tzinfo=UTC)
+    rows = []
+    for g in range(groups):
+        for j in range(targets):
+            start = t0 + timedelta(hours=5 * (g * targets + j))
+            for i in range(size):
+                if rng.random() < join:
+                    at = start + timedelta(seconds=int(rng.integers(0, 900)))
+                    rows.append((f"g{g}_{i:02d}", at, f"target{g}_{j}"))
+    for i in range(10):
+        g, j = i % groups, i % targets
+        at = t0 + timedelta(hours=5 * (g * targets + j), seconds=int(rng.integers(0, 900)))
+        rows.append((f"outsider{i}", at, f"target{g}_{j}"))
+    df = pl.DataFrame(
+        [{"post_id": f"p{n}", "account_id": a, "created_at": at, "text": f"reply {n}", "reply_to": to}
+         for n, (a, at, to) in enumerate(rows)]
+    )
+    return df.select(
+        *(df[c] if c in df.columns else pl.lit(None).alias(c) for c in POSTS if c not in ("urls", "hashtags", "mentions", "media")),
+        *(pl.lit([], pl.List(pl.String)).alias(c) for c in ("urls", "hashtags", "mentions", "media")),
+    ).select(list(POSTS)).with_columns(pl.lit("x").alias("platform"), pl.lit("t.csv").alias("source_file"),
+                                       pl.int_range(pl.len()).alias("source_row")).cast(POSTS)
+
+
+def test_sparse_swarms_alone_in_a_collection_are_found():
+    """Groups that meet only a few times per pair, and are the whole collection: the null is not their own."""
+    posts = _swarms()
+    cfg = load_config(overrides={"detect.signals": ["co_reply"], "detect.co_reply.window": 1800, "detect.min_participation": 1})
+    res = detect(posts, cfg)
+    edges = res.edges.with_columns(
+        pl.col("account_a").str.split("_").list.first().alias("ga"), pl.col("account_b").str.split("_").list.first().alias("gb")
+    )
+    members = {a for a in posts["account_id"] if a.startswith("g")}
+    linked = set(edges["account_a"]) | set(edges["account_b"])
+    assert linked == members, sorted(members - linked)  # every member, no outsider
+    assert edges.filter(pl.col("ga") != pl.col("gb")).height == 0
+    assert edges["n_objects"].min() >= 2  # one meeting is chance's by the scale's own premise
+    within = edges.height / (3 * 12 * 11 // 2)
+    assert within > 0.6, res.info["signals"]["co_reply"]  # counted as chance, all their pairs would explain a quarter

@@ -202,7 +202,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, po
     -------
     pl.DataFrame
         ``edge, a, b, n_pairs, n_objects, first_us, last_us, min_delta_us, avg_delta_s,
-        n_posts_a, n_posts_b, edge_symmetry, tfidf``, sorted by ``a, b``.
+        n_posts_a, n_posts_b, edge_symmetry, tfidf, min_object``, sorted by ``a, b``.
     """
     # Pairs arrive grouped by edge: each edge's figures are reductions over one run of rows.
     edge = ordered.get_column("edge").to_numpy()
@@ -242,6 +242,8 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, po
             "avg_delta_s": (np.add.reduceat(delta, starts) if n_edges else delta[:0]) / n_pairs / 1e6,
             "edge_symmetry": symmetry,
             "tfidf": cosine,
+            # the object of an edge on one object (the lowest code otherwise): the null model's stratum of it
+            "min_object": np.minimum.reduceat(o, starts) if n_edges else o[:0],
         }
     )
 

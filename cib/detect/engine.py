@@ -34,7 +34,7 @@ from cib.detect.edges import (
 from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.resolve import estimate_window, resolve_window
 from cib.detect.reuse import PairCache
-from cib.detect.significance import edge_significance
+from cib.detect.significance import tested_edges
 from cib.detect.traces import SIGNALS, signal_traces, traces_key
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
@@ -213,27 +213,6 @@ def _pairs(
     return cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
 
 
-def _tested(
-    edges: pl.DataFrame, kept: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict
-) -> pl.DataFrame:
-    """Each edge's ``expected``, ``p_value`` and ``q_value``: the null model's, nulls without ``window_pairs``."""
-    if window_pairs is None:
-        return edges.with_columns(
-            pl.lit(None, pl.Float64).alias("expected"),
-            pl.lit(None, pl.Float64).alias("p_value"),
-            pl.lit(None, pl.Float64).alias("q_value"),
-        )
-    edges, info["null_model"] = edge_significance(
-        edges,
-        kept,
-        window_pairs,
-        popular_accounts=int(cfg["detect.null.popular_accounts"]),
-        max_fdr=float(cfg["detect.max_fdr"]),
-        scaled=bool(cfg["detect.null.scaled"]),
-    )
-    return edges
-
-
 def _run_signal(
     sig: str,
     posts: pl.LazyFrame,
@@ -281,7 +260,7 @@ def _run_signal(
     population = max(accounts.height, int(cfg["detect.reference_accounts"]))
     edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf", population=population)
     clock("edges")
-    edges = keep_edges(_tested(edges, kept, window_pairs, cfg, info), cfg, info)
+    edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info), cfg, info)
 
     clock("significance")
     evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)

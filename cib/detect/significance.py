@@ -34,6 +34,22 @@ Null model
 
     The p-value is the Poisson upper tail ``P(X ≥ n_objects | λ_ab)``.
 
+Chance's share of the pairs
+    ``P`` counts every pair of shares within the window, the coordinated ones
+    too: where an operation is most of the data (a targeted collection), its
+    own pairs would raise every expectation, its own included. With
+    ``detect.null.scaled`` each stratum's expectation is multiplied by
+    chance's share of its pairs: chance spreads pairs of shares over many
+    pairs of accounts; coordination piles them on few pairs, again and again.
+    The popular stratum takes ``f``, for which no more account pairs co-occur
+    than observed (:func:`background_scale`): popular objects are where
+    organic crowds meet again and again, so a repeated meeting there is no
+    mark of coordination. The ordinary stratum takes the smaller of ``f`` and
+    the share for which no more pairs meet exactly once on an ordinary object
+    than observed (:func:`once_scale`): in the long tail a pair seldom meets
+    twice unless arranged. Both fits count a pair met once as chance's, so an
+    edge on one object is then never called significant.
+
 Multiple testing
     Benjamini–Hochberg within each signal over *every* pair of accounts that
     could have formed an edge (``N (N - 1) / 2`` for the ``N`` accounts left
@@ -46,10 +62,25 @@ Multiple testing
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import polars as pl
 
-__all__ = ["expected_pairs", "background_scale", "null_expectations", "poisson_pvalues", "benjamini_hochberg", "edge_significance"]
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = [
+    "expected_pairs",
+    "background_scale",
+    "once_scale",
+    "null_expectations",
+    "poisson_pvalues",
+    "benjamini_hochberg",
+    "edge_significance",
+    "tested_edges",
+]
 
 
 def expected_pairs(k_a: np.ndarray, k_b: np.ndarray, total_shares: int, window_pairs: float) -> np.ndarray:
@@ -95,15 +126,16 @@ def _activity_groups(k: np.ndarray, max_groups: int = 1200) -> tuple[np.ndarray,
 
 
 def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> float:
-    """The share of the window pairs that chance alone made: the null model's scale ``f`` in (0, 1].
+    """The share of the window pairs that chance alone made, bounded by the pairs that co-occur: ``f`` in (0, 1].
 
-    Under the null model every pair of accounts *a*, *b* co-occurs at least
-    once with probability ``1 - exp(-f λ_ab)``. Coordination puts many pairs of
-    shares on few pairs of accounts; chance spreads them. So ``f`` is the
-    value for which the expected number of account pairs that co-occur equals
-    the number observed (at most 1: every pair counted as chance). Coordinated
-    edges count among the observed, so the estimate errs towards 1, the
-    cautious side.
+    Under the null model the pair *a*, *b* co-occurs ``X ~ Poisson(f λ_ab)``
+    times, so at least once with probability ``1 - exp(-f λ_ab)``.
+    Coordination puts many pairs of shares on few pairs of accounts; chance
+    spreads them. So ``f`` is the value for which the expected number of
+    account pairs that co-occur equals the number observed (at most 1: every
+    pair counted as chance). Coordinated pairs count among the observed, so
+    the estimate errs towards 1, the cautious side; where coordination is most
+    of the data it calls most of it chance (:func:`once_scale` bounds it then).
 
     Parameters
     ----------
@@ -118,22 +150,70 @@ def background_scale(k: np.ndarray, alpha: np.ndarray, observed_edges: int) -> f
     -------
     float
     """
+    lam, weight = _pair_groups(k, alpha)
+    if lam.size == 0:
+        return 1.0
+    return _solve(lambda f: float((weight * -np.expm1(-f * lam)).sum()), observed_edges, 0.0, 1.0)
+
+
+def once_scale(k: np.ndarray, alpha: np.ndarray, observed_once: int, upper: float = 1.0) -> float:
+    """Chance's share of the window pairs bounded by the pairs that meet exactly once: ``f`` in (0, upper].
+
+    Coordination is repeated co-action; chance seldom brings one pair
+    together twice where expectations are small. So a pair met once is
+    chance's mark, and ``f`` is the smallest value for which the expected
+    number of pairs meeting exactly once, ``Σ f λ_ab exp(-f λ_ab)``, reaches
+    the number observed (``upper`` when it never does).
+
+    Parameters
+    ----------
+    k, alpha
+        As for :func:`background_scale`.
+    observed_once
+        Pairs of accounts observed to co-occur on exactly one object.
+    upper
+        The largest value: the bound of :func:`background_scale`.
+
+    Returns
+    -------
+    float
+    """
+    lam, weight = _pair_groups(k, alpha)
+    if lam.size == 0 or upper <= 0.0:
+        return upper
+
+    def once(f: float) -> float:
+        return float((weight * f * lam * np.exp(-f * lam)).sum())
+
+    # the count rises while f λ < 1 for most of the weight, then falls: scan for the first f
+    # that reaches it, then refine between the grid points
+    grid = np.linspace(0.0, upper, 65)[1:]
+    reached = np.flatnonzero([once(g) >= observed_once for g in grid])
+    if not reached.size:
+        return upper
+    hi = float(grid[reached[0]])
+    return _solve(once, observed_once, hi - upper / 64, hi)
+
+
+def _pair_groups(k: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``λ`` and the number of account pairs of each pair of activity groups (:func:`_activity_groups`)."""
     means, counts = _activity_groups(k)
     if counts.size == 0:
-        return 1.0
-    lam = (means * alpha) @ means.T
-    weight = np.outer(counts, counts)
-    np.fill_diagonal(weight, counts * (counts - 1))
+        return np.zeros(0), np.zeros(0)
+    # each unordered pair of groups once (a group with itself: its pairs of distinct accounts)
+    i, j = np.triu_indices(counts.size)
+    lam = ((means[i] * alpha) * means[j]).sum(axis=1)
+    weight = np.where(i == j, counts[i] * (counts[i] - 1) / 2.0, counts[i] * counts[j])
+    return lam[weight > 0], weight[weight > 0]
 
-    def co_occurring(f: float) -> float:
-        return float((weight * -np.expm1(-f * lam)).sum()) / 2.0
 
-    if co_occurring(1.0) <= observed_edges:
-        return 1.0
-    lo, hi = 0.0, 1.0
-    for _ in range(50):  # the count rises with f: bisection, to far below any p-value's resolution
+def _solve(count: Callable[[float], float], target: float, lo: float, hi: float) -> float:
+    """The smallest ``f`` in ``(lo, hi]`` with ``count(f) ≥ target`` for a count rising on it; ``hi`` if none."""
+    if count(hi) <= target:
+        return hi
+    for _ in range(50):  # bisection, to far below any p-value's resolution
         mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if co_occurring(mid) < observed_edges else (lo, mid)
+        lo, hi = (mid, hi) if count(mid) < target else (lo, mid)
     return hi
 
 
@@ -203,8 +283,16 @@ def null_expectations(
         lam += expected_pairs(k[ea, c], k[eb, c], s_c, p_c)
     if scaled:
         f = background_scale(k, alpha, edges.height)
-        details["background_scale"] = round(f, 6)
-        lam *= f
+        # Popular objects are where organic crowds meet again and again (breaking news, a fandom's
+        # own posts): there a pair met twice is no mark of coordination, and the cautious bound
+        # stands. The long tail takes the single meetings' bound too.
+        single = edges.get_column("n_objects").to_numpy() == 1
+        once = int((single & ~popular[edges.get_column("min_object").to_numpy().astype(np.int64)]).sum())
+        f_ord = once_scale(k[:, :1], alpha[:1], once, f)
+        details["background_scale"] = round(f_ord, 6)
+        if alpha[1] > 0:
+            details["background_scale_popular"] = round(f, 6)
+        lam = f_ord * alpha[0] * k[ea, 0] * k[eb, 0] + f * alpha[1] * k[ea, 1] * k[eb, 1]
     return lam, details
 
 
@@ -272,6 +360,11 @@ def edge_significance(
     is exact; the rest get a null q-value (they fail the threshold either way).
     With ``max_fdr ≥ 1`` every edge is ranked.
 
+    With the scaled null, an edge on a single object is never a candidate: the
+    scales are fitted on the premise that the pairs that meet once are chance's
+    (:func:`background_scale`, :func:`once_scale`), so the same test cannot call
+    one of them coordination. Its p-value is kept; its q-value is null.
+
     Parameters
     ----------
     edges
@@ -289,14 +382,48 @@ def edge_significance(
         The edges with the three columns, and the null model's figures.
     """
     lam, details = null_expectations(edges, traces, window_pairs, popular_accounts, scaled=scaled)
-    pv = poisson_pvalues(edges.get_column("n_objects").to_numpy(), lam)
+    n_objects = edges.get_column("n_objects").to_numpy()
+    pv = poisson_pvalues(n_objects, lam)
     n_acc = traces.get_column("a").n_unique()
     n_tests = max(n_acc * (n_acc - 1) // 2, pv.size)
-    cut = max_fdr * pv.size / n_tests if max_fdr < 1 else 1.0
-    candidates = pv <= cut
+    repeated = n_objects >= 2 if scaled else np.ones(pv.size, dtype=bool)
+    cut = max_fdr * int(repeated.sum()) / n_tests if max_fdr < 1 else 1.0
+    candidates = repeated & (pv <= cut)
     qv = np.full(pv.size, np.nan)
     qv[candidates] = benjamini_hochberg(pv[candidates], n_tests)
     out = edges.with_columns(
         pl.Series("expected", lam), pl.Series("p_value", pv), pl.Series("q_value", qv, nan_to_null=True)
     )
     return out, {**details, "tests": n_tests}
+
+
+def tested_edges(
+    edges: pl.DataFrame, traces: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict[str, Any]
+) -> pl.DataFrame:
+    """One signal's edges with ``expected``, ``p_value`` and ``q_value`` as configured; nulls without ``window_pairs``.
+
+    Parameters
+    ----------
+    edges, traces, window_pairs
+        As for :func:`edge_significance`; ``window_pairs`` is ``None`` when
+        ``detect.significance`` is off.
+    cfg
+        Effective configuration (``detect.null.*``, ``detect.max_fdr``).
+    info
+        The signal's info; receives ``null_model``.
+
+    Returns
+    -------
+    pl.DataFrame
+    """
+    if window_pairs is None:
+        return edges.with_columns([pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")])
+    edges, info["null_model"] = edge_significance(
+        edges,
+        traces,
+        window_pairs,
+        popular_accounts=int(cfg["detect.null.popular_accounts"]),
+        max_fdr=float(cfg["detect.max_fdr"]),
+        scaled=bool(cfg["detect.null.scaled"]),
+    )
+    return edges

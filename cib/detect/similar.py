@@ -60,7 +60,7 @@ from cib.detect.edges import (
 from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.minhash import candidate_probability, shingle_sets, signatures, verified_pairs
 from cib.detect.resolve import resolve_window
-from cib.detect.significance import benjamini_hochberg, null_expectations, poisson_pvalues
+from cib.detect.significance import tested_edges
 from cib.detect.similar_pairs import post_pairs, text_groups
 from cib.detect.window import crowds, thin_crowds
 from cib.normalise import text_key
@@ -317,22 +317,7 @@ def _edges(
     ``population`` is the idf's number of accounts (:func:`cib.detect.edges.aggregate`).
     """
     edges = aggregate(ordered, tr.lazy(), population=population)
-    if bool(cfg["detect.significance"]):
-        lam, null_info = null_expectations(
-            edges, tr, window_pairs, int(cfg["detect.null.popular_accounts"]), scaled=bool(cfg["detect.null.scaled"])
-        )
-        pv = poisson_pvalues(edges["n_objects"].to_numpy(), lam)
-        n_acc = tr.get_column("a").n_unique()
-        edges = edges.with_columns(
-            pl.Series("expected", lam),
-            pl.Series("p_value", pv),
-            pl.Series("q_value", benjamini_hochberg(pv, n_acc * (n_acc - 1) // 2)),
-        )
-        info["null_model"] = {**null_info, "tests": n_acc * (n_acc - 1) // 2}
-    else:
-        edges = edges.with_columns(
-            [pl.lit(None, pl.Float64).alias(c) for c in ("expected", "p_value", "q_value")]
-        )
+    edges = tested_edges(edges, tr, window_pairs if bool(cfg["detect.significance"]) else None, cfg, info)
     edges = keep_edges(edges, cfg, info)
     per_edge = int(cfg["detect.evidence_per_edge"])
     evidence = pick_evidence(ordered, edges, per_edge, evidence_order=evidence_order)

@@ -101,9 +101,10 @@ PARAMS: tuple[Param, ...] = (
         "detect.null.scaled",
         True,
         "-",
-        "Scale the null model's pairs within the window down to those chance made: so many that the "
-        "expected number of account pairs that co-occur is the number observed. Without it, a network "
-        "that is most of the data sets its own expectation (a targeted collection finds nothing).",
+        "Scale the null model's pairs within the window down to those chance made: no more account pairs "
+        "co-occurring than observed, and on ordinary objects no more meeting exactly once (coordination "
+        "repeats, chance seldom does); an edge on one object is then never significant. Without it, a "
+        "network that is most of the data sets its own expectation (a targeted collection finds nothing).",
         kind="bool",
     ),
     Param(
