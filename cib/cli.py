@@ -313,7 +313,7 @@ def synth(
     posts: Annotated[int, typer.Option("--posts", help="About how many posts.")] = 50_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
     layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
-    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal or hard.")] = "normal",
+    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal, hard or careful.")] = "normal",
     utc_offset: Annotated[float, typer.Option("--utc-offset", help="Hours from UTC at which its daily life runs (-12 to 14).")] = 5.0,
     scope: Annotated[str, typer.Option("--scope", help="all, operation (only the planted networks' posts) or operation+sample.")] = "all",
     quiet: QuietOpt = False,

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
 from cib.errors import CibError
 from cib.synth import SynthResult, synth
+from cib.synth.careful import TALKING_POINTS, working_days
+from cib.synth.generate import _generate
+from cib.synth.plan import KNOBS
+from cib.synth.render import salts
+from cib.synth.timeline import T0
 
 KINDS = {"organic", "bot", "troll", "news_bot", "fan_community", "breaking_news"}
 POSTS_HEADER = ("post_id,account_id,created_at,text,urls,hashtags,mentions,media,reshare_of,reply_to,quote_of,"
@@ -255,3 +262,88 @@ def test_targeted_scopes_hold_the_operation_as_the_whole_world_has_it(tmp_path: 
     assert sample.truth.filter(pl.col("network_id").is_not_null()).equals(planted)
     assert 0.02 * n_others < others.height < 0.1 * n_others
     assert set(posts["sample"]["account_id"]) == set(sample.truth["account_id"])
+
+
+# sha256 of the CSV files (name, then bytes, in file order) of synth(n_posts=3_000, seed=5) at each
+# difficulty, computed before the careful difficulty existed: it pins easy, normal and hard byte for byte
+PINNED = {
+    "easy": "439eefdb8b16ee18b979142d2ff74ba989dd308c3a3a05aace88c306b1eaaf7f",
+    "normal": "b2b46be42a123b367965168d9ef8cd160978289c657bf64536e218f48751280f",
+    "hard": "4e09d90a731380552965e4a25f3bc9692785b598ce9fdce13a9dd544e22c51d7",
+}
+
+
+@pytest.mark.parametrize("difficulty", sorted(PINNED))
+def test_existing_difficulties_are_unchanged(tmp_path: Path, difficulty: str) -> None:
+    res = synth(tmp_path / "c", n_posts=3_000, seed=5, difficulty=difficulty)
+    h = hashlib.sha256()
+    for f in res.files:
+        if f.suffix == ".csv":
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    assert h.hexdigest() == PINNED[difficulty]
+    readme = (res.out_dir / "README.md").read_text(encoding="utf-8")
+    assert "newsroom" not in readme and set(res.truth["kind"]) == KINDS
+
+
+@pytest.fixture(scope="module")
+def careful(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    return synth(tmp_path_factory.mktemp("careful") / "c", n_posts=30_000, seed=21, difficulty="careful")
+
+
+def test_careful_holds_every_kind_of_authentic_coordination(careful: SynthResult) -> None:
+    kinds = careful.truth.group_by("kind").agg(n=pl.len(), nets=pl.col("network_id").drop_nulls().n_unique())
+    n = dict(zip(kinds["kind"], kinds["n"], strict=True))
+    assert set(n) == KINDS | {"newsroom", "trend_uptake", "scheduled"}
+    assert all(v >= 3 for v in n.values()), n
+    assert kinds.filter(~pl.col("kind").is_in(["bot", "troll"]))["nets"].sum() == 0
+    posts = _all_posts(careful).join(careful.truth, on="account_id")
+    # schedulers land on round minutes; journalists share colleagues' articles within the hour
+    sched = posts.filter(pl.col("kind") == "scheduled")
+    assert (sched["t"].dt.minute() % 15 == 0).mean() > 0.95
+    rs = posts.filter((pl.col("kind") == "newsroom") & pl.col("reshare_of").is_not_null())
+    orig = posts.select(reshare_of="post_id", t0="t", by="account_id")
+    rs = rs.join(orig, on="reshare_of")
+    assert rs.height > 100 and (rs["by"] != rs["account_id"]).all()
+    assert ((rs["t"] - rs["t0"]).dt.total_minutes() < 60).mean() > 0.9
+    # careful bots look like people: no digit-tailed handles, registered over months
+    acc = pl.concat([
+        _read(careful.out_dir / "accounts.csv").select("account_id", "handle", "created_at"),
+        _read(careful.out_dir / "tweets.csv").select(account_id="userid", handle="user_screen_name",
+                                                     created_at="account_creation_date").unique(),
+    ], how="vertical_relaxed").join(careful.truth.filter(pl.col("kind") == "bot"), on="account_id")
+    assert not acc["handle"].str.contains(r"_[a-z]\d{5}$").any()
+    assert acc["created_at"].str.slice(0, 7).n_unique() >= 6
+
+
+def test_careful_trolls_paraphrase_and_translate_the_days_talking_point() -> None:
+    world, _plan, _ = _generate(30_000, 21, "careful")
+    bank = world.bank
+    which = {}  # template id -> (talking point, language)
+    for f, name in enumerate(TALKING_POINTS):
+        for li in range(3):
+            for tid in bank.family(name, li):
+                which[int(tid)] = (f, li)
+    p = world.posts.finish()
+    a = world.accounts.finish()
+    tp = np.array([int(x) in which for x in p["tmpl"]]) & (a["kind"][p["acct"]] == 2)
+    assert tp.sum() > 500
+    df = pl.DataFrame({
+        "net": a["net"][p["acct"][tp]], "own": a["lang"][p["acct"][tp]], "t": p["t"][tp], "tmpl": p["tmpl"][tp],
+        "point": [which[int(x)][0] for x in p["tmpl"][tp]], "lang": [which[int(x)][1] for x in p["tmpl"][tp]],
+    }).with_columns(day=(pl.col("t") - T0 - int(3600 * KNOBS["careful"].operator_offset)) // 86400)
+    # everyone works shifts on working days, so nothing is posted on a weekend or holiday
+    assert df["day"].is_in(working_days().tolist()).all()
+    # most of a day's posts push that day's talking point ...
+    share = df.group_by("net", "day", "point").len().group_by("net", "day").agg(top=pl.col("len").max() / pl.col("len").sum())
+    assert share["top"].mean() > 0.7
+    groups = df.group_by("net", "day", "point").agg(langs=pl.col("lang").n_unique(), variants=pl.col("tmpl").n_unique(),
+                                                    n=pl.len()).filter(pl.col("n") >= 5)
+    # ... in different wordings, and some groups hold a translation into another language
+    assert (groups["variants"] >= 2).mean() > 0.9
+    assert (groups["langs"] >= 2).mean() > 0.5
+    # translations of the brief: bilingual members alone write under a tenth outside their own language
+    assert (df["lang"] != df["own"]).mean() > 0.15
+    # rendered, the texts rarely repeat exactly
+    texts = bank.render(p["tmpl"][tp], salts(np.flatnonzero(tp), 99))
+    assert texts.n_unique() / texts.len() > 0.8

@@ -16,6 +16,8 @@ import numpy as np
 import polars as pl
 
 from cib.errors import CibError
+from cib.synth.authentic import newsroom, scheduled_posters, trend_uptake
+from cib.synth.careful import CAREFUL_TAGS, careful_troll_network
 from cib.synth.export import Collection, accounts_table, collect, write_exports
 from cib.synth.negatives import breaking_news, fan_community, news_bots
 from cib.synth.networks import bot_network, troll_network
@@ -35,6 +37,8 @@ SAMPLE_OTHERS = 0.05
 MIN_POSTS = 2_000
 # networks are spread over platforms so that about 60% live on X
 _PLATFORM_CYCLE = (0, 1, 0, 2, 0)
+# kinds listed in the README only when the collection holds them
+_AUTHENTIC_ONLY = ("newsroom", "trend_uptake", "scheduled")
 #: hours from UTC of the clock the populations are generated on (see :mod:`cib.synth.timeline`)
 _GENERATED_OFFSET = LOCAL / 3600
 
@@ -89,12 +93,19 @@ def _generate(n_posts: int, seed: int, difficulty: str) -> tuple[World, Plan, np
     for i, (size, budget) in enumerate(zip(plan.bot_sizes, plan.bot_budgets, strict=True)):
         p = _PLATFORM_CYCLE[i % len(_PLATFORM_CYCLE)]
         bot_network(world, streams[2], i + 1, p, size, budget, off["gov"][p], plan.knobs)
+    plant_trolls = careful_troll_network if plan.knobs.troll_shifts else troll_network
     for i, (size, budget) in enumerate(zip(plan.troll_sizes, plan.troll_budgets, strict=True)):
         p = _PLATFORM_CYCLE[(i + 2) % len(_PLATFORM_CYCLE)]
-        troll_network(world, streams[3], i + 1, p, size, budget, off["opp"][p], plan.knobs)
+        plant_trolls(world, streams[3], i + 1, p, size, budget, off["opp"][p], plan.knobs)
     news_bots(world, streams[4], plan.news_budget)
     fan_community(world, streams[5], plan.fan_budget)
     breaking_news(world, streams[6], plan.breaking_budget)
+    if plan.knobs.authentic > 0:
+        # streams of their own, so the populations above stay what they are at every difficulty
+        extra = [np.random.default_rng(s) for s in np.random.SeedSequence(seed, spawn_key=(10,)).spawn(3)]
+        newsroom(world, extra[0], plan.newsroom_budget)
+        trend_uptake(world, extra[1], plan.uptake_budget, world.tags.ids(CAREFUL_TAGS))
+        scheduled_posters(world, extra[2], plan.scheduled_budget)
     targets = {p: np.concatenate([off["gov"][p], off["opp"][p]]) for p in range(3)}
     organic(world, streams[7], max(n_posts - world.posts.n, n_posts // 4), targets)
     return world, plan, streams[8]
@@ -144,8 +155,17 @@ def _readme(c: Collection, acc: pl.DataFrame, rows: dict[str, int], seed: int, l
         "news_bot": "hard negative: scheduled news accounts, each with its own links",
         "fan_community": "hard negative: fandoms posting the same hashtags daily with varied text",
         "breaking_news": "hard negative: unrelated users reacting to breaking news within minutes",
+        "newsroom": "hard negative: journalists sharing their colleagues' articles within minutes on working days",
+        "trend_uptake": "hard negative: ordinary users taking up a campaign hashtag once it trends",
+        "scheduled": "hard negative: unrelated users whose scheduling tools post at round minutes",
     }
+    if difficulty == "careful":
+        about["bot"] = "planted automated networks: registered over months, human-looking, minutes of jitter, cover posts"
+        about["troll"] = ("planted human-operated networks: two weekday shifts, the day's talking point paraphrased "
+                          "and translated, slow campaigns, reply swarms")
     for k in KINDS:
+        if k not in kinds and k in _AUTHENTIC_ONLY:
+            continue
         r = kinds.get(k, {"accounts": 0, "posts": 0})
         lines.append(f"| {k} | {r['accounts']:,} | {r['posts']:,} | {about[k]} |")
     lines += ["", "## Planted networks", "", "| network_id | platform | accounts | posts |", "|---|---|---:|---:|"]
@@ -212,8 +232,10 @@ def synth(
         (``tweets.csv``), Telegram and Facebook accounts in the generic
         ``posts.csv`` + ``accounts.csv``; ``"generic"``: everything generic.
     difficulty
-        ``"easy"``, ``"normal"`` or ``"hard"`` (hard: smaller, sparser, slower
-        networks with organic cover, and more hard negatives).
+        ``"easy"``, ``"normal"``, ``"hard"`` (smaller, sparser, slower
+        networks with organic cover, and more hard negatives) or ``"careful"``
+        (operations that behave like careful real ones, plus authentic
+        coordination; see :mod:`cib.synth.plan`).
     utc_offset
         Hours from UTC of the collection's local clock: the whole collection's
         daily life (sleep, office hours, evening peaks, the breaking-news

@@ -5,7 +5,10 @@ from one client, reshare their seed posts within seconds of each other and
 post copypasta that differs only in emoji and punctuation. Trolls keep office
 hours, push campaign hashtags within a window of minutes to hours, repeat a
 few narratives in paraphrase (same meaning, different words, three
-languages) and swarm opposition posts with replies.
+languages) and swarm opposition posts with replies. Under the ``careful``
+knobs bots jitter by minutes, look like people (handles, bios, clients,
+registration spread over months) and time their cover like people; careful
+trolls are in :mod:`cib.synth.careful`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from cib.synth.tables import REPLY, RESHARE, Network, World, first_pairs
 from cib.synth.timeline import (
     END,
     HOURS_FLAT,
+    HOURS_ORGANIC,
     T0,
     day_weights,
     is_work_time,
@@ -80,15 +84,21 @@ def bot_network(
         Difficulty parameters.
     """
     net = len(world.networks)
-    # registered in one or two bursts a few weeks before the campaign
-    bursts = T0 - rng.integers(15, 120, size=int(rng.integers(1, 3))) * 86400
-    created = bursts[rng.integers(0, len(bursts), size)] + rng.integers(0, 5 * 3600, size)
+    if knobs.bot_age_days is None:
+        # registered in one or two bursts a few weeks before the campaign
+        bursts = T0 - rng.integers(15, 120, size=int(rng.integers(1, 3))) * 86400
+        created = bursts[rng.integers(0, len(bursts), size)] + rng.integers(0, 5 * 3600, size)
+    else:
+        # careful farms register a few at a time, over months
+        created = T0 - rng.integers(*knobs.bot_age_days, size) * 86400 - rng.integers(0, 86400, size)
     client = 0 if knobs.cover > 0.2 else int(rng.choice(_BOT_CLIENTS))
+    if knobs.human_handles:
+        client = rng.choice(4, size=size, p=[0.45, 0.3, 0.2, 0.05])
     members, lang = _members(
-        world, rng, size, kind=1, net=net, platform=platform, style=1, created=created,
+        world, rng, size, kind=1, net=net, platform=platform, style=0 if knobs.human_handles else 1, created=created,
         followers=rng.integers(2, 150, size), following=rng.integers(150, 1500, size), client=client,
     )
-    world.accounts.column("bio")[members] = world.bank.pick(rng, "bio_bot", lang)
+    world.accounts.column("bio")[members] = world.bank.pick(rng, "bio_org" if knobs.human_handles else "bio_bot", lang)
     world.networks.append(Network(f"bot_{number}", 1, platform, members))
     main_lang = np.bincount(lang, minlength=3).argmax()
     q = rng.uniform(*knobs.bot_part)
@@ -135,7 +145,9 @@ def bot_network(
 
     if cover:
         who = rng.integers(0, size, cover)
-        plain_posts(world, rng, members[who], sample_times(rng, cover, HOURS_FLAT), lang[who])
+        # careful bots fill the gaps between campaigns with posts timed like people's
+        hours = HOURS_ORGANIC if knobs.human_handles else HOURS_FLAT
+        plain_posts(world, rng, members[who], sample_times(rng, cover, hours), lang[who])
 
 
 def troll_network(

@@ -34,7 +34,9 @@ __all__ = [
     "first_pairs",
 ]
 
-KINDS = ("organic", "bot", "troll", "news_bot", "fan_community", "breaking_news")
+#: population kinds by code; the last three appear only where authentic coordination is planted
+KINDS = ("organic", "bot", "troll", "news_bot", "fan_community", "breaking_news", "newsroom", "trend_uptake",
+         "scheduled")
 PLATFORMS = ("x", "telegram", "facebook")
 CLIENTS = (
     "Twitter for Android",

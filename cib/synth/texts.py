@@ -5,7 +5,8 @@ the opposition candidate Dana Myrzakhmet, the cities and the pop group. A
 template is text with ``{slot}`` fields; a slot first resolves to the
 template's language (``ru.topic``) and then to a language-free vocabulary
 (``emo``). Families map a language to paraphrases of one kind of message, so
-troll narratives keep their meaning while their wording differs.
+troll narratives keep their meaning while their wording differs; the
+``cp_*`` families are the careful operators' versions of the same narratives.
 """
 
 from __future__ import annotations
@@ -229,6 +230,20 @@ FAMILIES: dict[str, dict[str, list[str]]] = {
         "en": ["Official account", "State news agency"],
     },
 }
+
+FAMILIES["bio_press"] = {
+    "ru": ["Журналист {city}. Пишу о том, что важно", "Корреспондент. {city}", "Редактор отдела новостей"],
+    "kk": ["{city} журналисі", "Тілші. {city}", "Жаңалықтар бөлімінің редакторы"],
+    "en": ["Reporter, {city}. Views my own", "Correspondent. {city}", "News desk editor"],
+}
+
+# Careful operators say the talking point in their own words: a personal opener
+# and closer from long, mostly empty pools instead of the network's stock
+# phrases, so two members rarely share a word pair beyond the claim itself.
+# Variants are aligned across languages, so variant i in Kazakh translates
+# variant i in Russian (the day's brief, translated).
+for _fam in ("tr_best", "tr_security", "tr_foreign", "tr_stability", "tr_reply"):
+    FAMILIES["cp" + _fam[2:]] = {lang: ["{cpo} " + t + " {cpc}" for t in texts] for lang, texts in FAMILIES[_fam].items()}
 
 # Operators dress each talking point with an opener and a closer, so members
 # rarely post the very same sentence even when they push the same claim.
