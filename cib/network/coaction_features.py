@@ -5,7 +5,9 @@ or replied-to post, a link, a text, an image) another member also posted;
 links are compared after :func:`quick_canonical` (:func:`url_lookup`).
 :func:`attachment` measures each account's ties to its own cluster in the
 fused graph, and :func:`weak_signals` says which signals do not count as a
-strong tie. :mod:`cib.network.features` re-exports every public name.
+strong tie. :func:`own_articles` measures how far the members reshare each
+other's own link posts, as a newsroom does. :mod:`cib.network.features`
+re-exports every public name.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "TIMING_SIGNALS",
     "attachment",
     "co_shared",
+    "own_articles",
     "quick_canonical",
     "url_lookup",
     "weak_signals",
@@ -153,6 +156,61 @@ def co_shared(
     else:
         per_cluster = per_cluster.with_columns(pl.lit(None, pl.Float64).alias("identical_text_share"))
     return per_cluster, per_account
+
+
+def own_articles(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Per cluster: the share of its members' reshares that reshare a member's own post linking to one domain.
+
+    A newsroom's journalists reshare their colleagues' articles: the posts they
+    co-share are the cluster's own, and each links to the outlet's domain. An
+    operation amplifies posts without links or other people's. The domain is
+    the one most of those reshared posts link to (first link of each post).
+
+    Parameters
+    ----------
+    posts
+        Canonical posts.
+    members
+        ``account_id, cluster_id``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``cluster_id, own_articles, own_domain``; ``own_articles`` is null for a
+        cluster whose members reshare nothing, ``own_domain`` when no reshared
+        post is a member's link post.
+    """
+    schema = {"cluster_id": pl.Int64, "own_articles": pl.Float64, "own_domain": pl.String}
+    mine = posts.lazy().select("post_id", "account_id", "reshare_of", "urls").join(members.lazy(), on="account_id")
+    # a canonical or raw link alike: the host is what follows the scheme, before the first / ? #
+    host = pl.col("urls").list.first().str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.extract(r"^([^/?#]+)")
+    linked = mine.filter(pl.col("reshare_of").is_null() & (pl.col("urls").list.len() > 0)).select(
+        pl.col("post_id").alias("reshare_of"), pl.col("cluster_id").alias("tc"),
+        host.str.to_lowercase().str.replace(r"^www\.", "").alias("domain"),
+    )
+    shares = (
+        mine.filter(pl.col("reshare_of").is_not_null())
+        .select("cluster_id", "reshare_of")
+        .join(linked, on="reshare_of", how="left")
+        .with_columns(pl.when(pl.col("tc") == pl.col("cluster_id")).then(pl.col("domain")).alias("domain"))
+        .collect()
+    )
+    if shares.height == 0:
+        return pl.DataFrame(schema=schema)
+    top = (
+        shares.drop_nulls("domain").group_by("cluster_id", "domain").agg(pl.len().alias("n"))
+        .sort(["cluster_id", "n", "domain"], descending=[False, True, False])
+        .group_by("cluster_id", maintain_order=True).first()
+    )
+    total = shares.group_by("cluster_id").agg(pl.len().alias("total"))
+    return (
+        total.join(top, on="cluster_id", how="left")
+        .select(
+            pl.col("cluster_id").cast(pl.Int64),
+            (pl.col("n").fill_null(0) / pl.col("total")).cast(pl.Float64).alias("own_articles"),
+            pl.col("domain").alias("own_domain"),
+        )
+    )
 
 
 def weak_signals(cfg: Config) -> frozenset[str]:

@@ -34,6 +34,7 @@ from cib.network.coaction_features import (
     TIMING_SIGNALS,
     attachment,
     co_shared,
+    own_articles,
     quick_canonical,
     url_lookup,
     weak_signals,
@@ -57,6 +58,7 @@ __all__ = [
     "hours",
     "intra_edges",
     "intra_evidence_of",
+    "own_articles",
     "quick_canonical",
     "url_lookup",
     "timezone",
@@ -92,6 +94,8 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "age_days": pl.Float64(),
     "followers": pl.Float64(),
     "followers_known": pl.Float64(),
+    "own_articles": pl.Float64(),
+    "own_domain": pl.String(),
     "creation_share": pl.Float64(),
     "creation_from": TIME,
     "creation_to": TIME,
@@ -275,9 +279,11 @@ def cluster_features(
         objects, top_objects = _objects_from_edges(intra, content, sig)
     behaviour, active_hours, templ, creation = _member_behaviour(posts, account_feats, members, cfg)
     coshare, taking_part = _participation(posts, members, clustering, cfg, attach, co)
+    own = own_articles(posts, members)
 
     out = sizes
-    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, active_hours, templ, creation, coshare, taking_part):
+    for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, active_hours, templ, creation, coshare,
+                  taking_part, own):
         out = out.join(frame, on="cluster_id", how="left")
     out = out.with_columns(
         pl.col("signals").fill_null(pl.lit([], pl.List(pl.String))),

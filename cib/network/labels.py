@@ -5,7 +5,8 @@ means of indicators (:data:`BOT_INDICATORS`, :data:`TROLL_INDICATORS`), each a
 linear :func:`ramp` between two thresholds declared in :mod:`cib.params`
 (``score.bot.*``, ``score.troll.*``: ``[from, to, weight]``); the
 :data:`ORGANIC_INDICATORS` measure how far established accounts explain the
-coordination. :func:`judge` turns a cluster's features and those scores into
+coordination, and :func:`publishing` how far established accounts resharing
+their own articles (a newsroom) do. :func:`judge` turns a cluster's features and those scores into
 its coordination, score, label and the sentence that says why;
 :func:`unavailable` says which indicators the data cannot judge (left out,
 not counted as zero) and :func:`confidence` how far the label can be trusted.
@@ -38,6 +39,7 @@ __all__ = [
     "weighted",
     "cluster_indicators",
     "organic_indicators",
+    "publishing",
     "account_indicators",
     "judge",
     "unavailable",
@@ -178,6 +180,30 @@ def organic_indicators(row: dict[str, Any], known: float) -> dict[str, float | N
     }
 
 
+def publishing(row: dict[str, Any], cfg: Config) -> float:
+    """How far a cluster is established accounts resharing their own articles, 0–1.
+
+    A newsroom coordinates in public: its journalists reshare each other's
+    articles, which link to their outlet. The share of the members' reshares
+    that are a member's link post to the cluster's one domain ramps over
+    ``score.organic.own_articles``, times the account-age ramp of
+    ``score.organic.account_age_days``: an operation can run a website, but
+    new accounts resharing it are not a newsroom. Unknown ages give 0.
+
+    Parameters
+    ----------
+    row
+        The cluster's features (``own_articles``, ``age_days``, ``creation_known``).
+    cfg
+        Effective configuration.
+    """
+    own = ramp(row.get("own_articles"), *numbers(cfg, "score.organic.own_articles", 2))
+    if not own or (row.get("creation_known") or 0) < float(cfg["score.min_known"]):
+        return 0.0
+    lo, hi, _ = numbers(cfg, "score.organic.account_age_days", 3)
+    return own * (ramp(row.get("age_days"), lo, hi) or 0.0)
+
+
 def account_indicators(row: dict[str, Any]) -> dict[str, float | None]:
     """An account's own bot and troll indicator values.
 
@@ -201,7 +227,9 @@ def account_indicators(row: dict[str, Any]) -> dict[str, float | None]:
     }
 
 
-def judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: Config) -> dict[str, Any]:
+def judge(
+    row: dict[str, Any], bot: float, troll: float, explained: float, cfg: Config, published: float = 0.0
+) -> dict[str, Any]:
     """A cluster's coordination, score, label and why.
 
     Parameters
@@ -212,6 +240,8 @@ def judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: 
         Its automation, human-operation and established-account scores (:func:`weighted`).
     cfg
         Effective configuration.
+    published
+        :func:`publishing`: the discount uses the larger of it and ``explained``.
 
     Returns
     -------
@@ -228,7 +258,7 @@ def judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: 
     coverage_factor = ramp(coverage, cov_lo, cov_hi) or 0.0
     coordination = (1.0 - math.exp(-objects / max(float(cfg["score.objects_scale"]), 1e-9))) * stab * coverage_factor
     floor = float(cfg["score.coordination_floor"])
-    discount = 1.0 - float(cfg["score.explained_weight"]) * explained
+    discount = 1.0 - float(cfg["score.explained_weight"]) * max(explained, published)
     value = coordination * (floor + (1.0 - floor) * max(bot, troll)) * discount
     out: dict[str, Any] = {"coordination": coordination, "score": value, "objects": objects}
     threshold = float(cfg["score.flag_threshold"])
@@ -247,6 +277,12 @@ def judge(row: dict[str, Any], bot: float, troll: float, explained: float, cfg: 
         why_not = (
             f"organic: only {pct(coverage)} of the accounts take part in the co-sharing; the rest are linked "
             "by timing, hashtags or mentions alone"
+        )
+    elif value < threshold and published > 0 and published >= explained and value / max(discount, 1e-9) >= threshold:
+        why_not = (
+            f"organic: coordinated in public, as a newsroom is: established accounts resharing each other's articles "
+            f"({pct(float(row.get('own_articles') or 0.0))} of their reshares are members' posts linking to "
+            f"{row.get('own_domain') or 'one domain'}; score {value:.2f} < {threshold:.2f} after the discount)"
         )
     elif value < threshold and explained > 0 and value / max(discount, 1e-9) >= threshold:
         why_not = (

@@ -64,6 +64,7 @@ from cib.network.labels import (
     confidence,
     judge,
     organic_indicators,
+    publishing,
     unavailable,
     weighted,
 )
@@ -267,8 +268,10 @@ def _judge_cluster(
     bot, bot_parts = weighted(values, cfg, BOT_INDICATORS)
     troll, troll_parts = weighted(values, cfg, TROLL_INDICATORS)
     explained, _ = weighted(organic_indicators(row, known), cfg, ORGANIC_INDICATORS)
-    judged = judge(row, bot, troll, explained, cfg)
-    judged.update(bot=bot, troll=troll, explained=explained, bot_parts=bot_parts, troll_parts=troll_parts)
+    published = publishing(row, cfg)
+    judged = judge(row, bot, troll, explained, cfg, published)
+    judged.update(bot=bot, troll=troll, explained=explained, published=published, bot_parts=bot_parts,
+                  troll_parts=troll_parts)
     lead = BOT_INDICATORS if (judged["label"] == "bot" or (judged["label"] != "troll" and bot >= troll)) else TROLL_INDICATORS
     judged["confidence"] = confidence(judged, int(row["size"]), available_share(cfg, lead, bot_parts if lead is BOT_INDICATORS else troll_parts), cfg)
     judged.update(zone=zone, unavailable=missing, size=int(row["size"]), strong_objects=int(row["strong_objects"]))

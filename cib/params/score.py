@@ -307,6 +307,16 @@ PARAMS: tuple[Param, ...] = (
         min=(0, 0, 0),
     ),
     Param(
+        "score.organic.own_articles",
+        [0.5, 0.8],
+        "[share, share]",
+        "Authentic-coordination indicator: share of the members' reshares that reshare a member's own post linking "
+        "to the cluster's one domain, as a newsroom's journalists share their colleagues' articles (ramp from, to); "
+        "it explains the coordination as far as the accounts are long-established (score.organic.account_age_days).",
+        kind="list",
+        min=(0, 0), max=(1, 1),
+    ),
+    Param(
         "score.explained_weight",
         0.6,
         "fraction",
