@@ -55,7 +55,7 @@ def _run(raw: Path, out: Path, preset: str | None) -> dict:
     return {
         **figures,
         "stages_s": manifest["timings_s"],
-        "stage_peak_mb": _stage_peaks(trace, manifest, figures["seconds"]),
+        "stage_peak_mb": stage_peaks(trace, manifest, figures["seconds"]),
         "posts": counts["ingest"]["posts"],
         "edges": counts["detect"]["edges"],
         "evidence_rows": counts["detect"]["evidence_rows"],
@@ -70,23 +70,6 @@ def _run(raw: Path, out: Path, preset: str | None) -> dict:
                                  if k in manifest["stages"]["detect"]}}.items()
         },  # fmt: skip
     }
-
-
-def _stage_peaks(trace: list[list[float]], manifest: dict, seconds: float) -> dict[str, float]:
-    """Each stage's own peak: the process's, from the manifest, where the stage raised it; else sampled.
-
-    The samples are placed in stages by the stages' durations, counted back from
-    the process's exit, so a boundary can be off by the exit's second; a stage
-    that raised the process's peak has it exactly in ``peak_memory_mb``.
-    """
-    sampled = stage_peaks(trace, manifest["timings_s"], seconds - 0.5)
-    exact = manifest.get("peak_memory_mb", {})
-    out, before = {}, 0.0
-    for name, value in sampled.items():
-        peak = float(exact.get(name, 0.0))
-        out[name] = peak if peak > before else min(value, peak or value)
-        before = max(before, peak)
-    return out
 
 
 def _cnt(out: Path, name: str) -> dict:

@@ -86,21 +86,30 @@ def measure_command(argv: list[str], *, trace: bool = False) -> dict:
     return out
 
 
-def stage_peaks(trace: list[list[float]], stages_s: dict[str, float], total_s: float) -> dict[str, float]:
-    """The peak of a sampled memory trace within each stage.
+def stage_peaks(trace: list[list[float]], manifest: dict, seconds: float) -> dict[str, float]:
+    """Each stage's own peak: the manifest's exact figure where the stage raised the process's, else sampled.
 
     The stages ran one after another and end where the process's time ends,
-    less a second or so of exit; what precedes the first (the interpreter's
-    start, reading the settings) is counted in the first.
+    less half a second of exit; samples are placed in stages by the stages'
+    durations counted back from there (what precedes the first, the
+    interpreter's start, counts in the first), so a boundary can be off by the
+    exit's time. A stage that raised the process's peak has it exactly in
+    ``peak_memory_mb``.
     """
-    peaks: dict[str, float] = {}
-    end = total_s
-    for name, secs in reversed(list(stages_s.items())):
+    durations = list(manifest["timings_s"].items())
+    sampled: dict[str, float] = {}
+    end = seconds - 0.5
+    for name, secs in reversed(durations):
         begin = max(0.0, end - float(secs))
-        inside = [mb for t, mb in trace if begin <= t <= end]
-        peaks[name] = max(inside) if inside else 0.0
+        sampled[name] = max((mb for t, mb in trace if begin <= t <= end), default=0.0)
         end = begin
-    return dict(reversed(list(peaks.items())))
+    exact = manifest.get("peak_memory_mb", {})
+    out, before = {}, 0.0
+    for name, _ in durations:
+        peak = float(exact.get(name, 0.0))
+        out[name] = peak if peak > before else min(sampled[name], peak or sampled[name])
+        before = max(before, peak)
+    return out
 
 
 def save(name: str, record: dict) -> Path:

@@ -26,16 +26,15 @@ from cib.progress import Progress, Step
 
 __all__ = ["Display", "display", "seconds_text", "network_summary", "detect_summary", "null_result_lines"]
 
-#: the labels as a terminal reader sees them (the words of ``cib.network.labels.LABEL_WORDS``, shortened)
-_SUMMARY_WORDS = (("bot", "automation-like"), ("troll", "human-operated-like"), ("mixed", "unclear kind"), ("organic", "not flagged"))
-
 
 def network_summary(net: Any) -> str:
     """The network stage in one line: clusters by label, accounts flagged."""
+    from cib.network.labels import LABEL_SHORT  # loaded with the tables, not at the command line's start
+
     clusters = net.scores.clusters
     by_label = dict(clusters.group_by("label").len().iter_rows()) if clusters.height else {}
     flagged = int(net.scores.account_scores["flagged"].sum()) if net.scores.account_scores.height else 0
-    labels = ", ".join(f"{by_label.get(k, 0)} {words}" for k, words in _SUMMARY_WORDS)
+    labels = ", ".join(f"{by_label.get(k, 0)} {words}" for k, words in LABEL_SHORT.items())
     return f"networks: {clusters.height:,} found ({labels}); {flagged:,} accounts flagged"
 
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LABEL_WORDS",
+    "LABEL_SHORT",
     "BOT_INDICATORS",
     "TROLL_INDICATORS",
     "ORGANIC_INDICATORS",
@@ -52,6 +53,13 @@ LABEL_WORDS: dict[str, str] = {
     "bot": "automation-like coordination",
     "troll": "human-operated-like coordination",
     "mixed": "coordination of unclear kind",
+    "organic": "not flagged",
+}
+#: the short form, on badges, in legends and in the terminal's summary
+LABEL_SHORT: dict[str, str] = {
+    "bot": "automation-like",
+    "troll": "human-operated-like",
+    "mixed": "unclear kind",
     "organic": "not flagged",
 }
 

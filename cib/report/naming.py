@@ -12,19 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from cib.network.labels import LABEL_SHORT
+from cib.network.labels import LABEL_WORDS as LABEL_WORDS_LONG
 from cib.printable import printable
 
 __all__ = ["LABEL_PHRASES", "LABEL_WORDS", "label_words", "topic", "topic_of_objects", "summary_paragraph", "plural"]
 
 #: what each label is called in sentences for readers
-LABEL_PHRASES = {
-    "bot": "automation-like coordination",
-    "troll": "human-operated-like coordination",
-    "mixed": "coordination of unclear kind",
-    "organic": "not flagged",
-}
+LABEL_PHRASES = LABEL_WORDS_LONG
 #: the short form, on badges and in the charts' legends and hover labels
-LABEL_WORDS = {"bot": "automation-like", "troll": "human-operated-like", "mixed": "unclear kind", "organic": "not flagged"}
+LABEL_WORDS = LABEL_SHORT
 
 
 def label_words(label: object) -> str:
