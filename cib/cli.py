@@ -53,41 +53,38 @@ def input_bytes(args: list[str]) -> int:
 
 #: what the command line sets in its own environment before Polars and numpy load;
 #: a value already in the environment wins
-PROCESS_ENV = dict([ALLOCATOR_LARGE if input_bytes(sys.argv[2:]) >= LARGE_INPUT_BYTES else ALLOCATOR, BLAS_THREADS])
+PROCESS_ENV = dict(
+    [ALLOCATOR_LARGE if input_bytes(sys.argv[2:]) >= LARGE_INPUT_BYTES else ALLOCATOR, BLAS_THREADS]
+)
 for _name, _value in PROCESS_ENV.items():
     os.environ.setdefault(_name, _value)
 
 import typer  # noqa: E402
 
-from cib.config import registry  # noqa: E402
+from cib.cli_base import (  # noqa: E402
+    ConfigOpt,
+    EventOpt,
+    FormatOpt,
+    MinPartOpt,
+    NameOpt,
+    PresetOpt,
+    ProcessedOpt,
+    QuietOpt,
+    ReportsOpt,
+    SetOpt,
+    TzOpt,
+    WindowOpt,
+    app,
+    echo_err,
+)
 from cib.display import Display, detect_summary, display, network_summary, null_result_lines  # noqa: E402
 from cib.errors import CibError  # noqa: E402
 from cib.files import os_failure  # noqa: E402
-from cib.printable import printable  # noqa: E402
 
 __all__ = ["app", "main", "run"]
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Find coordinated inauthentic behaviour in social-media collections.",
-    pretty_exceptions_enable=False,
-)
-
-ConfigOpt = Annotated[Path | None, typer.Option("--config", help="A cib.toml (default: ./cib.toml when present).")]
-SetOpt = Annotated[list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")]
-FormatOpt = Annotated[str | None, typer.Option("--format", help="Input format for every file instead of sniffing (see `cib formats`).")]
-ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
-ReportsOpt = Annotated[Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")]
-NameOpt = Annotated[str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")]
-QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Show no progress and no summaries; warnings and errors still print.")
-]
-
-
-def _err(text: str) -> None:
-    # errors quote file names and values from the data: a terminal must show them, not obey them
-    typer.echo(printable(text), err=True)
+# the commands around the pipeline register on the same app
+import cib.cli_tools  # noqa: E402, F401
 
 
 def _ingest_summary(result: Any) -> str:
@@ -113,13 +110,6 @@ def ingest(
     _analyse(input, name, config, set_, fmt, processed_dir, Path("reports"), until="ingest", quiet=quiet)
 
 
-PresetOpt = Annotated[str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")]
-WindowOpt = Annotated[str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")]
-MinPartOpt = Annotated[int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")]
-EventOpt = Annotated[list[str] | None, typer.Option("--event", help="An event: 'NAME=TIME' or 'NAME=TIME/WINDOW' (repeatable).")]
-TzOpt = Annotated[str | None, typer.Option("--timezone", help="Read hours (and show times) in this IANA zone instead of each network's inferred clock.")]
-
-
 @app.command()
 def analyse(
     input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
@@ -134,9 +124,15 @@ def analyse(
     min_participation: MinPartOpt = None,
     event: EventOpt = None,
     timezone: TzOpt = None,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")] = True,
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")
+    ] = True,
     until: Annotated[
-        str, typer.Option("--until", help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).")
+        str,
+        typer.Option(
+            "--until",
+            help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).",
+        ),
     ] = "report",
     quiet: QuietOpt = False,
 ) -> None:
@@ -169,7 +165,12 @@ def _analyse(
     from cib.pipeline import build_config, prepare, run_stages
 
     cfg = build_config(
-        config, sets=sets or (), preset=preset, window=window, min_participation=min_participation, events=event or (),
+        config,
+        sets=sets or (),
+        preset=preset,
+        window=window,
+        min_participation=min_participation,
+        events=event or (),
         timezone=timezone,
     )
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
@@ -217,10 +218,19 @@ def detect(
     from cib.pipeline import build_config, rerun
     from cib.stages import run_detect
 
-    cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
+    cfg = build_config(
+        config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation
+    )
     with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
         _staging_said(shown, run)
-        run_detect(run.posts, run.out, cfg, run.manifest, time_resolution_s=run.time_resolution_s, progress=shown.progress)
+        run_detect(
+            run.posts,
+            run.out,
+            cfg,
+            run.manifest,
+            time_resolution_s=run.time_resolution_s,
+            progress=shown.progress,
+        )
         shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
 
 
@@ -239,7 +249,9 @@ def cluster(
     cfg = build_config(config, sets=set_ or (), events=event or ())
     with display(quiet) as shown, rerun(processed, cfg, "cluster") as run:
         _staging_said(shown, run)
-        net = run_network(run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress)
+        net = run_network(
+            run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress
+        )
         shown.say(f"{network_summary(net)}; {shown.lap()}")
 
 
@@ -278,11 +290,22 @@ def _exports_said(shown: Display, entry: dict[str, Any] | None, processed: Path)
         shown.say(line)
 
 
-ScopeAllOpt = Annotated[bool, typer.Option("--all", help="The whole account graph, not only the flagged networks.")]
-SignalOpt = Annotated[str | None, typer.Option("--signal", help="One signal's links and the accounts they join, e.g. co_reshare.")]
-ClusterOpt = Annotated[int | None, typer.Option("--cluster", help="One network: its members and the links among them.")]
-ExportFormatOpt = Annotated[str, typer.Option("--format", help="Some of csv, gexf, graphml, parquet, comma-separated.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", help="Folder to write into (default: PROCESSED/exports/<scope>/).")]
+ScopeAllOpt = Annotated[
+    bool, typer.Option("--all", help="The whole account graph, not only the flagged networks.")
+]
+SignalOpt = Annotated[
+    str | None,
+    typer.Option("--signal", help="One signal's links and the accounts they join, e.g. co_reshare."),
+]
+ClusterOpt = Annotated[
+    int | None, typer.Option("--cluster", help="One network: its members and the links among them.")
+]
+ExportFormatOpt = Annotated[
+    str, typer.Option("--format", help="Some of csv, gexf, graphml, parquet, comma-separated.")
+]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", help="Folder to write into (default: PROCESSED/exports/<scope>/).")
+]
 
 
 @app.command("export")
@@ -303,138 +326,17 @@ def export_(
 
     cfg = build_config(config, sets=set_ or ())
     with display(quiet) as shown:
-        result = export(processed, whole=all_, signal=signal, cluster=cluster, formats=fmt, out=out, cfg=cfg, progress=shown.progress)
+        result = export(
+            processed,
+            whole=all_,
+            signal=signal,
+            cluster=cluster,
+            formats=fmt,
+            out=out,
+            cfg=cfg,
+            progress=shown.progress,
+        )
         _exports_said(shown, result.record(processed), processed)
-
-
-@app.command()
-def synth(
-    out: Annotated[Path, typer.Argument(help="Folder to create (must not exist or be empty).")],
-    posts: Annotated[int, typer.Option("--posts", help="About how many posts.")] = 50_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: the same seed gives the same files.")] = 42,
-    layout: Annotated[str, typer.Option("--layout", help="mixed (IO-archive CSV + generic CSV) or generic.")] = "mixed",
-    difficulty: Annotated[str, typer.Option("--difficulty", help="easy, normal, hard or careful.")] = "normal",
-    utc_offset: Annotated[float, typer.Option("--utc-offset", help="Hours from UTC at which its daily life runs (-12 to 14).")] = 5.0,
-    scope: Annotated[str, typer.Option("--scope", help="all, operation (only the planted networks' posts) or operation+sample.")] = "all",
-    quiet: QuietOpt = False,
-) -> None:
-    """Write a synthetic collection with planted networks and its truth."""
-    from cib.synth import synth as make
-
-    res = make(out, n_posts=posts, seed=seed, layout=layout, difficulty=difficulty, utc_offset=utc_offset, scope=scope)
-    if not quiet:
-        _err(f"synth: {res.n_posts:,} posts by {res.n_accounts:,} accounts in {res.out_dir}/ (truth: truth.parquet)")
-
-
-@app.command()
-def evaluate(
-    processed: Annotated[Path, typer.Argument(help="A processed collection folder (holding account_scores.parquet).")],
-    labels: Annotated[Path, typer.Option("--labels", help="CSV or Parquet: account_id plus a network or class column.")],
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the figures as JSON here.")] = None,
-) -> None:
-    """Score flagged accounts, labels and clusters against known labels."""
-    from cib.evaluate import evaluate as run_eval
-    from cib.evaluate import format_table
-
-    ev = run_eval(processed, labels)
-    typer.echo("".join(printable(line) + "\n" for line in format_table(ev).splitlines()), nl=False)
-    if json_out:
-        ev.write_json(json_out)
-
-
-@app.command()
-def formats() -> None:
-    """List the input formats and what each needs."""
-    from cib.ingest.registry import FORMATS
-
-    for fmt in FORMATS:
-        typer.echo(f"{fmt.name:14} {fmt.needs}")
-
-
-@app.command()
-def params(
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print docs/parameters.md.")] = False,
-) -> None:
-    """List every parameter with its default, unit, accepted values and help."""
-    if markdown:
-        from cib.config import markdown_table
-
-        typer.echo(markdown_table(), nl=False)
-        return
-    for p in registry().values():
-        accepted = f"  ({p.range_text()})" if p.range_text() else ""
-        typer.echo(f"{p.name} = {p.default!r}  [{p.unit}]{accepted}  {p.help}")
-
-
-GridOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--grid",
-        help="A parameter and its values: NAME=V1,V2,… (repeatable). NAME may be the end of a parameter's "
-        "name (co_reshare.window, resolution) or 'window' for every co_* window; default: [sweep.grid] in cib.toml.",
-    ),
-]
-LabelsOpt = Annotated[
-    Path | None,
-    typer.Option("--labels", help="CSV or Parquet with account_id and network_id (and kind): adds precision, recall, F1…"),
-]
-
-
-@app.command()
-def sweep(
-    input: Annotated[Path, typer.Argument(help="A file or a folder of exports.")],
-    grid: GridOpt = None,
-    labels: LabelsOpt = None,
-    name: NameOpt = None,
-    config: ConfigOpt = None,
-    set_: SetOpt = None,
-    preset: PresetOpt = None,
-    window: WindowOpt = None,
-    min_participation: MinPartOpt = None,
-    fmt: FormatOpt = None,
-    processed_dir: ProcessedOpt = Path("data/processed"),
-    reports_dir: Annotated[Path, typer.Option("--reports-dir", help="Where the page goes (DIR/NAME/sweep.html).")] = Path("reports"),
-    quiet: QuietOpt = False,
-) -> None:
-    """Run detection and clustering over a grid of parameters; compare, score and recommend a setting."""
-    from cib.pipeline import build_config
-    from cib.sweep import sweep as run_sweep
-
-    cfg = build_config(config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation)
-    with display(quiet) as shown:
-
-        def said(done: int, total: int, outcome: Any) -> None:
-            m = outcome.metrics
-            figures = f"{m['flagged_accounts']:,} flagged in {m['flagged_clusters']} of {m['clusters']} clusters, {m['edges']:,} edges"
-            if m.get("f1") is not None:
-                figures += f", F1 {m['f1']:.2f}"
-            shown.say(f"point {outcome.point_id} ({done}/{total}): {figures}")
-
-        res = run_sweep(
-            input, grid or None, cfg, labels=labels, name=name, processed_dir=processed_dir, reports_dir=reports_dir,
-            fmt=fmt, config=config, progress=shown.progress, on_point=said,
-        )  # fmt: skip
-        _sweep_summary(res, shown)
-
-
-def _sweep_summary(res: Any, shown: Display) -> None:
-    from cib.sweep.grid import value_text
-
-    info = res.info
-    shown.say(
-        f"sweep: {info['points']} points, {info['detection_runs']} detection run(s), {info['network_runs']} "
-        f"clustering and scoring run(s); {info['seconds']:.1f} s on {info['workers']} process(es)"
-    )
-    if res.recommended is not None:
-        p = res.points[res.recommended]
-        setting = ", ".join(f"{k}={value_text(v)}" for k, v in p.values.items())
-        shown.say(f"recommended: point {p.id} ({setting})")
-        shown.say(f"  reproduce: {info['reproduce']}")
-    else:
-        shown.say("recommended: none (no point flags any account)")
-    shown.say(f"tables: {res.processed}/sweep.parquet, clusters_stability.parquet, sweep/point-XX/")
-    if res.page is not None:
-        shown.say(f"page: {res.page}")
 
 
 def _leave() -> NoReturn:
@@ -465,16 +367,18 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        _err("interrupted")
+        echo_err("interrupted")
         sys.exit(130)
     except Exception as exc:
         failure = exc if isinstance(exc, CibError) else os_failure(exc)
         if failure is not None:
-            _err(f"error: {failure.one_line()}")
+            echo_err(f"error: {failure.one_line()}")
             sys.exit(failure.exit_code)
         if os.environ.get("CIB_DEBUG"):
             raise
-        _err(f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)")
+        echo_err(
+            f"internal error: {type(exc).__name__}: {exc} (a bug in cib; run again with CIB_DEBUG=1 for details)"
+        )
         sys.exit(1)
 
 

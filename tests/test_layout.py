@@ -32,7 +32,19 @@ GROUPS = (
     ("face", 8),
 )
 RANK = dict(GROUPS)
-CORE = {"_version", "errors", "files", "signals", "params", "config", "schema", "manifest", "normalise", "printable", "progress"}
+CORE = {
+    "_version",
+    "errors",
+    "files",
+    "signals",
+    "params",
+    "config",
+    "schema",
+    "manifest",
+    "normalise",
+    "printable",
+    "progress",
+}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 120
 
@@ -50,7 +62,7 @@ MODULES = {_name(p): p for p in sorted(PKG.rglob("*.py"))}
 def group(module: str) -> str:
     """The pipeline group of a module name (``cib.detect.sync`` → ``detect``)."""
     parts = module.split(".")
-    if len(parts) == 1 or parts[1] in {"__main__", "cli", "api", "display"}:
+    if len(parts) == 1 or parts[1] in {"__main__", "api", "display"} or parts[1].startswith("cli"):
         return "face"
     if parts[1] in CORE:
         return "core"
@@ -95,7 +107,12 @@ def test_every_import_names_a_module_that_exists():
 
 def upward(graph: dict[str, set[str]]) -> list[tuple[str, str]]:
     """Imports from a group to another of the same or a higher rank."""
-    return sorted((m, t) for m, ts in graph.items() for t in ts if group(t) != group(m) and RANK[group(t)] >= RANK[group(m)])
+    return sorted(
+        (m, t)
+        for m, ts in graph.items()
+        for t in ts
+        if group(t) != group(m) and RANK[group(t)] >= RANK[group(m)]
+    )
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -109,7 +126,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         stack.append(m)
         for t in sorted(graph.get(m, ())):
             if state.get(t) == 1:
-                found.append([*stack[stack.index(t):], t])
+                found.append([*stack[stack.index(t) :], t])
             elif t not in state:
                 visit(t)
         stack.pop()
@@ -123,11 +140,18 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_imports_run_down_the_pipeline():
     bad = upward(GRAPH)
-    assert not bad, "imports against the pipeline (or between side groups): " + ", ".join(f"{m} → {t}" for m, t in bad)
+    assert not bad, "imports against the pipeline (or between side groups): " + ", ".join(
+        f"{m} → {t}" for m, t in bad
+    )
 
 
 def test_report_and_network_never_import_a_detector():
-    offenders = sorted((m, t) for m, ts in GRAPH.items() for t in ts if group(m) in {"report", "network"} and group(t) == "detect")
+    offenders = sorted(
+        (m, t)
+        for m, ts in GRAPH.items()
+        for t in ts
+        if group(m) in {"report", "network"} and group(t) == "detect"
+    )
     assert not offenders
 
 
@@ -140,8 +164,12 @@ def test_the_checks_can_fail():
     # hand-made graphs: one cycle through three modules, one import against the pipeline, one between side groups
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
     assert cycles({"a": {"b"}, "b": set()}) == []
-    assert upward({"cib.detect.engine": {"cib.network.fusion", "cib.schema"}}) == [("cib.detect.engine", "cib.network.fusion")]
-    assert upward({"cib.synth.generate": {"cib.evaluate.metrics"}}) == [("cib.synth.generate", "cib.evaluate.metrics")]
+    assert upward({"cib.detect.engine": {"cib.network.fusion", "cib.schema"}}) == [
+        ("cib.detect.engine", "cib.network.fusion")
+    ]
+    assert upward({"cib.synth.generate": {"cib.evaluate.metrics"}}) == [
+        ("cib.synth.generate", "cib.evaluate.metrics")
+    ]
     assert upward({"cib.report.data": {"cib.network.fusion", "cib.config"}}) == []
     # the reader sees imports inside functions too
     assert "cib.network.fusion" in GRAPH["cib.report.data"]
@@ -170,7 +198,9 @@ def test_every_module_imports_alone_in_a_fresh_interpreter():
 def test_module_is_small_and_declares_its_names(module):
     path = MODULES[module]
     text = path.read_text(encoding="utf-8")
-    assert len(text.splitlines()) <= MAX_MODULE_LINES, f"{path.relative_to(ROOT)} is over {MAX_MODULE_LINES} lines"
+    assert len(text.splitlines()) <= MAX_MODULE_LINES, (
+        f"{path.relative_to(ROOT)} is over {MAX_MODULE_LINES} lines"
+    )
     tree = ast.parse(text)
     assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"
     if module != "cib.__main__":
@@ -180,12 +210,15 @@ def test_module_is_small_and_declares_its_names(module):
     long = [
         f"{n.name} ({n.end_lineno - n.lineno + 1} lines)"
         for n in ast.walk(tree)
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n.end_lineno - n.lineno + 1 > MAX_FUNCTION_LINES
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+        and n.end_lineno - n.lineno + 1 > MAX_FUNCTION_LINES
     ]
     assert not long, f"{path.relative_to(ROOT)}: functions over {MAX_FUNCTION_LINES} lines: {', '.join(long)}"
 
 
-@pytest.mark.parametrize("package", sorted(m for m, p in MODULES.items() if p.name == "__init__.py" and m != "cib"))
+@pytest.mark.parametrize(
+    "package", sorted(m for m, p in MODULES.items() if p.name == "__init__.py" and m != "cib")
+)
 def test_stage_package_init_only_reexports(package):
     tree = ast.parse(MODULES[package].read_text(encoding="utf-8"))
     for i, node in enumerate(tree.body):
@@ -193,7 +226,9 @@ def test_stage_package_init_only_reexports(package):
             continue  # the docstring
         if isinstance(node, ast.Import | ast.ImportFrom):
             continue
-        is_all = isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]
+        is_all = isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == [
+            "__all__"
+        ]
         assert is_all, f"{package}/__init__.py line {node.lineno}: only imports and __all__ belong here"
 
 
@@ -202,7 +237,7 @@ def test_each_stage_is_a_package():
         assert (PKG / stage / "__init__.py").is_file()
     loose = sorted(p.stem for p in PKG.glob("*.py"))
     assert loose == sorted(
-        ["__init__", "__main__", "_version", "api", "cli", "config", "display", "errors", "files", "manifest", "normalise",
+        ["__init__", "__main__", "_version", "api", "cli", "cli_base", "cli_tools", "config", "display", "errors", "files", "manifest", "normalise",
          "pipeline", "printable", "progress", "schema", "signals", "stages"]
     )  # fmt: skip
 

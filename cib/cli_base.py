@@ -1,0 +1,88 @@
+"""What every command of the command line shares: the app, its common options, and how errors print.
+
+Commands live in :mod:`cib.cli` (the pipeline's stages) and :mod:`cib.cli_tools`
+(synthetic data, evaluation, parameters, sweeps); both register on :data:`app`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cib.printable import printable
+
+__all__ = [
+    "app",
+    "ConfigOpt",
+    "SetOpt",
+    "FormatOpt",
+    "ProcessedOpt",
+    "ReportsOpt",
+    "NameOpt",
+    "QuietOpt",
+    "PresetOpt",
+    "WindowOpt",
+    "MinPartOpt",
+    "EventOpt",
+    "TzOpt",
+    "echo_err",
+]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Find coordinated inauthentic behaviour in social-media collections.",
+    pretty_exceptions_enable=False,
+)
+
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", help="A cib.toml (default: ./cib.toml when present).")
+]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override a parameter: NAME=VALUE (repeatable).")
+]
+FormatOpt = Annotated[
+    str | None,
+    typer.Option("--format", help="Input format for every file instead of sniffing (see `cib formats`)."),
+]
+ProcessedOpt = Annotated[Path, typer.Option("--processed-dir", help="Where tables go (DIR/NAME/).")]
+ReportsOpt = Annotated[
+    Path, typer.Option("--reports-dir", help="Where the report goes (DIR/NAME/index.html).")
+]
+NameOpt = Annotated[
+    str | None, typer.Option("--name", help="Collection name (default: the folder's or file's stem).")
+]
+QuietOpt = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="Show no progress and no summaries; warnings and errors still print."),
+]
+
+
+def echo_err(text: str) -> None:
+    """Print ``text`` on standard error, made printable."""
+    # errors quote file names and values from the data: a terminal must show them, not obey them
+    typer.echo(printable(text), err=True)
+
+
+PresetOpt = Annotated[
+    str | None, typer.Option("--preset", help="Parameter preset: coortweet, cnt (the peers' semantics).")
+]
+WindowOpt = Annotated[
+    str | None, typer.Option("--window", help="Co-occurrence window in seconds for every signal, or 'auto'.")
+]
+MinPartOpt = Annotated[
+    int | None, typer.Option("--min-participation", help="Drop accounts with fewer shares of a signal first.")
+]
+EventOpt = Annotated[
+    list[str] | None,
+    typer.Option("--event", help="An event: 'NAME=TIME' or 'NAME=TIME/WINDOW' (repeatable)."),
+]
+TzOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--timezone",
+        help="Read hours (and show times) in this IANA zone instead of each network's inferred clock.",
+    ),
+]
