@@ -115,7 +115,7 @@ def test_the_command_line_says_which_path_the_system_refused(tmp_path, monkeypat
     from cib import cli
 
     lines: list[str] = []
-    monkeypatch.setattr(cli, "_err", lines.append)
+    monkeypatch.setattr(cli, "echo_err", lines.append)
     out = tmp_path / "out"
 
     def refused(self, *args, **kwargs):
