@@ -44,6 +44,7 @@ and unordered account pair ``a < b``:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -57,9 +58,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EDGE_STATS",
+    "Singles",
     "participation",
     "coortweet_second_pass",
     "aggregate",
+    "idf_and_norms",
     "choose_weight",
     "keep_edges",
     "name_edges",
@@ -79,6 +82,27 @@ EDGE_STATS: dict[str, pl.DataType] = {
     "expected": pl.Float64(),
     "q_value": pl.Float64(),
 }
+
+
+@dataclass
+class Singles:
+    """Edges on a single object that were counted, not listed (:mod:`cib.detect.shards`).
+
+    Attributes
+    ----------
+    per_object
+        How many such edges each object code has (the object they co-occur on).
+    below_min_weight
+        How many of them weigh less than ``detect.min_weight``.
+    """
+
+    per_object: np.ndarray
+    below_min_weight: int = 0
+
+    @property
+    def total(self) -> int:
+        """All single-object edges counted."""
+        return int(self.per_object.sum())
 
 
 def participation(tr: pl.LazyFrame, min_participation: int) -> tuple[pl.LazyFrame, pl.DataFrame]:
@@ -118,7 +142,7 @@ def coortweet_second_pass(pairs: pl.DataFrame, tr: pl.LazyFrame, min_participati
 _SCALE = float(1 << 32)
 
 
-def _idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """idf² (fixed point) by object code and ‖w_a‖ by account code, as dense arrays.
 
     ``population`` is ``N``; the accounts in ``tr`` when it is smaller.
@@ -148,10 +172,16 @@ def _idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, n
 
 
 def _tfidf(
-    tr: pl.LazyFrame, o: np.ndarray, starts: np.ndarray, a: np.ndarray, b: np.ndarray, population: int
+    tr: pl.LazyFrame,
+    o: np.ndarray,
+    starts: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    population: int,
+    idf_norms: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Each edge's TF-IDF cosine from its pairs' objects ``o`` (runs from ``starts``) and its accounts ``a, b``."""
-    idf2, norms = _idf_and_norms(tr, population)
+    idf2, norms = idf_norms if idf_norms is not None else idf_and_norms(tr, population)
     # Integer sums (fixed-point idf²) do not depend on the order of the rows.
     dot = np.add.reduceat(idf2[o], starts) if starts.size else np.zeros(0, dtype=np.int64)
     cosine = dot.astype(np.float64) / _SCALE
@@ -181,7 +211,14 @@ def _distinct_per_edge(keyed_edge: np.ndarray, codes: np.ndarray, multi: np.ndar
     return out
 
 
-def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, population: int = 0) -> pl.DataFrame:
+def aggregate(
+    ordered: pl.DataFrame,
+    tr: pl.LazyFrame,
+    *,
+    tfidf: bool = True,
+    population: int = 0,
+    idf_norms: tuple[np.ndarray, np.ndarray] | None = None,
+) -> pl.DataFrame:
     """Edges of one signal from its co-occurring pairs (different accounts only).
 
     Parameters
@@ -197,6 +234,9 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, po
     population
         ``N`` of the idf: the accounts of the collection, or of the population
         it was drawn from (at least the accounts in ``tr``).
+    idf_norms
+        :func:`idf_and_norms` of ``tr`` when already computed (a signal aggregated
+        shard by shard computes them once).
 
     Returns
     -------
@@ -222,7 +262,7 @@ def aggregate(ordered: pl.DataFrame, tr: pl.LazyFrame, *, tfidf: bool = True, po
     }
     a = ordered.get_column("a").to_numpy()[starts]
     b = ordered.get_column("b").to_numpy()[starts]
-    cosine = _tfidf(tr, o, starts, a, b, population) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
+    cosine = _tfidf(tr, o, starts, a, b, population, idf_norms) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
 
     def spread(fn: np.ufunc) -> np.ndarray:
         # the earliest (latest) of either side, per edge: no column-sized temporaries
@@ -263,7 +303,7 @@ def choose_weight(edges: pl.DataFrame, kind: str) -> pl.Expr:
     raise ValueError(f"unknown weight {kind!r}")
 
 
-def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.DataFrame:
+def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any], singles: Singles | None = None) -> pl.DataFrame:
     """Weigh the edges (``detect.weight``) and keep those past ``detect.min_weight`` and ``detect.max_fdr``.
 
     When every pair of the signal's accounts co-occurs (a group alone in its
@@ -279,14 +319,19 @@ def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.Dat
         Effective configuration.
     info
         The signal's info; receives the counts found, dropped and kept.
+    singles
+        Edges on one object counted but not listed (:mod:`cib.detect.shards`):
+        they count among those found and dropped.
 
     Returns
     -------
     pl.DataFrame
         The kept edges, with ``weight``.
     """
+    unlisted = singles.total if singles is not None else 0
     significance = bool(cfg["detect.significance"])
-    if significance and edges.height and edges.height >= info.get("null_model", {}).get("tests", edges.height + 1):
+    listed = edges.height + unlisted
+    if significance and edges.height and listed >= info.get("null_model", {}).get("tests", listed + 1):
         # Every pair of the signal's accounts co-occurs: no pair is left to tell what chance
         # would give, so the test cannot speak and the edges stand on their weight.
         significance = False
@@ -294,8 +339,9 @@ def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any]) -> pl.Dat
     edges = edges.with_columns(choose_weight(edges, str(cfg["detect.weight"])).alias("weight"))
     heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
     keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
-    found = edges.height
-    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height)
+    found = edges.height + unlisted
+    light = singles.below_min_weight if singles is not None else 0
+    info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height) + light
     edges = edges.filter(keep)
     info.update(
         edges_found=found,

@@ -34,6 +34,7 @@ from cib.detect.edges import (
 from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.resolve import estimate_window, resolve_window
 from cib.detect.reuse import PairCache
+from cib.detect.shards import pair_budget, sharded
 from cib.detect.significance import tested_edges
 from cib.detect.traces import SIGNALS, signal_traces, traces_key
 from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
@@ -240,31 +241,22 @@ def _run_signal(
     crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
     clock("filters")
 
-    pairs = _pairs(sig, kept, crowd, window, cfg, cache)
-    significance = bool(cfg["detect.significance"])
-    window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info) if significance else None
-    clock("pairs")
-    if cfg["detect.participation_filter"] == "coortweet":
-        before = pairs.height
-        pairs = coortweet_second_pass(pairs, kept.lazy(), int(cfg["detect.min_participation"]))
-        info["pairs_dropped_second_pass"] = before - pairs.height
-    info["pairs"] = pairs.height
-    if pairs.height == 0:
+    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
+    tfidf = stats or cfg["detect.weight"] == "tfidf"
+    plan = None
+    if cache is None and not stats and cfg["detect.participation_filter"] != "coortweet":
+        plan = pair_budget(thinned, window_us, int(cfg["detect.max_pairs_in_memory"]))
+    if plan is None:
+        found = _in_memory(sig, kept, crowd, thinned, window, cfg, cache, info, clock, tfidf, population)
+    else:
+        def window_pairs(per_object: pl.DataFrame) -> pl.DataFrame:
+            return _window_pairs(per_object, thinned, crowd, window_us, info)
+
+        found = sharded(kept, thinned, objects.height, window_us, plan, cfg, info, clock, tfidf, population, window_pairs)
+    if found is None:
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
         return (*_empty_parts(), info, _NO_CODES)
-
-    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
-    in_order = not significance
-    ordered = order_pairs(pairs, evidence_order=in_order)
-    del pairs
-    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
-    edges = aggregate(ordered, kept.lazy(), tfidf=stats or cfg["detect.weight"] == "tfidf", population=population)
-    clock("edges")
-    edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info), cfg, info)
-
-    clock("significance")
-    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
-    del ordered  # every pair of the signal: let it go before the evidence is named
+    edges, evidence = found
     info["evidence_kept"] = evidence.height
     info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
     out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
@@ -273,15 +265,63 @@ def _run_signal(
     return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
 
 
-def _window_pairs(pairs: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict) -> pl.DataFrame:
+def _in_memory(
+    sig: str,
+    kept: pl.DataFrame,
+    crowd: pl.DataFrame,
+    thinned: pl.LazyFrame,
+    window: float,
+    cfg: Config,
+    cache: PairCache | None,
+    info: dict,
+    clock: _Clock,
+    tfidf: bool,
+    population: int,
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """A signal's kept edges and their evidence (in codes) with every pair in memory; ``None`` without pairs."""
+    window_us = int(round(window * 1e6))
+    pairs = _pairs(sig, kept, crowd, window, cfg, cache)
+    significance = bool(cfg["detect.significance"])
+    window_pairs = (
+        _window_pairs(_per_object(pairs), thinned, crowd, window_us, info) if significance else None
+    )
+    clock("pairs")
+    if cfg["detect.participation_filter"] == "coortweet":
+        before = pairs.height
+        pairs = coortweet_second_pass(pairs, kept.lazy(), int(cfg["detect.min_participation"]))
+        info["pairs_dropped_second_pass"] = before - pairs.height
+    info["pairs"] = pairs.height
+    if pairs.height == 0:
+        return None
+    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
+    in_order = not significance
+    ordered = order_pairs(pairs, evidence_order=in_order)
+    del pairs
+    edges = aggregate(ordered, kept.lazy(), tfidf=tfidf, population=population)
+    clock("edges")
+    edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info), cfg, info)
+    clock("significance")
+    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
+    return edges, evidence
+
+
+def _per_object(pairs: pl.DataFrame) -> pl.DataFrame:
+    """``o, n``: pairs of shares of different accounts per object."""
+    return pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n"))
+
+
+def _window_pairs(
+    per_object: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict
+) -> pl.DataFrame:
     """Pairs of shares within the window per object, whoever made them: the null model's ``P``.
 
-    Pairs of one account's own shares count too, and a crowd object its upper bound.
+    ``per_object`` counts the pairs of different accounts (``o, n``); pairs of one
+    account's own shares count too, and a crowd object its upper bound.
     """
     own = self_pairs_per_object(thinned, window_us)
     info["same_account_pairs"] = int(own.get_column("n").sum())
     window_pairs = (
-        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
+        pl.concat([per_object, own])
         .group_by("o")
         .agg(pl.col("n").sum())
         .join(crowd.select("o"), on="o", how="anti")

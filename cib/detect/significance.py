@@ -70,6 +70,7 @@ import polars as pl
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.detect.edges import Singles
 
 __all__ = [
     "expected_pairs",
@@ -224,6 +225,7 @@ def null_expectations(
     popular_accounts: int,
     *,
     scaled: bool = True,
+    singles: Singles | None = None,
 ) -> tuple[np.ndarray, dict]:
     """Expected co-occurring pairs of each edge under the stratified null model.
 
@@ -240,6 +242,9 @@ def null_expectations(
         Objects shared by at least this many accounts are *popular*.
     scaled
         Scale the window pairs down to those chance made (:func:`background_scale`).
+    singles
+        Edges on one object that were counted rather than listed in ``edges``
+        (a signal run in shards, :mod:`cib.detect.shards`): the scales' fits count them.
 
     Returns
     -------
@@ -282,12 +287,15 @@ def null_expectations(
         alpha[c] = 2.0 * p_c / float(s_c) ** 2
         lam += expected_pairs(k[ea, c], k[eb, c], s_c, p_c)
     if scaled:
-        f = background_scale(k, alpha, edges.height)
+        f = background_scale(k, alpha, edges.height + (singles.total if singles else 0))
         # Popular objects are where organic crowds meet again and again (breaking news, a fandom's
         # own posts): there a pair met twice is no mark of coordination, and the cautious bound
         # stands. The long tail takes the single meetings' bound too.
         single = edges.get_column("n_objects").to_numpy() == 1
         once = int((single & ~popular[edges.get_column("min_object").to_numpy().astype(np.int64)]).sum())
+        if singles is not None:
+            counted = singles.per_object[: popular.size]
+            once += int(counted[~popular[: counted.size]].sum())
         f_ord = once_scale(k[:, :1], alpha[:1], once, f)
         details["background_scale"] = round(f_ord, 6)
         if alpha[1] > 0:
@@ -350,6 +358,7 @@ def edge_significance(
     popular_accounts: int,
     max_fdr: float,
     scaled: bool = True,
+    singles: Singles | None = None,
 ) -> tuple[pl.DataFrame, dict]:
     """Add ``expected``, ``p_value`` and ``q_value`` to one signal's edges.
 
@@ -375,17 +384,19 @@ def edge_significance(
         ``o, n``: pairs of shares within the window per object.
     popular_accounts, max_fdr, scaled
         ``detect.null.popular_accounts``, ``detect.max_fdr`` and ``detect.null.scaled``.
+    singles
+        Single-object edges counted but not listed (only with ``scaled``: none of them is a candidate).
 
     Returns
     -------
     edges, details
         The edges with the three columns, and the null model's figures.
     """
-    lam, details = null_expectations(edges, traces, window_pairs, popular_accounts, scaled=scaled)
+    lam, details = null_expectations(edges, traces, window_pairs, popular_accounts, scaled=scaled, singles=singles)
     n_objects = edges.get_column("n_objects").to_numpy()
     pv = poisson_pvalues(n_objects, lam)
     n_acc = traces.get_column("a").n_unique()
-    n_tests = max(n_acc * (n_acc - 1) // 2, pv.size)
+    n_tests = max(n_acc * (n_acc - 1) // 2, pv.size + (singles.total if singles else 0))
     repeated = n_objects >= 2 if scaled else np.ones(pv.size, dtype=bool)
     cut = max_fdr * int(repeated.sum()) / n_tests if max_fdr < 1 else 1.0
     candidates = repeated & (pv <= cut)
@@ -398,7 +409,12 @@ def edge_significance(
 
 
 def tested_edges(
-    edges: pl.DataFrame, traces: pl.DataFrame, window_pairs: pl.DataFrame | None, cfg: Config, info: dict[str, Any]
+    edges: pl.DataFrame,
+    traces: pl.DataFrame,
+    window_pairs: pl.DataFrame | None,
+    cfg: Config,
+    info: dict[str, Any],
+    singles: Singles | None = None,
 ) -> pl.DataFrame:
     """One signal's edges with ``expected``, ``p_value`` and ``q_value`` as configured; nulls without ``window_pairs``.
 
@@ -411,6 +427,8 @@ def tested_edges(
         Effective configuration (``detect.null.*``, ``detect.max_fdr``).
     info
         The signal's info; receives ``null_model``.
+    singles
+        As for :func:`edge_significance`.
 
     Returns
     -------
@@ -425,5 +443,6 @@ def tested_edges(
         popular_accounts=int(cfg["detect.null.popular_accounts"]),
         max_fdr=float(cfg["detect.max_fdr"]),
         scaled=bool(cfg["detect.null.scaled"]),
+        singles=singles,
     )
     return edges

@@ -1,0 +1,293 @@
+"""A signal's pairs of shares in bounded memory: spilled to disk in shards of account pairs.
+
+Where popularity is heavy-tailed the pairs of shares outgrow the posts (125 M
+for ``co_reshare`` on 10 M posts, against 27 M on 3 M), and every pair held at
+once, with its sort, outgrows the machine. When the pairs a signal could give
+(an upper bound counted from shares per object and window, before any pair is
+made) exceed ``detect.max_pairs_in_memory``, the signal runs in three passes:
+
+1. **Spill.** Objects are taken in slices whose pairs fit the budget; each
+   slice's pairs are made as usual (:func:`cib.detect.window.co_occurrences`)
+   and written to disk split by a hash of the account pair into ``S`` shards.
+   Every pair of two accounts lands in one shard, whatever its object.
+2. **Edges.** Each shard is read back alone and aggregated exactly as the
+   whole signal would be (:func:`cib.detect.edges.aggregate`, with the idf and
+   norms of all traces): an edge's figures come from all its pairs, and they
+   are all in its shard. With the scaled null an edge on a single object can
+   never be significant (:mod:`cib.detect.significance`); such edges are not
+   kept, only counted per object (:class:`Singles`), which is all the null
+   model's fits and the family of tests read of them.
+3. **Evidence.** Once the edges are tested and kept, each shard is read again
+   and its kept edges' evidence picked as usual.
+
+Pairs, edges, p-values and evidence are the same as in one pass (the reductions
+are integer sums, minima and distinct counts; a test holds them equal).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import polars as pl
+
+from cib.detect.edges import Singles, aggregate, choose_weight, idf_and_norms, keep_edges
+from cib.detect.evidence import order_pairs, pick_evidence
+from cib.detect.significance import tested_edges
+from cib.detect.window import co_occurrences
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["pair_budget", "Spill", "spilled", "sharded"]
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _pairs_per_object(thinned: pl.LazyFrame, window_us: int) -> pl.DataFrame:
+    """``o, est``: an upper bound on each object's pairs of shares within the window (as :func:`crowds` counts)."""
+    k = (pl.col("t") // max(window_us, 1)).alias("k")
+    counts = thinned.select("o", k).group_by("o", "k").agg(pl.len().cast(pl.Int64).alias("c"))
+    nxt = counts.select("o", (pl.col("k") - 1).alias("k"), pl.col("c").alias("c_next"))
+    return (
+        counts.join(nxt, on=["o", "k"], how="left")
+        .group_by("o")
+        .agg(
+            (pl.col("c") * (pl.col("c") - 1) // 2 + pl.col("c") * pl.col("c_next").fill_null(0))
+            .sum()
+            .alias("est")
+        )
+        .sort("o")
+        .collect()
+    )
+
+
+def pair_budget(thinned: pl.LazyFrame, window_us: int, budget: int) -> tuple[int, pl.DataFrame] | None:
+    """How many shards and which object slices a signal needs, or ``None`` when its pairs fit the budget.
+
+    Returns
+    -------
+    shards, slices
+        The number of account-pair shards, and ``o, slice`` for every object
+        (objects in code order, a slice closing when its pairs would pass the budget).
+    """
+    if budget <= 0:
+        return None
+    per = _pairs_per_object(thinned, window_us)
+    total = int(per.get_column("est").sum() or 0)
+    if total <= budget:
+        return None
+    shards = -(-total // budget)
+    slices = per.select("o", (pl.col("est").cum_sum() // budget).cast(pl.UInt32).alias("slice"))
+    return shards, slices
+
+
+def _shard_of(frame: pl.DataFrame, shards: int) -> np.ndarray:
+    key = (frame.get_column("a").to_numpy().astype(np.uint64) << np.uint64(32)) | frame.get_column(
+        "b"
+    ).to_numpy().astype(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = key * _GOLDEN
+    return ((mixed >> np.uint64(32)) % np.uint64(shards)).astype(np.uint32)
+
+
+class Spill:
+    """A signal's pairs on disk, by shard; see the module's description.
+
+    Parameters
+    ----------
+    folder
+        An empty folder of its own.
+    shards
+        The number of account-pair shards.
+    """
+
+    def __init__(self, folder: Path, shards: int) -> None:
+        self.folder = folder
+        self.shards = shards
+        self.pairs = 0
+        self.per_object: list[pl.DataFrame] = []
+
+    def write(self, thinned: pl.LazyFrame, slices: pl.DataFrame, window_us: int) -> None:
+        """Make every slice's pairs and write them by shard; count them per object (the null model's ``P``)."""
+        n_slices = int(slices.get_column("slice").max() or 0) + 1
+        for i in range(n_slices):
+            objects = slices.filter(pl.col("slice") == i).select("o")
+            if objects.height == 0:
+                continue
+            pairs = co_occurrences(thinned.join(objects.lazy(), on="o", how="semi"), window_us).collect()
+            if pairs.height == 0:
+                continue
+            self.pairs += pairs.height
+            self.per_object.append(pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")))
+            shard = pl.Series("_shard", _shard_of(pairs, self.shards))
+            for (s,), part in (
+                pairs.with_columns(shard).partition_by("_shard", as_dict=True, include_key=False).items()
+            ):
+                part.write_ipc(self.folder / f"s{s:05d}-{i:06d}.arrow")
+            del pairs
+
+    def object_pairs(self) -> pl.DataFrame:
+        """``o, n``: pairs of shares of different accounts per object."""
+        if not self.per_object:
+            return pl.DataFrame(schema={"o": pl.UInt32, "n": pl.Int64})
+        return pl.concat(self.per_object).group_by("o").agg(pl.col("n").sum())
+
+    def shard(self, s: int) -> pl.DataFrame | None:
+        """Shard ``s``'s pairs, or ``None`` when it has none."""
+        files = sorted(self.folder.glob(f"s{s:05d}-*.arrow"))
+        if not files:
+            return None
+        return pl.concat([pl.read_ipc(f) for f in files])
+
+    def edges(
+        self,
+        kept: pl.DataFrame,
+        *,
+        tfidf: bool,
+        population: int,
+        weight: str,
+        min_weight: float,
+        drop_singles: bool,
+        n_objects: int,
+    ) -> tuple[pl.DataFrame, Singles]:
+        """Every shard's edges, as :func:`aggregate` gives them, in ``a, b`` order, with ``shard`` and ``edge`` per shard.
+
+        With ``drop_singles``, edges on one object are counted into the
+        returned :class:`Singles` instead.
+        """
+        idf = idf_and_norms(kept.lazy(), population) if tfidf else None
+        singles = Singles(np.zeros(n_objects, dtype=np.int64))
+        parts = []
+        for s in range(self.shards):
+            pairs = self.shard(s)
+            if pairs is None:
+                continue
+            ordered = order_pairs(pairs, evidence_order=False)
+            del pairs
+            e = aggregate(ordered, kept.lazy(), tfidf=tfidf, population=population, idf_norms=idf)
+            del ordered
+            if drop_singles:
+                one = e.get_column("n_objects").to_numpy() == 1
+                gone = e.filter(pl.Series(one))
+                singles.per_object += np.bincount(
+                    gone.get_column("min_object").to_numpy().astype(np.int64), minlength=n_objects
+                )[:n_objects]
+                light = gone.select((choose_weight(gone, weight) < min_weight).sum()).item()
+                singles.below_min_weight += int(light or 0)
+                e = e.filter(pl.Series(~one))
+            parts.append(e.with_columns(pl.lit(s, pl.UInt32).alias("shard")))
+        if not parts:
+            return aggregate(
+                order_pairs(_no_pairs(), evidence_order=False), kept.lazy(), tfidf=tfidf
+            ).with_columns(pl.lit(0, pl.UInt32).alias("shard")), singles
+        return pl.concat(parts).sort("a", "b"), singles
+
+    def evidence(self, kept_edges: pl.DataFrame, per_edge: int) -> pl.DataFrame:
+        """The kept edges' evidence, shard by shard, in the evidence order (:func:`pick_evidence`)."""
+        out = []
+        for (s,), mine in kept_edges.partition_by("shard", as_dict=True).items():
+            pairs = self.shard(int(s))
+            if pairs is None:
+                continue
+            ordered = order_pairs(pairs, evidence_order=False)
+            del pairs
+            out.append(pick_evidence(ordered, mine, per_edge, evidence_order=False))
+        if not out:
+            return pick_evidence(
+                order_pairs(_no_pairs(), evidence_order=False),
+                kept_edges.clear(),
+                per_edge,
+                evidence_order=False,
+            )
+        return pl.concat(out).sort("a", "b", "delta_us", "o", "pa", "pb")
+
+
+def _no_pairs() -> pl.DataFrame:
+    cols = {
+        "a": pl.UInt32,
+        "b": pl.UInt32,
+        "o": pl.UInt32,
+        "pa": pl.UInt32,
+        "pb": pl.UInt32,
+        "ta": pl.Int64,
+        "tb": pl.Int64,
+    }
+    return pl.DataFrame(schema=cols)
+
+
+@contextmanager
+def spilled(shards: int, where: str | None = None) -> Iterator[Spill]:
+    """A :class:`Spill` in a temporary folder (under ``where``, or the system's), removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="cib-pairs-", dir=where))
+    try:
+        yield Spill(folder, shards)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sharded(
+    kept: pl.DataFrame,
+    thinned: pl.LazyFrame,
+    n_objects: int,
+    window_us: int,
+    plan: tuple[int, pl.DataFrame],
+    cfg: Config,
+    info: dict,
+    clock: Callable[[str], None],
+    tfidf: bool,
+    population: int,
+    window_pairs_of: Callable[[pl.DataFrame], pl.DataFrame],
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """A signal's kept edges and their evidence (in codes), its pairs spilled in shards; ``None`` without pairs.
+
+    Parameters
+    ----------
+    kept, thinned
+        The signal's traces after the participation filter, and once crowds are handled.
+    n_objects
+        The signal's objects (codes ``0 … n_objects - 1``).
+    window_us, plan
+        The window, and :func:`pair_budget`'s shards and slices.
+    cfg, info
+        Effective configuration; the signal's info (receives ``pairs``, ``pair_shards``, the null model's figures).
+    clock
+        Told when the pairs, edges and significance steps end.
+    tfidf, population
+        As for :func:`cib.detect.edges.aggregate`.
+    window_pairs_of
+        The null model's pairs per object from the pairs of different accounts per object.
+    """
+    shards, slices = plan
+    significance = bool(cfg["detect.significance"])
+    # with the scaled null an edge on one object is never significant: counted, not listed
+    drop = significance and bool(cfg["detect.null.scaled"])
+    with spilled(shards) as spill:
+        spill.write(thinned, slices, window_us)
+        window_pairs = window_pairs_of(spill.object_pairs()) if significance else None
+        info.update(pairs=spill.pairs, pair_shards=shards)
+        clock("pairs")
+        if spill.pairs == 0:
+            return None
+
+        def edges_of(drop_singles: bool) -> tuple[pl.DataFrame, Singles]:
+            return spill.edges(
+                kept, tfidf=tfidf, population=population, weight=str(cfg["detect.weight"]),
+                min_weight=float(cfg["detect.min_weight"]), drop_singles=drop_singles, n_objects=n_objects,
+            )  # fmt: skip
+
+        edges, singles = edges_of(drop)
+        n_acc = kept.get_column("a").n_unique()
+        if drop and edges.height + singles.total >= n_acc * (n_acc - 1) // 2:
+            # every pair of accounts co-occurs: the test cannot speak and single-object edges may stand
+            edges, singles = edges_of(False)
+        clock("edges")
+        edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info, singles), cfg, info, singles)
+        clock("significance")
+        evidence = spill.evidence(edges, int(cfg["detect.evidence_per_edge"]))
+    return edges, evidence
