@@ -10,7 +10,9 @@ format obeys the same rules.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +32,7 @@ __all__ = [
     "IDS",
     "as_text",
     "as_text_list",
+    "client_name",
     "count_of",
     "finalise",
     "parse_list",
@@ -174,6 +177,25 @@ def as_text_list(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
             return_dtype=pl.List(pl.String),
         )
     return expr.cast(pl.List(pl.String))
+
+
+_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def client_name(value: object) -> str | None:
+    """The app a post was sent from, as the platform names it.
+
+    X API v1 writes it as an HTML link (``<a href="…">Twitter for iPhone</a>``):
+    only the link's text is kept, its entities decoded; v2 and the
+    information-operations archive write the bare name. Blank is none.
+    """
+    if not isinstance(value, str):
+        return None
+    found = _ANCHOR.search(value)
+    name = html.unescape(found.group(1)) if found else value
+    # a link's text could itself hold markup: it stays text, never markup
+    name = re.sub(r"<[^>]*>", "", name).strip()
+    return name or None
 
 
 _ZONED = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%a %b %d %H:%M:%S %z %Y")

@@ -17,6 +17,7 @@ from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_col
 from cib.ingest.io_archive import IO_ARCHIVE
 from cib.ingest.telegram import TELEGRAM
 from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
+from cib.ingest.vk import VK
 from cib.schema import REQUIRED
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ FORMATS: list[Format] = [
     TWARC2_JSONL,
     TWARC_CSV,
     TELEGRAM,
+    VK,
     CROWDTANGLE,
     COORTWEET,
     COORTWEET_LONG,
