@@ -35,6 +35,7 @@ __all__ = [
     "client_name",
     "count_of",
     "finalise",
+    "first_filled",
     "parse_list",
     "parse_time",
     "reject_frame",
@@ -344,6 +345,17 @@ def _as_time(frame: pl.DataFrame, column: str, tz: str) -> pl.Expr:
             col = col.dt.replace_time_zone(tz)
         return col.dt.convert_time_zone("UTC").cast(TIME)
     return parse_time(as_text(pl.col(column), dtype), tz)
+
+
+def first_filled(rows: pl.DataFrame, *names: str) -> list[str | None]:
+    """In each row, the first of the columns ``names`` (any case) with a value, stripped; blank counts as none."""
+    by_lower = {c.strip().lower(): c for c in rows.columns}
+    out: list[str | None] = [None] * rows.height
+    for name in names:
+        if name in by_lower:
+            values = rows[by_lower[name]].to_list()
+            out = [o if o else (v.strip() or None if v else None) for o, v in zip(out, values, strict=True)]
+    return out
 
 
 def count_of(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
