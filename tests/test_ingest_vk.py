@@ -117,6 +117,16 @@ def test_vk_minified_response_is_one_json_line(tmp_path, cfg):
     assert set(result.posts["source_row"]) == {1}
 
 
+@pytest.mark.parametrize("indent", [None, 1])
+def test_vk_response_without_its_wrapper(tmp_path, cfg, indent):
+    inner = json.loads((DATA / "vk_wall.json").read_text(encoding="utf-8"))["response"]
+    path = tmp_path / "inner.json"
+    path.write_text(json.dumps(inner, ensure_ascii=False, indent=indent), encoding="utf-8")
+    result = ingest(path, cfg)
+    assert result.files[0].format == "vk" and result.files[0].reconciled
+    assert list(by_id(result)) == ["-1001_42", "77_7", "-2002_3", "88_8", "-1001_9"]
+
+
 # --- Telegram: a reply into another chat ------------------------------------
 
 

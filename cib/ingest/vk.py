@@ -297,9 +297,8 @@ def _sniff(head: Head, cfg: Config) -> bool:
     keys = head.lower
     looks = all(k in head.raw for k in _POST_KEYS)
     if head.kind == "jsonl":
-        return {"owner_id", "date", "id"} <= keys or (
-            keys <= {"response", "execute_errors"} and "response" in keys and looks
-        )
+        # an item per line, or a response (wrapped, or its inner object alone) per line
+        return {"owner_id", "date", "id"} <= keys or (looks and bool(keys & {"response", "items"}))
     return head.kind == "json" and looks and (not keys or "response" in keys or "items" in keys)
 
 
