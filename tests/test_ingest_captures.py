@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cib.config import load_config
+from cib.errors import InputError
 from cib.ingest import ingest
 from cib.ingest.fourcat import platform_of
 from cib.ingest.head import read_head
@@ -25,6 +26,7 @@ FIXTURES = {
     "fourcat_generic.csv": ("4cat_csv", 2, 2, 0),
     "mcl_facebook.csv": ("meta_content_library", 4, 2, 2),
     "mcl_instagram.jsonl": ("meta_content_library", 3, 2, 1),
+    "mcl_instagram_api.json": ("meta_content_library", 3, 2, 1),
 }
 
 
@@ -220,8 +222,10 @@ def test_mcl_facebook_csv(cfg):
     assert names == {"100064123456789012": "Біздің Қазақстан", "100064123456789013": "Bot page"}
 
 
-def test_mcl_instagram_json_lines(cfg):
-    result = ingest(DATA / "mcl_instagram.jsonl", cfg)
+@pytest.mark.parametrize("name", ["mcl_instagram.jsonl", "mcl_instagram_api.json"])
+def test_mcl_instagram_json(name, cfg):
+    # the same posts as JSON lines and as the data array of an API response, each post's place its row
+    result = ingest(DATA / name, cfg)
     posts = by_id(result)
     assert {p["platform"] for p in posts.values()} == {"instagram"}
     assert posts["3300000000000000002"]["created_at"] == datetime(
@@ -235,4 +239,12 @@ def test_mcl_instagram_json_lines(cfg):
         "17841400000000001": "aigerim.kz",
         "17841400000000002": "bot_01",
     }
-    assert rejects(result) == {3: (None, "a JSON line that is not an object")}
+    assert rejects(result) == {3: (None, "a JSON post that is not an object")}
+
+
+@pytest.mark.parametrize("data", [b"\xef\xbb\xbf", b"\xef\xbb\xbf \r\n", b"   \n"])
+def test_a_file_of_a_byte_order_mark_alone_is_empty(tmp_path, data):
+    path = tmp_path / "posts.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputError, match="the file is empty"):
+        read_head(path)

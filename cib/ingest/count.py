@@ -16,6 +16,8 @@ reader that loses a row is caught rather than trusted.
 - A Telegram export: the elements of every ``messages`` array.
 - A VK API response saved as one JSON document: the elements of its
   ``items`` (or of the bare array).
+- A Meta Content Library JSON document: the elements of its array (bare, or
+  under ``data``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ def count_records(path: Path, kind: str, fmt: str) -> int:
         return _messages(path)
     if fmt == "vk" and kind == "json":
         return _vk_items(path)
+    if fmt == "meta_content_library" and kind == "json":
+        document = _document(path)
+        posts = document.get("data") if isinstance(document, dict) else document
+        return len(posts) if isinstance(posts, list) else 0
     if kind in ("csv", "tsv"):
         delimiter = "\t" if kind == "tsv" else ","
         counted = _delimited(path, delimiter)

@@ -1,9 +1,11 @@
-"""Meta Content Library exports of Facebook and Instagram posts: CSV, or JSON lines.
+"""Meta Content Library exports of Facebook and Instagram posts: CSV, JSON lines or JSON.
 
 The CSV flattens each post's fields into dotted columns (``post_owner.id``,
-``statistics.reaction_count``, ``link_attachment.link``); JSON lines keep them
-nested (``{"post_owner": {"id": …}}``) and are flattened the same way, so both
-are read by one rule. Columns are found by name; an absent optional one is
+``statistics.reaction_count``, ``link_attachment.link``); JSON keeps them
+nested (``{"post_owner": {"id": …}}``), one post per line or as an array (bare,
+or the ``data`` of an API response), and is flattened the same way, so all are
+read by one rule. ``source_row`` is the CSV record's line, the JSON line, or
+the post's place in the array. Columns are found by name; an absent optional one is
 empty.
 
 Fields and where they go
@@ -31,6 +33,7 @@ Fields and where they go
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
 from cib.ingest.head import read_head
 from cib.ingest.io_archive import utc_text
@@ -47,7 +51,7 @@ from cib.schema import LIST_COLUMNS, STAGED_TEXT
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["META_CONTENT_LIBRARY", "flatten"]
+__all__ = ["META_CONTENT_LIBRARY", "flatten", "posts_of"]
 
 _TAG = re.compile(r"(?<![\w&])#(\w+)")
 _MENTION = re.compile(r"(?<![\w.])@(\w(?:[\w.]*\w)?)")
@@ -121,37 +125,62 @@ def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
     return pl.DataFrame(data).with_columns(utc_text(pl.col("created_at")).alias("created_at"))
 
 
+def _records(records: list[tuple[int, Any]], label: str, limit: int, rejects: pl.DataFrame) -> Chunk:
+    """Stage numbered JSON posts (lines, or elements of an array); what is not a post object is a reject."""
+    rows: list[dict[str, Any]] = []
+    numbers: list[int] = []
+    bad = [rejects]
+    for number, record in records:
+        why = None if isinstance(record, dict) else "a JSON post that is not an object"
+        if why is None:
+            try:
+                flat = flatten(record)
+            except RecursionError:
+                why = "JSON nested too deeply to read"
+        if why is not None:
+            bad.append(reject_frame(label, [number], None, why, [safe_json(record)], limit))
+            continue
+        rows.append(post_row(flat, set(flat)))
+        numbers.append(number)
+    return Chunk(_frame(rows, numbers), pl.concat(bad))
+
+
+def posts_of(document: Any) -> list[Any] | None:
+    """The posts of a JSON document: a bare array, or the ``data`` array of an API response."""
+    if isinstance(document, dict):
+        document = document.get("data")
+    return document if isinstance(document, list) else None
+
+
 def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
     label = str(path)
     limit = cfg["ingest.raw_chars"]
-    if read_head(path).kind == "jsonl":
+    kind = read_head(path).kind
+    empty = reject_frame(label, [], None, "", [], limit)
+    if kind == "json":
+        try:
+            with path.open("r", encoding="utf-8-sig") as fh:
+                posts = posts_of(json.load(fh))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            raise InputError(
+                path, f"not a readable JSON export ({type(exc).__name__})", hint="export it again"
+            ) from None
+        if posts is None:
+            raise InputError(
+                path,
+                "a JSON document without an array of posts",
+                hint="export the posts as CSV or JSON lines",
+            )
+        step = cfg["ingest.chunk_rows"]
+        for start in range(0, max(len(posts), 1), step):
+            numbered = list(enumerate(posts[start : start + step], start=start + 1))
+            yield _records(numbered, label, limit, empty)
+        return
+    if kind == "jsonl":
         for records, rejects in iter_json_lines(
             path, chunk_rows=cfg["ingest.chunk_rows"], raw_chars=limit, file_label=label
         ):
-            rows, numbers, bad = [], [], [rejects]
-            for number, record in records:
-                if not isinstance(record, dict):
-                    bad.append(
-                        reject_frame(
-                            label,
-                            [number],
-                            None,
-                            "a JSON line that is not an object",
-                            [safe_json(record)],
-                            limit,
-                        )
-                    )
-                    continue
-                try:
-                    flat = flatten(record)
-                except RecursionError:
-                    bad.append(
-                        reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit)
-                    )
-                    continue
-                rows.append(post_row(flat, set(flat)))
-                numbers.append(number)
-            yield Chunk(_frame(rows, numbers), pl.concat(bad))
+            yield _records(records, label, limit, rejects)
         return
     delimiter = "\t" if read_head(path).kind == "tsv" else ","
     for header, table, rejects in iter_delimited(
@@ -167,7 +196,11 @@ def _sniff(head: Head, cfg: Config) -> bool:
     keys = head.lower
     if head.kind in {"csv", "tsv"}:
         return {"id", "creation_time"} <= keys and bool(keys & {"post_owner.id", "surface.id"})
-    return head.kind == "jsonl" and {"id", "creation_time"} <= keys and bool(keys & {"post_owner", "surface"})
+    if head.kind == "jsonl":
+        return {"id", "creation_time"} <= keys and bool(keys & {"post_owner", "surface"})
+    # a JSON array of posts, or an API response holding them in "data"
+    looks = b'"creation_time"' in head.raw and (b'"post_owner"' in head.raw or b'"surface"' in head.raw)
+    return head.kind == "json" and looks and (not keys or "data" in keys)
 
 
 META_CONTENT_LIBRARY = Format(
