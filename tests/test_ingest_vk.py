@@ -225,3 +225,15 @@ def test_client_from_twarc_io_archive_and_generic(tmp_path, cfg):
         "2": "Twitter for iPhone",
         "3": "Buffer",
     }
+
+
+def test_vk_posts_repeated_across_files_are_duplicates(tmp_path, cfg):
+    # a second save of the same wall: every post it holds, originals included, is counted once
+    copy = tmp_path / "again.json"
+    copy.write_bytes((DATA / "vk_wall.json").read_bytes())
+    result = ingest([DATA / "vk_wall.json", copy], cfg)
+    assert [(r.posts, r.rejects, r.duplicates, r.reconciled) for r in result.files] == [
+        (5, 2, 0, True),
+        (0, 2, 5, True),
+    ]
+    assert result.posts.height == 5
