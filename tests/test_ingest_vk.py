@@ -14,7 +14,7 @@ import pytest
 
 from cib.config import load_config
 from cib.ingest import ingest
-from cib.ingest.base import client_name
+from cib.ingest.fields import client_name
 from cib.ingest.head import read_head
 from cib.ingest.registry import sniff
 

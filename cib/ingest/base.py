@@ -10,9 +10,7 @@ format obeys the same rules.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,10 +30,8 @@ __all__ = [
     "IDS",
     "as_text",
     "as_text_list",
-    "client_name",
     "count_of",
     "finalise",
-    "first_filled",
     "parse_list",
     "parse_time",
     "reject_frame",
@@ -178,25 +174,6 @@ def as_text_list(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:
             return_dtype=pl.List(pl.String),
         )
     return expr.cast(pl.List(pl.String))
-
-
-_ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def client_name(value: object) -> str | None:
-    """The app a post was sent from, as the platform names it.
-
-    X API v1 writes it as an HTML link (``<a href="…">Twitter for iPhone</a>``):
-    only the link's text is kept, its entities decoded; v2 and the
-    information-operations archive write the bare name. Blank is none.
-    """
-    if not isinstance(value, str):
-        return None
-    found = _ANCHOR.search(value)
-    name = html.unescape(found.group(1)) if found else value
-    # a link's text could itself hold markup: it stays text, never markup
-    name = re.sub(r"<[^>]*>", "", name).strip()
-    return name or None
 
 
 _ZONED = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z", "%a %b %d %H:%M:%S %z %Y")
@@ -345,17 +322,6 @@ def _as_time(frame: pl.DataFrame, column: str, tz: str) -> pl.Expr:
             col = col.dt.replace_time_zone(tz)
         return col.dt.convert_time_zone("UTC").cast(TIME)
     return parse_time(as_text(pl.col(column), dtype), tz)
-
-
-def first_filled(rows: pl.DataFrame, *names: str) -> list[str | None]:
-    """In each row, the first of the columns ``names`` (any case) with a value, stripped; blank counts as none."""
-    by_lower = {c.strip().lower(): c for c in rows.columns}
-    out: list[str | None] = [None] * rows.height
-    for name in names:
-        if name in by_lower:
-            values = rows[by_lower[name]].to_list()
-            out = [o if o else (v.strip() or None if v else None) for o, v in zip(out, values, strict=True)]
-    return out
 
 
 def count_of(expr: pl.Expr, dtype: pl.DataType) -> pl.Expr:

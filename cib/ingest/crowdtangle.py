@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from cib.ingest.base import Chunk, Format, Head, first_filled, reject_frame
+from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import first_filled
 from cib.ingest.head import read_head
 from cib.ingest.textio import iter_delimited
 

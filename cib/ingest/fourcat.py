@@ -36,7 +36,8 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from cib.ingest.base import Chunk, Format, Head, first_filled
+from cib.ingest.base import Chunk, Format, Head
+from cib.ingest.fields import first_filled
 from cib.ingest.io_archive import utc_text
 from cib.ingest.textio import iter_delimited
 

@@ -43,6 +43,7 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import string_lists
 from cib.ingest.head import read_head
 from cib.ingest.io_archive import utc_text
 from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
@@ -119,7 +120,7 @@ def post_row(row: dict[str, Any], columns: set[str]) -> dict[str, Any]:
 
 def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
     data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in (*STAGED_TEXT, "platform")}
-    data |= {c: pl.Series(c, [r.get(c, []) for r in rows], dtype=pl.List(pl.String)) for c in LIST_COLUMNS}
+    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
     data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     # a time without offset is the Content Library's UTC
     return pl.DataFrame(data).with_columns(utc_text(pl.col("created_at")).alias("created_at"))

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.ingest.base import Chunk, Format, Head, client_name, reject_frame
+from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import client_name
 from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
 

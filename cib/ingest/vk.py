@@ -49,6 +49,7 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import string_lists
 from cib.ingest.head import read_head
 from cib.ingest.textio import iter_json_lines, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
@@ -206,7 +207,7 @@ def vk_items(document: Any) -> tuple[list[Any], dict[str, Any]]:
 
 def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
     data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT}
-    data |= {c: pl.Series(c, [r.get(c, []) for r in rows], dtype=pl.List(pl.String)) for c in LIST_COLUMNS}
+    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
     data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     return pl.DataFrame(data)
 

@@ -57,7 +57,8 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.ingest.base import Chunk, Format, Head, client_name, reject_frame
+from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import client_name, string_lists
 from cib.ingest.textio import iter_json_lines, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
@@ -206,7 +207,7 @@ def item_row(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]
 
 def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
     data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in (*STAGED_TEXT, "platform")}
-    data |= {c: pl.Series(c, [r.get(c, []) for r in rows], dtype=pl.List(pl.String)) for c in LIST_COLUMNS}
+    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
     data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     return pl.DataFrame(data)
 
