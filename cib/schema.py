@@ -62,6 +62,7 @@ POSTS: dict[str, pl.DataType] = {
     "quote_of": pl.String(),
     "platform": pl.String(),
     "lang": pl.String(),
+    "client": pl.String(),
     "source_file": pl.String(),
     "source_row": pl.Int64(),
 }

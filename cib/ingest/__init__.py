@@ -9,8 +9,10 @@ either a post, a reject with a reason, or a documented de-duplication, and
 :class:`FileReport` reconciles the counts per file. Modules: :mod:`.runner`
 (a collection's files, read and reconciled), :mod:`.registry` (the formats and
 their sniffing), :mod:`.base` (staged chunks → canonical rows), :mod:`.textio`
-(CSV and JSON lines readers), one module per source family (:mod:`.generic`,
-:mod:`.io_archive`, :mod:`.twarc`, :mod:`.telegram`, :mod:`.crowdtangle`,
+(CSV and JSON lines readers), :mod:`.fields` (small readers the adapters
+share), one module per source family (:mod:`.generic`, :mod:`.io_archive`,
+:mod:`.twarc`, :mod:`.telegram`, :mod:`.vk`, :mod:`.zeeschuimer`,
+:mod:`.fourcat`, :mod:`.meta_content_library`, :mod:`.crowdtangle`,
 :mod:`.coortweet`, :mod:`.cnt`).
 """
 

@@ -14,6 +14,10 @@ reader that loses a row is caught rather than trusted.
 - JSON lines: lines that are not blank.
 - Parquet: the row count in the file's metadata.
 - A Telegram export: the elements of every ``messages`` array.
+- A VK API response saved as one JSON document: the elements of its
+  ``items`` (or of the bare array).
+- A Meta Content Library JSON document: the elements of its array (bare, or
+  under ``data``).
 """
 
 from __future__ import annotations
@@ -59,6 +63,12 @@ def count_records(path: Path, kind: str, fmt: str) -> int:
     """
     if fmt == "telegram":
         return _messages(path)
+    if fmt == "vk" and kind == "json":
+        return _vk_items(path)
+    if fmt == "meta_content_library" and kind == "json":
+        document = _document(path)
+        posts = document.get("data") if isinstance(document, dict) else document
+        return len(posts) if isinstance(posts, list) else 0
     if kind in ("csv", "tsv"):
         delimiter = "\t" if kind == "tsv" else ","
         counted = _delimited(path, delimiter)
@@ -224,13 +234,27 @@ def _csv_module(path: Path, delimiter: str) -> int:
     return max(count, 0)
 
 
-def _messages(path: Path) -> int:
-    """Elements of every ``messages`` array of a Telegram export (one chat, or ``chats``/``left_chats``)."""
+def _document(path: Path) -> object:
+    """The file parsed as one JSON document; ``None`` when it is not one (its reader says why)."""
     try:
         with path.open("r", encoding="utf-8-sig") as fh:
-            document = json.load(fh)
+            return json.load(fh)
     except (ValueError, RecursionError, UnicodeDecodeError):
-        return 0
+        return None
+
+
+def _vk_items(path: Path) -> int:
+    """Elements of a VK response's ``items`` array, or of a bare array of items."""
+    document = _document(path)
+    if isinstance(document, dict):
+        document = document.get("response", document)
+        document = document.get("items") if isinstance(document, dict) else document
+    return len(document) if isinstance(document, list) else 0
+
+
+def _messages(path: Path) -> int:
+    """Elements of every ``messages`` array of a Telegram export (one chat, or ``chats``/``left_chats``)."""
+    document = _document(path)
     if not isinstance(document, dict):
         return 0
     if isinstance(document.get("messages"), list):

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import first_filled
 from cib.ingest.head import read_head
 from cib.ingest.textio import iter_delimited
 
@@ -117,13 +118,7 @@ def _stage(rows: pl.DataFrame, label: str, limit: int) -> tuple[pl.DataFrame, pl
     n = rows.height
 
     def cells(*names: str) -> list[str | None]:
-        """The first of ``names`` with a value in each row ("" counts as none)."""
-        out: list[str | None] = [None] * n
-        for name in names:
-            if name in by_lower:
-                values = rows[by_lower[name]].to_list()
-                out = [o if o else (v.strip() or None if v else None) for o, v in zip(out, values, strict=True)]
-        return out
+        return first_filled(rows, *names)
 
     facebook = "facebook id" in by_lower or "page name" in by_lower
     post = cells("url")

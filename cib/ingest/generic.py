@@ -41,6 +41,7 @@ POST_ALIASES: dict[str, tuple[str, ...]] = {
     "quote_of": ("quote_of",),
     "platform": ("platform",),
     "lang": ("lang", "language"),
+    "client": ("client", "source"),
     "account_handle": ("handle", "account_name", "screen_name", "username"),
     "account_display_name": ("display_name",),
 }
@@ -251,7 +252,7 @@ GENERIC = Format(
     name="generic",
     needs="CSV, TSV, JSON lines or Parquet with columns post_id, account_id, created_at "
     "(other headers through [ingest.columns]); optional text, urls, hashtags, mentions, media, "
-    "reshare_of, reply_to, quote_of, platform, lang, handle, display_name",
+    "reshare_of, reply_to, quote_of, platform, lang, client (or source), handle, display_name",
     sniff=lambda head, cfg: _is_posts(head, cfg["ingest.columns"]),
     read=_read_posts,
 )

@@ -49,6 +49,9 @@ def read_head(path: Path) -> Head:
     _refuse_binary(path, raw)
     # a stray NUL byte does not make a text file binary: the row holding it is rejected
     text = raw.removeprefix(_BOM).replace(b"\x00", b"").decode("utf-8", errors="replace")
+    if not text.strip():
+        # a byte order mark (or NULs) and nothing else: no header, no rows
+        raise InputError(path, "the file is empty", hint="remove it or export it again")
     if b"\x00" in raw.split(b"\n", 1)[0] and not text.lstrip().startswith("{"):
         raise InputError(path, "a NUL byte in the header (binary data, not text)", row=1, hint="export the file again")
     stripped = text.lstrip()

@@ -11,6 +11,8 @@ optional column is simply empty. What the archive does that others do not:
 - accounts with fewer than 5,000 followers are hashed (``userid`` is 64 hex
   characters), and their mentions are hashed the same way;
 - lists (``hashtags``, ``urls``, ``user_mentions``) are Python list literals;
+- ``tweet_client_name`` names the app that posted (``Twitter for Android``)
+  and becomes ``client``;
 - ``is_retweet`` is text (``True``/``false``) and ``retweet_tweetid`` names the
   tweet retweeted.
 """
@@ -45,6 +47,7 @@ _PLAIN = {
     "reply_to": "in_reply_to_tweetid",
     "quote_of": "quoted_tweet_tweetid",
     "lang": "tweet_language",
+    "client": "tweet_client_name",
     "account_handle": "user_screen_name",
     "account_display_name": "user_display_name",
     "account_followers": "follower_count",
@@ -125,8 +128,8 @@ IO_ARCHIVE = Format(
     name="io_archive",
     needs="X/Twitter information-operations archive tweets CSV: tweetid, userid, tweet_time "
     "(UTC, to the minute) in any order; optional tweet_text, is_retweet, retweet_tweetid, "
-    "in_reply_to_tweetid, quoted_tweet_tweetid, hashtags, urls, user_mentions, tweet_language "
-    "and the user_* profile columns",
+    "in_reply_to_tweetid, quoted_tweet_tweetid, hashtags, urls, user_mentions, tweet_language, "
+    "tweet_client_name and the user_* profile columns",
     sniff=_sniff,
     read=_read,
     time_resolution_s=60.0,

@@ -13,10 +13,14 @@ from cib.ingest.base import Format, Head
 from cib.ingest.cnt import CNT_CSV
 from cib.ingest.coortweet import COORTWEET, COORTWEET_LONG
 from cib.ingest.crowdtangle import CROWDTANGLE
+from cib.ingest.fourcat import FOURCAT_CSV
 from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_columns
 from cib.ingest.io_archive import IO_ARCHIVE
+from cib.ingest.meta_content_library import META_CONTENT_LIBRARY
 from cib.ingest.telegram import TELEGRAM
 from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
+from cib.ingest.vk import VK
+from cib.ingest.zeeschuimer import ZEESCHUIMER
 from cib.schema import REQUIRED
 
 if TYPE_CHECKING:
@@ -30,10 +34,14 @@ FORMATS: list[Format] = [
     TWARC2_JSONL,
     TWARC_CSV,
     TELEGRAM,
+    VK,
+    ZEESCHUIMER,
     CROWDTANGLE,
+    META_CONTENT_LIBRARY,
     COORTWEET,
     COORTWEET_LONG,
     CNT_CSV,
+    FOURCAT_CSV,
     GENERIC,
     ACCOUNTS_FILE,
 ]

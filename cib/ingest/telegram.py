@@ -22,7 +22,11 @@ Keys and choices
   wherever and whenever they forward it. A forward without text (a bare photo)
   gets ``fwd:<source>:<own date_unixtime>`` instead, which links nothing —
   unknown, rather than a false match between different photos.
-- ``reply_to`` is ``<chat id>:<reply_to_message_id>``.
+- ``reply_to`` is ``<chat id>:<reply_to_message_id>``. A reply into another
+  chat names that chat in ``reply_to_peer_id`` (``channel1111``, as
+  ``from_id`` is written; a bare number, or a Bot API ``-100…`` id, are read
+  too): ``reply_to`` is then ``<that chat's id>:<reply_to_message_id>``, the
+  key that chat's own messages have as ``post_id``.
 - ``media`` holds ``<chat id>:<photo or file path>``: paths repeat between
   exports (``photos/photo_1@…``) so they are kept per chat, never matched
   across chats; placeholders such as "(File not included…)" are dropped.
@@ -95,6 +99,20 @@ def _forward_key(message: dict[str, Any], text: str) -> str | None:
     return f"fwd:{source}:{message.get('date_unixtime') or message.get('date') or ''}"
 
 
+def _peer_chat(peer: Any) -> str | None:
+    """The chat id of a ``reply_to_peer_id`` as post ids write it: ``channel1111`` and ``-1001111`` are ``1111``."""
+    if peer is None or isinstance(peer, dict | list | bool):
+        return None
+    text = str(peer).strip()
+    for prefix in ("channel", "chat", "user"):
+        if text.startswith(prefix) and text[len(prefix) :].isdigit():
+            return text[len(prefix) :]
+    if text.startswith("-100") and text[4:].isdigit():
+        return text[4:]
+    # another form is kept as written: it links only to replies naming the same peer, never to this chat
+    return text or None
+
+
 def _media(chat: str, message: dict[str, Any]) -> list[str]:
     out = []
     for key in ("photo", "file"):
@@ -126,6 +144,9 @@ def message_row(message: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]
     if author is None:
         author = f"{'channel' if 'channel' in str(chat.get('type', '')) else 'chat'}{chat_id}"
     reply = message.get("reply_to_message_id")
+    # a reply into another chat names it; a peer that cannot be read links to nothing rather than to this chat
+    peer = message.get("reply_to_peer_id")
+    reply_chat = chat_id if peer is None else _peer_chat(peer)
     mid = message.get("id")
     return {
         "post_id": f"{chat_id}:{mid}" if mid is not None else None,
@@ -133,7 +154,7 @@ def message_row(message: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]
         "created_at": str(message.get("date_unixtime") or message.get("date") or "") or None,
         "text": text,
         "reshare_of": _forward_key(message, text),
-        "reply_to": f"{chat_id}:{reply}" if reply is not None else None,
+        "reply_to": f"{reply_chat}:{reply}" if reply is not None and reply_chat else None,
         "account_display_name": message.get("from") if message.get("from_id") is not None else chat.get("name"),
         "urls": urls,
         "hashtags": tags,

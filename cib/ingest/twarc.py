@@ -15,6 +15,9 @@ either of strings (``["#tag"]``, ``["@user"]``, expanded URLs: current
 versions) or of the API's objects (older ones); both are read. twarc-csv
 writes newlines in text as the two characters ``\\n``; they are turned back
 into newlines so copied text matches across formats.
+
+``source``, where the collection has it, names the posting app: API v2
+writes the name, v1 an HTML link whose text alone is kept (``client``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
+from cib.ingest.fields import client_name
 from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
 from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
@@ -87,6 +91,7 @@ def tweet_row(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> dict[s
         "created_at": _str(tweet.get("created_at")),
         "text": _str(tweet.get("text")),
         "lang": _str(tweet.get("lang")),
+        "client": client_name(tweet.get("source")),
         "urls": _items(entities.get("urls"), "expanded_url", "url"),
         "hashtags": _items(entities.get("hashtags"), "tag"),
         "mentions": _items(entities.get("mentions"), "username"),
@@ -164,6 +169,7 @@ _CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "created_at": ("created_at",),
     "text": ("text",),
     "lang": ("lang",),
+    "client": ("source",),
     "reshare_of": ("referenced_tweets.retweeted.id",),
     "reply_to": ("referenced_tweets.replied_to.id",),
     "quote_of": ("referenced_tweets.quoted.id",),
@@ -221,6 +227,7 @@ def _stage_csv(rows: pl.DataFrame) -> pl.DataFrame:
     for staged, names in _CSV_COLUMNS.items():
         column = cells(*names)
         values[staged] = [_csv_text(v) for v in column] if staged in ("text", "account_description") else column
+    values["client"] = [client_name(v) for v in values["client"]]
     # early twarc-csv kept referenced_tweets as one JSON array of {type, id}
     for i, cell in enumerate(cells("referenced_tweets")):
         for ref in _json_refs(cell):

@@ -6,8 +6,9 @@ links are compared after :func:`quick_canonical` (:func:`url_lookup`).
 :func:`attachment` measures each account's ties to its own cluster in the
 fused graph, and :func:`weak_signals` says which signals do not count as a
 strong tie. :func:`own_articles` measures how far the members reshare each
-other's own link posts, as a newsroom does. :mod:`cib.network.features`
-re-exports every public name.
+other's own link posts, as a newsroom does; :func:`shared_client` finds the
+posting app a cluster's posts come from and how rare it is elsewhere.
+:mod:`cib.network.features` re-exports every public name.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "co_shared",
     "own_articles",
     "quick_canonical",
+    "shared_client",
     "url_lookup",
     "weak_signals",
 ]
@@ -210,6 +212,67 @@ def own_articles(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
             (pl.col("n").fill_null(0) / pl.col("total")).cast(pl.Float64).alias("own_articles"),
             pl.col("domain").alias("own_domain"),
         )
+    )
+
+
+#: the columns :func:`shared_client` gives
+CLIENT_SCHEMA = {
+    "cluster_id": pl.Int64, "client": pl.String, "client_share": pl.Float64, "client_known": pl.Float64,
+    "client_members": pl.Float64, "client_elsewhere": pl.Float64,
+}  # fmt: skip
+
+
+def shared_client(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Per cluster: the posting app most of its posts came from, and how common that app is outside it.
+
+    An app the whole collection uses (the platform's own) says nothing; an
+    automation tool that every member, and hardly anyone else, posts from is a
+    sign of one operator. Only posts whose app the source names are counted.
+
+    Parameters
+    ----------
+    posts
+        Canonical posts (without a ``client`` column, as in tables written
+        before it existed, every value is null).
+    members
+        ``account_id, cluster_id``.
+
+    Returns
+    -------
+    polars.DataFrame
+        ``cluster_id``; ``client``, the app of most of its posts (ties: the
+        first name); ``client_share``, its share of the cluster's posts with a
+        known app; ``client_known``, the share of the cluster's posts whose app
+        is known; ``client_members``, the share of members who posted from it;
+        ``client_elsewhere``, its share of the known-app posts of accounts
+        outside the cluster (null when there are none). Clusters without a
+        known app are absent.
+    """
+    if "client" not in posts.columns:
+        return pl.DataFrame(schema=CLIENT_SCHEMA)
+    known = posts.lazy().select("account_id", "client").filter(pl.col("client").is_not_null())
+    overall = known.group_by("client").agg(pl.len().alias("all_n")).collect()
+    total = int(overall["all_n"].sum()) if overall.height else 0
+    mine = known.join(members.lazy(), on="account_id").collect()
+    if mine.height == 0:
+        return pl.DataFrame(schema=CLIENT_SCHEMA)
+    counts = mine.group_by("cluster_id", "client").agg(pl.len().alias("n"), pl.col("account_id").n_unique().alias("users"))
+    top = counts.sort(["cluster_id", "n", "client"], descending=[False, True, False]).group_by("cluster_id", maintain_order=True).first()
+    per_cluster = mine.group_by("cluster_id").agg(pl.len().alias("known_n"))
+    posted = posts.lazy().select("account_id").join(members.lazy(), on="account_id").group_by("cluster_id").agg(pl.len().alias("posts_n")).collect()
+    sizes = members.group_by("cluster_id").agg(pl.len().alias("size"))
+    outside = (total - pl.col("known_n")).cast(pl.Float64)
+    return (
+        top.join(per_cluster, on="cluster_id").join(posted, on="cluster_id").join(sizes, on="cluster_id").join(overall, on="client")
+        .select(
+            pl.col("cluster_id").cast(pl.Int64),
+            "client",
+            (pl.col("n") / pl.col("known_n")).cast(pl.Float64).alias("client_share"),
+            (pl.col("known_n") / pl.col("posts_n")).cast(pl.Float64).alias("client_known"),
+            (pl.col("users") / pl.col("size")).cast(pl.Float64).alias("client_members"),
+            pl.when(outside > 0).then((pl.col("all_n") - pl.col("n")) / outside).cast(pl.Float64).alias("client_elsewhere"),
+        )
+        .sort("cluster_id")
     )
 
 

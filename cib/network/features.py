@@ -8,8 +8,8 @@ co-action features of :mod:`cib.network.coaction_features`, so
 read in ``score.timezone``. :doc:`docs/labels.md` explains each feature in
 plain words.
 
-Client/app concentration (the "source" of a tweet) is not in the canonical
-posts table, so it is not measured.
+Client/app concentration (:func:`shared_client`) is measured where the source
+names the posting app (the optional ``client`` column of posts).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from cib.network.coaction_features import (
     co_shared,
     own_articles,
     quick_canonical,
+    shared_client,
     url_lookup,
     weak_signals,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "intra_evidence_of",
     "own_articles",
     "quick_canonical",
+    "shared_client",
     "url_lookup",
     "timezone",
     "numbers",
@@ -110,6 +112,11 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "weekday_share": pl.Float64(),
     "active_hours": pl.Int64(),
     "gap_cv": pl.Float64(),
+    "client": pl.String(),
+    "client_share": pl.Float64(),
+    "client_known": pl.Float64(),
+    "client_members": pl.Float64(),
+    "client_elsewhere": pl.Float64(),
 }
 
 
@@ -280,10 +287,11 @@ def cluster_features(
     behaviour, active_hours, templ, creation = _member_behaviour(posts, account_feats, members, cfg)
     coshare, taking_part = _participation(posts, members, clustering, cfg, attach, co)
     own = own_articles(posts, members)
+    client = shared_client(posts, members)
 
     out = sizes
     for frame in (struct, sig, pair_stats, deg_stats, objects, top_objects, behaviour, active_hours, templ, creation, coshare,
-                  taking_part, own):
+                  taking_part, own, client):
         out = out.join(frame, on="cluster_id", how="left")
     out = out.with_columns(
         pl.col("signals").fill_null(pl.lit([], pl.List(pl.String))),

@@ -139,6 +139,11 @@ def cluster_reasons(
         reasons.append(f"{pct(row['reply_share'])} of their posts are replies")
     if row.get("identical_text_share") and row["identical_text_share"] >= float(cfg["score.identical_text_reason"]):
         reasons.append(f"{pct(row['identical_text_share'])} of their own posts repeat a text another member posted")
+    if _client_stands_out(row, cfg):
+        reasons.append(
+            f"{pct(row['client_share'])} of their posts were sent from the app \"{str(row['client'])[:60]}\", "
+            f"used by {pct(row['client_members'])} of them and behind {pct(row['client_elsewhere'])} of other accounts' posts"
+        )
     reasons.append(
         f"grouped together in {pct(row['stability'])} of {int(cfg['cluster.stability_runs'])} clustering re-runs"
         if int(cfg["cluster.stability_runs"]) > 0
@@ -152,6 +157,17 @@ def cluster_reasons(
     else:
         reasons.insert(0, f"{judged['why']}; {judged['confidence']} confidence")
     return reasons
+
+
+def _client_stands_out(row: dict[str, Any], cfg: Config) -> bool:
+    """Whether one uncommon posting app sent most of the cluster's posts, known for enough of them to say so."""
+    if row.get("client") is None or row.get("client_share") is None or row.get("client_elsewhere") is None:
+        return False
+    return (
+        row["client_share"] >= float(cfg["score.client_reason"])
+        and row["client_elsewhere"] <= float(cfg["score.client_rare"])
+        and (row.get("client_known") or 0.0) >= float(cfg["score.min_known"])
+    )
 
 
 def account_reasons(

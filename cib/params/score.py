@@ -219,6 +219,23 @@ PARAMS: tuple[Param, ...] = (
         min=0, max=1,
     ),
     Param(
+        "score.client_reason",
+        0.8,
+        "fraction",
+        "A cluster gets the reason \"N% of their posts were sent from the app X\" when one posting app sent at least "
+        "this share of its posts whose app is known (and that app is rare elsewhere: score.client_rare). "
+        "A reason only: it does not move labels or scores.",
+        min=0, max=1, min_inclusive=False,
+    ),
+    Param(
+        "score.client_rare",
+        0.05,
+        "fraction",
+        "The app a cluster shares counts as uncommon when it sent at most this share of the posts (app known) of "
+        "accounts outside the cluster: an app everybody uses, like the official one, says nothing.",
+        min=0, max=1,
+    ),
+    Param(
         "score.bot.night_share",
         [0.08, 0.16, 2.0],
         "[share, share, weight]",
