@@ -84,6 +84,7 @@ from cib.files import os_failure  # noqa: E402
 __all__ = ["app", "main", "run"]
 
 # the commands around the pipeline register on the same app
+import cib.cli_monitor  # noqa: E402, F401
 import cib.cli_tools  # noqa: E402, F401
 
 
@@ -250,8 +251,9 @@ def cluster(
     with display(quiet) as shown, rerun(processed, cfg, "cluster") as run:
         _staging_said(shown, run)
         net = run_network(
-            run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress
-        )
+            run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress,
+            previous=run.folder,
+        )  # fmt: skip
         shown.say(f"{network_summary(net)}; {shown.lap()}")
 
 

@@ -238,7 +238,9 @@ def _run_staged(
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
-        run.network = run_network(ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress)
+        run.network = run_network(
+            ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
+        )
         _done(run, "cluster", on_stage)
         if not keep:
             run.ingested = run.detected = run.network = None

@@ -36,6 +36,8 @@ __all__ = [
     "ACCOUNT_SCORES",
     "BURSTS",
     "EVENT_ACTIVITY",
+    "NETWORKS",
+    "NETWORKS_HISTORY",
     "empty",
     "conform",
     "write_table",
@@ -156,6 +158,29 @@ ACCOUNT_SCORES: dict[str, pl.DataType] = {
     "reasons": _STRS,
 }
 
+#: each cluster of the run with the id it keeps across runs of the collection (:mod:`cib.network.lineage`)
+NETWORKS: dict[str, pl.DataType] = {
+    "network_id": pl.Int64(),
+    "cluster_id": pl.Int64(),
+    "size": pl.Int64(),
+    "label": pl.String(),
+    "origin": pl.String(),
+    "parent_id": pl.Int64(),
+    "previous_size": pl.Int64(),
+    "overlap": pl.Float64(),
+    "first_seen": TIME,
+    "last_seen": TIME,
+    "runs": pl.Int64(),
+}
+
+#: the networks of every run of the collection, one row per run and network (``runs/networks_history.parquet``)
+NETWORKS_HISTORY: dict[str, pl.DataType] = {
+    "seq": pl.Int64(),
+    "run_id": pl.String(),
+    "as_of": TIME,
+    **{c: NETWORKS[c] for c in ("network_id", "cluster_id", "size", "label", "origin", "parent_id")},
+}
+
 EVENT_ACTIVITY: dict[str, pl.DataType] = {
     "cluster_id": pl.Int64(),
     "event": pl.String(),
@@ -189,6 +214,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "account_scores": ACCOUNT_SCORES,
     "bursts": BURSTS,
     "event_activity": EVENT_ACTIVITY,
+    "networks": NETWORKS,
+    "networks_history": NETWORKS_HISTORY,
 }
 
 

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 #: ``(signal, engine, posts, cfg, time_resolution_s) → result``
 EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], Any]
 
-#: the tables :func:`run_network` writes (``event_activity`` only when events are configured)
-NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity")
+#: the tables :func:`run_network` writes (``event_activity`` only when events are configured,
+#: ``networks`` only when it is given the previous outputs)
+NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity", "networks")
 #: the tables each stage writes
 STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
 
@@ -332,12 +333,16 @@ def run_network(
     manifest: Manifest,
     *,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> NetworkResult:
     """Fuse the signals, cluster the graph, score clusters and accounts; write their tables.
 
     Writes ``fused_edges`` (the graph the report and exports draw), ``clusters``,
     ``account_scores``, ``bursts`` and, with events, ``event_activity``.
-    ``progress`` is told each step (see :mod:`cib.progress`).
+    ``progress`` is told each step (see :mod:`cib.progress`). With
+    ``previous``, the collection's outputs before this run, the clusters are
+    matched to its networks and ``networks`` and ``runs/`` are written too
+    (:mod:`cib.network.lineage`).
     """
     from cib.network.cluster import cluster_fused
     from cib.network.fusion import fused_edges
@@ -379,7 +384,16 @@ def run_network(
         "bursts": burst_table.height,
         "events": len(events),
     }
-    manifest.stages["cluster"] = clustering.info
+    manifest.stages["cluster"] = dict(clustering.info)
+    if previous is not None:
+        from cib.network.lineage import write_lineage
+
+        # matched against the outputs this run replaces: read before they are swapped out
+        manifest.stages["cluster"]["lineage"] = write_lineage(
+            previous, out.processed, scores.clusters, scores.account_scores,
+            min_overlap=float(cfg["cluster.match_min_overlap"]), as_of=posts["created_at"].max() if posts.height else None,
+            run_id=manifest.run_id, params=params,
+        )  # fmt: skip
     flagged = scores.clusters.filter(pl.col("label") != "organic")
     # which clock each flagged network's hours were read on, and how sure: a reader checks it against the reasons
     manifest.stages["score"] = {
