@@ -136,12 +136,15 @@ def analyse(
         ),
     ] = "report",
     quiet: QuietOpt = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read every file again, even those the last run read unchanged.")
+    ] = False,
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
-        quiet=quiet, timezone=timezone,
+        quiet=quiet, timezone=timezone, full=full,
     )  # fmt: skip
 
 
@@ -162,6 +165,7 @@ def _analyse(
     until: str = "report",
     quiet: bool = False,
     timezone: str | None = None,
+    full: bool = False,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
@@ -174,7 +178,7 @@ def _analyse(
         events=event or (),
         timezone=timezone,
     )
-    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
+    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt, full=full)
     # the stage after which every table is written: its summary ends with the warnings and the folder
     tables_done = "cluster" if until == "report" else until
     with display(quiet) as shown:

@@ -29,6 +29,7 @@ __all__ = [
     "STAGED_TEXT",
     "ACCOUNTS",
     "REJECTS",
+    "PROFILES",
     "EDGES",
     "EVIDENCE",
     "FUSED_EDGES",
@@ -90,6 +91,15 @@ PROFILE_COLUMNS = tuple(f"account_{c}" for c in ACCOUNTS if c not in ("account_i
 STAGING = (*(c for c in POSTS if c != "source_file"), *PROFILE_COLUMNS)
 #: the staged columns that hold text as read (every one but the lists, the platform and the row)
 STAGED_TEXT = tuple(c for c in STAGING if c not in LIST_COLUMNS and c not in ("platform", "source_row"))
+
+#: the rows of each input file that say something about their account (the last row per account and
+#: file with each value): what the accounts table is merged from, kept so a file need not be read again
+PROFILES: dict[str, pl.DataType] = {
+    "account_id": pl.String(),
+    "platform": pl.String(),
+    **{c: ACCOUNTS[c.removeprefix("account_")] for c in PROFILE_COLUMNS},
+    "source_file": pl.String(),
+}
 
 REJECTS: dict[str, pl.DataType] = {
     "source_file": pl.String(),
@@ -207,6 +217,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "posts": POSTS,
     "accounts": ACCOUNTS,
     "rejects": REJECTS,
+    "profiles": PROFILES,
     "edges": EDGES,
     "evidence": EVIDENCE,
     "fused_edges": FUSED_EDGES,

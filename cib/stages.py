@@ -22,7 +22,7 @@ from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest, check_run, run_id_of
 from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
-from cib.schema import read_table, write_table
+from cib.schema import empty, read_table, write_table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -38,7 +38,7 @@ EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], An
 #: ``networks`` only when it is given the previous outputs)
 NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity", "networks")
 #: the tables each stage writes
-STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
+STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects", "profiles"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
 
 __all__ = [
     "NETWORK_TABLES",
@@ -138,19 +138,27 @@ def run_ingest(
     *,
     fmt: str | None = None,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> IngestResult:
-    """Ingest ``source`` and write posts, accounts and rejects with the manifest.
+    """Ingest ``source`` and write posts, accounts, rejects and profiles with the manifest.
 
     ``progress`` is told each file read (rows so far), the rows read in all,
-    and the tables being written (see :mod:`cib.progress`).
+    and the tables being written (see :mod:`cib.progress`). With
+    ``previous``, the collection's outputs before this run, the files it read
+    that are unchanged are taken from its tables, not read again
+    (:mod:`cib.ingest.reuse`); the manifest says which under ``stages.ingest``.
 
     Returns
     -------
     IngestResult
     """
+    from cib.ingest.reuse import reusable, reused_files
+
     check_outputs(out, source)
+    old, why = reusable(previous, cfg.as_dict())
     with manifest.timed("ingest"):
-        result = ingest(source, cfg, fmt=fmt, progress=progress)
+        reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
+        result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse)
     tell = Teller(progress, "ingest")
     tell("writing tables")
     params = cfg.as_dict()
@@ -159,6 +167,8 @@ def run_ingest(
     write_table(result.posts, out.processed / "posts.parquet", "posts", params=params, run_id=manifest.run_id)
     write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params, run_id=manifest.run_id)
     write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params, run_id=manifest.run_id)
+    profiles = result.profiles if result.profiles is not None else empty("profiles")
+    write_table(profiles, out.processed / "profiles.parquet", "profiles", params=params, run_id=manifest.run_id)
     manifest.inputs = [str(source)]
     manifest.ignored_files = result.ignored
     manifest.warnings += result.warnings
@@ -179,6 +189,11 @@ def run_ingest(
         "Duplicates are repeated (platform, post_id), first in file order kept",
     }
     manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
+    if previous is not None:
+        read = [f.path for f in result.files if f.path not in set(result.reused)]
+        if old is not None and not result.reused:
+            why = "a file of the previous run changed or is gone"
+        manifest.stages["ingest"]["reuse"] = {"files_reused": result.reused, "files_read": read, "reason": why}
     manifest.write(out.processed)
     tell.finished()
     return result

@@ -50,10 +50,11 @@ def noise_rows(days: range, people: int = 30) -> list[dict[str, str]]:
 
 
 def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    """A generic CSV of ``rows``."""
+    """A generic CSV of ``rows`` (the columns of :func:`network_rows`, and any other the rows have)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    more = sorted({k for row in rows for k in row} - set(_FIELDS))
     with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=_FIELDS)
+        writer = csv.DictWriter(fh, fieldnames=_FIELDS + more)
         writer.writeheader()
         writer.writerows(rows)
     return path
