@@ -234,8 +234,9 @@ def _run_staged(
     if last >= STAGES.index("detect"):
         ing = run.ingested
         run.detected = run_detect(
-            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress
-        )
+            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress,
+            previous=previous,
+        )  # fmt: skip
         _done(run, "detect", on_stage)
         if not keep and last >= STAGES.index("cluster"):
             # read back as written: one compact copy, not the detectors' pieces (1 GB less at 3 M posts)

@@ -248,6 +248,7 @@ def run_detect(
     engine_call: EngineCall | None = None,
     cache: PairCache | None = None,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
 
@@ -267,6 +268,10 @@ def run_detect(
     progress
         Told each signal's steps and how many signals are done (see
         :mod:`cib.progress`); an ``engine_call`` runs its engine untold.
+    previous
+        The collection's outputs before this run: their edges and evidence are
+        taken over when the posts and the detection parameters are the same
+        (:mod:`cib.detect.previous`); the manifest says so under ``stages.detect.reuse``.
 
     Returns
     -------
@@ -275,6 +280,7 @@ def run_detect(
         when those signals are on.
     """
     from cib.detect import detect, insert_signal
+    from cib.detect.previous import previous_detection
 
     # sync and co_similar_text have engines of their own, imported only when on (scipy is
     # slow to import); detect() runs the windowed signals
@@ -282,9 +288,13 @@ def run_detect(
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
     with manifest.timed("detect"):
-        # nothing below reads the per-edge diagnostics: they are not kept
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
-        in_edges = result.info["accounts_in_edges"]
+        kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
+        if kept is not None:
+            result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
+        else:
+            # nothing below reads the per-edge diagnostics: they are not kept
+            result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
+            in_edges = result.info["accounts_in_edges"]
         for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
@@ -308,7 +318,7 @@ def run_detect(
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
     manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
-    manifest.stages["detect"] = result.info
+    manifest.stages["detect"] = {**result.info, **({"reuse": why} if previous else {})}
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)
     stage.finished()

@@ -120,3 +120,17 @@ def test_a_changed_file_or_other_ingest_settings_read_everything_again(tmp_path)
     man = _analyse(raw, tmp_path / "inc", **{"ingest.dedupe": False})
     assert man["stages"]["ingest"]["reuse"] == {"files_reused": [], "files_read": [str(raw / "day1.csv"), str(raw / "day2.csv")],
                                                 "reason": "the ingest parameters changed"}  # fmt: skip
+
+
+def test_the_same_posts_with_other_clustering_take_the_last_detection(tmp_path):
+    day1, _ = _hand_made(tmp_path)
+    raw, _ = _grow(tmp_path, day1.parent, [])
+    man = _analyse(raw, tmp_path / "inc", **{"cluster.resolution": 2.0})
+    assert (
+        man["stages"]["detect"]["reuse"] == "reused" and man["stages"]["ingest"]["reuse"]["files_read"] == []
+    )
+    _analyse(raw, tmp_path / "full", full=True, **{"cluster.resolution": 2.0})
+    inc, full = _tables(tmp_path / "inc" / "c"), _tables(tmp_path / "full" / "c")
+    assert "edges.parquet" in inc and [n for n in inc if inc[n] != full[n]] == []
+    man = _analyse(raw, tmp_path / "inc", **{"cluster.resolution": 2.0, "detect.min_weight": 0.5})
+    assert man["stages"]["detect"]["reuse"] == "the detection parameters changed"

@@ -164,3 +164,49 @@ def test_running_the_same_inputs_again_keeps_every_network(two_runs, tmp_path):
     assert again["origin"].to_list() == ["continued"] * 3
     history = pl.read_parquet(folder / "runs" / "networks_history.parquet")
     assert sorted(set(history["seq"])) == [1, 2]  # the run of the same inputs replaced its own rows
+
+
+def _run_folder(folder: Path, networks: dict[int, tuple[str, list[str]]]) -> Path:
+    """A run's tables by hand: each network (its id also its cluster number + 100) with a label and accounts."""
+    from cib.schema import write_table
+
+    rows = [(nid + 100, len(acc), label) for nid, (label, acc) in networks.items()]
+    clusters = pl.DataFrame(
+        rows, schema={"cluster_id": pl.Int64, "size": pl.Int64, "label": pl.String}, orient="row"
+    )
+    scores = pl.DataFrame([(a, nid + 100) for nid, (_, acc) in networks.items() for a in acc],
+                          schema={"account_id": pl.String, "cluster_id": pl.Int64}, orient="row")  # fmt: skip
+    write_table(clusters, folder / "clusters.parquet", "clusters")
+    write_table(scores, folder / "account_scores.parquet", "account_scores")
+    write_table(
+        clusters.with_columns(network_id=pl.col("cluster_id") - 100), folder / "networks.parquet", "networks"
+    )
+    return folder
+
+
+def test_diff_tells_merges_splits_and_label_changes_by_shared_accounts(tmp_path):
+    evil = "<script>x</script>\x1b[31m"
+    a = _run_folder(tmp_path / "a", {1: ("bot", ["a1", "a2", "a3", "a4"]), 2: ("troll", ["b1", "b2"]),
+                                     3: ("bot", ["c1", "c2", "c3", "c4"]), 4: ("organic", ["o1", "o2", "o3"]),
+                                     5: ("organic", ["p1", "p2", "p3"])})  # fmt: skip
+    b = _run_folder(tmp_path / "b", {1: ("bot", ["a1", "a2", "a3", "a4", "b1", "b2"]), 3: ("bot", ["c1", "c2"]),
+                                     7: ("bot", ["c3", "c4", evil]), 4: ("troll", ["o1", "o2", "o3"]),
+                                     5: ("organic", ["p1", "p2", "p3"])})  # fmt: skip
+    got = {c.network_id: (c.status, c.related) for c in diff_runs(a, b)}
+    # 2 merged into 1, 7 split from 3, 4 became flagged; 5 was never flagged and is left out
+    assert got == {
+        1: ("grown", None),
+        2: ("merged", 1),
+        3: ("shrunk", None),
+        7: ("split", 3),
+        4: ("relabelled", None),
+    }
+    assert {c.network_id for c in diff_runs(a, b, flagged_only=False)} == {1, 2, 3, 4, 5, 7}
+    done = subprocess.run(
+        [sys.executable, "-m", "cib", "diff", str(a), str(b)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\\x1b[31m" in done.stdout  # shown escaped, never obeyed
+    assert "network 7 split from network 3 (3 accounts, bot); joined: <script>x</script>" in done.stdout
+    assert "network 4 read differently (3 → 3 accounts, organic → troll)" in done.stdout
+    assert "network 2 merged into network 1 (2 accounts, troll)" in done.stdout

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: the kinds of change, in the order they are told
-STATUSES = ("new", "split", "grown", "shrunk", "changed", "merged", "vanished", "unchanged")
+STATUSES = ("new", "split", "grown", "shrunk", "changed", "relabelled", "merged", "vanished", "unchanged")
 
 
 @dataclass
@@ -117,12 +117,14 @@ def _best(accounts: set[str], others: dict[int, set[str]], min_overlap: float) -
     return best[1] if best else None
 
 
-def _status(a: set[str], b: set[str]) -> str:
+def _status(a: set[str], b: set[str], labels: tuple[str | None, str | None]) -> str:
     if len(b) > len(a):
         return "grown"
     if len(b) < len(a):
         return "shrunk"
-    return "unchanged" if a == b else "changed"
+    if a != b:
+        return "changed"
+    return "relabelled" if labels[0] != labels[1] else "unchanged"
 
 
 def diff_runs(
@@ -153,7 +155,7 @@ def diff_runs(
         ra, rb = rows_a.get(nid), rows_b.get(nid)
         sa, sb = a.accounts.get(nid, set()), b.accounts.get(nid, set())
         if ra and rb:
-            status, related = _status(sa, sb), None
+            status, related = _status(sa, sb, (ra["label"], rb["label"])), None
         elif rb:
             related = _best(sb, a.accounts, min_overlap)
             status = "new" if related is None else "split"
@@ -189,6 +191,7 @@ _VERBS = {
     "grown": "grew",
     "shrunk": "shrank",
     "changed": "changed members",
+    "relabelled": "read differently",
     "merged": "merged into network {related}",
     "vanished": "vanished",
     "unchanged": "unchanged",
