@@ -158,7 +158,11 @@ def test_cib_diff_without_a_previous_run_is_a_clear_error(tmp_path):
 def test_running_the_same_inputs_again_keeps_every_network(two_runs, tmp_path):
     folder = two_runs / "processed" / "c"
     ids = pl.read_parquet(folder / "networks.parquet").select("network_id", "size")
+    before = previous_run(folder)
     _analyse(two_runs / "raw" / "after", two_runs)
+    # the same run again: its changes are still told against the run before it
+    assert previous_run(folder) == before
+    assert [c.status for c in diff_runs(before, folder, flagged_only=False)].count("unchanged") == 1
     again = pl.read_parquet(folder / "networks.parquet")
     assert again.select("network_id", "size").equals(ids)
     assert again["origin"].to_list() == ["continued"] * 3

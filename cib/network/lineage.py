@@ -199,12 +199,17 @@ def match_networks(
 
 @dataclass
 class Previous:
-    """What the previous run of a collection left: its members by network, networks, history, run."""
+    """What the previous run of a collection left: its members by network, networks, history, run and the run before it."""
 
     members: pl.DataFrame
     networks: pl.DataFrame
     history: pl.DataFrame
     run_id: str | None = None
+    earlier: str | None = None
+
+    def before(self, run_id: str | None) -> str | None:
+        """The run before ``run_id``: this one, or when it is the same run clustered again, the one before it."""
+        return self.earlier if self.run_id == run_id else self.run_id
 
 
 def previous_networks(folder: str | Path | None) -> Previous:
@@ -236,12 +241,10 @@ def previous_networks(folder: str | Path | None) -> Previous:
     )
     history_path = folder / RUNS / HISTORY
     history = read_table(history_path, "networks_history") if history_path.is_file() else none.history
-    run_id = (
-        json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("run_id")
-        if (folder / "manifest.json").is_file()
-        else None
-    )
-    return Previous(mine, nets.cast(NETWORKS), history, run_id)
+    manifest = folder / "manifest.json"
+    old = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    earlier = old.get("stages", {}).get("cluster", {}).get("lineage", {}).get("previous_run")
+    return Previous(mine, nets.cast(NETWORKS), history, old.get("run_id"), earlier)
 
 
 def networks_table(
@@ -378,11 +381,15 @@ def write_lineage(
     _snapshot(
         out,
         runs / (run_id or "unknown"),
-        {"run_id": run_id, "as_of": as_of.isoformat() if as_of else None, "previous_run": previous.run_id},
+        {
+            "run_id": run_id,
+            "as_of": as_of.isoformat() if as_of else None,
+            "previous_run": previous.before(run_id),
+        },
     )
     by_origin = dict(nets.group_by("origin").len().iter_rows()) if nets.height else {}
     return {
-        "previous_run": previous.run_id,
+        "previous_run": previous.before(run_id),
         "as_of": as_of.isoformat() if as_of is not None else None,
         "min_overlap": min_overlap,
         "networks": nets.height,
