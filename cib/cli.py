@@ -84,6 +84,7 @@ from cib.files import os_failure  # noqa: E402
 __all__ = ["app", "main", "run"]
 
 # the commands around the pipeline register on the same app
+import cib.cli_monitor  # noqa: E402, F401
 import cib.cli_tools  # noqa: E402, F401
 
 
@@ -135,12 +136,15 @@ def analyse(
         ),
     ] = "report",
     quiet: QuietOpt = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Read every file again, even those the last run read unchanged.")
+    ] = False,
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
-        quiet=quiet, timezone=timezone,
+        quiet=quiet, timezone=timezone, full=full,
     )  # fmt: skip
 
 
@@ -161,6 +165,7 @@ def _analyse(
     until: str = "report",
     quiet: bool = False,
     timezone: str | None = None,
+    full: bool = False,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
@@ -173,7 +178,7 @@ def _analyse(
         events=event or (),
         timezone=timezone,
     )
-    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
+    run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt, full=full)
     # the stage after which every table is written: its summary ends with the warnings and the folder
     tables_done = "cluster" if until == "report" else until
     with display(quiet) as shown:
@@ -250,8 +255,9 @@ def cluster(
     with display(quiet) as shown, rerun(processed, cfg, "cluster") as run:
         _staging_said(shown, run)
         net = run_network(
-            run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress
-        )
+            run.posts, run.accounts, run.detected(), run.out, cfg, run.manifest, progress=shown.progress,
+            previous=run.folder,
+        )  # fmt: skip
         shown.say(f"{network_summary(net)}; {shown.lap()}")
 
 

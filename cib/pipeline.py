@@ -134,6 +134,7 @@ class Run:
     network: NetworkResult | None = None
     report: Path | None = None
     done: list[str] = field(default_factory=list)
+    full: bool = False
 
 
 def prepare(
@@ -144,8 +145,12 @@ def prepare(
     processed_dir: str | Path = "data/processed",
     reports_dir: str | Path = "reports",
     fmt: str | None = None,
+    full: bool = False,
 ) -> Run:
     """A run of ``source`` with ``cfg`` (from :func:`build_config`): its name, folders and a fresh manifest.
+
+    ``full``: read every file again, even those the collection's previous run
+    read and that have not changed (by default their rows are taken from its tables).
 
     Raises
     ------
@@ -155,7 +160,7 @@ def prepare(
     name = name or collection_name(source)
     out = Outputs.for_collection(name, processed_dir, reports_dir)
     check_outputs(out, source)
-    return Run(Path(source), name, cfg, out, Manifest(name, cfg), fmt)
+    return Run(Path(source), name, cfg, out, Manifest(name, cfg), fmt, full=full)
 
 
 def run_stages(
@@ -222,13 +227,16 @@ def _run_staged(
     """The stages of :func:`run_stages`, writing into ``staging``, which is swapped in once every table is written."""
     last = STAGES.index(until)
     work = Outputs(staging.folder, run.out.reports)
-    run.ingested = run_ingest(run.source, work, run.cfg, run.manifest, fmt=run.fmt, progress=progress)
+    # unchanged files the previous run read are taken from its tables, unless the run is to be made whole
+    previous = None if run.full else staging.final
+    run.ingested = run_ingest(run.source, work, run.cfg, run.manifest, fmt=run.fmt, progress=progress, previous=previous)
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
         run.detected = run_detect(
-            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress
-        )
+            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress,
+            previous=previous,
+        )  # fmt: skip
         _done(run, "detect", on_stage)
         if not keep and last >= STAGES.index("cluster"):
             # read back as written: one compact copy, not the detectors' pieces (1 GB less at 3 M posts)
@@ -238,7 +246,9 @@ def _run_staged(
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
-        run.network = run_network(ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress)
+        run.network = run_network(
+            ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
+        )
         _done(run, "cluster", on_stage)
         if not keep:
             run.ingested = run.detected = run.network = None

@@ -29,6 +29,7 @@ __all__ = [
     "STAGED_TEXT",
     "ACCOUNTS",
     "REJECTS",
+    "PROFILES",
     "EDGES",
     "EVIDENCE",
     "FUSED_EDGES",
@@ -36,6 +37,8 @@ __all__ = [
     "ACCOUNT_SCORES",
     "BURSTS",
     "EVENT_ACTIVITY",
+    "NETWORKS",
+    "NETWORKS_HISTORY",
     "empty",
     "conform",
     "write_table",
@@ -89,6 +92,15 @@ PROFILE_COLUMNS = tuple(f"account_{c}" for c in ACCOUNTS if c not in ("account_i
 STAGING = (*(c for c in POSTS if c != "source_file"), *PROFILE_COLUMNS)
 #: the staged columns that hold text as read (every one but the lists, the platform and the row)
 STAGED_TEXT = tuple(c for c in STAGING if c not in LIST_COLUMNS and c not in ("platform", "source_row"))
+
+#: the rows of each input file that say something about their account (the last row per account and
+#: file with each value): what the accounts table is merged from, kept so a file need not be read again
+PROFILES: dict[str, pl.DataType] = {
+    "account_id": pl.String(),
+    "platform": pl.String(),
+    **{c: ACCOUNTS[c.removeprefix("account_")] for c in PROFILE_COLUMNS},
+    "source_file": pl.String(),
+}
 
 REJECTS: dict[str, pl.DataType] = {
     "source_file": pl.String(),
@@ -157,6 +169,29 @@ ACCOUNT_SCORES: dict[str, pl.DataType] = {
     "reasons": _STRS,
 }
 
+#: each cluster of the run with the id it keeps across runs of the collection (:mod:`cib.network.lineage`)
+NETWORKS: dict[str, pl.DataType] = {
+    "network_id": pl.Int64(),
+    "cluster_id": pl.Int64(),
+    "size": pl.Int64(),
+    "label": pl.String(),
+    "origin": pl.String(),
+    "parent_id": pl.Int64(),
+    "previous_size": pl.Int64(),
+    "overlap": pl.Float64(),
+    "first_seen": TIME,
+    "last_seen": TIME,
+    "runs": pl.Int64(),
+}
+
+#: the networks of every run of the collection, one row per run and network (``runs/networks_history.parquet``)
+NETWORKS_HISTORY: dict[str, pl.DataType] = {
+    "seq": pl.Int64(),
+    "run_id": pl.String(),
+    "as_of": TIME,
+    **{c: NETWORKS[c] for c in ("network_id", "cluster_id", "size", "label", "origin", "parent_id")},
+}
+
 EVENT_ACTIVITY: dict[str, pl.DataType] = {
     "cluster_id": pl.Int64(),
     "event": pl.String(),
@@ -183,6 +218,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "posts": POSTS,
     "accounts": ACCOUNTS,
     "rejects": REJECTS,
+    "profiles": PROFILES,
     "edges": EDGES,
     "evidence": EVIDENCE,
     "fused_edges": FUSED_EDGES,
@@ -190,6 +226,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "account_scores": ACCOUNT_SCORES,
     "bursts": BURSTS,
     "event_activity": EVENT_ACTIVITY,
+    "networks": NETWORKS,
+    "networks_history": NETWORKS_HISTORY,
 }
 
 

@@ -22,7 +22,7 @@ from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest, check_run, run_id_of
 from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
-from cib.schema import read_table, write_table
+from cib.schema import empty, read_table, write_table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 #: ``(signal, engine, posts, cfg, time_resolution_s) → result``
 EngineCall = Callable[[str, Callable[..., Any], pl.DataFrame, Config, float], Any]
 
-#: the tables :func:`run_network` writes (``event_activity`` only when events are configured)
-NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity")
+#: the tables :func:`run_network` writes (``event_activity`` only when events are configured,
+#: ``networks`` only when it is given the previous outputs)
+NETWORK_TABLES = ("fused_edges", "clusters", "account_scores", "bursts", "event_activity", "networks")
 #: the tables each stage writes
-STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
+STAGE_TABLES = {"ingest": ("posts", "accounts", "rejects", "profiles"), "detect": ("edges", "evidence"), "cluster": NETWORK_TABLES}
 
 __all__ = [
     "NETWORK_TABLES",
@@ -137,19 +138,27 @@ def run_ingest(
     *,
     fmt: str | None = None,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> IngestResult:
-    """Ingest ``source`` and write posts, accounts and rejects with the manifest.
+    """Ingest ``source`` and write posts, accounts, rejects and profiles with the manifest.
 
     ``progress`` is told each file read (rows so far), the rows read in all,
-    and the tables being written (see :mod:`cib.progress`).
+    and the tables being written (see :mod:`cib.progress`). With
+    ``previous``, the collection's outputs before this run, the files it read
+    that are unchanged are taken from its tables, not read again
+    (:mod:`cib.ingest.reuse`); the manifest says which under ``stages.ingest``.
 
     Returns
     -------
     IngestResult
     """
+    from cib.ingest.reuse import reusable, reused_files
+
     check_outputs(out, source)
+    old, why = reusable(previous, cfg.as_dict())
     with manifest.timed("ingest"):
-        result = ingest(source, cfg, fmt=fmt, progress=progress)
+        reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
+        result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse)
     tell = Teller(progress, "ingest")
     tell("writing tables")
     params = cfg.as_dict()
@@ -158,6 +167,8 @@ def run_ingest(
     write_table(result.posts, out.processed / "posts.parquet", "posts", params=params, run_id=manifest.run_id)
     write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params, run_id=manifest.run_id)
     write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params, run_id=manifest.run_id)
+    profiles = result.profiles if result.profiles is not None else empty("profiles")
+    write_table(profiles, out.processed / "profiles.parquet", "profiles", params=params, run_id=manifest.run_id)
     manifest.inputs = [str(source)]
     manifest.ignored_files = result.ignored
     manifest.warnings += result.warnings
@@ -178,6 +189,11 @@ def run_ingest(
         "Duplicates are repeated (platform, post_id), first in file order kept",
     }
     manifest.stages["ingest"] = {"time_resolution_s": result.time_resolution_s}
+    if previous is not None:
+        read = [f.path for f in result.files if f.path not in set(result.reused)]
+        if old is not None and not result.reused:
+            why = "a file of the previous run changed or is gone"
+        manifest.stages["ingest"]["reuse"] = {"files_reused": result.reused, "files_read": read, "reason": why}
     manifest.write(out.processed)
     tell.finished()
     return result
@@ -232,6 +248,7 @@ def run_detect(
     engine_call: EngineCall | None = None,
     cache: PairCache | None = None,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
 
@@ -251,6 +268,10 @@ def run_detect(
     progress
         Told each signal's steps and how many signals are done (see
         :mod:`cib.progress`); an ``engine_call`` runs its engine untold.
+    previous
+        The collection's outputs before this run: their edges and evidence are
+        taken over when the posts and the detection parameters are the same
+        (:mod:`cib.detect.previous`); the manifest says so under ``stages.detect.reuse``.
 
     Returns
     -------
@@ -259,6 +280,7 @@ def run_detect(
         when those signals are on.
     """
     from cib.detect import detect, insert_signal
+    from cib.detect.previous import previous_detection
 
     # sync and co_similar_text have engines of their own, imported only when on (scipy is
     # slow to import); detect() runs the windowed signals
@@ -266,9 +288,13 @@ def run_detect(
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
     with manifest.timed("detect"):
-        # nothing below reads the per-edge diagnostics: they are not kept
-        result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
-        in_edges = result.info["accounts_in_edges"]
+        kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
+        if kept is not None:
+            result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
+        else:
+            # nothing below reads the per-edge diagnostics: they are not kept
+            result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
+            in_edges = result.info["accounts_in_edges"]
         for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:
                 continue
@@ -292,7 +318,7 @@ def run_detect(
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
     write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
     manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
-    manifest.stages["detect"] = result.info
+    manifest.stages["detect"] = {**result.info, **({"reuse": why} if previous else {})}
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)
     stage.finished()
@@ -332,12 +358,16 @@ def run_network(
     manifest: Manifest,
     *,
     progress: Progress | None = None,
+    previous: Path | None = None,
 ) -> NetworkResult:
     """Fuse the signals, cluster the graph, score clusters and accounts; write their tables.
 
     Writes ``fused_edges`` (the graph the report and exports draw), ``clusters``,
     ``account_scores``, ``bursts`` and, with events, ``event_activity``.
-    ``progress`` is told each step (see :mod:`cib.progress`).
+    ``progress`` is told each step (see :mod:`cib.progress`). With
+    ``previous``, the collection's outputs before this run, the clusters are
+    matched to its networks and ``networks`` and ``runs/`` are written too
+    (:mod:`cib.network.lineage`).
     """
     from cib.network.cluster import cluster_fused
     from cib.network.fusion import fused_edges
@@ -379,7 +409,16 @@ def run_network(
         "bursts": burst_table.height,
         "events": len(events),
     }
-    manifest.stages["cluster"] = clustering.info
+    manifest.stages["cluster"] = dict(clustering.info)
+    if previous is not None:
+        from cib.network.lineage import write_lineage
+
+        # matched against the outputs this run replaces: read before they are swapped out
+        manifest.stages["cluster"]["lineage"] = write_lineage(
+            previous, out.processed, scores.clusters, scores.account_scores,
+            min_overlap=float(cfg["cluster.match_min_overlap"]), as_of=posts["created_at"].max() if posts.height else None,
+            run_id=manifest.run_id, params=params,
+        )  # fmt: skip
     flagged = scores.clusters.filter(pl.col("label") != "organic")
     # which clock each flagged network's hours were read on, and how sure: a reader checks it against the reasons
     manifest.stages["score"] = {

@@ -170,7 +170,7 @@ def test_analyse_until_stops_after_the_stage_and_matches_the_full_run(tmp_path):
             assert (folder / f"{table}.parquet").read_bytes() == (tmp_path / "a" / "c" / f"{table}.parquet").read_bytes(), table
         counted[stage] = set(json.loads((folder / "manifest.json").read_text())["counts"])
         assert not (tmp_path / f"r{stage}" / "c" / "index.html").exists()
-    assert written["ingest"] == {"posts", "accounts", "rejects"}
+    assert written["ingest"] == {"posts", "accounts", "rejects", "profiles"}
     assert written["detect"] == written["ingest"] | {"edges", "evidence"}
     assert {"clusters", "account_scores"} <= written["cluster"]
     assert counted["ingest"] == {"ingest"} and counted["detect"] == {"ingest", "detect"} and "cluster" in counted["cluster"]

@@ -237,7 +237,7 @@ def test_each_stage_is_a_package():
         assert (PKG / stage / "__init__.py").is_file()
     loose = sorted(p.stem for p in PKG.glob("*.py"))
     assert loose == sorted(
-        ["__init__", "__main__", "_version", "api", "cli", "cli_base", "cli_tools", "config", "display", "errors", "files", "manifest", "normalise",
+        ["__init__", "__main__", "_version", "api", "cli", "cli_base", "cli_monitor", "cli_tools", "config", "display", "errors", "files", "manifest", "normalise",
          "pipeline", "printable", "progress", "schema", "signals", "stages"]
     )  # fmt: skip
 

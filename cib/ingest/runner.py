@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -25,10 +25,11 @@ from cib.ingest.head import read_head
 from cib.ingest.registry import by_name, forced_format, sniff
 from cib.ingest.textio import release_arrow_memory
 from cib.progress import Progress, Teller
-from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, REJECTS, TIME, empty
+from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, PROFILES, REJECTS, TIME, empty
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.ingest.reuse import Reused
 
 __all__ = ["FileReport", "IngestResult", "Inputs", "ingest", "find_inputs", "list_inputs", "IGNORED_NAMES"]
 
@@ -82,6 +83,8 @@ class IngestResult:
     files: list[FileReport] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    profiles: pl.DataFrame | None = None
+    reused: list[str] = field(default_factory=list)
 
     @property
     def time_resolution_s(self) -> float:
@@ -250,6 +253,28 @@ class _Read:
     expanded: int = 0
 
 
+@dataclass
+class _Collected:
+    """The rows of every file so far, in file order: posts and rejects canonical, profiles one row per account."""
+
+    posts: list[pl.DataFrame] = field(default_factory=list)
+    profiles: list[pl.DataFrame] = field(default_factory=list)
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+
+    def add(self, posts: pl.DataFrame | None, profiles: list[pl.DataFrame], rejects: list[pl.DataFrame], file: str) -> None:
+        """Add one file's rows (its profile rows as the last value of each field per account)."""
+        if posts is not None:
+            self.posts.append(posts.select(list(POSTS)).cast(POSTS))
+        self.rejects += [r.cast(REJECTS) for r in rejects]
+        if not profiles:
+            return
+        rows = pl.concat([p.select(list(PROFILES)[:-1]) for p in profiles])
+        # the accounts table takes each field's last value in file order: one row per account and file says as much
+        fields = [c for c in PROFILES if c not in ("account_id", "source_file")]
+        last = rows.group_by("account_id", maintain_order=True).agg(pl.col(c).last(ignore_nulls=True) for c in fields)
+        self.profiles.append(last.with_columns(pl.lit(file, pl.String).alias("source_file")).cast(PROFILES))
+
+
 def _read_file(path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None) -> _Read:
     """Read one file: posts, profile rows and rejects, and how many rows were merged into others.
 
@@ -299,6 +324,7 @@ def ingest(
     *,
     fmt: str | None = None,
     progress: Progress | None = None,
+    reuse: Callable[[dict[str, str]], Mapping[str, Reused]] | None = None,
 ) -> IngestResult:
     """Read a file, a folder or several of them into canonical tables.
 
@@ -313,6 +339,10 @@ def ingest(
     progress
         Told each file as a task of stage ``ingest``, with its rows read so
         far, and the rows read in all (:mod:`cib.progress`).
+    reuse
+        Given each file's sha256 by path, the files not to read again, with
+        their rows as the previous run read them (:mod:`cib.ingest.reuse`); a
+        file whose format is sniffed otherwise now is read all the same.
 
     Returns
     -------
@@ -330,7 +360,8 @@ def ingest(
         found = Inputs(found.data + more.data, found.ignored + more.ignored, found.warnings + more.warnings)
     forced = by_name(fmt) if fmt else None
     reports: list[FileReport] = []
-    read = _Read()
+    reused: list[str] = []
+    read = _Collected()
     stage = Teller(progress, "ingest")
     stage("reading", 0, None, "rows")
     rows_before = 0
@@ -339,9 +370,18 @@ def ingest(
     counting = ThreadPoolExecutor(max_workers=1)
     try:
         digests = [hashing.submit(_sha256, path) for path in found.data]
+        # files the previous run read, unchanged: every checksum first, reuse holds only if all old files are here
+        kept_rows = reuse({str(p): d.result() for p, d in zip(found.data, digests, strict=True)}) if reuse else {}
         for path, digest in zip(found.data, digests, strict=True):
             head = read_head(path)
             chosen = forced_format(head, forced, cfg) if forced else sniff(head, cfg)
+            old = kept_rows.get(str(path))
+            if old is not None and old.report["format"] == chosen.name:
+                reports.append(FileReport(**old.report))
+                rows_before += reports[-1].rows_in
+                read.add(old.posts, [old.profiles], [old.rejects], str(path))
+                reused.append(str(path))
+                continue
             counted = counting.submit(count_records, path, head.kind, chosen.name)
             if chosen.name == "telegram" or head.kind == "json":
                 counted.result()  # a JSON document is parsed whole: never twice at once
@@ -352,14 +392,12 @@ def ingest(
             report = _report(path, digest.result(), chosen, one, counted.result())
             reports.append(report)
             rows_before += report.rows_in
-            read.posts += one.posts
-            read.profiles += one.profiles
-            read.rejects += one.rejects
+            read.add(pl.concat(one.posts) if one.posts else None, one.profiles, one.rejects, str(path))
     finally:
         hashing.shutdown(wait=False, cancel_futures=True)
         counting.shutdown(wait=False, cancel_futures=True)
     staged = pl.concat(read.posts) if read.posts else pl.DataFrame(schema={**POSTS})
-    posts = _dedupe(staged.select(list(POSTS)).cast(POSTS), reports, cfg)
+    posts = _dedupe(staged, reports, cfg)
     kept = dict(posts.group_by("source_file").len().iter_rows()) if posts.height else {}
     warnings = list(found.warnings)
     for report in reports:
@@ -373,7 +411,8 @@ def ingest(
             )
     rejects = pl.concat(read.rejects).cast(REJECTS) if read.rejects else empty("rejects")
     accounts = _accounts(posts, read.profiles)
-    return IngestResult(posts, accounts, rejects, reports, [str(p) for p in found.ignored], warnings)
+    profiles = pl.concat(read.profiles) if read.profiles else empty("profiles")
+    return IngestResult(posts, accounts, rejects, reports, [str(p) for p in found.ignored], warnings, profiles, reused)
 
 
 def _report(path: Path, digest: str, fmt: Format, read: _Read, counted: int) -> FileReport:

@@ -112,6 +112,15 @@ PARAMS: tuple[Param, ...] = (
         min=0,
     ),
     Param(
+        "cluster.match_min_overlap",
+        0.5,
+        "share of the smaller network's accounts",
+        "A network of this run and one of the previous run of the collection are the same network (it keeps "
+        "its id) when at least this share of the smaller one's accounts are in both (the overlap coefficient); "
+        "the pairs that qualify are matched one to one, most similar (Jaccard) first.",
+        min=0, max=1, min_inclusive=False,
+    ),
+    Param(
         "events",
         [],
         "-",

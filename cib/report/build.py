@@ -17,6 +17,7 @@ from cib.config import Config
 from cib.files import replacing
 from cib.progress import Progress, Teller
 from cib.report import methods
+from cib.report.changes import changes_context, diff_runs, previous_run
 from cib.report.data import UNCLUSTERED, ReportData, load
 from cib.report.dossier import LABEL_ORDER, Networks, build_networks
 from cib.report.figures import ClusterInfo
@@ -267,6 +268,7 @@ def report_context(d: ReportData, *, progress: Progress | None = None) -> dict[s
         "n_links": links.height,
         "notes": d.notes,
         "null_result": _null_result(d),
+        "changes": None,  # set by build_report when the collection's previous run was kept
         "key_params": key_params,
         "network": view,
         "has_timeline": timeline is not None,
@@ -394,6 +396,17 @@ def _provenance(d: ReportData) -> dict[str, Any]:
     }
 
 
+def _changes(processed: Path, cfg: Config) -> dict[str, Any] | None:
+    """The "What changed" section: this run against the collection's previous one, when it was kept."""
+    before = previous_run(processed)
+    if before is None:
+        return None
+    changes = diff_runs(before, processed, min_overlap=float(cfg["cluster.match_min_overlap"]))
+    info = before / "run.json"
+    run = json.loads(info.read_text(encoding="utf-8")) if info.is_file() else {}
+    return changes_context(changes, {"run_id": run.get("run_id", before.name), "as_of": run.get("as_of")})
+
+
 def build_report(
     processed: str | Path, out_dir: str | Path, *, cfg: Config | None = None, progress: Progress | None = None
 ) -> Path:
@@ -421,6 +434,7 @@ def build_report(
     tell("reading tables")
     d = load(processed, cfg, post_columns=POST_COLUMNS, scan=("edges", "evidence"))
     context = report_context(d, progress=progress)
+    context["changes"] = _changes(Path(processed), d.cfg)
     tell("writing")
     html = render(context)
     out = Path(out_dir)
