@@ -10,8 +10,10 @@ either a post, a reject with a reason, or a documented de-duplication, and
 (a collection's files, read and reconciled), :mod:`.registry` (the formats and
 their sniffing), :mod:`.base` (staged chunks → canonical rows), :mod:`.textio`
 (CSV and JSON lines readers), one module per source family (:mod:`.generic`,
-:mod:`.io_archive`, :mod:`.twarc`, :mod:`.telegram`, :mod:`.crowdtangle`,
-:mod:`.coortweet`, :mod:`.cnt`).
+:mod:`.io_archive`, :mod:`.twarc`, :mod:`.telegram`, :mod:`.mastodon`,
+:mod:`.bluesky`, :mod:`.jetstream`, :mod:`.crowdtangle`, :mod:`.coortweet`,
+:mod:`.cnt`), and what several share (:mod:`.jsondoc` for saved API
+responses, :mod:`.markup` for HTML).
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ reader that loses a row is caught rather than trusted.
 - JSON lines: lines that are not blank.
 - Parquet: the row count in the file's metadata.
 - A Telegram export: the elements of every ``messages`` array.
+- An API response saved as one JSON document (Mastodon, Bluesky): the
+  entities of its list (the array itself, or the list under ``statuses``,
+  ``feed`` or ``posts``); a file of several JSON values is JSON lines.
 """
 
 from __future__ import annotations
@@ -59,6 +62,8 @@ def count_records(path: Path, kind: str, fmt: str) -> int:
     """
     if fmt == "telegram":
         return _messages(path)
+    if kind == "json" and fmt in _LISTED:
+        return _listed(path, _LISTED[fmt])
     if kind in ("csv", "tsv"):
         delimiter = "\t" if kind == "tsv" else ","
         counted = _delimited(path, delimiter)
@@ -242,3 +247,24 @@ def _messages(path: Path) -> int:
             if isinstance(chat, dict) and isinstance(chat.get("messages"), list):
                 total += len(chat["messages"])
     return total
+
+
+#: formats saved as API responses: the keys of a page object that hold its entity list
+_LISTED = {"mastodon": ("statuses",), "bluesky": ("feed", "posts")}
+
+
+def _listed(path: Path, keys: tuple[str, ...]) -> int:
+    """Entities of a JSON document: its array, or the list under the first of ``keys``; else one."""
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            document = json.loads(fh.read())
+    except json.JSONDecodeError as exc:
+        return _lines(path) if exc.msg == "Extra data" else 0
+    except (ValueError, RecursionError):
+        return 0
+    if isinstance(document, list):
+        return len(document)
+    if isinstance(document, dict):
+        listed = next((document[k] for k in keys if isinstance(document.get(k), list)), None)
+        return len(listed) if listed is not None else 1
+    return 0

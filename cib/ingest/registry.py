@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING
 
 from cib.errors import InputError
 from cib.ingest.base import Format, Head
+from cib.ingest.bluesky import BLUESKY
 from cib.ingest.cnt import CNT_CSV
 from cib.ingest.coortweet import COORTWEET, COORTWEET_LONG
 from cib.ingest.crowdtangle import CROWDTANGLE
 from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_columns
 from cib.ingest.io_archive import IO_ARCHIVE
+from cib.ingest.jetstream import JETSTREAM
+from cib.ingest.mastodon import MASTODON
 from cib.ingest.telegram import TELEGRAM
 from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
 from cib.schema import REQUIRED
@@ -30,6 +33,9 @@ FORMATS: list[Format] = [
     TWARC2_JSONL,
     TWARC_CSV,
     TELEGRAM,
+    MASTODON,
+    BLUESKY,
+    JETSTREAM,
     CROWDTANGLE,
     COORTWEET,
     COORTWEET_LONG,

@@ -343,8 +343,8 @@ def ingest(
             head = read_head(path)
             chosen = forced_format(head, forced, cfg) if forced else sniff(head, cfg)
             counted = counting.submit(count_records, path, head.kind, chosen.name)
-            if chosen.name == "telegram":
-                counted.result()  # an export is parsed whole: never twice at once
+            if chosen.name == "telegram" or head.kind == "json":
+                counted.result()  # a JSON document is parsed whole: never twice at once
             told = _rows_read(stage, path.name, rows_before) if progress else None
             one = _read_file(path, chosen, cfg, told)
             stage.of(path.name).finished()

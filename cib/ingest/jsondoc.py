@@ -1,0 +1,197 @@
+"""API responses saved as files: one JSON document, or JSON lines of documents.
+
+A platform API answers with a page: a JSON array of entities, or an object
+holding one (``{"statuses": […]}``, ``{"feed": […]}``). Collectors save it
+either as it came (one document per file, often pretty-printed) or one page
+(or one entity) per line. Both are read here, with the same rule as
+:mod:`cib.ingest.count` counts them:
+
+- a file whose text is one JSON value is a document: each entity of its list
+  is a record, numbered from 1 in ``source_row``;
+- otherwise it is JSON lines: each non-blank line is a record, numbered by its
+  line; the entities of a line beyond its first are ``expanded`` rows, and a
+  line holding none is a reject.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from cib.errors import InputError
+from cib.ingest.base import Chunk, reject_frame
+from cib.ingest.head import read_head
+from cib.ingest.textio import iter_json_lines, json_text, may_hold_surrogates, safe_json
+from cib.schema import LIST_COLUMNS, STAGED_TEXT
+
+if TYPE_CHECKING:
+    from cib.config import Config
+
+__all__ = ["Batch", "Staged", "entities", "iter_entities", "staged_frame", "obj", "seq", "scalar"]
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: an entity may hold anything where an object is due."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def scalar(value: Any) -> str | None:
+    """A JSON scalar as text (Python's json keeps big integers exact); ``None`` for null, booleans, arrays and objects."""
+    if value is None or isinstance(value, dict | list | bool):
+        return None
+    return str(value)
+
+
+def entities(value: Any, keys: tuple[str, ...], single: Callable[[dict[str, Any]], bool]) -> list[Any]:
+    """The entities a JSON value holds: a list's items, the list under the first of ``keys``, or the value itself.
+
+    Parameters
+    ----------
+    value
+        A document or a line.
+    keys
+        Keys of a page object that hold the entity list.
+    single
+        True when an object is itself one entity.
+    """
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        for key in keys:
+            if isinstance(value.get(key), list):
+                return value[key]
+        if single(value):
+            return [value]
+    return []
+
+
+@dataclass
+class Batch:
+    """Records read from a file: ``(source_row, entities)`` pairs and the records refused while reading."""
+
+    records: list[tuple[int, list[Any]]]
+    rejects: pl.DataFrame
+
+
+def _document(path: Path, what: str) -> tuple[Any, bool] | None:
+    """The file parsed as one JSON document and whether it may hold lone surrogates; ``None`` for JSON lines."""
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            text = fh.read()
+    except UnicodeDecodeError:
+        raise InputError(
+            path, f"not a readable {what} file (bytes that are not UTF-8)", hint="save it as UTF-8"
+        ) from None
+    try:
+        return json.loads(text), may_hold_surrogates(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            return None  # several values: JSON lines
+        raise InputError(
+            path,
+            f"not a readable {what} file (broken JSON: {exc.msg}, character {exc.pos + 1})",
+            hint="save the API response again",
+        ) from None
+    except RecursionError:
+        raise InputError(
+            path, f"not a readable {what} file (JSON nested too deeply)", hint="save the API response again"
+        ) from None
+
+
+def iter_entities(
+    path: Path, cfg: Config, what: str, keys: tuple[str, ...], single: Callable[[dict[str, Any]], bool]
+) -> Iterator[Batch]:
+    """Yield the records of a document or JSON lines file, in chunks, each with the entities it holds.
+
+    Parameters
+    ----------
+    path
+        The file.
+    cfg
+        Effective configuration (chunk size, reject text length).
+    what
+        The format's name for messages ("Mastodon").
+    keys, single
+        How a page holds its entities (:func:`entities`).
+
+    Raises
+    ------
+    InputError
+        When a document cannot be parsed at all.
+    """
+    label, limit, size = str(path), cfg["ingest.raw_chars"], cfg["ingest.chunk_rows"]
+    parsed = _document(path, what) if read_head(path).kind == "json" else None
+    if parsed is None:
+        for records, rejects in iter_json_lines(path, chunk_rows=size, raw_chars=limit, file_label=label):
+            bad = [rejects]
+            found: list[tuple[int, list[Any]]] = []
+            for number, value in records:
+                held = entities(value, keys, single)
+                if held:
+                    found.append((number, held))
+                else:
+                    bad.append(
+                        reject_frame(
+                            label, [number], None, f"a line with no {what} post", [safe_json(value)], limit
+                        )
+                    )
+            yield Batch(found, pl.concat(bad))
+        return
+    document, suspect = parsed
+    items = entities(document, keys, single)
+    if not items:
+        raise InputError(
+            path,
+            f"a JSON document without {what} posts",
+            hint=f"see `cib formats` for the {what} files cib reads",
+        )
+    for start in range(0, len(items), size):
+        found, bad = [], [reject_frame(label, [], None, "", [], limit)]
+        for number, item in enumerate(items[start : start + size], start=start + 1):
+            why = json_text(item) if suspect else None
+            if why:
+                bad.append(reject_frame(label, [number], None, why, [""], limit))
+            else:
+                found.append((number, [item]))
+        yield Batch(found, pl.concat(bad))
+
+
+@dataclass
+class Staged:
+    """Rows staged from a batch: values, their ``source_row``, rejects and the rows beyond one per record."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
+    rejects: list[pl.DataFrame] = field(default_factory=list)
+    expanded: int = 0
+
+    def add(self, row: dict[str, Any], number: int) -> None:
+        """Stage one row read from record ``number``."""
+        self.rows.append(row)
+        self.numbers.append(number)
+
+    def chunk(self, label: str, limit: int) -> Chunk:
+        """The staged rows as a :class:`~cib.ingest.base.Chunk`."""
+        rejects = pl.concat(self.rejects) if self.rejects else reject_frame(label, [], None, "", [], limit)
+        return Chunk(staged_frame(self.rows, self.numbers), rejects, expanded=self.expanded)
+
+
+def staged_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
+    """Staged rows (dicts of strings and lists of strings) as a frame with ``source_row``."""
+    data: dict[str, pl.Series] = {
+        c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT
+    }
+    for c in LIST_COLUMNS:
+        data[c] = pl.Series(c, [r.get(c) or [] for r in rows], dtype=pl.List(pl.String))
+    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
+    return pl.DataFrame(data)
