@@ -29,6 +29,7 @@ FIXTURES = {
     "mastodon_statuses.jsonl": ("mastodon", 6, 3, 3, 1),
     "bluesky_feed.json": ("bluesky", 8, 6, 2, 1),
     "bluesky_search.json": ("bluesky", 2, 2, 0, 0),
+    "bluesky_feed.jsonl": ("bluesky", 7, 6, 1, 3),
     "bluesky_jetstream.jsonl": ("bluesky_jetstream", 9, 3, 6, 0),
 }
 NEW = {"mastodon", "bluesky", "bluesky_jetstream"}
@@ -67,6 +68,15 @@ def test_other_formats_are_not_taken_for_mastodon_or_bluesky(name, cfg):
     head = read_head(DATA / name)
     assert not [f.name for f in FORMATS if f.name in NEW and f.sniff(head, cfg)]
     assert sniff(head, cfg).name not in NEW
+
+
+def test_a_json_array_of_other_objects_is_named_by_its_keys(tmp_path, cfg):
+    path = tmp_path / "rows.json"
+    path.write_text('[\n {"post_id": "1", "account_id": "a", "text": "x"},\n {"post_id": "2"}\n]\n', encoding="utf-8")
+    head = read_head(path)
+    assert (head.kind, head.columns) == ("json", ["post_id", "account_id", "text"])
+    with pytest.raises(InputError, match=r"not a format cib knows \(json; columns: post_id, account_id, text\)"):
+        sniff(head, cfg)
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
@@ -251,6 +261,18 @@ def test_mastodon_lines_of_arrays_are_json_lines(tmp_path, cfg):
     )
 
 
+def test_a_lone_surrogate_rejects_its_status_and_an_escaped_emoji_does_not(tmp_path, cfg):
+    statuses = [s for s in json.loads((DATA / "mastodon_statuses.json").read_text(encoding="utf-8")) if isinstance(s, dict)]
+    text = json.dumps(statuses[:2])  # ensure_ascii: every emoji written as an escaped pair
+    assert "\\ud83c\\uddf0" in text
+    path = tmp_path / "statuses.json"
+    path.write_text(text.replace('"Carol"', '"Car\\ud800ol"', 1), encoding="utf-8")  # carol boosts in the second
+    result = ingest(path, cfg)
+    assert rejects_by_row(result) == {2: (None, "a lone surrogate escape (such as \\ud800), which is not text")}
+    assert list(posts_by_id(result)) == [S1]
+    assert accounts_by_id(result)["alice@mastodon.social"]["display_name"] == "Алиса 🇰🇿"
+
+
 def test_a_broken_mastodon_document_is_a_clear_error(tmp_path, cfg):
     path = tmp_path / "statuses.json"
     path.write_text(
@@ -345,6 +367,21 @@ def test_bluesky_search_posts(cfg):
     assert video["created_at"] == utc(2024, 11, 21, 11)  # no createdAt: indexedAt
     assert (video["urls"], video["media"]) == (["https://example.org/v"], ["bafkreivideo1"])
     assert posts[F1]["hashtags"] == ["Сайлау", "ТенірСайлау"]
+
+
+def test_bluesky_json_lines_of_pages_items_and_posts(cfg):
+    result = ingest(DATA / "bluesky_feed.jsonl", cfg)
+    rows = [(p["post_id"], p["source_row"]) for p in result.posts.iter_rows(named=True)]
+    digest = hashlib.sha1(f"did:plc:dddd4444 {F1} 2024-11-20T09:17:00.000Z".encode()).hexdigest()[:16]
+    assert rows == [
+        ("at://did:plc:aaaa1111/app.bsky.feed.post/3lb2aaaaaab2a", 1),  # a page of two feed items
+        (REPOST, 1),
+        (P, 1),  # the reposted original
+        (f"at-repost:did:plc:dddd4444:{digest}", 2),  # one feed item: a repost of a post not yet seen
+        (F1, 2),
+        ("at://did:plc:ffff6666/app.bsky.feed.post/3lb3fffffff2f", 3),  # one post view
+    ]
+    assert rejects_by_row(result) == {4: (None, "a line with no Bluesky post")}
 
 
 # --- Jetstream ----------------------------------------------------------------

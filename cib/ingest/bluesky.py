@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cib.ingest.base import Format, Head, reject_frame
+from cib.ingest.base import Format, Head
 from cib.ingest.jsondoc import Batch, Staged, iter_entities, obj, scalar, seq
 from cib.ingest.textio import safe_json
 
@@ -164,7 +164,7 @@ def _not_a_post(view: Any) -> tuple[str | None, str] | None:
 
 
 def _stage(batch: Batch, seen: set[str], label: str, limit: int) -> Staged:
-    out = Staged(rejects=[batch.rejects])
+    out = Staged(batch.rejects)
     for number, held in batch.records:
         out.expanded += len(held) - 1
         for item in held:
@@ -173,7 +173,7 @@ def _stage(batch: Batch, seen: set[str], label: str, limit: int) -> Staged:
             reason = obj(item.get("reason"))
             why = _not_a_post(view)
             if why:
-                out.rejects.append(reject_frame(label, [number], *why, [safe_json(item)], limit))
+                out.refuse(number, *why, safe_json(item))
                 continue
             try:
                 if reason.get("$type") != _REPOST_REASON:
@@ -186,9 +186,7 @@ def _stage(batch: Batch, seen: set[str], label: str, limit: int) -> Staged:
                     out.add(_post_row(view), number)
                     out.expanded += 1
             except RecursionError:
-                out.rejects.append(
-                    reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit)
-                )
+                out.refuse(number, None, "JSON nested too deeply to read", "")
     return out
 
 

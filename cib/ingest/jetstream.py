@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cib.ingest.base import Format, Head, reject_frame
+from cib.ingest.base import Format, Head
 from cib.ingest.bluesky import POST_TYPE, record_fields
 from cib.ingest.jsondoc import Staged, obj, scalar
 from cib.ingest.textio import iter_json_lines, safe_json
@@ -104,27 +104,19 @@ def _read(path: Path, cfg: Config) -> Iterator:
     for records, rejects in iter_json_lines(
         path, chunk_rows=cfg["ingest.chunk_rows"], raw_chars=limit, file_label=label
     ):
-        out = Staged(rejects=[rejects])
+        out = Staged(rejects)
         for number, event in records:
             if not isinstance(event, dict):
-                out.rejects.append(
-                    reject_frame(
-                        label, [number], None, "a JSON line that is not an object", [safe_json(event)], limit
-                    )
-                )
+                out.refuse(number, None, "a JSON line that is not an object", safe_json(event))
                 continue
             refused = _refused(event)
             if refused:
-                out.rejects.append(
-                    reject_frame(label, [number], refused[0], refused[1], [safe_json(event)], limit)
-                )
+                out.refuse(number, refused[0], refused[1], safe_json(event))
                 continue
             try:
                 out.add(event_row(event), number)
             except RecursionError:
-                out.rejects.append(
-                    reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit)
-                )
+                out.refuse(number, None, "JSON nested too deeply to read", "")
         yield out.chunk(label, limit)
 
 

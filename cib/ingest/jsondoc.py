@@ -16,23 +16,36 @@ either as it came (one document per file, often pretty-printed) or one page
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import Chunk, reject_frame
+from cib.ingest.base import Chunk
 from cib.ingest.head import read_head
-from cib.ingest.textio import iter_json_lines, json_text, may_hold_surrogates, safe_json
-from cib.schema import LIST_COLUMNS, STAGED_TEXT
+from cib.ingest.textio import iter_json_lines, json_text, safe_json
+from cib.schema import LIST_COLUMNS, REJECTS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["Batch", "Staged", "entities", "iter_entities", "staged_frame", "obj", "seq", "scalar"]
+__all__ = [
+    "Batch",
+    "Refusal",
+    "Staged",
+    "entities",
+    "iter_entities",
+    "refused_frame",
+    "staged_frame",
+    "obj",
+    "seq",
+    "scalar",
+]
 
 
 def obj(value: Any) -> dict[str, Any]:
@@ -83,6 +96,14 @@ class Batch:
     rejects: pl.DataFrame
 
 
+#: an escaped surrogate that is not half of a pair: JSON's ensure_ascii writes every emoji as a pair,
+#: so a file is checked item by item only when it holds one alone
+_LONE_SURROGATE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+
+
 def _document(path: Path, what: str) -> tuple[Any, bool] | None:
     """The file parsed as one JSON document and whether it may hold lone surrogates; ``None`` for JSON lines."""
     try:
@@ -93,7 +114,7 @@ def _document(path: Path, what: str) -> tuple[Any, bool] | None:
             path, f"not a readable {what} file (bytes that are not UTF-8)", hint="save it as UTF-8"
         ) from None
     try:
-        return json.loads(text), may_hold_surrogates(text)
+        return json.loads(text), _LONE_SURROGATE.search(text) is not None
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":
             return None  # several values: JSON lines
@@ -133,19 +154,15 @@ def iter_entities(
     parsed = _document(path, what) if read_head(path).kind == "json" else None
     if parsed is None:
         for records, rejects in iter_json_lines(path, chunk_rows=size, raw_chars=limit, file_label=label):
-            bad = [rejects]
             found: list[tuple[int, list[Any]]] = []
+            refused: list[Refusal] = []
             for number, value in records:
                 held = entities(value, keys, single)
                 if held:
                     found.append((number, held))
                 else:
-                    bad.append(
-                        reject_frame(
-                            label, [number], None, f"a line with no {what} post", [safe_json(value)], limit
-                        )
-                    )
-            yield Batch(found, pl.concat(bad))
+                    refused.append((number, None, f"a line with no {what} post", safe_json(value)))
+            yield Batch(found, pl.concat([rejects, refused_frame(label, refused, limit)]))
         return
     document, suspect = parsed
     items = entities(document, keys, single)
@@ -156,23 +173,47 @@ def iter_entities(
             hint=f"see `cib formats` for the {what} files cib reads",
         )
     for start in range(0, len(items), size):
-        found, bad = [], [reject_frame(label, [], None, "", [], limit)]
+        found, refused = [], []
         for number, item in enumerate(items[start : start + size], start=start + 1):
             why = json_text(item) if suspect else None
             if why:
-                bad.append(reject_frame(label, [number], None, why, [""], limit))
+                refused.append((number, None, why, ""))
             else:
                 found.append((number, [item]))
-        yield Batch(found, pl.concat(bad))
+        yield Batch(found, refused_frame(label, refused, limit))
+
+
+#: a refused record: ``(source_row, column, reason, raw)``
+Refusal = tuple[int, str | None, str, str]
+
+
+def refused_frame(label: str, refused: list[Refusal], limit: int) -> pl.DataFrame:
+    """Refused records as one rejects frame (one frame a row costs a millisecond each)."""
+    rows, columns, reasons, raws = zip(*refused, strict=True) if refused else ((), (), (), ())
+    return pl.DataFrame(
+        {
+            "source_file": [label] * len(rows),
+            "source_row": list(rows),
+            "column": list(columns),
+            "reason": list(reasons),
+            "raw": [r[:limit] for r in raws],
+        },
+        schema=REJECTS,
+    )
 
 
 @dataclass
 class Staged:
-    """Rows staged from a batch: values, their ``source_row``, rejects and the rows beyond one per record."""
+    """Rows staged from a batch: values with their ``source_row``, the records refused, and the rows beyond one per record.
 
+    ``read`` holds the rejects of reading the batch (broken lines), ``refused``
+    the records the adapter refused.
+    """
+
+    read: pl.DataFrame
     rows: list[dict[str, Any]] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)
-    rejects: list[pl.DataFrame] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
     expanded: int = 0
 
     def add(self, row: dict[str, Any], number: int) -> None:
@@ -180,10 +221,27 @@ class Staged:
         self.rows.append(row)
         self.numbers.append(number)
 
+    def refuse(self, number: int, column: str | None, reason: str, raw: str) -> None:
+        """Refuse record ``number`` for ``reason`` (about ``column``, when one is to blame)."""
+        self.refused.append((number, column, reason, raw))
+
     def chunk(self, label: str, limit: int) -> Chunk:
         """The staged rows as a :class:`~cib.ingest.base.Chunk`."""
-        rejects = pl.concat(self.rejects) if self.rejects else reject_frame(label, [], None, "", [], limit)
+        rejects = pl.concat([self.read, refused_frame(label, self.refused, limit)])
         return Chunk(staged_frame(self.rows, self.numbers), rejects, expanded=self.expanded)
+
+
+def _list_column(name: str, lists: list[list[str]]) -> pl.Series:
+    """``lists`` as a ``list[str]`` Series, built from the flat items (Polars builds nested lists from Python slowly)."""
+    n = len(lists)
+    lengths = np.fromiter((len(items) for items in lists), dtype=np.int64, count=n)
+    flat = pl.Series(name, [item for items in lists for item in items], dtype=pl.String)
+    owner = pl.Series("_row", np.repeat(np.arange(n, dtype=np.int64), lengths))
+    grouped = pl.DataFrame([owner, flat]).group_by("_row").agg(pl.col(name))
+    rows = (
+        pl.DataFrame({"_row": np.arange(n, dtype=np.int64)}).join(grouped, on="_row", how="left").sort("_row")
+    )
+    return rows[name].fill_null(pl.lit([], dtype=pl.List(pl.String))).cast(pl.List(pl.String))
 
 
 def staged_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
@@ -192,6 +250,6 @@ def staged_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame
         c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT
     }
     for c in LIST_COLUMNS:
-        data[c] = pl.Series(c, [r.get(c) or [] for r in rows], dtype=pl.List(pl.String))
+        data[c] = _list_column(c, [r.get(c) or [] for r in rows])
     data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     return pl.DataFrame(data)

@@ -45,11 +45,12 @@ Keys and choices
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from cib.ingest.base import Format, Head, reject_frame
+from cib.ingest.base import Format, Head
 from cib.ingest.jsondoc import Batch, Staged, iter_entities, obj, scalar, seq
 from cib.ingest.markup import html_to_text
 from cib.ingest.textio import safe_json
@@ -111,7 +112,13 @@ def _account(account: dict[str, Any]) -> dict[str, Any]:
 
 def _note(note: Any) -> str | None:
     """A profile note (HTML) as text; ``None`` when it says nothing."""
-    return (html_to_text(note)[0] or None) if isinstance(note, str) else None
+    return _note_text(note) if isinstance(note, str) else None
+
+
+@lru_cache(maxsize=1 << 14)
+def _note_text(note: str) -> str | None:
+    # an account's note comes with each of its statuses: read once
+    return html_to_text(note)[0] or None
 
 
 def _urls(status: dict[str, Any], links: list[Any]) -> list[str]:
@@ -229,13 +236,13 @@ def _refused(status: Any) -> tuple[str | None, str] | None:
 
 
 def _stage(batch: Batch, local: dict[str, str], seen: set[str], label: str, limit: int) -> Staged:
-    out = Staged(rejects=[batch.rejects])
+    out = Staged(batch.rejects)
     for number, held in batch.records:
         out.expanded += len(held) - 1
         for status in held:
             refused = _refused(status)
             if refused:
-                out.rejects.append(reject_frame(label, [number], *refused, [safe_json(status)], limit))
+                out.refuse(number, *refused, safe_json(status))
                 continue
             try:
                 original = status.get("reblog")
@@ -249,9 +256,7 @@ def _stage(batch: Batch, local: dict[str, str], seen: set[str], label: str, limi
                     out.add(status_row(original, local), number)
                     out.expanded += 1
             except RecursionError:
-                out.rejects.append(
-                    reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit)
-                )
+                out.refuse(number, None, "JSON nested too deeply to read", "")
     return out
 
 
