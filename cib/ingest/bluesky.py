@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cib.ingest.base import Format, Head
-from cib.ingest.jsondoc import Batch, Staged, iter_entities, obj, scalar, seq
+from cib.ingest.jsondoc import Batch, Entities, Staged, obj, scalar, seq
 from cib.ingest.textio import safe_json
 
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ def _is_view(value: dict[str, Any]) -> bool:
 def _read(path: Path, cfg: Config) -> Iterator:
     label, limit = str(path), cfg["ingest.raw_chars"]
     seen: set[str] = set()
-    for batch in iter_entities(path, cfg, "Bluesky", _PAGE_KEYS, _is_view):
+    for batch in Entities(path, cfg, "Bluesky", _PAGE_KEYS, _is_view).batches():
         yield _stage(batch, seen, label, limit).chunk(label, limit)
 
 

@@ -39,7 +39,7 @@ __all__ = [
     "Refusal",
     "Staged",
     "entities",
-    "iter_entities",
+    "Entities",
     "refused_frame",
     "staged_frame",
     "obj",
@@ -129,10 +129,11 @@ def _document(path: Path, what: str) -> tuple[Any, bool] | None:
         ) from None
 
 
-def iter_entities(
-    path: Path, cfg: Config, what: str, keys: tuple[str, ...], single: Callable[[dict[str, Any]], bool]
-) -> Iterator[Batch]:
-    """Yield the records of a document or JSON lines file, in chunks, each with the entities it holds.
+class Entities:
+    """The records of a document or JSON lines file, each with the entities it holds, readable more than once.
+
+    A document is parsed once, when this is made, and kept for every pass;
+    JSON lines are read again, chunk by chunk, on each pass.
 
     Parameters
     ----------
@@ -148,39 +149,59 @@ def iter_entities(
     Raises
     ------
     InputError
-        When a document cannot be parsed at all.
+        When a document cannot be parsed at all, or holds no entity.
     """
-    label, limit, size = str(path), cfg["ingest.raw_chars"], cfg["ingest.chunk_rows"]
-    parsed = _document(path, what) if read_head(path).kind == "json" else None
-    if parsed is None:
-        for records, rejects in iter_json_lines(path, chunk_rows=size, raw_chars=limit, file_label=label):
+
+    def __init__(
+        self,
+        path: Path,
+        cfg: Config,
+        what: str,
+        keys: tuple[str, ...],
+        single: Callable[[dict[str, Any]], bool],
+    ) -> None:
+        self.path, self.what, self.keys, self.single = path, what, keys, single
+        self.label, self.limit, self.size = str(path), cfg["ingest.raw_chars"], cfg["ingest.chunk_rows"]
+        parsed = _document(path, what) if read_head(path).kind == "json" else None
+        self.items: list[Any] | None = None
+        self.suspect = False
+        if parsed is not None:
+            self.items, self.suspect = entities(parsed[0], keys, single), parsed[1]
+            if not self.items:
+                raise InputError(
+                    path,
+                    f"a JSON document without {what} posts",
+                    hint=f"see `cib formats` for the {what} files cib reads",
+                )
+
+    def batches(self) -> Iterator[Batch]:
+        """Yield the records in chunks, with the records refused while reading."""
+        if self.items is None:
+            yield from self._lines()
+            return
+        for start in range(0, len(self.items), self.size):
+            found, refused = [], []
+            for number, item in enumerate(self.items[start : start + self.size], start=start + 1):
+                why = json_text(item) if self.suspect else None
+                if why:
+                    refused.append((number, None, why, ""))
+                else:
+                    found.append((number, [item]))
+            yield Batch(found, refused_frame(self.label, refused, self.limit))
+
+    def _lines(self) -> Iterator[Batch]:
+        for records, rejects in iter_json_lines(
+            self.path, chunk_rows=self.size, raw_chars=self.limit, file_label=self.label
+        ):
             found: list[tuple[int, list[Any]]] = []
             refused: list[Refusal] = []
             for number, value in records:
-                held = entities(value, keys, single)
+                held = entities(value, self.keys, self.single)
                 if held:
                     found.append((number, held))
                 else:
-                    refused.append((number, None, f"a line with no {what} post", safe_json(value)))
-            yield Batch(found, pl.concat([rejects, refused_frame(label, refused, limit)]))
-        return
-    document, suspect = parsed
-    items = entities(document, keys, single)
-    if not items:
-        raise InputError(
-            path,
-            f"a JSON document without {what} posts",
-            hint=f"see `cib formats` for the {what} files cib reads",
-        )
-    for start in range(0, len(items), size):
-        found, refused = [], []
-        for number, item in enumerate(items[start : start + size], start=start + 1):
-            why = json_text(item) if suspect else None
-            if why:
-                refused.append((number, None, why, ""))
-            else:
-                found.append((number, [item]))
-        yield Batch(found, refused_frame(label, refused, limit))
+                    refused.append((number, None, f"a line with no {self.what} post", safe_json(value)))
+            yield Batch(found, pl.concat([rejects, refused_frame(self.label, refused, self.limit)]))
 
 
 #: a refused record: ``(source_row, column, reason, raw)``

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from cib.ingest.base import Format, Head
-from cib.ingest.jsondoc import Batch, Staged, iter_entities, obj, scalar, seq
+from cib.ingest.jsondoc import Batch, Entities, Staged, obj, scalar, seq
 from cib.ingest.markup import html_to_text
 from cib.ingest.textio import safe_json
 
@@ -208,10 +208,10 @@ def boost_row(status: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _local_ids(path: Path, cfg: Config) -> dict[str, str]:
+def _local_ids(source: Entities) -> dict[str, str]:
     """Every status id of the file (boosted and quoted ones too) mapped to its ``uri``."""
     local: dict[str, str] = {}
-    for batch in iter_entities(path, cfg, "Mastodon", _PAGE_KEYS, _is_status):
+    for batch in source.batches():
         for _, held in batch.records:
             todo = [s for s in held if isinstance(s, dict)]
             while todo:
@@ -262,9 +262,10 @@ def _stage(batch: Batch, local: dict[str, str], seen: set[str], label: str, limi
 
 def _read(path: Path, cfg: Config) -> Iterator:
     label, limit = str(path), cfg["ingest.raw_chars"]
-    local = _local_ids(path, cfg)
+    source = Entities(path, cfg, "Mastodon", _PAGE_KEYS, _is_status)
+    local = _local_ids(source)  # a reply may come before its parent (timelines run newest first)
     seen: set[str] = set()
-    for batch in iter_entities(path, cfg, "Mastodon", _PAGE_KEYS, _is_status):
+    for batch in source.batches():
         yield _stage(batch, local, seen, label, limit).chunk(label, limit)
 
 
