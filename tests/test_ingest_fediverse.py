@@ -219,6 +219,21 @@ def test_mastodon_search_result_and_repeats_across_files(cfg):
     assert both.posts["post_id"].n_unique() == both.posts.height == 8
 
 
+def test_mastodon_thread_context(tmp_path, cfg):
+    statuses = json.loads((DATA / "mastodon_statuses.json").read_text(encoding="utf-8"))
+    path = tmp_path / "context.json"
+    path.write_text(json.dumps({"ancestors": [statuses[0]], "descendants": [statuses[3], statuses[4]]}, indent=1), encoding="utf-8")
+    assert sniff(read_head(path), cfg).name == "mastodon"
+    result = ingest(path, cfg)
+    assert (result.files[0].rows_in, result.files[0].reconciled) == (3, True)
+    rows = [(p["post_id"], p["reply_to"], p["source_row"]) for p in result.posts.iter_rows(named=True)]
+    assert rows == [
+        (S1, None, 1),
+        ("https://example.org/users/bob/statuses/55", S1, 2),
+        ("https://example.org/users/alice/statuses/56", "local:113400000000000999", 3),
+    ]
+
+
 def test_mastodon_json_lines(cfg):
     result = ingest(DATA / "mastodon_statuses.jsonl", cfg)
     posts = posts_by_id(result)

@@ -15,8 +15,9 @@ reader that loses a row is caught rather than trusted.
 - Parquet: the row count in the file's metadata.
 - A Telegram export: the elements of every ``messages`` array.
 - An API response saved as one JSON document (Mastodon, Bluesky): the
-  entities of its list (the array itself, or the list under ``statuses``,
-  ``feed`` or ``posts``); a file of several JSON values is JSON lines.
+  entities of its lists (the array itself, or the lists under ``statuses``,
+  ``ancestors`` and ``descendants``, ``feed`` or ``posts``); a file of several
+  JSON values is JSON lines.
 """
 
 from __future__ import annotations
@@ -250,11 +251,11 @@ def _messages(path: Path) -> int:
 
 
 #: formats saved as API responses: the keys of a page object that hold its entity list
-_LISTED = {"mastodon": ("statuses",), "bluesky": ("feed", "posts")}
+_LISTED = {"mastodon": ("statuses", "ancestors", "descendants"), "bluesky": ("feed", "posts")}
 
 
 def _listed(path: Path, keys: tuple[str, ...]) -> int:
-    """Entities of a JSON document: its array, or the list under the first of ``keys``; else one."""
+    """Entities of a JSON document: its array, or the lists under ``keys``; else one."""
     try:
         with path.open("r", encoding="utf-8-sig") as fh:
             document = json.loads(fh.read())
@@ -265,6 +266,6 @@ def _listed(path: Path, keys: tuple[str, ...]) -> int:
     if isinstance(document, list):
         return len(document)
     if isinstance(document, dict):
-        listed = next((document[k] for k in keys if isinstance(document.get(k), list)), None)
-        return len(listed) if listed is not None else 1
+        lists = [document[k] for k in keys if isinstance(document.get(k), list)]
+        return sum(len(listed) for listed in lists) if lists else 1
     return 0

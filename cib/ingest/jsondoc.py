@@ -66,7 +66,7 @@ def scalar(value: Any) -> str | None:
 
 
 def entities(value: Any, keys: tuple[str, ...], single: Callable[[dict[str, Any]], bool]) -> list[Any]:
-    """The entities a JSON value holds: a list's items, the list under the first of ``keys``, or the value itself.
+    """The entities a JSON value holds: a list's items, those of the lists under ``keys`` (in that order), or the value itself.
 
     Parameters
     ----------
@@ -80,9 +80,9 @@ def entities(value: Any, keys: tuple[str, ...], single: Callable[[dict[str, Any]
     if isinstance(value, list):
         return value
     if isinstance(value, dict):
-        for key in keys:
-            if isinstance(value.get(key), list):
-                return value[key]
+        lists = [value[key] for key in keys if isinstance(value.get(key), list)]
+        if lists:
+            return [item for listed in lists for item in listed]
         if single(value):
             return [value]
     return []

@@ -2,7 +2,8 @@
 
 ``/api/v1/accounts/:id/statuses``, the timelines and ``/api/v1/favourites``
 answer with an array of statuses; ``/api/v2/search`` with
-``{"accounts", "statuses", "hashtags"}``. A saved response is one document
+``{"accounts", "statuses", "hashtags"}``; ``/api/v1/statuses/:id/context``
+with ``{"ancestors", "descendants"}`` (read in that order). A saved response is one document
 (each status a record, ``source_row`` its 1-based place in the list); a file
 of one status, one array or one search result per line is JSON lines
 (:mod:`cib.ingest.jsondoc`).
@@ -61,7 +62,8 @@ if TYPE_CHECKING:
 __all__ = ["MASTODON", "address", "boost_row", "status_row"]
 
 _STATUS = frozenset({"id", "uri", "created_at", "account", "content"})
-_PAGE_KEYS = ("statuses",)
+#: the lists of statuses in a search result (``statuses``) and a thread's context (``/api/v1/statuses/:id/context``)
+_PAGE_KEYS = ("statuses", "ancestors", "descendants")
 
 
 def _is_status(value: dict[str, Any]) -> bool:
@@ -274,13 +276,15 @@ def _sniff(head: Head, cfg: Config) -> bool:
     if head.kind not in ("json", "jsonl"):
         return False
     # a search result's statuses carry account.acct (an X v1.1 search result, also under "statuses", does not)
-    return _STATUS <= keys or ("statuses" in keys and b'"acct"' in head.raw)
+    return _STATUS <= keys or (
+        bool(keys & {"statuses", "ancestors", "descendants"}) and b'"acct"' in head.raw
+    )
 
 
 MASTODON = Format(
     name="mastodon",
     needs="Mastodon API statuses: a JSON array (account statuses, timelines), a /api/v2/search result "
-    "(statuses), or JSON lines of statuses or pages; each status with uri, created_at, account "
+    "(statuses), a thread's context (ancestors, descendants), or JSON lines of statuses or pages; each status with uri, created_at, account "
     "(acct, url), content (HTML); boosts become reshares of the original's uri",
     sniff=_sniff,
     read=_read,
