@@ -96,8 +96,9 @@ def formats() -> None:
     """List the input formats and what each needs."""
     from cib.ingest.registry import FORMATS
 
+    width = max(len(fmt.name) for fmt in FORMATS)
     for fmt in FORMATS:
-        typer.echo(f"{fmt.name:14} {fmt.needs}")
+        typer.echo(f"{fmt.name:{width}} {fmt.needs}")
 
 
 @app.command()

@@ -11,9 +11,11 @@ either a post, a reject with a reason, or a documented de-duplication, and
 their sniffing), :mod:`.base` (staged chunks → canonical rows), :mod:`.textio`
 (CSV and JSON lines readers), :mod:`.fields` (small readers the adapters
 share), one module per source family (:mod:`.generic`, :mod:`.io_archive`,
-:mod:`.twarc`, :mod:`.telegram`, :mod:`.vk`, :mod:`.zeeschuimer`,
-:mod:`.fourcat`, :mod:`.meta_content_library`, :mod:`.crowdtangle`,
-:mod:`.coortweet`, :mod:`.cnt`).
+:mod:`.twarc`, :mod:`.telegram`, :mod:`.mastodon`, :mod:`.bluesky`,
+:mod:`.jetstream`, :mod:`.vk`, :mod:`.zeeschuimer`, :mod:`.fourcat`,
+:mod:`.meta_content_library`, :mod:`.crowdtangle`, :mod:`.coortweet`,
+:mod:`.cnt`), and what several share (:mod:`.jsondoc` for saved API
+responses, :mod:`.markup` for HTML).
 """
 
 from __future__ import annotations

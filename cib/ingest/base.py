@@ -49,7 +49,9 @@ class Head:
         Its first bytes.
     columns
         Header names for delimited text, keys of the first object for JSON
-        lines, column names for Parquet; empty when unknown.
+        lines (and of a JSON array's first object, when it ends within the
+        head), top-level keys of a JSON object, column names for Parquet;
+        empty when unknown.
     kind
         ``"csv"``, ``"tsv"``, ``"jsonl"``, ``"json"``, ``"parquet"`` or ``"unknown"``.
     """

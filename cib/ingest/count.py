@@ -18,6 +18,10 @@ reader that loses a row is caught rather than trusted.
   ``items`` (or of the bare array).
 - A Meta Content Library JSON document: the elements of its array (bare, or
   under ``data``).
+- An API response saved as one JSON document (Mastodon, Bluesky): the
+  entities of its lists (the array itself, or the lists under ``statuses``,
+  ``ancestors`` and ``descendants``, ``feed`` or ``posts``); a file of several
+  JSON values is JSON lines.
 """
 
 from __future__ import annotations
@@ -69,6 +73,8 @@ def count_records(path: Path, kind: str, fmt: str) -> int:
         document = _document(path)
         posts = document.get("data") if isinstance(document, dict) else document
         return len(posts) if isinstance(posts, list) else 0
+    if kind == "json" and fmt in _LISTED:
+        return _listed(path, _LISTED[fmt])
     if kind in ("csv", "tsv"):
         delimiter = "\t" if kind == "tsv" else ","
         counted = _delimited(path, delimiter)
@@ -266,3 +272,24 @@ def _messages(path: Path) -> int:
             if isinstance(chat, dict) and isinstance(chat.get("messages"), list):
                 total += len(chat["messages"])
     return total
+
+
+#: formats saved as API responses: the keys of a page object that hold its entity list
+_LISTED = {"mastodon": ("statuses", "ancestors", "descendants"), "bluesky": ("feed", "posts")}
+
+
+def _listed(path: Path, keys: tuple[str, ...]) -> int:
+    """Entities of a JSON document: its array, or the lists under ``keys``; else one."""
+    try:
+        with path.open("r", encoding="utf-8-sig") as fh:
+            document = json.loads(fh.read())
+    except json.JSONDecodeError as exc:
+        return _lines(path) if exc.msg == "Extra data" else 0
+    except (ValueError, RecursionError):
+        return 0
+    if isinstance(document, list):
+        return len(document)
+    if isinstance(document, dict):
+        lists = [document[k] for k in keys if isinstance(document.get(k), list)]
+        return sum(len(listed) for listed in lists) if lists else 1
+    return 0

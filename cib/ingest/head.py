@@ -61,7 +61,7 @@ def read_head(path: Path) -> Head:
             return _checked(Head(path, raw, list(obj) if isinstance(obj, dict) else [], "jsonl"))
         return Head(path, raw, _json_keys(stripped), "json")
     if stripped.startswith("["):
-        return Head(path, raw, [], "json")
+        return Head(path, raw, _first_element_keys(stripped), "json")
     # newline="": a lone carriage return ends a line, as the readers take it
     first = next(csv.reader(io.StringIO(text, newline="")), [])
     kind = "tsv" if ("\t" in text.splitlines()[0] and len(first) <= 1) else "csv"
@@ -144,6 +144,18 @@ def same_columns(path: Path, columns: list[str], row: int | None = None) -> None
                 hint="rename or remove one of them",
             )
         seen[key] = name
+
+
+def _first_element_keys(text: str) -> list[str]:
+    """Keys of the first object of a JSON array (an API page) when it ends within the head; else none."""
+    start = text.find("{", 1)
+    if start < 0 or text[1:start].strip():
+        return []
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text, start)
+    except (ValueError, RecursionError):
+        return []
+    return [str(k) for k in value] if isinstance(value, dict) else []
 
 
 def _json_keys(text: str) -> list[str]:

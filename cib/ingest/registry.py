@@ -10,12 +10,15 @@ from typing import TYPE_CHECKING
 
 from cib.errors import InputError
 from cib.ingest.base import Format, Head
+from cib.ingest.bluesky import BLUESKY
 from cib.ingest.cnt import CNT_CSV
 from cib.ingest.coortweet import COORTWEET, COORTWEET_LONG
 from cib.ingest.crowdtangle import CROWDTANGLE
 from cib.ingest.fourcat import FOURCAT_CSV
 from cib.ingest.generic import ACCOUNTS_FILE, GENERIC, POST_ALIASES, resolve_columns
 from cib.ingest.io_archive import IO_ARCHIVE
+from cib.ingest.jetstream import JETSTREAM
+from cib.ingest.mastodon import MASTODON
 from cib.ingest.meta_content_library import META_CONTENT_LIBRARY
 from cib.ingest.telegram import TELEGRAM
 from cib.ingest.twarc import TWARC2_JSONL, TWARC_CSV
@@ -34,6 +37,9 @@ FORMATS: list[Format] = [
     TWARC2_JSONL,
     TWARC_CSV,
     TELEGRAM,
+    MASTODON,
+    BLUESKY,
+    JETSTREAM,
     VK,
     ZEESCHUIMER,
     CROWDTANGLE,
@@ -100,7 +106,7 @@ def sniff(head: Head, cfg: Config) -> Format:
             return fmt
     found = resolve_columns(head.columns, POST_ALIASES, cfg["ingest.columns"])
     missing = [c for c in REQUIRED if c not in found]
-    if head.columns and len(missing) < 3:
+    if head.columns and head.kind != "json" and len(missing) < 3:  # the generic table reads no JSON document
         raise InputError(
             head.path,
             f"required column(s) missing: {', '.join(missing)}",
