@@ -184,11 +184,45 @@ PARAMS: tuple[Param, ...] = (
             "co_mention": 0.25,
             "co_image": 1.0,
             "sync": 0.5,
+            "amplify": 1.0,
         },
         "-",
         "Multiplier of each signal's edge weight in the fused account graph (a signal not listed counts 1).",
         kind="table",
         choices=ALL, min=0,
+    ),
+    # --- amplify ---
+    Param(
+        "amplify.window",
+        21600.0,
+        "seconds",
+        "Largest time from a post to another account's reshare (or quote) of it for the reshare to count as "
+        "amplification (inclusive); careful operations reshare each other at human speed, minutes to hours later.",
+        kind="duration",
+    ),
+    Param(
+        "amplify.quotes",
+        False,
+        "-",
+        "Count quotes of another account's post as amplification, besides reshares (replies never count): "
+        "off, as a quote comments as often as it amplifies, and quoting many accounts widens the tests.",
+        kind="bool",
+    ),
+    Param(
+        "amplify.min_objects",
+        2,
+        "posts",
+        "Fewest distinct posts two accounts must have amplified between them (both directions) for an edge.",
+        kind="int",
+        min=1,
+    ),
+    Param(
+        "amplify.min_days",
+        2,
+        "days",
+        "Fewest distinct days (UTC) those amplifications must fall on: one busy hour is not a habit.",
+        kind="int",
+        min=1,
     ),
     # --- co_similar_text ---
     Param(
