@@ -7,8 +7,9 @@ from cib.signals import ALL, OBJECTS, WINDOWED
 
 __all__ = ["PARAMS"]
 
-#: reply swarms gather over minutes after their target, not seconds
-_WINDOW_DEFAULT = {"co_reply": 1800.0}
+#: reply swarms gather over minutes to hours after their target, not seconds: people on shifts
+#: answer an opponent's post when they get to it (docs/signals.md, careful operations)
+_WINDOW_DEFAULT = {"co_reply": 10800.0}
 
 PARAMS: tuple[Param, ...] = (
     # --- detect --------------------------------------------------------------
@@ -194,10 +195,11 @@ PARAMS: tuple[Param, ...] = (
     # --- amplify ---
     Param(
         "amplify.window",
-        21600.0,
+        3600.0,
         "seconds",
         "Largest time from a post to another account's reshare (or quote) of it for the reshare to count as "
-        "amplification (inclusive); careful operations reshare each other at human speed, minutes to hours later.",
+        "amplification (inclusive): operations reshare each other within minutes; a community resharing its "
+        "members hours later looks the same beyond an hour.",
         kind="duration",
     ),
     Param(
