@@ -6,7 +6,7 @@ recall, F1, bot/troll label accuracy, the recall of every troll network of at
 least five accounts, and the accounts flagged among each population of
 authentic coordination.
 
-Run: ``.venv/bin/python bench/careful.py [--posts 100000] [--seeds 201 202 203]``.
+Run: ``.venv/bin/python bench/careful.py [--posts 100000] [--seeds 201 202 203] [--set NAME=VALUE ...]``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["measure", "main"]
 NEGATIVES = ("newsroom", "trend_uptake", "scheduled", "fan_community", "breaking_news", "news_bot", "organic")
 
 
-def measure(posts: int, seed: int, work: Path) -> Evaluation:
+def measure(posts: int, seed: int, work: Path, sets: list[str] | None = None) -> Evaluation:
     """Synthesise, analyse with defaults and evaluate one ``careful`` collection.
 
     Parameters
@@ -37,6 +37,8 @@ def measure(posts: int, seed: int, work: Path) -> Evaluation:
         Synthesis seed.
     work
         Scratch folder.
+    sets
+        ``NAME=VALUE`` parameter settings passed to ``cib analyse --set``.
 
     Returns
     -------
@@ -44,9 +46,11 @@ def measure(posts: int, seed: int, work: Path) -> Evaluation:
         The evaluation against the collection's ``truth.parquet``.
     """
     raw = work / f"careful{seed}"
-    synth(raw, n_posts=posts, seed=seed, difficulty="careful")
+    if not (raw / "truth.parquet").exists():
+        synth(raw, n_posts=posts, seed=seed, difficulty="careful")
+    extra = [arg for s in sets or [] for arg in ("--set", s)]
     subprocess.run([sys.executable, "-m", "cib", "analyse", str(raw), "--processed-dir", str(work / "p"),
-                    "--reports-dir", str(work / "r"), "--quiet", "--no-report"], check=True)
+                    "--reports-dir", str(work / "r"), "--quiet", "--no-report", *extra], check=True)
     return evaluate(work / "p" / raw.name, raw / "truth.parquet")
 
 
@@ -59,10 +63,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--posts", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[201, 202, 203])
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                        help="a parameter for cib analyse (repeatable)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the collections here and reuse them (default: a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        runs = [(s, measure(args.posts, s, Path(tmp))) for s in args.seeds]
-    print(f"careful, {args.posts:,} posts, default parameters")
+        work = args.work or Path(tmp)
+        runs = [(s, measure(args.posts, s, work, args.sets)) for s in args.seeds]
+    print(f"careful, {args.posts:,} posts, " + (", ".join(args.sets) if args.sets else "default parameters"))
     print(f"{'seed':>5} {'precision':>9} {'recall':>7} {'F1':>6} {'label acc':>9}  troll recall (size)")
     for seed, ev in runs:
         trolls = [n for n in ev.networks if n.cls == "troll" and n.size >= 5]

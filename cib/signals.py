@@ -4,7 +4,9 @@ Two kinds of detector serve them: the windowed co-occurrence engine
 (:mod:`cib.detect.engine`) serves :data:`WINDOWED`, each with its own
 ``detect.<signal>.window``; :data:`ENGINES` have detectors of their own
 (``co_similar_text``: :mod:`cib.detect.similar`, window ``similar.window``;
-``sync``: :mod:`cib.detect.sync`, bin sizes ``sync.bins``).
+``sync``: :mod:`cib.detect.sync`, bin sizes ``sync.bins``; ``amplify``:
+:mod:`cib.detect.amplify`, one account resharing another's own posts, window
+``amplify.window``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ __all__ = ["WINDOWED", "ENGINES", "ALL", "OBJECTS", "window_param", "windowed_va
 #: signals of the windowed co-occurrence engine, in the order it runs them
 WINDOWED: tuple[str, ...] = ("co_reshare", "co_link", "co_text", "co_hashtag", "co_reply", "co_mention", "co_image")
 #: signals with detectors of their own
-ENGINES: tuple[str, ...] = ("co_similar_text", "sync")
+ENGINES: tuple[str, ...] = ("co_similar_text", "sync", "amplify")
 #: every signal
 ALL: tuple[str, ...] = WINDOWED + ENGINES
 
@@ -29,6 +31,7 @@ OBJECTS: dict[str, str] = {
     "co_image": "shares of one image hash or media id",
     "co_similar_text": "near-duplicate posts",
     "sync": "posts in one time bin",
+    "amplify": "reshares of the other's own posts",
 }
 
 
@@ -38,6 +41,8 @@ def window_param(signal: str) -> str | None:
         return f"detect.{signal}.window"
     if signal == "co_similar_text":
         return "similar.window"
+    if signal == "amplify":
+        return "amplify.window"
     return None
 
 

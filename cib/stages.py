@@ -259,7 +259,7 @@ def run_detect(
     time_resolution_s
         From ingest.
     engine_call
-        Runs the ``sync`` and ``co_similar_text`` engines, as
+        Runs the ``sync``, ``co_similar_text`` and ``amplify`` engines, as
         ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
         sweep passes one that reuses an earlier result (default: call the engine).
     cache
@@ -276,15 +276,19 @@ def run_detect(
     Returns
     -------
     DetectResult
-        With the ``sync`` and ``co_similar_text`` edges and evidence appended
+        With the ``sync``, ``co_similar_text`` and ``amplify`` edges and evidence appended
         when those signals are on.
     """
     from cib.detect import detect, insert_signal
     from cib.detect.previous import previous_detection
 
-    # sync and co_similar_text have engines of their own, imported only when on (scipy is
+    # sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
     # slow to import); detect() runs the windowed signals
-    extra = {"sync": ("cib.detect.sync", "sync_detect"), "co_similar_text": ("cib.detect.similar", "similar_text_edges")}
+    extra = {
+        "sync": ("cib.detect.sync", "sync_detect"),
+        "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
+        "amplify": ("cib.detect.amplify", "amplify_detect"),
+    }
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
     with manifest.timed("detect"):

@@ -82,3 +82,23 @@ def test_new_accounts_resharing_their_own_site_stay_flagged(measured):
     assert judge(young, 0.1, 0.9, 0.0, cfg, publishing(young, cfg))["flagged"]
     unknown = {**_row(measured[0], 2000.0), "creation_known": 0.0}
     assert publishing(unknown, cfg) == 0.0
+
+
+def test_two_outlets_in_one_cluster_each_reshare_their_own_site():
+    """Five journalists of two outlets, one cluster: every reshare is of a colleague's article on the author's own site."""
+    posts, members = _cluster("nws", 0, link=True)
+    # the last two journalists write for another outlet
+    for p in posts:
+        if p["urls"] and p["account_id"] in ("nws3", "nws4"):
+            p["urls"] = [p["urls"][0].replace("dala-news.kz", "tenir-express.com")]
+    # and one member links a third site once, which is no site of hers: its reshares do not count
+    posts.append({"post_id": "y", "account_id": "nws0", "created_at": T0, "reshare_of": None,
+                  "urls": ["https://other.example/1"]})
+    posts.append({"post_id": "y-r", "account_id": "nws1", "created_at": T0, "reshare_of": "y", "urls": []})
+    frame = pl.DataFrame(posts, schema={"post_id": pl.String, "account_id": pl.String,
+                                        "created_at": pl.Datetime("us", "UTC"), "reshare_of": pl.String,
+                                        "urls": pl.List(pl.String)})
+    row = own_articles(frame, pl.DataFrame(members, schema={"account_id": pl.String, "cluster_id": pl.Int64})).row(0, named=True)
+    assert row["own_articles"] == pytest.approx(200 / 201)
+    # 30 articles of three journalists against 20 of two, each reshared by the four others
+    assert row["own_domain"] == "dala-news.kz"

@@ -12,9 +12,8 @@ cluster → score, and compares
 
 The asserts keep a margin over the bar (F1 ≥ 0.93, accuracy ≥ 0.95, FPR ≤ 1%).
 
-Configuration: the defaults, with ``sync`` added to ``detect.signals`` (the
-timing graph holds troll networks together) and ``detect.co_reply.window`` =
-1800 s. Reply
+Configuration: the defaults (``sync`` in ``detect.signals``: the timing graph
+holds troll networks together; ``detect.co_reply.window`` = 3 h). Reply
 swarms are human-operated and land minutes, not seconds, after their target
 (the synthetic trolls' median delay is 3 to 15 minutes); with a 60-second
 window the slowest troll networks leave no edge at all and no scoring can
@@ -35,7 +34,7 @@ HARD_NEGATIVES = ("news_bot", "fan_community", "breaking_news")
 
 
 def quality_config(**extra):
-    """The shipped defaults (sync and co_similar_text on, 30-minute reply windows)."""
+    """The shipped defaults (sync, co_similar_text and amplify on, 3-hour reply windows)."""
     return load_config(overrides=extra)
 
 

@@ -11,7 +11,7 @@ time, post`` per signal), :mod:`.window` (the windowed self-join and crowd objec
 p-values, FDR), :mod:`.resolve` (the window used: configured, CooRnet's estimate,
 widened to the data), :mod:`.reuse` (work shared between the detections of a
 sweep), and the detectors that are not windowed joins: :mod:`.similar`
-(``co_similar_text``) and :mod:`.sync` (``sync``).
+(``co_similar_text``), :mod:`.sync` (``sync``) and :mod:`.amplify` (``amplify``).
 The network stage (:mod:`cib.network`) fuses the signals into one graph.
 """
 

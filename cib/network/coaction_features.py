@@ -161,12 +161,14 @@ def co_shared(
 
 
 def own_articles(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Per cluster: the share of its members' reshares that reshare a member's own post linking to one domain.
+    """Per cluster: the share of its members' reshares that reshare a member's own post linking to its own site.
 
     A newsroom's journalists reshare their colleagues' articles: the posts they
     co-share are the cluster's own, and each links to the outlet's domain. An
-    operation amplifies posts without links or other people's. The domain is
-    the one most of those reshared posts link to (first link of each post).
+    operation amplifies posts without links or other people's. A member's site
+    is the domain most of its link posts link to (first link of each post), so
+    two outlets in one cluster count alike; ``own_domain`` is the site most of
+    the cluster's own-article reshares go to.
 
     Parameters
     ----------
@@ -187,13 +189,22 @@ def own_articles(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     # a canonical or raw link alike: the host is what follows the scheme, before the first / ? #
     host = pl.col("urls").list.first().str.replace(r"^[a-zA-Z][a-zA-Z0-9+.\-]*://", "").str.extract(r"^([^/?#]+)")
     linked = mine.filter(pl.col("reshare_of").is_null() & (pl.col("urls").list.len() > 0)).select(
-        pl.col("post_id").alias("reshare_of"), pl.col("cluster_id").alias("tc"),
+        pl.col("post_id").alias("reshare_of"), "account_id", pl.col("cluster_id").alias("tc"),
         host.str.to_lowercase().str.replace(r"^www\.", "").alias("domain"),
     )
+    # each author's own site: the domain most of its link posts link to (two outlets merged into
+    # one cluster each reshare their own, so the cluster as a whole has more than one)
+    site = (
+        linked.group_by("account_id", "domain").agg(pl.len().alias("k"))
+        .sort(["account_id", "k", "domain"], descending=[False, True, False])
+        .group_by("account_id", maintain_order=True).first()
+        .select("account_id", pl.col("domain").alias("site"))
+    )
+    own = linked.join(site, on="account_id").filter(pl.col("domain") == pl.col("site")).drop("account_id", "site")
     shares = (
         mine.filter(pl.col("reshare_of").is_not_null())
         .select("cluster_id", "reshare_of")
-        .join(linked, on="reshare_of", how="left")
+        .join(own, on="reshare_of", how="left")
         .with_columns(pl.when(pl.col("tc") == pl.col("cluster_id")).then(pl.col("domain")).alias("domain"))
         .collect()
     )
@@ -202,7 +213,7 @@ def own_articles(posts: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     top = (
         shares.drop_nulls("domain").group_by("cluster_id", "domain").agg(pl.len().alias("n"))
         .sort(["cluster_id", "n", "domain"], descending=[False, True, False])
-        .group_by("cluster_id", maintain_order=True).first()
+        .group_by("cluster_id", maintain_order=True).agg(pl.col("domain").first(), pl.col("n").sum())
     )
     total = shares.group_by("cluster_id").agg(pl.len().alias("total"))
     return (

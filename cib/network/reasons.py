@@ -38,6 +38,7 @@ _SIGNAL_VERB = {
     "co_reply": ("replied to the same {n} posts", "posts"),
     "co_mention": ("mentioned the same {n} accounts", "accounts"),
     "co_image": ("posted the same {n} images", "images"),
+    "amplify": ("reshared one another's own posts ({n} posts)", "posts"),
 }
 
 

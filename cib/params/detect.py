@@ -7,8 +7,9 @@ from cib.signals import ALL, OBJECTS, WINDOWED
 
 __all__ = ["PARAMS"]
 
-#: reply swarms gather over minutes after their target, not seconds
-_WINDOW_DEFAULT = {"co_reply": 1800.0}
+#: reply swarms gather over minutes to hours after their target, not seconds: people on shifts
+#: answer an opponent's post when they get to it (docs/signals.md, careful operations)
+_WINDOW_DEFAULT = {"co_reply": 10800.0}
 
 PARAMS: tuple[Param, ...] = (
     # --- detect --------------------------------------------------------------
@@ -194,11 +195,46 @@ PARAMS: tuple[Param, ...] = (
             "co_mention": 0.25,
             "co_image": 1.0,
             "sync": 0.5,
+            "amplify": 1.0,
         },
         "-",
         "Multiplier of each signal's edge weight in the fused account graph (a signal not listed counts 1).",
         kind="table",
         choices=ALL, min=0,
+    ),
+    # --- amplify ---
+    Param(
+        "amplify.window",
+        3600.0,
+        "seconds",
+        "Largest time from a post to another account's reshare (or quote) of it for the reshare to count as "
+        "amplification (inclusive): operations reshare each other within minutes; a community resharing its "
+        "members hours later looks the same beyond an hour.",
+        kind="duration",
+    ),
+    Param(
+        "amplify.quotes",
+        False,
+        "-",
+        "Count quotes of another account's post as amplification, besides reshares (replies never count): "
+        "off, as a quote comments as often as it amplifies, and quoting many accounts widens the tests.",
+        kind="bool",
+    ),
+    Param(
+        "amplify.min_objects",
+        2,
+        "posts",
+        "Fewest distinct posts two accounts must have amplified between them (both directions) for an edge.",
+        kind="int",
+        min=1,
+    ),
+    Param(
+        "amplify.min_days",
+        2,
+        "days",
+        "Fewest distinct days (UTC) those amplifications must fall on: one busy hour is not a habit.",
+        kind="int",
+        min=1,
     ),
     # --- co_similar_text ---
     Param(

@@ -66,6 +66,9 @@ def filter_account(detect_info: Mapping[str, Any]) -> dict[str, Any]:
     similar = detect_info.get("co_similar_text")
     if isinstance(similar, Mapping) and similar.get("posts_with_text_key"):
         rows.append(_signal_row("co_similar_text", similar))
+    amplify = detect_info.get("amplify")
+    if isinstance(amplify, Mapping) and amplify.get("events"):
+        rows.append(_signal_row("amplify", amplify))
     sync = detect_info.get("sync")
     if isinstance(sync, Mapping) and sync.get("pairs_tested"):
         below = int(sync.get("pairs_below_fdr_level") or 0)

@@ -58,6 +58,13 @@ SIGNALS: dict[str, tuple[str, str, str]] = {
         "Two accounts were active in the same short time bins far more often than their activity levels predict.",
         "People in one time zone with the same routine overlap; only overlap far beyond chance counts.",
     ),
+    "amplify": (
+        "Amplification",
+        "One account reshared the other's own posts, again and again on separate days, within the time window "
+        "after they appeared, far more often than the other's popularity predicts.",
+        "Colleagues reshare each other's articles and fans their favourite accounts; popularity is discounted "
+        "and a newsroom resharing its own articles is judged organic, but a close circle of friends can look the same.",
+    ),
 }
 
 #: label → what it means
@@ -95,6 +102,7 @@ VERBS: dict[str, str] = {
     "co_mention": "mentioned this account",
     "co_image": "posted this image",
     "sync": "were active in this time bin",
+    "amplify": "reshared the other's post",
 }
 
 
