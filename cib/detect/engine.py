@@ -224,8 +224,12 @@ def _run_signal(
     cache: PairCache | None,
     stats: bool,
     tell: Teller,
+    spark: Any = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
-    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges."""
+    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges.
+
+    With a Spark session the pairs are made, aggregated and ranked on Spark (:func:`_on_spark`).
+    """
     info: dict[str, Any] = {}
     clock = _Clock(info, tell)
     n_traces, tr, objects = _traces(sig, posts, cfg, cache)
@@ -239,10 +243,16 @@ def _run_signal(
     kept = _participants(tr, objects, cfg, info)
     crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
     clock("filters")
+    if spark is not None:
+        filtered = (kept, thinned.collect(), crowd, objects)
+        return _on_spark(spark, sig, filtered, window_us, accounts, post_ids, cfg, info, stats, clock)
 
     pairs = _pairs(sig, kept, crowd, window, cfg, cache)
     significance = bool(cfg["detect.significance"])
-    window_pairs = _window_pairs(pairs, thinned, crowd, window_us, info) if significance else None
+    window_pairs = None
+    if significance:
+        between = pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n"))
+        window_pairs = _window_pairs(between, self_pairs_per_object(thinned, window_us), crowd, info)
     clock("pairs")
     if cfg["detect.participation_filter"] == "coortweet":
         before = pairs.height
@@ -273,15 +283,59 @@ def _run_signal(
     return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
 
 
-def _window_pairs(pairs: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict) -> pl.DataFrame:
+def _on_spark(
+    spark: Any,
+    sig: str,
+    traces: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    window_us: int,
+    accounts: pl.DataFrame,
+    post_ids: PostIds,
+    cfg: Config,
+    info: dict[str, Any],
+    stats: bool,
+    clock: _Clock,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
+    """:func:`_run_signal` from its filtered traces on, the pairs on Spark (:mod:`cib.detect.spark`).
+
+    ``traces`` are the kept traces, the thinned ones, the crowd objects and the
+    objects. The per-edge statistics are the Polars engine's own functions,
+    run on the edges Spark returns.
+    """
+    from cib.detect.spark import spark_edges
+
+    kept, thinned, crowd, objects = traces
+    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
+    tfidf = stats or cfg["detect.weight"] == "tfidf"
+    edges, candidates, counts = spark_edges(
+        spark, thinned, kept, window_us, cfg, info, tfidf=tfidf, population=population
+    )
+    window_pairs = _window_pairs(*counts, crowd, info) if counts is not None else None
+    clock("pairs")  # one Spark job makes the pairs and aggregates them
+    if info["pairs"] == 0:
+        info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
+        return (*_empty_parts(), info, _NO_CODES)
+    clock("edges")
+    edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info), cfg, info)
+    clock("significance")
+    evidence = candidates.join(edges.select("a", "b"), on=["a", "b"], how="semi").sort(
+        "a", "b", "delta_us", "o", "pa", "pb"
+    )
+    info["evidence_kept"] = evidence.height
+    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
+    clock("evidence")
+    return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
+
+
+def _window_pairs(between: pl.DataFrame, own: pl.DataFrame, crowd: pl.DataFrame, info: dict) -> pl.DataFrame:
     """Pairs of shares within the window per object, whoever made them: the null model's ``P``.
 
-    Pairs of one account's own shares count too, and a crowd object its upper bound.
+    ``between`` (pairs of two accounts) and ``own`` (of one account's own shares)
+    are ``o, n``; a crowd object counts its upper bound.
     """
-    own = self_pairs_per_object(thinned, window_us)
     info["same_account_pairs"] = int(own.get_column("n").sum())
     window_pairs = (
-        pl.concat([pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")), own])
+        pl.concat([between, own])
         .group_by("o")
         .agg(pl.col("n").sum())
         .join(crowd.select("o"), on="o", how="anti")
@@ -362,6 +416,14 @@ def detect(
     }
     if elsewhere:
         info["signals_not_in_this_stage"] = elsewhere
+    spark = None
+    if cfg["detect.engine"] == "spark" and posts.height and run:
+        from cib.detect.spark import engine_info, spark_session
+
+        spark = spark_session(cfg)
+        info["engine"] = engine_info(spark, elsewhere)
+    else:
+        info["engine"] = {"name": "polars"}
     edges, evidence, stats = [], [], []
     in_edges = 0
     if posts.height:
@@ -376,7 +438,9 @@ def detect(
         def one(sig: str) -> tuple:
             said: list[str] = []
             tell = Teller(progress, "detect", sig)
-            out = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell)
+            out = _run_signal(
+                sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell, spark
+            )
             tell.finished()
             return (*out, said)
 
