@@ -63,6 +63,7 @@ import typer  # noqa: E402
 
 from cib.cli_base import (  # noqa: E402
     ConfigOpt,
+    EngineOpt,
     EventOpt,
     FormatOpt,
     MinPartOpt,
@@ -72,10 +73,13 @@ from cib.cli_base import (  # noqa: E402
     QuietOpt,
     ReportsOpt,
     SetOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
     TzOpt,
     WindowOpt,
     app,
     echo_err,
+    engine_params,
 )
 from cib.display import Display, detect_summary, display, network_summary, null_result_lines  # noqa: E402
 from cib.errors import CibError  # noqa: E402
@@ -134,13 +138,16 @@ def analyse(
             help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).",
         ),
     ] = "report",
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Run every stage on a collection: ingest, detect, cluster and score, report."""
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
-        quiet=quiet, timezone=timezone,
+        quiet=quiet, timezone=timezone, params=engine_params(engine, spark_master, spark_conf),
     )  # fmt: skip
 
 
@@ -161,11 +168,13 @@ def _analyse(
     until: str = "report",
     quiet: bool = False,
     timezone: str | None = None,
+    params: dict[str, object] | None = None,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
     cfg = build_config(
         config,
+        params=params,
         sets=sets or (),
         preset=preset,
         window=window,
@@ -212,6 +221,9 @@ def detect(
     preset: PresetOpt = None,
     window: WindowOpt = None,
     min_participation: MinPartOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
@@ -219,7 +231,12 @@ def detect(
     from cib.stages import run_detect
 
     cfg = build_config(
-        config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation
+        config,
+        params=engine_params(engine, spark_master, spark_conf),
+        sets=set_ or (),
+        preset=preset,
+        window=window,
+        min_participation=min_participation,
     )
     with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
         _staging_said(shown, run)
