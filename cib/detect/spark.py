@@ -9,8 +9,9 @@ same integer codes (docs/scale.md describes it once for both engines):
    and orient each pair so that ``a < b`` (:func:`co_occurrences`);
 2. count the pairs within the window per object, one account's own pairs
    included: the null model's ``P`` (:func:`window_pair_counts`);
-3. with ``detect.participation_filter = "coortweet"``, CooRTweet's second
-   pass (:func:`second_pass`);
+3. with ``detect.participation_filter = "coortweet"``, CooRTweet's active
+   accounts for its second pass (:func:`active_accounts`; the pass itself keeps
+   the edges of an active account, on the driver);
 4. aggregate per account pair: ``n_pairs``, ``n_objects``, the distinct
    posts of each side, first and last share, fastest and summed ``Δt``, the
    lowest object, and the sum of the objects' fixed-point ``idf²``
@@ -52,7 +53,7 @@ __all__ = [
     "to_spark",
     "co_occurrences",
     "window_pair_counts",
-    "second_pass",
+    "active_accounts",
     "edge_sums",
     "evidence_candidates",
     "spark_edges",
@@ -203,8 +204,13 @@ def window_pair_counts(pairs: DataFrame, tr: DataFrame, window_us: int) -> tuple
     return tuple(both.filter(pl.col("own") == kind).drop("own") for kind in (False, True))  # type: ignore[return-value]
 
 
-def second_pass(pairs: DataFrame, tr: DataFrame, min_participation: int) -> DataFrame:
-    """CooRTweet's second pass (:func:`cib.detect.edges.coortweet_second_pass`) as a Spark plan."""
+def active_accounts(pairs: DataFrame, tr: DataFrame, min_participation: int) -> pl.Series:
+    """CooRTweet's active accounts: at least ``min_participation`` traces in a co-occurring pair.
+
+    The second pass (:func:`cib.detect.edges.coortweet_second_pass`) keeps a
+    pair when either account is active: a test on the pair's accounts alone,
+    so it is applied to the edges, on the driver.
+    """
     from pyspark.sql import functions as F
 
     posts = pairs.select(F.col("pa").alias("p")).unionByName(pairs.select(F.col("pb").alias("p"))).distinct()
@@ -215,9 +221,7 @@ def second_pass(pairs: DataFrame, tr: DataFrame, min_participation: int) -> Data
         .where(F.col("n") >= min_participation)
         .select("a")
     )
-    by_a = pairs.join(active, "a", "left_semi")
-    by_b = pairs.join(active.withColumnRenamed("a", "b"), "b", "left_semi").join(active, "a", "left_anti")
-    return by_a.unionByName(by_b)
+    return _to_polars(active, {"a": pl.UInt32()}).get_column("a")
 
 
 def edge_sums(pairs: DataFrame, idf2: DataFrame | None) -> DataFrame:
@@ -322,15 +326,10 @@ def spark_edges(
     pairs = co_occurrences(tr, window_us).persist()
     try:
         counts = window_pair_counts(pairs, tr, window_us) if cfg["detect.significance"] else None
+        active = None
         if cfg["detect.participation_filter"] == "coortweet":
-            before = pairs.count()
-            tested = second_pass(
-                pairs, to_spark(spark, kept.select("a", "p")), int(cfg["detect.min_participation"])
-            )
-            tested = tested.persist()
-            pairs.unpersist()
-            pairs = tested
-            info["pairs_dropped_second_pass"] = before - pairs.count()
+            min_part = int(cfg["detect.min_participation"])
+            active = active_accounts(pairs, to_spark(spark, kept.select("a", "p")), min_part)
         idf2, norms = None, None
         if tfidf:
             from cib.detect.edges import idf_and_norms
@@ -349,6 +348,10 @@ def spark_edges(
         )
     finally:
         pairs.unpersist()
+    if active is not None:
+        before = int(sums.get_column("n_pairs").sum())
+        sums = sums.filter(pl.col("a").is_in(active.implode()) | pl.col("b").is_in(active.implode()))
+        info["pairs_dropped_second_pass"] = before - int(sums.get_column("n_pairs").sum())
     info["pairs"] = int(sums.get_column("n_pairs").sum())
     edges = edge_figures(sums, norms)
     return edges, evidence.sort("a", "b", "delta_us", "o", "pa", "pb"), counts
@@ -364,7 +367,7 @@ def engine_info(spark: SparkSession, local_signals: list[str]) -> dict[str, Any]
         "on_spark": [
             "pairs of shares within the window per object",
             "window pairs per object (null model's P)",
-            "coortweet second pass",
+            "coortweet active accounts (second pass)",
             "edge sums: n_pairs, n_objects, posts per side, times, idf² sums",
             "evidence ranking, capped per edge",
         ],
@@ -372,6 +375,7 @@ def engine_info(spark: SparkSession, local_signals: list[str]) -> dict[str, Any]
             "traces and integer codes",
             "participation filter and crowd objects",
             "idf and account norms",
+            "coortweet second pass on the edges",
             "null model, p-values, Benjamini-Hochberg, thresholds",
         ],
         "signals_run_locally": local_signals,
