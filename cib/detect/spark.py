@@ -113,7 +113,13 @@ def spark_session(cfg: Config) -> SparkSession:
     conf.update({str(k): str(v) for k, v in dict(cfg["detect.spark.conf"]).items()})
     for key, value in sorted(conf.items()):
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # the JVM did not start: Spark says why in its own words
+        raise ConfigError(
+            f"detect.engine = spark: Spark did not start at {master or 'the submitted master'}: {str(exc).strip()[:300]}",
+            hint="Spark 4 needs a Java 17 runtime (java -version); or use --engine polars",
+        ) from exc
     spark.sparkContext.setLogLevel("ERROR")  # its warnings are about itself, not the data
     return spark
 
