@@ -10,7 +10,8 @@ time, post`` per signal), :mod:`.window` (the windowed self-join and crowd objec
 (the pairs kept as each edge's evidence), :mod:`.significance` (the null model,
 p-values, FDR), :mod:`.resolve` (the window used: configured, CooRnet's estimate,
 widened to the data), :mod:`.reuse` (work shared between the detections of a
-sweep), and the detectors that are not windowed joins: :mod:`.similar`
+sweep), :mod:`.spark` (the pairing, aggregation and evidence on Apache Spark with
+``detect.engine = "spark"``), and the detectors that are not windowed joins: :mod:`.similar`
 (``co_similar_text``) and :mod:`.sync` (``sync``).
 The network stage (:mod:`cib.network`) fuses the signals into one graph.
 """

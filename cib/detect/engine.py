@@ -10,6 +10,10 @@ evidence for the edges that survive.
 
 Internally accounts, objects and posts are integer codes (:mod:`.codes`), so
 the pair frames stay small and the result does not depend on row order.
+
+With ``detect.engine = "spark"`` the pairing, the edge sums and the evidence
+ranking run on Apache Spark (:mod:`.spark`) and the rest here, by the same
+functions: the same tables either way (docs/scale.md).
 """
 
 from __future__ import annotations
