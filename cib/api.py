@@ -60,6 +60,7 @@ def analyse(
     report: bool = True,
     cfg: Config | None = None,
     progress: Progress | None = None,
+    engine: str | None = None,
 ) -> Analysis:
     """Run ingest, detection, clustering, scoring and (optionally) the report.
 
@@ -86,6 +87,10 @@ def analyse(
     progress
         Told what each stage is doing as it goes, one :class:`cib.progress.Step`
         at a time (``print`` shows them all); it changes no result.
+    engine
+        ``"polars"`` or ``"spark"``: ``detect.engine``, where the windowed signals
+        are paired (the same tables either way; docs/scale.md). The Spark master
+        and settings are ``detect.spark.master`` and ``detect.spark.conf`` in ``params``.
 
     Returns
     -------
@@ -100,7 +105,7 @@ def analyse(
     from cib.pipeline import build_config, prepare, run_stages
 
     if cfg is None:
-        cfg = build_config(config, params=params, preset=preset)
+        cfg = build_config(config, params={**(params or {}), **({"detect.engine": engine} if engine else {})}, preset=preset)
     run = prepare(source, cfg, name=name, processed_dir=processed_dir, reports_dir=reports_dir, fmt=fmt)
     run_stages(run, until="report" if report else "cluster", report=report, progress=progress)
     ing, det, net = run.ingested, run.detected, run.network

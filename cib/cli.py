@@ -63,6 +63,7 @@ import typer  # noqa: E402
 
 from cib.cli_base import (  # noqa: E402
     ConfigOpt,
+    EngineOpt,
     EventOpt,
     FormatOpt,
     MinPartOpt,
@@ -72,10 +73,13 @@ from cib.cli_base import (  # noqa: E402
     QuietOpt,
     ReportsOpt,
     SetOpt,
+    SparkConfOpt,
+    SparkMasterOpt,
     TzOpt,
     WindowOpt,
     app,
     echo_err,
+    engine_params,
 )
 from cib.display import Display, detect_summary, display, network_summary, null_result_lines  # noqa: E402
 from cib.errors import CibError  # noqa: E402
@@ -135,6 +139,9 @@ def analyse(
             help="Stop after this stage: ingest, detect, cluster or report (the tables so far are complete).",
         ),
     ] = "report",
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     quiet: QuietOpt = False,
     full: Annotated[
         bool, typer.Option("--full", help="Read every file again, even those the last run read unchanged.")
@@ -144,7 +151,7 @@ def analyse(
     _analyse(
         input, name, config, set_, fmt, processed_dir, reports_dir,
         preset=preset, window=window, min_participation=min_participation, event=event, report=report, until=until,
-        quiet=quiet, timezone=timezone, full=full,
+        quiet=quiet, timezone=timezone, full=full, params=engine_params(engine, spark_master, spark_conf),
     )  # fmt: skip
 
 
@@ -166,11 +173,13 @@ def _analyse(
     quiet: bool = False,
     timezone: str | None = None,
     full: bool = False,
+    params: dict[str, object] | None = None,
 ) -> None:
     from cib.pipeline import build_config, prepare, run_stages
 
     cfg = build_config(
         config,
+        params=params,
         sets=sets or (),
         preset=preset,
         window=window,
@@ -217,6 +226,9 @@ def detect(
     preset: PresetOpt = None,
     window: WindowOpt = None,
     min_participation: MinPartOpt = None,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
+    spark_conf: SparkConfOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
@@ -224,7 +236,12 @@ def detect(
     from cib.stages import run_detect
 
     cfg = build_config(
-        config, sets=set_ or (), preset=preset, window=window, min_participation=min_participation
+        config,
+        params=engine_params(engine, spark_master, spark_conf),
+        sets=set_ or (),
+        preset=preset,
+        window=window,
+        min_participation=min_participation,
     )
     with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
         _staging_said(shown, run)

@@ -27,6 +27,10 @@ __all__ = [
     "MinPartOpt",
     "EventOpt",
     "TzOpt",
+    "EngineOpt",
+    "SparkMasterOpt",
+    "SparkConfOpt",
+    "engine_params",
     "echo_err",
 ]
 
@@ -86,3 +90,37 @@ TzOpt = Annotated[
         help="Read hours (and show times) in this IANA zone instead of each network's inferred clock.",
     ),
 ]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option("--engine", help="Detection engine: polars (default) or spark (docs/scale.md)."),
+]
+SparkMasterOpt = Annotated[
+    str | None,
+    typer.Option("--spark-master", help="Spark master URL for --engine spark (default: $SPARK_MASTER, else local[*])."),
+]
+SparkConfOpt = Annotated[
+    list[str] | None,
+    typer.Option("--spark-conf", help="A Spark setting for --engine spark: KEY=VALUE (repeatable)."),
+]
+
+
+def engine_params(engine: str | None, master: str | None, conf: list[str] | None) -> dict[str, object]:
+    """``detect.engine``, ``detect.spark.master`` and ``detect.spark.conf`` from their options (those given).
+
+    Raises
+    ------
+    typer.BadParameter
+        For a ``--spark-conf`` without ``=``.
+    """
+    out: dict[str, object] = {}
+    if engine is not None:
+        out["detect.engine"] = engine
+    if master is not None:
+        out["detect.spark.master"] = master
+    if conf:
+        pairs = [item.partition("=") for item in conf]
+        bad = [item for item, (key, eq, _) in zip(conf, pairs, strict=True) if not eq or not key.strip()]
+        if bad:
+            raise typer.BadParameter(f"{bad[0]!r}: expected KEY=VALUE", param_hint="--spark-conf")
+        out["detect.spark.conf"] = {key.strip(): value.strip() for key, _, value in pairs}
+    return out

@@ -10,8 +10,11 @@ time, post`` per signal), :mod:`.window` (the windowed self-join and crowd objec
 (the pairs kept as each edge's evidence), :mod:`.significance` (the null model,
 p-values, FDR), :mod:`.resolve` (the window used: configured, CooRnet's estimate,
 widened to the data), :mod:`.reuse` (work shared between the detections of a
-sweep), and the detectors that are not windowed joins: :mod:`.similar`
-(``co_similar_text``), :mod:`.sync` (``sync``) and :mod:`.amplify` (``amplify``).
+sweep), :mod:`.spark` (the pairing, aggregation and evidence on Apache Spark with
+``detect.engine = "spark"``), :mod:`.paired` (a signal's pairs in memory), :mod:`.shards`
+(a signal's pairs spilled to disk in shards when they pass the memory budget), and the
+detectors that are not windowed joins: :mod:`.similar` (``co_similar_text``), :mod:`.sync`
+(``sync``) and :mod:`.amplify` (``amplify``).
 The network stage (:mod:`cib.network`) fuses the signals into one graph.
 """
 

@@ -63,6 +63,7 @@ __all__ = [
     "coortweet_second_pass",
     "aggregate",
     "idf_and_norms",
+    "edge_figures",
     "choose_weight",
     "keep_edges",
     "name_edges",
@@ -171,19 +172,22 @@ def idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, np
     return idf2, norms
 
 
-def _tfidf(
+def _tfidf_dot(
     tr: pl.LazyFrame,
     o: np.ndarray,
     starts: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
     population: int,
     idf_norms: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """Each edge's TF-IDF cosine from its pairs' objects ``o`` (runs from ``starts``) and its accounts ``a, b``."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's fixed-point TF-IDF numerator from its pairs' objects ``o`` (runs from ``starts``), and the norms."""
     idf2, norms = idf_norms if idf_norms is not None else idf_and_norms(tr, population)
     # Integer sums (fixed-point idf²) do not depend on the order of the rows.
     dot = np.add.reduceat(idf2[o], starts) if starts.size else np.zeros(0, dtype=np.int64)
+    return dot, norms
+
+
+def _cosine(dot: np.ndarray, a: np.ndarray, b: np.ndarray, norms: np.ndarray) -> np.ndarray:
+    """The TF-IDF cosine of each edge from its fixed-point numerator ``dot`` and the accounts' norms."""
     cosine = dot.astype(np.float64) / _SCALE
     if norms.size:
         den = norms[a] * norms[b]
@@ -262,16 +266,14 @@ def aggregate(
     }
     a = ordered.get_column("a").to_numpy()[starts]
     b = ordered.get_column("b").to_numpy()[starts]
-    cosine = _tfidf(tr, o, starts, a, b, population, idf_norms) if tfidf else pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
+    dot, norms = _tfidf_dot(tr, o, starts, population, idf_norms) if tfidf else (None, None)
 
     def spread(fn: np.ufunc) -> np.ndarray:
         # the earliest (latest) of either side, per edge: no column-sized temporaries
         return fn(fn.reduceat(ta, starts), fn.reduceat(tb, starts)) if n_edges else ta[:0]
 
-    symmetry = np.minimum(counts["n_posts_a"], counts["n_posts_b"]) / np.maximum(counts["n_posts_a"], counts["n_posts_b"])
-    return pl.DataFrame(
+    sums = pl.DataFrame(
         {
-            "edge": np.arange(n_edges, dtype=np.uint32),
             "a": a,
             "b": b,
             "n_pairs": n_pairs,
@@ -279,12 +281,56 @@ def aggregate(
             "first_us": spread(np.minimum),
             "last_us": spread(np.maximum),
             "min_delta_us": np.minimum.reduceat(delta, starts) if n_edges else delta[:0],
-            "avg_delta_s": (np.add.reduceat(delta, starts) if n_edges else delta[:0]) / n_pairs / 1e6,
-            "edge_symmetry": symmetry,
-            "tfidf": cosine,
+            "sum_delta_us": np.add.reduceat(delta, starts) if n_edges else delta[:0],
             # the object of an edge on one object (the lowest code otherwise): the null model's stratum of it
             "min_object": np.minimum.reduceat(o, starts) if n_edges else o[:0],
+            "dot": dot if dot is not None else np.zeros(n_edges, dtype=np.int64),
         }
+    )
+    return edge_figures(sums, norms)
+
+
+def edge_figures(sums: pl.DataFrame, norms: np.ndarray | None) -> pl.DataFrame:
+    """An edge's figures from its sums: the one finish of both engines' aggregations.
+
+    Parameters
+    ----------
+    sums
+        One row per edge, sorted by ``a, b``: ``a, b, n_pairs, n_objects,
+        n_posts_a, n_posts_b, first_us, last_us, min_delta_us, sum_delta_us,
+        min_object`` and ``dot`` (the fixed-point TF-IDF numerator, or null).
+    norms
+        ``‖w_a‖`` by account code (:func:`idf_and_norms`); ``None``: no ``tfidf``.
+
+    Returns
+    -------
+    pl.DataFrame
+        As :func:`aggregate` returns it.
+    """
+    n_edges = sums.height
+    counts = {c: sums.get_column(c).to_numpy() for c in ("n_objects", "n_posts_a", "n_posts_b")}
+    if norms is None:
+        cosine = pl.repeat(None, n_edges, dtype=pl.Float64, eager=True)
+    else:
+        a, b = sums.get_column("a").to_numpy(), sums.get_column("b").to_numpy()
+        cosine = _cosine(sums.get_column("dot").to_numpy(), a, b, norms)
+    symmetry = np.minimum(counts["n_posts_a"], counts["n_posts_b"]) / np.maximum(counts["n_posts_a"], counts["n_posts_b"])
+    n_pairs = sums.get_column("n_pairs").to_numpy()
+    return sums.select(
+        pl.Series("edge", np.arange(n_edges, dtype=np.uint32)),
+        "a",
+        "b",
+        "n_pairs",
+        "n_objects",
+        "n_posts_a",
+        "n_posts_b",
+        "first_us",
+        "last_us",
+        "min_delta_us",
+        pl.Series("avg_delta_s", sums.get_column("sum_delta_us").to_numpy() / n_pairs / 1e6),
+        pl.Series("edge_symmetry", symmetry),
+        pl.Series("tfidf", cosine),
+        "min_object",
     )
 
 

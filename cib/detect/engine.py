@@ -10,6 +10,10 @@ evidence for the edges that survive.
 
 Internally accounts, objects and posts are integer codes (:mod:`.codes`), so
 the pair frames stay small and the result does not depend on row order.
+
+With ``detect.engine = "spark"`` the pairing, the edge sums and the evidence
+ranking run on Apache Spark (:mod:`.spark`) and the rest here, by the same
+functions: the same tables either way (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -25,19 +29,17 @@ import polars as pl
 from cib.detect.codes import PostIds, account_codes, encode_objects, post_codes
 from cib.detect.edges import (
     EDGE_STATS,
-    aggregate,
-    coortweet_second_pass,
     keep_edges,
     name_edges,
     participation,
 )
-from cib.detect.evidence import order_pairs, pick_evidence
+from cib.detect.paired import in_memory, window_pairs
 from cib.detect.resolve import estimate_window, resolve_window
 from cib.detect.reuse import PairCache
 from cib.detect.shards import pair_budget, sharded
 from cib.detect.significance import tested_edges
 from cib.detect.traces import SIGNALS, signal_traces, traces_key
-from cib.detect.window import co_occurrences, crowds, self_pairs_per_object, thin_crowds
+from cib.detect.window import crowds, self_pairs_per_object, thin_crowds
 from cib.errors import ConfigError
 from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE
@@ -190,30 +192,6 @@ def _set_crowds_aside(
     return crowd, thin_crowds(kept.lazy(), crowd, limit, policy, int(cfg["run.seed"]))
 
 
-def _pairs(
-    sig: str, kept: pl.DataFrame, crowd: pl.DataFrame, window: float, cfg: Config, cache: PairCache | None
-) -> pl.DataFrame:
-    """The co-occurring pairs within ``window``; with a cache, taken from its widest window's where exact."""
-    window_us = int(round(window * 1e6))
-    limit = int(cfg["detect.max_object_shares_per_window"])
-    policy = cfg["detect.crowd_policy"]
-    seed = int(cfg["run.seed"])
-
-    def paired(w_us: int) -> pl.DataFrame:
-        crowd_w = crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)
-        return co_occurrences(thin_crowds(kept.lazy(), crowd_w, limit, policy, seed), w_us).collect()
-
-    if cache is None:
-        return paired(window_us)
-
-    def crowd_free(w_us: int) -> bool:
-        return limit <= 0 or (crowd if w_us == window_us else crowds(kept.lazy(), w_us, limit)).height == 0
-
-    widest_us = int(round(max(float(cache.widest.get(sig, 0.0)), window) * 1e6))
-    key = (traces_key(sig, cfg), int(cfg["detect.min_participation"]), limit, policy, seed)
-    return cache.get_pairs(key, window_us, widest_us, crowd_free, paired)
-
-
 def _run_signal(
     sig: str,
     posts: pl.LazyFrame,
@@ -225,8 +203,12 @@ def _run_signal(
     cache: PairCache | None,
     stats: bool,
     tell: Teller,
+    spark: Any = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
-    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges."""
+    """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges.
+
+    With a Spark session the pairs are made, aggregated and ranked on Spark (:func:`_on_spark`).
+    """
     info: dict[str, Any] = {}
     clock = _Clock(info, tell)
     n_traces, tr, objects = _traces(sig, posts, cfg, cache)
@@ -240,6 +222,9 @@ def _run_signal(
     kept = _participants(tr, objects, cfg, info)
     crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
     clock("filters")
+    if spark is not None:
+        filtered = (kept, thinned.collect(), crowd, objects)
+        return _on_spark(spark, sig, filtered, window_us, accounts, post_ids, cfg, info, stats, clock)
 
     population = max(accounts.height, int(cfg["detect.reference_accounts"]))
     tfidf = stats or cfg["detect.weight"] == "tfidf"
@@ -247,12 +232,12 @@ def _run_signal(
     if cache is None and not stats and cfg["detect.participation_filter"] != "coortweet":
         plan = pair_budget(thinned, window_us, int(cfg["detect.max_pairs_in_memory"]))
     if plan is None:
-        found = _in_memory(sig, kept, crowd, thinned, window, cfg, cache, info, clock, tfidf, population)
+        found = in_memory(sig, kept, crowd, thinned, window, cfg, cache, info, clock, tfidf, population)
     else:
-        def window_pairs(per_object: pl.DataFrame) -> pl.DataFrame:
-            return _window_pairs(per_object, thinned, crowd, window_us, info)
+        def null_pairs(between: pl.DataFrame) -> pl.DataFrame:
+            return window_pairs(between, self_pairs_per_object(thinned, window_us), crowd, info)
 
-        found = sharded(kept, thinned, objects.height, window_us, plan, cfg, info, clock, tfidf, population, window_pairs)
+        found = sharded(kept, thinned, objects.height, window_us, plan, cfg, info, clock, tfidf, population, null_pairs)
     if found is None:
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
         return (*_empty_parts(), info, _NO_CODES)
@@ -265,68 +250,48 @@ def _run_signal(
     return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
 
 
-def _in_memory(
+def _on_spark(
+    spark: Any,
     sig: str,
-    kept: pl.DataFrame,
-    crowd: pl.DataFrame,
-    thinned: pl.LazyFrame,
-    window: float,
+    traces: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    window_us: int,
+    accounts: pl.DataFrame,
+    post_ids: PostIds,
     cfg: Config,
-    cache: PairCache | None,
-    info: dict,
+    info: dict[str, Any],
+    stats: bool,
     clock: _Clock,
-    tfidf: bool,
-    population: int,
-) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    """A signal's kept edges and their evidence (in codes) with every pair in memory; ``None`` without pairs."""
-    window_us = int(round(window * 1e6))
-    pairs = _pairs(sig, kept, crowd, window, cfg, cache)
-    significance = bool(cfg["detect.significance"])
-    window_pairs = (
-        _window_pairs(_per_object(pairs), thinned, crowd, window_us, info) if significance else None
-    )
-    clock("pairs")
-    if cfg["detect.participation_filter"] == "coortweet":
-        before = pairs.height
-        pairs = coortweet_second_pass(pairs, kept.lazy(), int(cfg["detect.min_participation"]))
-        info["pairs_dropped_second_pass"] = before - pairs.height
-    info["pairs"] = pairs.height
-    if pairs.height == 0:
-        return None
-    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
-    in_order = not significance
-    ordered = order_pairs(pairs, evidence_order=in_order)
-    del pairs
-    edges = aggregate(ordered, kept.lazy(), tfidf=tfidf, population=population)
-    clock("edges")
-    edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info), cfg, info)
-    clock("significance")
-    evidence = pick_evidence(ordered, edges, int(cfg["detect.evidence_per_edge"]), evidence_order=in_order)
-    return edges, evidence
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
+    """:func:`_run_signal` from its filtered traces on, the pairs on Spark (:mod:`cib.detect.spark`).
 
-
-def _per_object(pairs: pl.DataFrame) -> pl.DataFrame:
-    """``o, n``: pairs of shares of different accounts per object."""
-    return pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n"))
-
-
-def _window_pairs(
-    per_object: pl.DataFrame, thinned: pl.LazyFrame, crowd: pl.DataFrame, window_us: int, info: dict
-) -> pl.DataFrame:
-    """Pairs of shares within the window per object, whoever made them: the null model's ``P``.
-
-    ``per_object`` counts the pairs of different accounts (``o, n``); pairs of one
-    account's own shares count too, and a crowd object its upper bound.
+    ``traces`` are the kept traces, the thinned ones, the crowd objects and the
+    objects. The per-edge statistics are the Polars engine's own functions,
+    run on the edges Spark returns.
     """
-    own = self_pairs_per_object(thinned, window_us)
-    info["same_account_pairs"] = int(own.get_column("n").sum())
-    window_pairs = (
-        pl.concat([per_object, own])
-        .group_by("o")
-        .agg(pl.col("n").sum())
-        .join(crowd.select("o"), on="o", how="anti")
+    from cib.detect.spark import spark_edges
+
+    kept, thinned, crowd, objects = traces
+    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
+    tfidf = stats or cfg["detect.weight"] == "tfidf"
+    edges, candidates, counts = spark_edges(
+        spark, thinned, kept, window_us, cfg, info, tfidf=tfidf, population=population
     )
-    return pl.concat([window_pairs, crowd.select("o", pl.col("est_pairs").alias("n"))])
+    null_pairs = window_pairs(*counts, crowd, info) if counts is not None else None
+    clock("pairs")  # one Spark job makes the pairs and aggregates them
+    if info["pairs"] == 0:
+        info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
+        return (*_empty_parts(), info, _NO_CODES)
+    clock("edges")
+    edges = keep_edges(tested_edges(edges, kept, null_pairs, cfg, info), cfg, info)
+    clock("significance")
+    evidence = candidates.join(edges.select("a", "b"), on=["a", "b"], how="semi").sort(
+        "a", "b", "delta_us", "o", "pa", "pb"
+    )
+    info["evidence_kept"] = evidence.height
+    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
+    clock("evidence")
+    return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
 
 
 def _decode(
@@ -402,6 +367,14 @@ def detect(
     }
     if elsewhere:
         info["signals_not_in_this_stage"] = elsewhere
+    spark = None
+    if cfg["detect.engine"] == "spark" and posts.height and run:
+        from cib.detect.spark import engine_info, spark_session
+
+        spark = spark_session(cfg)
+        info["engine"] = engine_info(spark, elsewhere)
+    else:
+        info["engine"] = {"name": "polars"}
     edges, evidence, stats = [], [], []
     in_edges = 0
     if posts.height:
@@ -416,7 +389,9 @@ def detect(
         def one(sig: str) -> tuple:
             said: list[str] = []
             tell = Teller(progress, "detect", sig)
-            out = _run_signal(sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell)
+            out = _run_signal(
+                sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell, spark
+            )
             tell.finished()
             return (*out, said)
 

@@ -127,6 +127,32 @@ PARAMS: tuple[Param, ...] = (
         min=1, max=64,
     ),
     Param(
+        "detect.engine",
+        "polars",
+        "-",
+        'Where the windowed signals are paired and aggregated: "polars" (this machine) or "spark" '
+        "(Apache Spark, pip install 'cib[spark]'; the same tables, see docs/scale.md). co_similar_text and "
+        "sync run on this machine either way.",
+        kind="str",
+        choices=("polars", "spark"),
+    ),
+    Param(
+        "detect.spark.master",
+        "",
+        "-",
+        "Spark master URL for detect.engine = spark (local[2], spark://host:7077, yarn); empty: "
+        "$SPARK_MASTER, else the one spark-submit chose, else local[*].",
+        kind="str",
+    ),
+    Param(
+        "detect.spark.conf",
+        {},
+        "-",
+        'Spark settings for detect.engine = spark, as a table of strings (spark.driver.memory = "4g"); '
+        "recorded with the run, so keep credentials in spark-defaults.conf instead.",
+        kind="table",
+    ),
+    Param(
         "detect.evidence_per_edge",
         10,
         "pairs",
