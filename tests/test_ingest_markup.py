@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cib.ingest.markup import html_to_text
@@ -62,7 +62,7 @@ def _markup(draw, depth: int = 0) -> tuple[str, str]:
     return "".join(markup), "".join(seen)
 
 
-@settings(max_examples=300, derandomize=True, database=None)
+@settings(max_examples=300, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=_markup())
 def test_well_formed_markup_gives_its_words_and_no_tags(case):
     markup, seen = case
@@ -71,7 +71,7 @@ def test_well_formed_markup_gives_its_words_and_no_tags(case):
     assert "".join(text.split()) == "".join(seen.split())  # every word, in order; only blanks added
 
 
-@settings(max_examples=300, derandomize=True, database=None)
+@settings(max_examples=300, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markup=st.text(max_size=200))
 def test_any_text_is_read_without_error(markup):
     text, links = html_to_text(markup)

@@ -300,7 +300,9 @@ def _sniff(head: Head, cfg: Config) -> bool:
     if head.kind == "jsonl":
         # an item per line, or a response (wrapped, or its inner object alone) per line
         return {"owner_id", "date", "id"} <= keys or (looks and bool(keys & {"response", "items"}))
-    return head.kind == "json" and looks and (not keys or "response" in keys or "items" in keys)
+    # a bare array's columns are its first item's keys
+    bare = {"owner_id", "from_id", "date"} <= keys
+    return head.kind == "json" and looks and (not keys or bare or "response" in keys or "items" in keys)
 
 
 VK = Format(
