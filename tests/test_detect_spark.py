@@ -156,7 +156,7 @@ def test_synthetic_collection_same_tables_whatever_the_partitioning(spark, synth
     assert spark_res.edges.height > 50  # the planted networks are there to compare
     if preset is None:
         assert spark_res.edges["p_value"].null_count() == 0
-        assert spark_res.info["engine"]["signals_run_locally"] == ["co_similar_text", "sync"]
+        assert spark_res.info["engine"]["signals_run_locally"] == ["co_similar_text", "sync", "amplify"]
 
 
 @pytest.mark.parametrize("preset", ["coortweet", "cnt"])
@@ -196,7 +196,7 @@ def test_cli_analyse_with_engine_spark_records_what_ran_where(spark, tmp_path, m
     assert exit_.value.code == 0
     manifest = json.loads((Path(tmp_path / "p" / "hand" / "manifest.json")).read_text())
     engine = manifest["stages"]["detect"]["engine"]
-    assert engine["name"] == "spark" and engine["signals_run_locally"] == ["co_similar_text", "sync"]
+    assert engine["name"] == "spark" and engine["signals_run_locally"] == ["co_similar_text", "sync", "amplify"]
     assert manifest["parameters"]["detect.engine"] == "spark"
     edges = pl.read_parquet(tmp_path / "p" / "hand" / "edges.parquet").filter(
         pl.col("signal") == "co_reshare"

@@ -220,7 +220,7 @@ def test_detection_runs_once_per_distinct_detection_setting(swept):
     assert [s["detection_from_point"] for s in stages] == [0, 0, 2, 2]
     assert res.info["network_runs"] == 4
     # the engines beside the windowed signals read no window: the second detection reuses them
-    assert res.info["engine_runs"] == {"co_similar_text": 1, "sync": 1}
+    assert res.info["engine_runs"] == {"co_similar_text": 1, "sync": 1, "amplify": 1}
 
 
 def test_point_tables_record_their_parameters(swept):

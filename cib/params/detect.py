@@ -131,8 +131,8 @@ PARAMS: tuple[Param, ...] = (
         "polars",
         "-",
         'Where the windowed signals are paired and aggregated: "polars" (this machine) or "spark" '
-        "(Apache Spark, pip install 'cib[spark]'; the same tables, see docs/scale.md). co_similar_text and "
-        "sync run on this machine either way.",
+        "(Apache Spark, pip install 'cib[spark]'; the same tables, see docs/scale.md). co_similar_text, sync and "
+        "amplify run on this machine either way.",
         kind="str",
         choices=("polars", "spark"),
     ),
