@@ -39,7 +39,7 @@ from cib.detect.reuse import PairCache
 from cib.detect.shards import pair_budget, sharded
 from cib.detect.significance import tested_edges
 from cib.detect.traces import SIGNALS, signal_traces, traces_key
-from cib.detect.window import crowds, self_pairs_per_object, thin_crowds
+from cib.detect.window import crowds, thin_crowds
 from cib.errors import ConfigError
 from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE
@@ -222,22 +222,17 @@ def _run_signal(
     kept = _participants(tr, objects, cfg, info)
     crowd, thinned = _set_crowds_aside(sig, kept, objects, window_us, cfg, info, warnings)
     clock("filters")
-    if spark is not None:
-        filtered = (kept, thinned.collect(), crowd, objects)
-        return _on_spark(spark, sig, filtered, window_us, accounts, post_ids, cfg, info, stats, clock)
-
     population = max(accounts.height, int(cfg["detect.reference_accounts"]))
     tfidf = stats or cfg["detect.weight"] == "tfidf"
     plan = None
-    if cache is None and not stats and cfg["detect.participation_filter"] != "coortweet":
+    if spark is None and cache is None and not stats and cfg["detect.participation_filter"] != "coortweet":
         plan = pair_budget(thinned, window_us, int(cfg["detect.max_pairs_in_memory"]))
-    if plan is None:
+    if spark is not None:
+        found = _on_spark(spark, kept, thinned.collect(), crowd, window_us, cfg, info, clock, tfidf, population)
+    elif plan is None:
         found = in_memory(sig, kept, crowd, thinned, window, cfg, cache, info, clock, tfidf, population)
     else:
-        def null_pairs(between: pl.DataFrame) -> pl.DataFrame:
-            return window_pairs(between, self_pairs_per_object(thinned, window_us), crowd, info)
-
-        found = sharded(kept, thinned, objects.height, window_us, plan, cfg, info, clock, tfidf, population, null_pairs)
+        found = sharded(kept, thinned, objects.height, window_us, plan, cfg, info, clock, tfidf, population, crowd)
     if found is None:
         info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
         return (*_empty_parts(), info, _NO_CODES)
@@ -252,46 +247,35 @@ def _run_signal(
 
 def _on_spark(
     spark: Any,
-    sig: str,
-    traces: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame],
+    kept: pl.DataFrame,
+    thinned: pl.DataFrame,
+    crowd: pl.DataFrame,
     window_us: int,
-    accounts: pl.DataFrame,
-    post_ids: PostIds,
     cfg: Config,
     info: dict[str, Any],
-    stats: bool,
     clock: _Clock,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
-    """:func:`_run_signal` from its filtered traces on, the pairs on Spark (:mod:`cib.detect.spark`).
+    tfidf: bool,
+    population: int,
+) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    """A signal's kept edges and evidence (in codes), the pairs made, summed and ranked on Spark; ``None`` without pairs.
 
-    ``traces`` are the kept traces, the thinned ones, the crowd objects and the
-    objects. The per-edge statistics are the Polars engine's own functions,
-    run on the edges Spark returns.
+    The per-edge statistics, the null model and the thresholds are the Polars
+    engine's own functions, run on the edges Spark returns (:mod:`cib.detect.spark`).
     """
     from cib.detect.spark import spark_edges
 
-    kept, thinned, crowd, objects = traces
-    population = max(accounts.height, int(cfg["detect.reference_accounts"]))
-    tfidf = stats or cfg["detect.weight"] == "tfidf"
-    edges, candidates, counts = spark_edges(
-        spark, thinned, kept, window_us, cfg, info, tfidf=tfidf, population=population
-    )
+    edges, candidates, counts = spark_edges(spark, thinned, kept, window_us, cfg, info, tfidf=tfidf, population=population)
     null_pairs = window_pairs(*counts, crowd, info) if counts is not None else None
     clock("pairs")  # one Spark job makes the pairs and aggregates them
     if info["pairs"] == 0:
-        info.update(edges_found=0, edges_kept=0, evidence_kept=0, evidence_pairs_total=0)
-        return (*_empty_parts(), info, _NO_CODES)
+        return None
     clock("edges")
     edges = keep_edges(tested_edges(edges, kept, null_pairs, cfg, info), cfg, info)
     clock("significance")
     evidence = candidates.join(edges.select("a", "b"), on=["a", "b"], how="semi").sort(
         "a", "b", "delta_us", "o", "pa", "pb"
     )
-    info["evidence_kept"] = evidence.height
-    info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
-    out = _decode(sig, edges, evidence, accounts, objects, post_ids, stats=stats)
-    clock("evidence")
-    return (*out, info, np.concatenate([edges.get_column("a").to_numpy(), edges.get_column("b").to_numpy()]))
+    return edges, evidence
 
 
 def _decode(

@@ -38,8 +38,9 @@ import polars as pl
 
 from cib.detect.edges import Singles, aggregate, choose_weight, idf_and_norms, keep_edges
 from cib.detect.evidence import order_pairs, pick_evidence
+from cib.detect.paired import per_object, window_pairs
 from cib.detect.significance import tested_edges
-from cib.detect.window import co_occurrences
+from cib.detect.window import co_occurrences, object_pairs_bound, self_pairs_per_object
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -47,24 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["pair_budget", "Spill", "spilled", "sharded"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-
-
-def _pairs_per_object(thinned: pl.LazyFrame, window_us: int) -> pl.DataFrame:
-    """``o, est``: an upper bound on each object's pairs of shares within the window (as :func:`crowds` counts)."""
-    k = (pl.col("t") // max(window_us, 1)).alias("k")
-    counts = thinned.select("o", k).group_by("o", "k").agg(pl.len().cast(pl.Int64).alias("c"))
-    nxt = counts.select("o", (pl.col("k") - 1).alias("k"), pl.col("c").alias("c_next"))
-    return (
-        counts.join(nxt, on=["o", "k"], how="left")
-        .group_by("o")
-        .agg(
-            (pl.col("c") * (pl.col("c") - 1) // 2 + pl.col("c") * pl.col("c_next").fill_null(0))
-            .sum()
-            .alias("est")
-        )
-        .sort("o")
-        .collect()
-    )
 
 
 def pair_budget(thinned: pl.LazyFrame, window_us: int, budget: int) -> tuple[int, pl.DataFrame] | None:
@@ -78,12 +61,12 @@ def pair_budget(thinned: pl.LazyFrame, window_us: int, budget: int) -> tuple[int
     """
     if budget <= 0:
         return None
-    per = _pairs_per_object(thinned, window_us)
-    total = int(per.get_column("est").sum() or 0)
+    per = object_pairs_bound(thinned, window_us).select("o", "est_pairs").sort("o").collect()
+    total = int(per.get_column("est_pairs").sum() or 0)
     if total <= budget:
         return None
     shards = -(-total // budget)
-    slices = per.select("o", (pl.col("est").cum_sum() // budget).cast(pl.UInt32).alias("slice"))
+    slices = per.select("o", (pl.col("est_pairs").cum_sum() // budget).cast(pl.UInt32).alias("slice"))
     return shards, slices
 
 
@@ -124,7 +107,7 @@ class Spill:
             if pairs.height == 0:
                 continue
             self.pairs += pairs.height
-            self.per_object.append(pairs.group_by("o").agg(pl.len().cast(pl.Int64).alias("n")))
+            self.per_object.append(per_object(pairs))
             shard = pl.Series("_shard", _shard_of(pairs, self.shards))
             for (s,), part in (
                 pairs.with_columns(shard).partition_by("_shard", as_dict=True, include_key=False).items()
@@ -159,7 +142,8 @@ class Spill:
         """Every shard's edges, as :func:`aggregate` gives them, in ``a, b`` order, with ``shard`` and ``edge`` per shard.
 
         With ``drop_singles``, edges on one object are counted into the
-        returned :class:`Singles` instead.
+        returned :class:`Singles` instead. The spill holds pairs (:func:`sharded`
+        asks only then), so at least one shard has edges.
         """
         idf = idf_and_norms(kept.lazy(), population) if tfidf else None
         singles = Singles(np.zeros(n_objects, dtype=np.int64))
@@ -182,10 +166,6 @@ class Spill:
                 singles.below_min_weight += int(light or 0)
                 e = e.filter(pl.Series(~one))
             parts.append(e.with_columns(pl.lit(s, pl.UInt32).alias("shard")))
-        if not parts:
-            return aggregate(
-                order_pairs(_no_pairs(), evidence_order=False), kept.lazy(), tfidf=tfidf
-            ).with_columns(pl.lit(0, pl.UInt32).alias("shard")), singles
         return pl.concat(parts).sort("a", "b"), singles
 
     def evidence(self, kept_edges: pl.DataFrame, per_edge: int) -> pl.DataFrame:
@@ -242,7 +222,7 @@ def sharded(
     clock: Callable[[str], None],
     tfidf: bool,
     population: int,
-    window_pairs_of: Callable[[pl.DataFrame], pl.DataFrame],
+    crowd: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     """A signal's kept edges and their evidence (in codes), its pairs spilled in shards; ``None`` without pairs.
 
@@ -260,8 +240,8 @@ def sharded(
         Told when the pairs, edges and significance steps end.
     tfidf, population
         As for :func:`cib.detect.edges.aggregate`.
-    window_pairs_of
-        The null model's pairs per object from the pairs of different accounts per object.
+    crowd
+        The crowd objects (:func:`cib.detect.window.crowds`), which the null model counts by their bound.
     """
     shards, slices = plan
     significance = bool(cfg["detect.significance"])
@@ -269,7 +249,8 @@ def sharded(
     drop = significance and bool(cfg["detect.null.scaled"])
     with spilled(shards) as spill:
         spill.write(thinned, slices, window_us)
-        window_pairs = window_pairs_of(spill.object_pairs()) if significance else None
+        own = self_pairs_per_object(thinned, window_us) if significance else None
+        null_pairs = window_pairs(spill.object_pairs(), own, crowd, info) if own is not None else None
         info.update(pairs=spill.pairs, pair_shards=shards)
         clock("pairs")
         if spill.pairs == 0:
@@ -287,7 +268,7 @@ def sharded(
             # every pair of accounts co-occurs: the test cannot speak and single-object edges may stand
             edges, singles = edges_of(False)
         clock("edges")
-        edges = keep_edges(tested_edges(edges, kept, window_pairs, cfg, info, singles), cfg, info, singles)
+        edges = keep_edges(tested_edges(edges, kept, null_pairs, cfg, info, singles), cfg, info, singles)
         clock("significance")
         evidence = spill.evidence(edges, int(cfg["detect.evidence_per_edge"]))
     return edges, evidence

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["crowds", "thin_crowds", "co_occurrences", "self_pairs_per_object", "pair_key"]
+__all__ = ["object_pairs_bound", "crowds", "thin_crowds", "co_occurrences", "self_pairs_per_object", "pair_key"]
 
 _GOLDEN = 0x9E3779B1  # Knuth's multiplicative hash constant
 _HALF = 1 << 32
@@ -48,6 +48,23 @@ def pair_key(a: pl.Expr, b: pl.Expr) -> pl.Expr:
 def _buckets(tr: pl.LazyFrame, window_us: int) -> pl.LazyFrame:
     # A zero window still needs a bucket width; 1 µs buckets make k = t.
     return tr.with_columns((pl.col("t") // max(window_us, 1)).alias("k"))
+
+
+def object_pairs_bound(tr: pl.LazyFrame, window_us: int) -> pl.LazyFrame:
+    """Per object, its densest two consecutive windows and an upper bound on its pairs of shares.
+
+    Counted from shares per bucket, before any pair is made: ``o``, ``densest``
+    (shares in the densest two consecutive buckets) and ``est_pairs`` (pairs in
+    one bucket plus pairs across neighbouring buckets, every pair of shares at
+    most one window apart included).
+    """
+    counts = _buckets(tr, window_us).group_by("o", "k").agg(pl.len().cast(pl.Int64).alias("c"))
+    nxt = counts.select("o", (pl.col("k") - 1).alias("k"), pl.col("c").alias("c_next"))
+    dense = counts.join(nxt, on=["o", "k"], how="left").with_columns(pl.col("c_next").fill_null(0))
+    return dense.group_by("o").agg(
+        (pl.col("c") + pl.col("c_next")).max().alias("densest"),
+        (pl.col("c") * (pl.col("c") - 1) // 2 + pl.col("c") * pl.col("c_next")).sum().alias("est_pairs"),
+    )
 
 
 def crowds(tr: pl.LazyFrame, window_us: int, limit: int) -> pl.DataFrame:
@@ -71,13 +88,7 @@ def crowds(tr: pl.LazyFrame, window_us: int, limit: int) -> pl.DataFrame:
     schema = {"o": pl.UInt32, "densest": pl.Int64, "est_pairs": pl.Int64}
     if limit <= 0:
         return pl.DataFrame(schema=schema)
-    counts = _buckets(tr, window_us).group_by("o", "k").agg(pl.len().cast(pl.Int64).alias("c"))
-    nxt = counts.select("o", (pl.col("k") - 1).alias("k"), pl.col("c").alias("c_next"))
-    dense = counts.join(nxt, on=["o", "k"], how="left").with_columns(pl.col("c_next").fill_null(0))
-    per_object = dense.group_by("o").agg(
-        (pl.col("c") + pl.col("c_next")).max().alias("densest"),
-        (pl.col("c") * (pl.col("c") - 1) // 2 + pl.col("c") * pl.col("c_next")).sum().alias("est_pairs"),
-    )
+    per_object = object_pairs_bound(tr, window_us)
     return per_object.filter(pl.col("densest") > limit).collect().cast(schema).sort("o")  # type: ignore[arg-type]
 
 
