@@ -5,11 +5,14 @@ from __future__ import annotations
 import html
 import itertools
 import re
+from typing import Any
 
 import polars as pl
 import pyarrow as pa
 
-__all__ = ["client_name", "first_filled", "string_lists"]
+from cib.schema import LIST_COLUMNS, STAGED_TEXT
+
+__all__ = ["client_name", "first_filled", "string_lists", "staged_frame"]
 
 _ANCHOR = re.compile(r"<a\b[^>]*>(.*?)</a\s*>", re.IGNORECASE | re.DOTALL)
 
@@ -48,3 +51,16 @@ def string_lists(name: str, lists: list[list[str]]) -> pl.Series:
     return pl.Series(name, pl.from_arrow(pa.LargeListArray.from_arrays(offsets, values))).cast(
         pl.List(pl.String)
     )
+
+
+def staged_frame(rows: list[dict[str, Any]], numbers: list[int], also: tuple[str, ...] = ()) -> pl.DataFrame:
+    """Staged rows (dicts of strings and lists of strings) as a frame with ``source_row``.
+
+    The text columns are :data:`~cib.schema.STAGED_TEXT` and ``also`` (a reader
+    that knows each row's platform adds ``"platform"``); a list column a row
+    lacks is empty.
+    """
+    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in (*STAGED_TEXT, *also)}
+    data |= {c: string_lists(c, [r.get(c) or [] for r in rows]) for c in LIST_COLUMNS}
+    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
+    return pl.DataFrame(data)

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk
+from cib.ingest.fields import staged_frame
 from cib.ingest.head import read_head
 from cib.ingest.textio import iter_json_lines, json_text, safe_json
-from cib.schema import LIST_COLUMNS, REJECTS, STAGED_TEXT
+from cib.schema import REJECTS
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -250,27 +250,3 @@ class Staged:
         """The staged rows as a :class:`~cib.ingest.base.Chunk`."""
         rejects = pl.concat([self.read, refused_frame(label, self.refused, limit)])
         return Chunk(staged_frame(self.rows, self.numbers), rejects, expanded=self.expanded)
-
-
-def _list_column(name: str, lists: list[list[str]]) -> pl.Series:
-    """``lists`` as a ``list[str]`` Series, built from the flat items (Polars builds nested lists from Python slowly)."""
-    n = len(lists)
-    lengths = np.fromiter((len(items) for items in lists), dtype=np.int64, count=n)
-    flat = pl.Series(name, [item for items in lists for item in items], dtype=pl.String)
-    owner = pl.Series("_row", np.repeat(np.arange(n, dtype=np.int64), lengths))
-    grouped = pl.DataFrame([owner, flat]).group_by("_row").agg(pl.col(name))
-    rows = (
-        pl.DataFrame({"_row": np.arange(n, dtype=np.int64)}).join(grouped, on="_row", how="left").sort("_row")
-    )
-    return rows[name].fill_null(pl.lit([], dtype=pl.List(pl.String))).cast(pl.List(pl.String))
-
-
-def staged_frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    """Staged rows (dicts of strings and lists of strings) as a frame with ``source_row``."""
-    data: dict[str, pl.Series] = {
-        c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT
-    }
-    for c in LIST_COLUMNS:
-        data[c] = _list_column(c, [r.get(c) or [] for r in rows])
-    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
-    return pl.DataFrame(data)

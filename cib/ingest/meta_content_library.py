@@ -43,11 +43,10 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.fields import string_lists
+from cib.ingest.fields import staged_frame
 from cib.ingest.head import read_head
 from cib.ingest.io_archive import utc_text
 from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
-from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -119,11 +118,9 @@ def post_row(row: dict[str, Any], columns: set[str]) -> dict[str, Any]:
 
 
 def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in (*STAGED_TEXT, "platform")}
-    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
-    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
     # a time without offset is the Content Library's UTC
-    return pl.DataFrame(data).with_columns(utc_text(pl.col("created_at")).alias("created_at"))
+    frame = staged_frame(rows, numbers, ("platform",))
+    return frame.with_columns(utc_text(pl.col("created_at")).alias("created_at"))
 
 
 def _records(records: list[tuple[int, Any]], label: str, limit: int, rejects: pl.DataFrame) -> Chunk:

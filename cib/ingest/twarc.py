@@ -30,9 +30,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.fields import client_name
+from cib.ingest.fields import client_name, staged_frame
 from cib.ingest.textio import iter_delimited, iter_json_lines, safe_json
-from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -110,14 +109,6 @@ def tweet_row(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> dict[s
     return row
 
 
-def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    data: dict[str, pl.Series] = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT}
-    for c in LIST_COLUMNS:
-        data[c] = pl.Series(c, [r.get(c, []) for r in rows], dtype=pl.List(pl.String))
-    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
-    return pl.DataFrame(data)
-
-
 def _tweets_of(record: dict[str, Any]) -> tuple[list[Any], dict[str, dict[str, Any]]]:
     """The collection's tweets on one line and the users it includes."""
     if "data" not in record:
@@ -157,7 +148,7 @@ def _read_jsonl(path: Path, cfg: Config) -> Iterator[Chunk]:
                     bad.append(reject_frame(label, [number], None, "JSON nested too deeply to read", [""], limit))
                     continue
                 numbers.append(number)
-        yield Chunk(_frame(rows, numbers), pl.concat(bad), expanded=expanded)
+        yield Chunk(staged_frame(rows, numbers), pl.concat(bad), expanded=expanded)
 
 
 # --- twarc-csv -----------------------------------------------------------

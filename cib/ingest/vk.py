@@ -49,10 +49,9 @@ import polars as pl
 
 from cib.errors import InputError
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.fields import string_lists
+from cib.ingest.fields import staged_frame
 from cib.ingest.head import read_head
 from cib.ingest.textio import iter_json_lines, safe_json
-from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -205,13 +204,6 @@ def vk_items(document: Any) -> tuple[list[Any], dict[str, Any]]:
     return [], {}
 
 
-def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in STAGED_TEXT}
-    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
-    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
-    return pl.DataFrame(data)
-
-
 class _Batch:
     """Rows staged so far from one file, with the items that became rejects."""
 
@@ -239,7 +231,7 @@ class _Batch:
         self.expanded += len(rows) - 1
 
     def chunk(self) -> Chunk:
-        return Chunk(_frame(self.rows, self.numbers), pl.concat(self.bad), expanded=self.expanded)
+        return Chunk(staged_frame(self.rows, self.numbers), pl.concat(self.bad), expanded=self.expanded)
 
 
 def _read(path: Path, cfg: Config) -> Iterator[Chunk]:

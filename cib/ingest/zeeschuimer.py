@@ -58,9 +58,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.ingest.base import Chunk, Format, Head, reject_frame
-from cib.ingest.fields import client_name, string_lists
+from cib.ingest.fields import client_name, staged_frame
 from cib.ingest.textio import iter_json_lines, safe_json
-from cib.schema import LIST_COLUMNS, STAGED_TEXT
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -205,13 +204,6 @@ def item_row(record: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]
     return {**mapper(record["data"]), "platform": platform}, None
 
 
-def _frame(rows: list[dict[str, Any]], numbers: list[int]) -> pl.DataFrame:
-    data = {c: pl.Series(c, [r.get(c) for r in rows], dtype=pl.String) for c in (*STAGED_TEXT, "platform")}
-    data |= {c: string_lists(c, [r.get(c, []) for r in rows]) for c in LIST_COLUMNS}
-    data["source_row"] = pl.Series("source_row", numbers, dtype=pl.Int64)
-    return pl.DataFrame(data)
-
-
 def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
     label = str(path)
     limit = cfg["ingest.raw_chars"]
@@ -247,7 +239,7 @@ def _read(path: Path, cfg: Config) -> Iterator[Chunk]:
                 continue
             rows.append(row)
             numbers.append(number)
-        yield Chunk(_frame(rows, numbers), pl.concat(bad))
+        yield Chunk(staged_frame(rows, numbers, ("platform",)), pl.concat(bad))
 
 
 def _sniff(head: Head, cfg: Config) -> bool:
