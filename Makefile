@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,spark]"
+	$(BIN)/python -m pip install --quiet -e ".[test,spark,paraphrase]"
 	# an editable install leaves cib uncompiled; with PYTHONDONTWRITEBYTECODE every run would compile it again
 	$(BIN)/python -m compileall -q cib
 	touch $(STAMP)

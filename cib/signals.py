@@ -4,6 +4,8 @@ Two kinds of detector serve them: the windowed co-occurrence engine
 (:mod:`cib.detect.engine`) serves :data:`WINDOWED`, each with its own
 ``detect.<signal>.window``; :data:`ENGINES` have detectors of their own
 (``co_similar_text``: :mod:`cib.detect.similar`, window ``similar.window``;
+``co_paraphrase``: :mod:`cib.detect.paraphrase`, window ``paraphrase.window``, off
+unless named in ``detect.signals`` (:data:`OPT_IN`: it runs a language model);
 ``sync``: :mod:`cib.detect.sync`, bin sizes ``sync.bins``; ``amplify``:
 :mod:`cib.detect.amplify`, one account resharing another's own posts, window
 ``amplify.window``).
@@ -11,14 +13,18 @@ Two kinds of detector serve them: the windowed co-occurrence engine
 
 from __future__ import annotations
 
-__all__ = ["WINDOWED", "ENGINES", "ALL", "OBJECTS", "window_param", "windowed_values"]
+__all__ = ["WINDOWED", "ENGINES", "ALL", "OPT_IN", "DEFAULT", "OBJECTS", "window_param", "windowed_values"]
 
 #: signals of the windowed co-occurrence engine, in the order it runs them
 WINDOWED: tuple[str, ...] = ("co_reshare", "co_link", "co_text", "co_hashtag", "co_reply", "co_mention", "co_image")
 #: signals with detectors of their own
-ENGINES: tuple[str, ...] = ("co_similar_text", "sync", "amplify")
+ENGINES: tuple[str, ...] = ("co_similar_text", "sync", "amplify", "co_paraphrase")
 #: every signal
 ALL: tuple[str, ...] = WINDOWED + ENGINES
+#: signals run only when ``detect.signals`` names them
+OPT_IN: tuple[str, ...] = ("co_paraphrase",)
+#: the signals ``detect.signals`` names by default
+DEFAULT: tuple[str, ...] = tuple(s for s in ALL if s not in OPT_IN)
 
 #: what two accounts share in each signal, in words (parameter help, the report's methods)
 OBJECTS: dict[str, str] = {
@@ -32,6 +38,7 @@ OBJECTS: dict[str, str] = {
     "co_similar_text": "near-duplicate posts",
     "sync": "posts in one time bin",
     "amplify": "reshares of the other's own posts",
+    "co_paraphrase": "posts saying the same in other words or languages",
 }
 
 
@@ -43,6 +50,8 @@ def window_param(signal: str) -> str | None:
         return "similar.window"
     if signal == "amplify":
         return "amplify.window"
+    if signal == "co_paraphrase":
+        return "paraphrase.window"
     return None
 
 

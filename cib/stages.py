@@ -8,7 +8,9 @@ prints.
 
 from __future__ import annotations
 
+import functools
 import importlib
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,6 +290,8 @@ def run_detect(
         "sync": ("cib.detect.sync", "sync_detect"),
         "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
         "amplify": ("cib.detect.amplify", "amplify_detect"),
+        # last: it compares the accounts the others put in edges
+        "co_paraphrase": ("cib.detect.paraphrase", "paraphrase_edges"),
     }
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
@@ -295,6 +299,8 @@ def run_detect(
         kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
         if kept is not None:
             result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
+            if previous is not None and (previous / "cache").is_dir():  # the vectors stay for the next run
+                shutil.copytree(previous / "cache", out.processed / "cache", dirs_exist_ok=True)
         else:
             # nothing below reads the per-edge diagnostics: they are not kept
             result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
@@ -304,11 +310,18 @@ def run_detect(
                 continue
             engine = getattr(importlib.import_module(module), name)
             task = Teller(told, "detect", signal)
+            key = None
+            if signal == "co_paraphrase":
+                suspects = pl.concat([result.edges["account_a"], result.edges["account_b"]]).unique().sort()
+                vectors = Path("cache", "paraphrase.parquet")  # texts embedded once, over runs
+                engine = functools.partial(engine, suspects=suspects, store=out.processed / vectors,
+                                           earlier=previous / vectors if previous else None)
+                key = suspects.to_list()
             if engine_call is None:
                 more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told)
             else:
                 task("")  # the engine runs untold: the signal is shown all the same
-                more = engine_call(signal, engine, posts, cfg, time_resolution_s)
+                more = engine_call(signal, engine, posts, cfg, time_resolution_s, key=key)
             task.finished()
             result.edges = insert_signal(result.edges, more.edges)
             if more.edges.height:

@@ -134,3 +134,15 @@ def test_the_same_posts_with_other_clustering_take_the_last_detection(tmp_path):
     assert "edges.parquet" in inc and [n for n in inc if inc[n] != full[n]] == []
     man = _analyse(raw, tmp_path / "inc", **{"cluster.resolution": 2.0, "detect.min_weight": 0.5})
     assert man["stages"]["detect"]["reuse"] == "the detection parameters changed"
+    man = _analyse(raw, tmp_path / "inc", **{"cluster.resolution": 2.0, "detect.min_weight": 0.5, "amplify.window": 120})
+    assert man["stages"]["detect"]["reuse"] == "the detection parameters changed"
+
+
+def test_every_parameter_of_a_detector_is_one_a_reused_detection_must_match():
+    from cib.detect.previous import DETECTION_PARAMS
+    from cib.params import detect, network
+
+    read = [p.name for p in (*detect.PARAMS, *network.PARAMS) if p.name.startswith("sync.")] + [
+        p.name for p in detect.PARAMS
+    ]
+    assert [n for n in read if not n.startswith(DETECTION_PARAMS)] == []

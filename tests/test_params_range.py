@@ -189,3 +189,13 @@ def test_the_command_line_refuses_a_bad_value_in_one_line_before_reading_anythin
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(words), proc.stderr
     assert not out.exists()
+
+
+def test_a_list_led_by_a_plus_adds_to_the_default():
+    default = PARAMS["detect.signals"].default
+    assert "co_paraphrase" not in default
+    cfg = load_config(overrides={"detect.signals": "+co_paraphrase"})
+    assert cfg["detect.signals"] == [*default, "co_paraphrase"]
+    assert load_config(overrides={"detect.signals": "+sync"})["detect.signals"] == default
+    with pytest.raises(ConfigError, match="detect.signals"):
+        load_config(overrides={"detect.signals": "+co_nothing"})

@@ -1,7 +1,7 @@
 """The previous run's detection, taken over when it would come out the same.
 
-Detection is a function of the posts and of the ``detect.*``, ``similar.*``,
-``sync.*`` and ``run.*`` parameters, and of nothing else. A run whose posts
+Detection is a function of the posts and of the parameters whose names start
+with :data:`DETECTION_PARAMS` (every signal's, and ``run.*``), and of nothing else. A run whose posts
 are those of the collection's previous run (the same run id: the same files,
 read the same way, by the same version) and whose detection parameters are
 unchanged — a run again with other clustering, scoring or report settings —
@@ -27,7 +27,7 @@ from cib.schema import read_table
 __all__ = ["DETECTION_PARAMS", "previous_detection"]
 
 #: the parameters detection reads (by the start of their names)
-DETECTION_PARAMS = ("detect.", "similar.", "sync.", "run.")
+DETECTION_PARAMS = ("detect.", "similar.", "sync.", "amplify.", "paraphrase.", "run.")
 
 
 def _detection(params: dict[str, Any]) -> dict[str, Any]:

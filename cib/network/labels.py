@@ -84,7 +84,7 @@ ORGANIC_INDICATORS: tuple[tuple[str, str, str], ...] = (
     ("followers", "score.organic.followers", "large audiences"),
 )
 #: signals typical of human-operated campaigns
-HUMAN_SIGNALS = ("co_reply", "co_similar_text", "co_hashtag")
+HUMAN_SIGNALS = ("co_reply", "co_similar_text", "co_hashtag", "co_paraphrase")
 
 
 def ramp(value: float | None, lo: float, hi: float) -> float | None:

@@ -39,6 +39,7 @@ _SIGNAL_VERB = {
     "co_mention": ("mentioned the same {n} accounts", "accounts"),
     "co_image": ("posted the same {n} images", "images"),
     "amplify": ("reshared one another's own posts ({n} posts)", "posts"),
+    "co_paraphrase": ("posted the same message in other words on {n} occasions", "occasions"),
 }
 
 

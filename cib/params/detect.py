@@ -1,9 +1,9 @@
-"""Detection parameters: the windowed co-occurrence signals and co_similar_text."""
+"""Detection parameters: the windowed co-occurrence signals, co_similar_text and co_paraphrase."""
 
 from __future__ import annotations
 
 from cib.params.param import Param
-from cib.signals import ALL, OBJECTS, WINDOWED
+from cib.signals import ALL, DEFAULT, OBJECTS, WINDOWED
 
 __all__ = ["PARAMS"]
 
@@ -15,9 +15,10 @@ PARAMS: tuple[Param, ...] = (
     # --- detect --------------------------------------------------------------
     Param(
         "detect.signals",
-        list(ALL),
+        list(DEFAULT),
         "-",
-        "Signals to detect; a signal whose traces are empty gives no edges.",
+        "Signals to detect; a signal whose traces are empty gives no edges. co_paraphrase (a language model, "
+        "pip install 'cib[paraphrase]') runs only when listed.",
         kind="list",
         choices=ALL,
     ),
@@ -131,8 +132,8 @@ PARAMS: tuple[Param, ...] = (
         "polars",
         "-",
         'Where the windowed signals are paired and aggregated: "polars" (this machine) or "spark" '
-        "(Apache Spark, pip install 'cib[spark]'; the same tables, see docs/scale.md). co_similar_text, sync and "
-        "amplify run on this machine either way.",
+        "(Apache Spark, pip install 'cib[spark]'; the same tables, see docs/scale.md). co_similar_text, sync, "
+        "amplify and co_paraphrase run on this machine either way.",
         kind="str",
         choices=("polars", "spark"),
     ),
@@ -222,6 +223,7 @@ PARAMS: tuple[Param, ...] = (
             "co_image": 1.0,
             "sync": 0.5,
             "amplify": 1.0,
+            "co_paraphrase": 1.0,
         },
         "-",
         "Multiplier of each signal's edge weight in the fused account graph (a signal not listed counts 1).",
@@ -329,6 +331,58 @@ PARAMS: tuple[Param, ...] = (
         "with this many others, the next in an order drawn afresh for each band: a crowded bucket of n "
         "texts gives at most n x this candidate pairs instead of n(n-1)/2 (counted in the manifest); "
         "0 = every pair.",
+        kind="int",
+        min=0,
+    ),
+    # --- co_paraphrase ---
+    Param(
+        "paraphrase.window",
+        10800.0,
+        "seconds",
+        "Largest time between two posts of one message in other words (or another language) by two accounts "
+        "for them to co-occur (inclusive); offices post the day's talking point over hours.",
+        kind="duration",
+    ),
+    Param(
+        "paraphrase.threshold",
+        0.45,
+        "cosine",
+        "Two texts say the same when the cosine of their sentence vectors, centred on the collection's mean "
+        "vector, is at least this (unrelated posts centre near 0, paraphrases near 0.45, same-wording near 0.8).",
+        min=-1, max=1,
+    ),
+    Param(
+        "paraphrase.min_chars",
+        30,
+        "characters",
+        "Texts shorter than this, once URLs, mentions and hashtags are removed, are not compared by meaning.",
+        kind="int",
+        min=0,
+    ),
+    Param(
+        "paraphrase.scope",
+        "suspects",
+        "-",
+        "Whose posts co_paraphrase compares: \"suspects\" (accounts already in an edge of another signal) "
+        "or \"all\" (every account; slow: the model embeds some 20-60 texts a second).",
+        kind="str",
+        choices=("suspects", "all"),
+    ),
+    Param(
+        "paraphrase.max_texts",
+        20000,
+        "texts",
+        "Most distinct texts co_paraphrase embeds; above it, a sample chosen by a hash of the text, its rate "
+        "in the manifest.",
+        kind="int",
+        min=2,
+    ),
+    Param(
+        "paraphrase.background_texts",
+        500,
+        "texts",
+        "Texts of the whole collection, chosen by a hash of the text, whose mean vector is taken from every "
+        "vector before comparing (0: no centring).",
         kind="int",
         min=0,
     ),

@@ -105,7 +105,7 @@ class Param:
     kind
         One of :data:`KINDS`, optionally with ``"|auto"`` (the value may also be
         ``"auto"``): ``"zone"`` is an IANA time zone name, ``"table"`` a TOML
-        table, ``"list"`` a TOML array, ``"duration"`` seconds or a written
+        table, ``"list"`` a TOML array (or "+a,b": the default and these), ``"duration"`` seconds or a written
         duration (:func:`parse_duration`), ``"durations"`` a list of them.
     choices
         Allowed values of a ``"str"``, of each item of a ``"list"``, of each key of a ``"table"``.
@@ -173,6 +173,9 @@ class Param:
         else:
             detail = f" ({self.accepts()})" if self.numeric else ""
         bad = ConfigError(f"{origin}: {self.name} = {value!r} is not a valid {kind}{detail}", hint=f"{self.name}: {self.help}")
+        if kind == "list" and isinstance(value, str) and value.startswith("+"):
+            # "+a,b": the default and these (--set detect.signals=+co_paraphrase)
+            value = [*self.default, *(v.strip() for v in value[1:].split(",") if v.strip() not in self.default)]
         try:
             out = _coerce(kind, value, self.choices)
         except (TypeError, ValueError, OverflowError, json.JSONDecodeError) as exc:

@@ -303,7 +303,7 @@ PARAMS: tuple[Param, ...] = (
         "score.troll.human_signals",
         [0.1, 0.3, 1.0],
         "[share, share, weight]",
-        "Human-operation indicator: share of the content weight from co_reply, co_similar_text and co_hashtag (ramp from, to, weight).",
+        "Human-operation indicator: share of the content weight from co_reply, co_similar_text, co_hashtag and co_paraphrase (ramp from, to, weight).",
         kind="list",
         min=0, max=(1, 1, None),
     ),

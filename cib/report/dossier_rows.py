@@ -56,10 +56,12 @@ def local(value: Any, tz: ZoneInfo, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 def _object_text(signal: str, object_id: str, originals: Mapping[str, str]) -> str:
-    if signal in {"co_reshare", "co_reply", "co_similar_text"} and object_id in originals:
+    if signal in {"co_reshare", "co_reply", "co_similar_text", "co_paraphrase"} and object_id in originals:
         return originals[object_id]
     if signal == "co_similar_text":
         return "near-identical texts (none of them listed)"
+    if signal == "co_paraphrase":
+        return "one message in other words (none of the texts listed)"
     if signal == "co_hashtag":
         return f"#{object_id}"
     if signal == "co_mention":
@@ -89,10 +91,10 @@ class Described:
 
 
 def representatives(shown: list[dict[str, Any]], have: Described) -> dict[str, str]:
-    """Object id → a text standing for it: the original of a reshare or reply, a near-duplicate group's first post."""
+    """Object id → a text standing for it: the original of a reshare or reply, a text group's first post."""
     out = dict(have.originals)
     for g in shown:
-        if g["signal"] == "co_similar_text":
+        if g["signal"] in ("co_similar_text", "co_paraphrase"):
             texts = [p["text"] for p in have.posts.get((g["cluster_id"], g["rank"]), []) if p.get("text")]
             if texts:
                 out[g["object_id"]] = texts[0]

@@ -241,7 +241,12 @@ def group_posts(
 
 
 def object_texts(groups: pl.DataFrame, posts: pl.DataFrame) -> dict[str, str]:
-    """The texts of the reshared and replied-to posts among ``groups``' objects (by post id)."""
+    """The texts of the posts among ``groups``' objects: reshared, replied to, or told again in other words.
+
+    Keyed by object id (a post id; ``para:<post id>`` for ``co_paraphrase``).
+    """
     ids = groups.filter(pl.col("signal").is_in(["co_reshare", "co_reply"]))["object_id"].unique()
-    found = posts.select("post_id", "text").filter(pl.col("post_id").is_in(ids.implode()))
-    return dict(found.unique("post_id", keep="first", maintain_order=True).drop_nulls("text").iter_rows())
+    told = groups.filter(pl.col("signal") == "co_paraphrase")["object_id"].unique().str.strip_prefix("para:")
+    found = posts.select("post_id", "text").filter(pl.col("post_id").is_in(pl.concat([ids, told]).implode()))
+    texts = dict(found.unique("post_id", keep="first", maintain_order=True).drop_nulls("text").iter_rows())
+    return {**texts, **{f"para:{k}": texts[k] for k in told.to_list() if k in texts}}

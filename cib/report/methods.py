@@ -32,6 +32,13 @@ SIGNALS: dict[str, tuple[str, str, str]] = {
         "Two accounts posted texts that are almost the same (a template with a few words changed) within the window.",
         "Formulaic genres (greetings, weather, sports results) look alike without coordination.",
     ),
+    "co_paraphrase": (
+        "Same message, other words",
+        "Two accounts posted texts that say the same thing in other words or in another language (compared by "
+        "a multilingual sentence model) within the window, again and again on separate occasions.",
+        "People who discuss one event in one hour say similar things; only repetition beyond chance counts, "
+        "and the model can take a shared topic for a shared message.",
+    ),
     "co_hashtag": (
         "Co-hashtag",
         "Two accounts used the same hashtag within the time window.",
@@ -103,6 +110,7 @@ VERBS: dict[str, str] = {
     "co_image": "posted this image",
     "sync": "were active in this time bin",
     "amplify": "reshared the other's post",
+    "co_paraphrase": "posted this message in their own words",
 }
 
 

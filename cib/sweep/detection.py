@@ -84,11 +84,12 @@ class EngineReuse:
     sweep). Use as :func:`run_detect`'s ``engine_call``.
     """
 
-    results: dict[str, list[tuple[dict[str, Any], Any]]] = field(default_factory=dict)
+    results: dict[tuple[str, str], list[tuple[dict[str, Any], Any]]] = field(default_factory=dict)
 
     def __call__(self, signal: str, engine: Callable[..., Any], posts: pl.DataFrame, cfg: Config,
-                 time_resolution_s: float) -> Any:
-        earlier = self.results.get(signal, [])
+                 time_resolution_s: float, key: Any = None) -> Any:
+        # ``key``: what else the engine read (co_paraphrase: the accounts the other signals found)
+        earlier = self.results.get((signal, repr(key)), [])
         hit = next((r for r in earlier if all(cfg.values.get(n) == v for n, v in r[0].items())), None)
         if hit is not None:
             values, result = hit
@@ -96,7 +97,7 @@ class EngineReuse:
             cfg_t = tracked(cfg)
             result = engine(posts, cfg_t, time_resolution_s=time_resolution_s)
             values = {n: cfg_t.values.get(n) for n in sorted(cfg_t.read)}
-            self.results.setdefault(signal, []).append((values, result))
+            self.results.setdefault((signal, repr(key)), []).append((values, result))
         for name in values:
             cfg[name]  # the caller's tracking config learns what the engine read
         return result

@@ -403,7 +403,7 @@ def _info(
         "distinct_detections": len(set(same.values())),
         "detect_seconds": round(detections.seconds, 3),
         # sync and co_similar_text read no windowed parameter: computed once per distinct setting
-        "engine_runs": {sig: len(runs) for sig, runs in sorted(detections.engines.results.items())},
+        "engine_runs": _engine_runs(detections.engines.results),
         # windowed signals: traces built once, pairs computed at the widest window and filtered
         "pair_cache": {"widest_window_s": dict(sorted(detections.pairs.widest.items())), "reused": dict(detections.pairs.reused)},
         "network_runs": sum(o.reused_from is None for o in outcomes.values()),
@@ -413,3 +413,11 @@ def _info(
         "reasons": reasons,
         "reproduce": reproduce_command(plan.source, plan.name, plan.cfg, plan.points[best], plan.config) if best is not None else None,
     }
+
+
+def _engine_runs(results: dict[tuple[str, str], list[Any]]) -> dict[str, int]:
+    """Runs of each engine, over what else it read (co_paraphrase's accounts)."""
+    out: dict[str, int] = {}
+    for (sig, _), runs in sorted(results.items()):
+        out[sig] = out.get(sig, 0) + len(runs)
+    return out
