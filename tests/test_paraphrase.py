@@ -49,7 +49,7 @@ def office(days: int = 3) -> list[dict]:
 def run(rows, suspects=None, **values):
     # centred cosines of the point: a~c 0.86, a~b 0.54, b~c 0.45; of chatter with anything, at most 0.08
     settings_ = {"detect__signals": SIGNALS, "paraphrase__scope": "all", "detect__significance": False,
-                 "detect__min_weight": 0.0, "paraphrase__threshold": 0.3, **values}
+                 "detect__min_weight": 0.0, "paraphrase__threshold": 0.3, "paraphrase__max_cosine": 1.01, **values}
     return paraphrase_edges(posts_frame(rows), cfg(**settings_), suspects=suspects)
 
 
@@ -72,6 +72,12 @@ def test_the_window_and_the_threshold_bound_the_pairs():
     assert run(rows, paraphrase__window=1199).edges.height == 0
     assert run(rows, paraphrase__threshold=0.7).edges.select("account_a", "account_b").rows() == [("a", "c")]
     assert run(rows, paraphrase__threshold=0.999).edges.height == 0
+
+
+def test_near_copies_are_left_to_the_text_signals():
+    res = run(office(3), paraphrase__max_cosine=0.8)
+    assert res.edges.select("account_a", "account_b").rows() == [("a", "b"), ("b", "c")]
+    assert res.info["near_copies_left_out"] == 3
 
 
 def test_only_suspects_are_compared_in_the_default_scope():
@@ -161,6 +167,7 @@ def test_the_pipeline_runs_it_when_asked_and_embeds_each_text_once_over_runs(tmp
 
     def analyse(**params):
         params = {"detect.signals": "+co_paraphrase", "paraphrase.scope": "all", "paraphrase.threshold": 0.3,
+                  "paraphrase.max_cosine": 1.01,
                   "detect.significance": False, **params}
         run = prepare(raw, build_config(None, params=params), name="c", processed_dir=tmp_path / "p",
                       reports_dir=tmp_path / "r")  # fmt: skip

@@ -171,6 +171,10 @@ def _pairs(traced: pl.DataFrame, vectors: np.ndarray, window_us: int, cfg: Confi
     a = traced.get_column("a").to_numpy()
     p = traced.get_column("p").to_numpy()
     i, j, cos = close_pairs(t, x, vectors, window_us, float(cfg["paraphrase.threshold"]))
+    # near-copies are co_text's and co_similar_text's: this signal counts other words only
+    other_words = cos < float(cfg["paraphrase.max_cosine"])
+    info["near_copies_left_out"] = int((~other_words).sum())
+    i, j, cos = i[other_words], j[other_words], cos[other_words]
     # objects are the windows, numbered from the first: small codes like every signal's
     bucket = (t // max(window_us, 1) - (t[0] // max(window_us, 1) if t.size else 0)).astype(np.uint32)
     same = a[i] == a[j]

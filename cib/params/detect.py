@@ -352,6 +352,14 @@ PARAMS: tuple[Param, ...] = (
         min=-1, max=1,
     ),
     Param(
+        "paraphrase.max_cosine",
+        0.8,
+        "cosine",
+        "Pairs at or above this centred cosine are near-copies, left to co_text and co_similar_text: "
+        "co_paraphrase counts other words only (1.01: keep every pair).",
+        min=-1, max=1.01,
+    ),
+    Param(
         "paraphrase.min_chars",
         30,
         "characters",
