@@ -206,7 +206,8 @@ def _swarms(groups: int = 3, size: int = 12, targets: int = 12, join: float = 0.
 def test_sparse_swarms_alone_in_a_collection_are_found():
     """Groups that meet only a few times per pair, and are the whole collection: the null is not their own."""
     posts = _swarms()
-    cfg = load_config(overrides={"detect.signals": ["co_reply"], "detect.co_reply.window": 1800, "detect.min_participation": 1})
+    cfg = load_config(overrides={"detect.signals": ["co_reply"], "detect.co_reply.window": 1800, "detect.min_participation": 1,
+                                 "detect.co_reply.min_days": 1})  # the null alone: swarms on one day count
     res = detect(posts, cfg)
     edges = res.edges.with_columns(
         pl.col("account_a").str.split("_").list.first().alias("ga"), pl.col("account_b").str.split("_").list.first().alias("gb")

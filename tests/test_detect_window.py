@@ -191,3 +191,25 @@ def test_unknown_signal_is_a_config_error():
 def test_empty_input():
     res = detect(posts_frame([{"acct": "a", "t": 0}]).clear(), cfg())
     assert res.edges.height == 0 and res.evidence.height == 0
+
+
+def test_min_days_keeps_an_edge_only_when_its_pairs_fall_on_that_many_days():
+    # a and b reply to three posts within one afternoon (T0 is noon UTC), then to one more the next day
+    rows = [{"acct": acct, "t": 3600 * k + 60 * (acct == "b"), "reply_to": f"X{k}"} for k in range(3) for acct in "ab"]
+    late = [{"acct": acct, "t": 86400 + 60 * (acct == "b"), "reply_to": "Y"} for acct in "ab"]
+
+    def found(rows, min_days):
+        res = detect(posts_frame(rows), cfg(detect__signals=["co_reply"], detect__co_reply__min_days=min_days))
+        return res.edges.select("account_a", "account_b", "n_objects").rows(), res.info["signals"]["co_reply"]
+
+    assert found(rows, 1)[0] == [("a", "b", 3)]
+    edges, info = found(rows, 2)
+    assert edges == [] and info["edges_dropped_min_days"] == 1 and info["edges_found"] == 1
+    assert found(rows + late, 2)[0] == [("a", "b", 4)]
+    assert found(rows + late, 3)[0] == []
+    from cib.report.filters import null_result
+
+    res = detect(posts_frame(rows), cfg(detect__signals=["co_reply"], detect__co_reply__min_days=2))
+    said = null_result(res.info, source="x.csv", clusters=0, few_edges=5)
+    assert "1 removed as co-occurring on fewer distinct days than detect.<signal>.min_days" in said["lines"]
+    assert said["tries"][0]["command"] == "cib analyse x.csv --set detect.co_reply.min_days=1"

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = [
+    "DAY_US",
     "EDGE_STATS",
     "Singles",
     "participation",
@@ -141,6 +142,7 @@ def coortweet_second_pass(pairs: pl.DataFrame, tr: pl.LazyFrame, min_participati
 
 #: fixed-point scale of idf² sums: integer sums do not depend on row order
 _SCALE = float(1 << 32)
+DAY_US = 86_400_000_000
 
 
 def idf_and_norms(tr: pl.LazyFrame, population: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -246,7 +248,8 @@ def aggregate(
     -------
     pl.DataFrame
         ``edge, a, b, n_pairs, n_objects, first_us, last_us, min_delta_us, avg_delta_s,
-        n_posts_a, n_posts_b, edge_symmetry, tfidf, min_object``, sorted by ``a, b``.
+        n_posts_a, n_posts_b, edge_symmetry, tfidf, min_object, n_days``, sorted by ``a, b``
+        (``n_days``: distinct UTC days of the pairs' earlier posts).
     """
     # Pairs arrive grouped by edge: each edge's figures are reductions over one run of rows.
     edge = ordered.get_column("edge").to_numpy()
@@ -264,6 +267,9 @@ def aggregate(
         name: _distinct_per_edge(keyed_edge, ordered.get_column(col).to_numpy()[rows], multi)
         for name, col in (("n_objects", "o"), ("n_posts_a", "pa"), ("n_posts_b", "pb"))
     }
+    # the UTC day of each pair's earlier post: co-action on separate days is a habit, one busy hour is not
+    day = (np.minimum(ta[rows], tb[rows]) // DAY_US).astype(np.uint32)
+    counts["n_days"] = _distinct_per_edge(keyed_edge, day, multi)
     a = ordered.get_column("a").to_numpy()[starts]
     b = ordered.get_column("b").to_numpy()[starts]
     dot, norms = _tfidf_dot(tr, o, starts, population, idf_norms) if tfidf else (None, None)
@@ -298,7 +304,7 @@ def edge_figures(sums: pl.DataFrame, norms: np.ndarray | None) -> pl.DataFrame:
     sums
         One row per edge, sorted by ``a, b``: ``a, b, n_pairs, n_objects,
         n_posts_a, n_posts_b, first_us, last_us, min_delta_us, sum_delta_us,
-        min_object`` and ``dot`` (the fixed-point TF-IDF numerator, or null).
+        min_object``, ``n_days`` and ``dot`` (the fixed-point TF-IDF numerator, or null).
     norms
         ``‖w_a‖`` by account code (:func:`idf_and_norms`); ``None``: no ``tfidf``.
 
@@ -331,6 +337,7 @@ def edge_figures(sums: pl.DataFrame, norms: np.ndarray | None) -> pl.DataFrame:
         pl.Series("edge_symmetry", symmetry),
         pl.Series("tfidf", cosine),
         "min_object",
+        "n_days",
     )
 
 
@@ -351,6 +358,9 @@ def choose_weight(edges: pl.DataFrame, kind: str) -> pl.Expr:
 
 def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any], singles: Singles | None = None) -> pl.DataFrame:
     """Weigh the edges (``detect.weight``) and keep those past ``detect.min_weight`` and ``detect.max_fdr``.
+
+    Edges on fewer distinct days than ``info["min_days"]`` (the signal's
+    ``detect.<signal>.min_days``, set by the engine) are dropped first.
 
     When every pair of the signal's accounts co-occurs (a group alone in its
     signal), the null model has nothing to compare with: the false discovery
@@ -383,15 +393,22 @@ def keep_edges(edges: pl.DataFrame, cfg: Config, info: dict[str, Any], singles: 
         significance = False
         info["null_model"]["untestable"] = True
     edges = edges.with_columns(choose_weight(edges, str(cfg["detect.weight"])).alias("weight"))
+    min_days = int(info.get("min_days", 1))
+    if min_days > 1:
+        # an edge on fewer days than asked is dropped whatever its weight
+        days = pl.col("n_days") >= min_days
+        info["edges_dropped_min_days"] = int(edges.filter(~days).height)
+        edges = edges.filter(days)
     heavy = pl.col("weight") >= float(cfg["detect.min_weight"])
     keep = heavy & (pl.col("q_value") <= float(cfg["detect.max_fdr"])) if significance else heavy
-    found = edges.height + unlisted
+    short = info.get("edges_dropped_min_days", 0)
+    found = edges.height + unlisted + short
     light = singles.below_min_weight if singles is not None else 0
     info["edges_dropped_min_weight"] = int(edges.filter(~heavy).height) + light
     edges = edges.filter(keep)
     info.update(
         edges_found=found,
-        edges_dropped_fdr=found - info["edges_dropped_min_weight"] - edges.height if significance else 0,
+        edges_dropped_fdr=found - short - info["edges_dropped_min_weight"] - edges.height if significance else 0,
         edges_kept=edges.height,
     )
     return edges

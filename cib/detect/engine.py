@@ -209,7 +209,7 @@ def _run_signal(
 
     With a Spark session the pairs are made, aggregated and ranked on Spark (:func:`_on_spark`).
     """
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = {"min_days": int(cfg[f"detect.{sig}.min_days"])}  # read by keep_edges
     clock = _Clock(info, tell)
     n_traces, tr, objects = _traces(sig, posts, cfg, cache)
     clock("traces")

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cib.detect.edges import edge_figures
+from cib.detect.edges import DAY_US, edge_figures
 from cib.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -252,6 +252,7 @@ def edge_sums(pairs: DataFrame, idf2: DataFrame | None) -> DataFrame:
         F.min(delta).alias("min_delta_us"),
         F.sum(delta).alias("sum_delta_us"),
         F.min("o").alias("min_object"),
+        F.countDistinct(F.expr(f"least(ta, tb) div {DAY_US}")).alias("n_days"),
         dot.alias("dot"),
     )
 
@@ -278,6 +279,7 @@ _SUMS = {
     "min_delta_us": pl.Int64(),
     "sum_delta_us": pl.Int64(),
     "min_object": pl.UInt32(),
+    "n_days": pl.UInt32(),
     "dot": pl.Int64(),
 }
 _EVIDENCE = {

@@ -10,6 +10,8 @@ __all__ = ["PARAMS"]
 #: reply swarms gather over minutes to hours after their target, not seconds: people on shifts
 #: answer an opponent's post when they get to it (docs/signals.md, careful operations)
 _WINDOW_DEFAULT = {"co_reply": 10800.0}
+#: at a window of hours, two repliers meet under one viral post by chance; a swarm returns day after day
+_MIN_DAYS_DEFAULT = {"co_reply": 2}
 
 PARAMS: tuple[Param, ...] = (
     # --- detect --------------------------------------------------------------
@@ -30,6 +32,19 @@ PARAMS: tuple[Param, ...] = (
             f"Largest time between two {OBJECTS[sig]} by two accounts for them to co-occur "
             "(inclusive; 90s, 2m, 12h and 2d are read too); \"auto\" estimates it from the data as CooRnet does.",
             kind="duration|auto",
+        )
+        for sig in WINDOWED
+    ),
+    *(
+        Param(
+            f"detect.{sig}.min_days",
+            _MIN_DAYS_DEFAULT.get(sig, 1),
+            "days",
+            f"Fewest distinct days (UTC, of each pair's earlier post) on which two accounts' {OBJECTS[sig]} "
+            "co-occurred for their edge to be kept: co-action across separate days is a habit, one busy "
+            "evening is not.",
+            kind="int",
+            min=1,
         )
         for sig in WINDOWED
     ),

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from cib.signals import windowed_values
+from cib.signals import WINDOWED, windowed_values
 
 __all__ = ["PRESETS"]
 
 _RAW = {
     "detect.significance": False,
     "detect.min_weight": 0.0,
+    # the peers keep an edge on one day
+    **{f"detect.{s}.min_days": 1 for s in WINDOWED},
 }
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -22,6 +22,7 @@ __all__ = ["FILTERS", "filter_account", "null_result"]
 FILTERS: dict[str, str] = {
     "significance": "not more frequent than chance (false discovery rate above detect.max_fdr)",
     "weight": "weight below detect.min_weight",
+    "days": "co-occurring on fewer distinct days than detect.<signal>.min_days",
     "participation": "accounts with fewer shares than detect.min_participation, dropped before pairing",
     "crowds": "crowd objects above detect.max_object_shares_per_window, set aside",
 }
@@ -34,6 +35,7 @@ def _signal_row(signal: str, info: Mapping[str, Any]) -> dict[str, Any]:
         "found": int(info.get("edges_found") or 0),
         "significance": int(info.get("edges_dropped_fdr") or 0),
         "weight": int(info.get("edges_dropped_min_weight") or 0),
+        "days": int(info.get("edges_dropped_min_days") or 0),
         "kept": int(info.get("edges_kept") or 0),
         "participation": int(info.get("accounts_dropped_min_participation") or 0),
         "crowds": int(crowds.get("objects") or 0),
@@ -54,7 +56,7 @@ def filter_account(detect_info: Mapping[str, Any]) -> dict[str, Any]:
     -------
     dict
         ``signals``: one row per signal that had traces (``signal, found,
-        significance, weight, kept`` in edges; ``participation`` in accounts;
+        significance, weight, days, kept`` in edges; ``participation`` in accounts;
         ``crowds`` in objects; ``untestable``), in the order run; ``total``:
         their sums.
     """
@@ -76,7 +78,7 @@ def filter_account(detect_info: Mapping[str, Any]) -> dict[str, Any]:
         row = _signal_row("sync", {"edges_found": below, "edges_kept": kept, "edges_dropped_fdr": 0})
         row["weight"] = below - kept  # below sync.max_fdr yet not above the timing graph's weight threshold
         rows.append(row)
-    keys = ("found", "significance", "weight", "kept", "participation", "crowds")
+    keys = ("found", "significance", "weight", "days", "kept", "participation", "crowds")
     return {"signals": rows, "total": {k: sum(r[k] for r in rows) for k in keys}}
 
 
@@ -123,6 +125,7 @@ def null_result(
     removed = [
         (total["significance"], "significance", f"{total['significance']:,} removed as {FILTERS['significance']}"),
         (total["weight"], "weight", f"{total['weight']:,} removed with {FILTERS['weight']}"),
+        (total["days"], "days", f"{total['days']:,} removed as {FILTERS['days']}"),
         (total["participation"], "participation", f"{total['participation']:,} {FILTERS['participation']}"),
         (total["crowds"], "crowds", f"{total['crowds']:,} {FILTERS['crowds']}"),
     ]
@@ -140,6 +143,10 @@ def null_result(
         elif name == "weight":
             tries.append({"text": f"keep the {n:,} edges below the weight threshold",
                           "command": _command(source, "--set detect.min_weight=0")})
+        elif name == "days":
+            short = ",".join(r["signal"] for r in account["signals"] if r["days"])
+            tries.append({"text": f"keep the {n:,} edges whose co-occurrences fell on too few days ({short})",
+                          "command": _command(source, " ".join(f"--set detect.{s}.min_days=1" for s in short.split(",")))})
         elif name == "participation":
             tries.append({"text": f"pair the {n:,} accounts with a single share too",
                           "command": _command(source, "--min-participation 1")})
