@@ -253,9 +253,11 @@ PARAMS: tuple[Param, ...] = (
     ),
     Param(
         "score.bot.fast_delta_s",
-        [30.0, 5.0, 1.0],
+        [120.0, 5.0, 1.0],
         "[seconds, seconds, weight]",
-        "Automation indicator: median seconds between co-actions of the fastest strong signal, full at the second value (ramp from, to, weight).",
+        "Automation indicator: median seconds between co-actions of the fastest strong signal, full at the second value "
+        "(ramp from, to, weight). People on shifts co-act minutes to hours apart; software that adds jitter still "
+        "co-acts within a minute or two, again and again.",
         kind="list",
         min=(0, 0, 0),
     ),
