@@ -75,18 +75,18 @@ class Memo:
     notes
         Per entry, what was reused and computed, or why the entry was not read:
         ``stages.detect.cache`` in the manifest.
-    used
-        Per entry of :func:`keyed`, this run's values and their results (two
-        detectors keying the same texts share them), with what they depend on:
-        what :meth:`keep_used` writes.
+    values
+        Per entry of :func:`keyed`: what it depends on, the previous run's
+        results, those computed in this run (two detectors keying the same texts
+        share them) and the values this run looked up — what :meth:`keep_used`
+        writes.
     """
 
     read_from: Path | None = None
     write_to: Path | None = None
     why_not: str = "no previous run"
     notes: dict[str, dict[str, Any]] = field(default_factory=dict)
-    used: dict[str, tuple[pl.DataFrame, dict[str, Any]]] = field(default_factory=dict)
-    _loaded: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+    values: dict[str, _Values] = field(default_factory=dict)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
@@ -138,9 +138,36 @@ class Memo:
 
 
     def keep_used(self) -> None:
-        """Write every entry of :func:`keyed` with this run's values (those no longer used are let go)."""
-        for name, (frame, depends) in sorted(self.used.items()):
-            self.keep(name, frame, depends)
+        """Write every entry of :func:`keyed` with the results of this run's values (those no longer used are let go)."""
+        for name, held in sorted(self.values.items()):
+            seen = pl.concat(held.seen).lazy()
+            kept = pl.concat([held.loaded, *held.made]).lazy().join(seen, on=["h1", "h2"], how="semi")
+            self.keep(name, kept.collect(), held.depends)
+
+    def _values(self, name: str, depends: Mapping[str, Any]) -> _Values:
+        """Entry ``name`` of :func:`keyed`, the previous run's results read on first use."""
+        with self._lock:
+            held = self.values.get(name)
+        if held is None:  # two detectors on two threads key different entries: no lock is held while reading
+            old = self.load(name, depends)
+            held = _Values(dict(depends), old.select("h1", "h2", "out") if old is not None else _results())
+            with self._lock:
+                held = self.values.setdefault(name, held)
+        return held
+
+
+@dataclass
+class _Values:
+    """One entry of :func:`keyed` in a run: what it depends on, the results known, the values looked up."""
+
+    depends: dict[str, Any]
+    loaded: pl.DataFrame
+    made: list[pl.DataFrame] = field(default_factory=list)
+    seen: list[pl.DataFrame] = field(default_factory=list)
+
+
+def _results() -> pl.DataFrame:
+    return pl.DataFrame(schema={"h1": pl.UInt64, "h2": pl.UInt64, "out": pl.String})
 
 
 def _plain(depends: Mapping[str, Any]) -> dict[str, Any]:
@@ -159,8 +186,8 @@ def keyed(
 
     ``compute`` maps a column of distinct values to their results, in order; it
     must depend on nothing but each value and ``depends``. The results are found
-    first among those made earlier in this run (``memo.used``), then in the
-    previous run's cache, and the rest are computed; this run's values are kept
+    first among the previous run's (its cache), then among those computed
+    earlier in this run, and the rest are computed; this run's values are kept
     for the next run when the detection ends (:meth:`Memo.keep_used`).
 
     Parameters
@@ -176,29 +203,32 @@ def keyed(
     memo
         The run's cache; ``None``: ``compute`` over the distinct values, nothing kept.
     """
-    rows = pl.DataFrame({"v": values}).with_columns(*value_ids(pl.col("v")))
-    distinct = rows.filter(pl.col("v").is_not_null()).unique(["h1", "h2"], keep="first", maintain_order=True)
-    ids = distinct.select("h1", "h2")
-    empty = pl.DataFrame(schema={"h1": pl.UInt64, "h2": pl.UInt64, "out": pl.String})
-    shared = cached = empty
-    if memo is not None:
-        loaded = memo._loaded.get(name)
-        if loaded is None:  # two detectors on two threads key different entries: no lock is held while reading
-            old = memo.load(name, depends)
-            memo._loaded[name] = loaded = old.select("h1", "h2", "out") if old is not None else empty
+    rows = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(*value_ids(pl.col("v")))
+    out = pl.Series("out", [None] * rows.height, dtype=pl.String)
+    held = memo._values(name, depends) if memo is not None else None
+    told: dict[str, int] = {}
+    if held is not None:
         with memo._lock:
-            shared = memo.used.get(name, (empty, {}))[0].join(ids, on=["h1", "h2"], how="semi")
-        cached = loaded.join(ids, on=["h1", "h2"], how="semi").join(shared, on=["h1", "h2"], how="anti")
-    known = pl.concat([shared, cached])
-    todo = distinct.join(known, on=["h1", "h2"], how="anti")
-    made = todo.select("h1", "h2", compute(todo.get_column("v")).cast(pl.String).alias("out"))
-    found = pl.concat([known, made])
-    if memo is not None:
-        memo.note(name, reused=cached.height, computed=made.height, **({"shared": shared.height} if shared.height else {}))
+            known = [("rows_from_cache", held.loaded), ("rows_shared", pl.concat([_results(), *held.made]))]
+        for what, table in known:
+            todo = (out.is_null() & rows.get_column("v").is_not_null()).arg_true()
+            if todo.len() == 0 or table.height == 0:
+                continue
+            found = rows.select("h1", "h2").gather(todo).join(table, on=["h1", "h2"], how="left", maintain_order="left")
+            out = out.scatter(todo, found.get_column("out"))
+            told[what] = int(found.get_column("out").is_not_null().sum())
+    todo = (out.is_null() & rows.get_column("v").is_not_null()).arg_true()
+    fresh = rows.gather(todo).unique(["h1", "h2"], keep="first", maintain_order=True)
+    made = fresh.select("h1", "h2", compute(fresh.get_column("v")).cast(pl.String).alias("out"))
+    if todo.len():
+        found = rows.select("h1", "h2").gather(todo).join(made, on=["h1", "h2"], how="left", maintain_order="left")
+        out = out.scatter(todo, found.get_column("out"))
+    if held is not None:
+        memo.note(name, rows=rows.height, **told, computed=made.height)
         with memo._lock:
-            before = memo.used.get(name, (empty, {}))[0]
-            memo.used[name] = (pl.concat([before, cached, made]), dict(depends))
-    return rows.join(found, on=["h1", "h2"], how="left", maintain_order="left").get_column("out").alias(values.name)
+            held.made.append(made)
+            held.seen.append(rows.select("h1", "h2"))
+    return out.alias(values.name)
 
 
 def text_keys(texts: pl.Series, memo: Memo | None) -> pl.Series:

@@ -58,7 +58,7 @@ from cib.detect.edges import (
     participation,
 )
 from cib.detect.evidence import order_pairs, pick_evidence
-from cib.detect.memo import at_least, text_keys
+from cib.detect.memo import at_least, text_keys, value_ids
 from cib.detect.minhash import candidate_probability, shingle_sets, signatures
 from cib.detect.resolve import resolve_window
 from cib.detect.significance import tested_edges
@@ -157,17 +157,19 @@ def _start_info(
 
 def _texts(
     posts: pl.DataFrame, cfg: Config, info: dict[str, Any], memo: Memo | None
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
-    """Step 1: each eligible post's text key, after the participation filter.
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series, pl.DataFrame, pl.Series]:
+    """Step 1: each eligible post's text key, before and after the participation filter.
 
     The keys are :func:`cib.detect.memo.text_keys`: taken from the collection's
     previous run where it keyed the same text, and shared with ``co_text``.
 
     Returns
     -------
-    traced_all, traced, accounts, post_ids
-        ``p, a, key, t`` per post with a key, before and after the participation
-        filter; ``account_id, a``; the post id of each post code.
+    traced_all, traced, texts, accounts, post_ids
+        ``p, a, tid, t`` per post with a key, before and after the participation
+        filter (``tid`` the key's row in ``texts``); the distinct keys with their
+        two hashes (``h1, h2, key``, sorted by the hashes); ``account_id, a``; the
+        post id of each post code.
     """
     code, post_ids = _post_codes(posts)
     accounts = posts.select(pl.col("account_id").drop_nulls().unique().sort()).with_row_index("a")
@@ -186,18 +188,21 @@ def _texts(
     keys = text_keys(eligible.get_column("text"), memo).alias("key")
     traced = (
         eligible.lazy()
-        .with_columns(keys)
-        .with_columns(at_least(pl.col("key"), int(cfg["similar.min_chars"])))
+        .select("p", "account_id", "t", at_least(pl.lit(keys), int(cfg["similar.min_chars"])).alias("key"))
         .filter(pl.col("key").is_not_null())
+        .with_columns(*value_ids(pl.col("key")))
         .join(accounts.lazy(), on="account_id")
-        .select("p", "a", "key", "t")
         .collect()
     )
+    # texts are numbered in the order of their keys' hashes (an order of their own, as the keys' is, and
+    # a sort of numbers, not of strings); every join below is on these numbers
+    texts = traced.select("h1", "h2", "key").unique(["h1", "h2"], keep="first").sort("h1", "h2").with_row_index("tid")
+    traced_all = traced.join(texts.select("h1", "h2", "tid"), on=["h1", "h2"]).select("p", "a", "tid", "t")
     min_part = int(cfg["detect.min_participation"])
-    kept_lf, shares = participation(traced.lazy(), min_part)
+    kept_lf, shares = participation(traced_all.lazy(), min_part)
     info["posts_with_text_key"] = int(shares.get_column("k").sum()) if shares.height else 0
     info["accounts_dropped_min_participation"] = int(shares.filter(pl.col("k") < min_part).height)
-    return traced, kept_lf.collect(), accounts, post_ids
+    return traced_all, kept_lf.collect(), texts.drop("tid"), accounts, post_ids
 
 
 def _verified(
@@ -336,11 +341,11 @@ def similar_text_edges(
     # 1. texts ---------------------------------------------------------------
     if posts.height == 0:
         return _empty(info)
-    traced_all, traced, accounts, post_ids = _texts(posts, cfg, info, memo)
+    traced_all, traced, texts, accounts, post_ids = _texts(posts, cfg, info, memo)
     lap("texts")
 
     # 2-5. shingles, MinHash, LSH candidates and their verification, slice of time by slice ----------
-    P, x1, x2, found, n_texts = text_pairs(traced_all, traced, cfg, bucket_us, info, tell, lap, memo)
+    P, x1, x2, found, n_texts = text_pairs(traced_all, traced, texts, cfg, bucket_us, info, tell, lap, memo)
     del traced_all, traced
     if n_texts == 0:
         return _empty(info)

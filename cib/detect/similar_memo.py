@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from cib.detect.memo import Memo, value_ids, versions
+from cib.detect.memo import Memo, versions
 from cib.detect.minhash import SliceResult, combine, shingle_sets, signatures, slice_pairs, slices_of
 from cib.progress import Teller
 
@@ -42,7 +42,6 @@ __all__ = ["text_pairs", "DAY_US"]
 
 #: a day in µs: no slice of time holds buckets of two days
 DAY_US = 86_400 * 10**6
-_HASHES = {"h1": pl.UInt64, "h2": pl.UInt64}
 
 
 def _depends(cfg: Config, bucket_us: int) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -60,29 +59,59 @@ def _depends(cfg: Config, bucket_us: int) -> tuple[dict[str, Any], dict[str, Any
     return texts, slices
 
 
-def _numbered(texts: pl.DataFrame, old: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The texts (``key, h1, h2, size``: size null where unknown) and those with a word, numbered ``x``.
+def _numbered(texts: pl.DataFrame, old: pl.DataFrame | None) -> tuple[pl.DataFrame, np.ndarray]:
+    """The texts (``h1, h2, key, size``: size null where unknown) and which of them have a word.
 
     A text's number of shingles is the previous run's where it had the text;
     a new text has a word when ``\\w`` matches (as :func:`shingle_sets` reads words).
     """
-    keyed = texts.with_columns(*value_ids(pl.col("key")))
     if old is not None:
-        keyed = keyed.join(old.select("h1", "h2", "size"), on=["h1", "h2"], how="left", maintain_order="left")
+        keyed = texts.join(old.select("h1", "h2", "size"), on=["h1", "h2"], how="left", maintain_order="left")
     else:
-        keyed = keyed.with_columns(pl.lit(None, pl.Int64).alias("size"))
-    has = (pl.col("size").is_not_null() & (pl.col("size") > 0)) | (pl.col("size").is_null() & pl.col("key").str.contains(r"\w"))
-    return keyed, keyed.filter(has).with_row_index("x")
+        keyed = texts.with_columns(pl.lit(None, pl.Int64).alias("size"))
+    size = keyed.get_column("size")
+    unknown = size.is_null()
+    has = (size.fill_null(0) > 0).to_numpy()
+    if unknown.any():
+        rows = unknown.arg_true()
+        has[rows.to_numpy()] = keyed.get_column("key").gather(rows).str.contains(r"\w").to_numpy()
+    return keyed, has
 
 
-def _clean_buckets(units: pl.DataFrame, old: pl.DataFrame) -> np.ndarray:
-    """The buckets whose units (bucket, text hashes) are not exactly the previous run's, sorted."""
-    now = units.group_by("k").len("n")
-    before = old.group_by("k").len("m")
-    same = units.join(old, on=["k", "h1", "h2"], how="inner").group_by("k").len("s")
-    counts = now.join(before, on="k", how="full", coalesce=True).join(same, on="k", how="left").fill_null(0)
-    dirty = counts.filter((pl.col("n") != pl.col("m")) | (pl.col("s") != pl.col("n")))
-    return np.sort(dirty.get_column("k").to_numpy())
+def _renumbered(old_texts: pl.DataFrame, searched: pl.DataFrame) -> np.ndarray | None:
+    """Each row of the previous run's texts as a text searched now (-1: not searched now).
+
+    Both are sorted by their hashes, so a binary search finds each; ``None``
+    (nothing taken) when two texts searched now share their first hash.
+    """
+    h1, h2 = searched.get_column("h1").to_numpy(), searched.get_column("h2").to_numpy()
+    if h1.size == 0 or (h1[1:] == h1[:-1]).any():
+        return None
+    o1, o2 = old_texts.get_column("h1").to_numpy(), old_texts.get_column("h2").to_numpy()
+    at = np.minimum(np.searchsorted(h1, o1), h1.size - 1)
+    return np.where((h1[at] == o1) & (h2[at] == o2), at, -1)
+
+
+def _dirty_buckets(uk: np.ndarray, uy: np.ndarray, ok: np.ndarray, oy: np.ndarray) -> np.ndarray:
+    """The buckets whose units are not exactly the previous run's, sorted.
+
+    ``uk, uy``: this run's units (bucket, text), sorted; ``ok, oy``: the
+    previous run's, its texts renumbered (-1: a text not searched now).
+    """
+    span = int(max(uy.max(initial=0), oy.max(initial=0))) + 2
+    kmin = int(min(uk.min(initial=0), ok.min(initial=0)))
+    now = (uk - kmin) * span + (uy + 1)
+    before = np.sort((ok - kmin) * span + (oy + 1))
+    at = np.minimum(np.searchsorted(now, before), max(now.size - 1, 0))
+    missing = ok[np.sort(np.flatnonzero((oy < 0) | (now.size == 0) | (now[at] != before)))] if before.size else ok[:0]
+    kn, cn = np.unique(uk, return_counts=True)
+    ko, co = np.unique(ok, return_counts=True)
+    both = np.union1d(kn, ko)
+    count_now = np.zeros(both.size, np.int64)
+    count_now[np.searchsorted(both, kn)] = cn
+    count_before = np.zeros(both.size, np.int64)
+    count_before[np.searchsorted(both, ko)] = co
+    return np.union1d(both[count_now != count_before], missing)
 
 
 def _taken(
@@ -91,58 +120,41 @@ def _taken(
     old_texts: pl.DataFrame | None,
     slices: list[tuple[int, int]],
     units: pl.DataFrame,
-    numbered: pl.DataFrame,
+    searched: pl.DataFrame,
 ) -> dict[tuple[int, int], SliceResult]:
     """The slices of the previous run whose buckets hold the same units, with their pairs in this run's numbers."""
-    if memo is None or old_texts is None:
+    if memo is None or old_texts is None or not slices:
         return {}
     kept = [memo.load(name, depends) for name in ("similar_slices", "similar_units", "similar_pairs")]
-    if any(k is None for k in kept):
+    renumber = _renumbered(old_texts, searched)
+    if any(k is None for k in kept) or renumber is None:
         return {}
     old_slices, old_units, old_pairs = kept
-    ids = old_texts.select("h1", "h2").with_row_index("i").with_columns(pl.col("i").cast(pl.Int64))
-    old_units = old_units.join(ids, on="i").select("k", "h1", "h2")
-    dirty = _clean_buckets(units, old_units)
+    uk, uy = units.get_column("k").to_numpy(), units.get_column("x").to_numpy().astype(np.int64)
+    ok = old_units.get_column("k").to_numpy()
+    dirty = _dirty_buckets(uk, uy, ok, renumber[old_units.get_column("i").to_numpy()])
     stored = {(r["lo"], r["hi"]): r for r in old_slices.iter_rows(named=True)}
-    found = [
-        (lo, hi) for lo, hi in slices
-        if (lo, hi) in stored and np.searchsorted(dirty, lo, "left") == np.searchsorted(dirty, hi + 1, "right")
-    ]  # fmt: skip
-    if not found:
-        return {}
-    now = numbered.select("h1", "h2", "x")
-    pairs = (
-        old_pairs.filter(pl.col("lo").is_in([lo for lo, _ in found]))
-        .join(ids.rename({"i": "a", "h1": "a1", "h2": "a2"}), on="a")
-        .join(ids.rename({"i": "b", "h1": "b1", "h2": "b2"}), on="b")
-        .join(now.rename({"h1": "a1", "h2": "a2", "x": "xa"}), on=["a1", "a2"], how="left")
-        .join(now.rename({"h1": "b1", "h2": "b2", "x": "xb"}), on=["b1", "b2"], how="left")
-    )
-    lost = set(pairs.filter(pl.col("xa").is_null() | pl.col("xb").is_null()).get_column("lo").to_list())
+    lows = old_pairs.get_column("lo").to_numpy()  # written slice by slice, in order
+    a = renumber[old_pairs.get_column("a").to_numpy()]
+    b = renumber[old_pairs.get_column("b").to_numpy()]
+    jac = old_pairs.get_column("j").to_numpy()
     out: dict[tuple[int, int], SliceResult] = {}
-    by_lo = pairs.drop_nulls(["xa", "xb"]).partition_by("lo", as_dict=True)
-    for lo, hi in found:
-        if lo in lost:  # a text of its pairs is not found: computed again (the hashes of two texts met)
+    for lo, hi in slices:
+        if (lo, hi) not in stored or np.searchsorted(dirty, lo, "left") != np.searchsorted(dirty, hi + 1, "right"):
             continue
-        part = by_lo.get((lo,))
+        part = slice(int(np.searchsorted(lows, lo, "left")), int(np.searchsorted(lows, lo, "right")))
+        x1, x2 = np.minimum(a[part], b[part]), np.maximum(a[part], b[part])
+        if (x1 < 0).any():  # a text of its pairs is not searched now: computed again
+            continue
+        q = (x1.astype(np.uint64) << np.uint64(32)) | x2.astype(np.uint64)
+        order = np.argsort(q, kind="stable")
         row = stored[(lo, hi)]
-        q, jac = _pairs_of(part)
         out[(lo, hi)] = SliceResult(
-            lo, hi, q, jac, row["candidates"], row["sized"],
+            lo, hi, q[order], jac[part][order], row["candidates"], row["sized"],
             {k: row[f"skipped_{k}"] for k in ("buckets", "texts", "pairs_upper_bound")},
             {k: row[f"thinned_{k}"] for k in ("groups", "rows")},
         )  # fmt: skip
     return out
-
-
-def _pairs_of(part: pl.DataFrame | None) -> tuple[np.ndarray, np.ndarray]:
-    """A slice's stored pairs as ``x1 << 32 | x2`` (x1 < x2), sorted, with their Jaccard."""
-    if part is None or part.height == 0:
-        return np.zeros(0, dtype=np.uint64), np.zeros(0)
-    lo = pl.min_horizontal("xa", "xb").cast(pl.UInt64)
-    hi = pl.max_horizontal("xa", "xb").cast(pl.UInt64)
-    qs = part.select((lo * (1 << 32) + hi).alias("q"), "j").sort("q")
-    return qs.get_column("q").to_numpy(), qs.get_column("j").to_numpy()
 
 
 def _shingled(keys: pl.Series, need: np.ndarray, cfg: Config) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -155,6 +167,7 @@ def _shingled(keys: pl.Series, need: np.ndarray, cfg: Config) -> tuple[np.ndarra
 def text_pairs(
     traced_all: pl.DataFrame,
     traced: pl.DataFrame,
+    texts: pl.DataFrame,
     cfg: Config,
     bucket_us: int,
     info: dict[str, Any],
@@ -173,7 +186,10 @@ def text_pairs(
     Parameters
     ----------
     traced_all, traced
-        ``p, a, key, t`` per post with a key, before and after the participation filter (step 1).
+        ``p, a, tid, t`` per post with a key, before and after the participation
+        filter (step 1); ``tid`` is the key's row in ``texts``.
+    texts
+        ``h1, h2, key``: the distinct keys and their hashes, sorted by the hashes.
     cfg, bucket_us, info
         The configuration, the time bucket (µs) and the signal's info (filled in).
     tell, lap
@@ -191,30 +207,35 @@ def text_pairs(
     """
     dep_texts, dep_slices = _depends(cfg, bucket_us)
     old = memo.load("similar_texts", dep_texts) if memo is not None else None
-    keyed, searched = _numbered(traced_all.select(pl.col("key").unique().sort()), old)
-    # the texts of the posts the participation filter kept, numbered x in the same order
-    kept = searched.filter(pl.col("key").is_in(traced.get_column("key").implode())).rename({"x": "y"}).with_row_index("x")
-    P = traced.join(kept.select("key", "x"), on="key").select("p", "a", "x", "t", (pl.col("t") // bucket_us).alias("k")).sort("p")
-    units = traced_all.join(searched.select("key", "x"), on="key").select("x", (pl.col("t") // bucket_us).alias("k"))
+    keyed, has = _numbered(texts, old)
+    # the texts with a word are searched (numbered y, here their column x); those of the posts kept are numbered x
+    searched = keyed.filter(pl.Series(has)).with_row_index("x")
+    kept = np.zeros(has.size, dtype=bool)
+    kept[traced.get_column("tid").to_numpy()] = True
+    kept &= has
+    x_of = np.where(kept, np.cumsum(kept) - 1, -1)
+    y_of = np.where(has, np.cumsum(has) - 1, -1)
+    k = (pl.col("t") // bucket_us).alias("k")
+    P = traced.select("p", "a", pl.Series("x", x_of[traced.get_column("tid").to_numpy()]), "t", k)
+    P = P.filter(pl.col("x") >= 0).with_columns(pl.col("x").cast(pl.UInt32)).sort("p")
+    units = traced_all.select(pl.Series("x", y_of[traced_all.get_column("tid").to_numpy()]), k).filter(pl.col("x") >= 0)
     units = units.unique().sort("k", "x")
-    hashed = units.join(searched.select("x", "h1", "h2"), on="x", maintain_order="left").select("k", "h1", "h2")
     slices = slices_of(units.get_column("k").to_numpy(), max(1, DAY_US // max(bucket_us, 1)))
-    taken = _taken(memo, dep_slices, old, slices, hashed, searched)
+    taken = _taken(memo, dep_slices, old, slices, units, searched)
     done, sizes, shingled = _search(searched, units, slices, taken, cfg, info, tell, lap)
     y1, y2, jac, found = combine(done, int(cfg["similar.max_bucket"]), int(cfg["similar.max_neighbours"]))
-    x_of = np.full(searched.height, -1, dtype=np.int64)
-    x_of[kept.get_column("y").to_numpy()] = np.arange(kept.height)
-    x1, x2 = x_of[y1], x_of[y2]
+    x_of_y = x_of[np.flatnonzero(has)]
+    x1, x2 = x_of_y[y1], x_of_y[y2]
     both = (x1 >= 0) & (x2 >= 0)
     found["jaccard"] = jac[both]
-    info.update(posts_considered=P.height, texts=kept.height, units=units.height)
-    info["shingles"] = int(sizes[kept.get_column("y").to_numpy()].sum()) if kept.height else 0
+    info.update(posts_considered=P.height, texts=int(kept.sum()), units=units.height)
+    info["shingles"] = int(sizes[x_of_y >= 0].sum())
     if memo is not None:
         memo.note("co_similar_text", slices=len(slices), slices_reused=len(taken), texts_shingled=shingled)
-        every = keyed.join(searched.select("h1", "h2", pl.Series("s", sizes)), on=["h1", "h2"], how="left", maintain_order="left")
-        every = every.select("h1", "h2", pl.coalesce("s", "size", 0).cast(pl.Int64).alias("size"))
-        _keep(memo, every, searched, units, done, dep_texts, dep_slices)
-    return P, x1[both], x2[both], found, kept.height
+        every = np.zeros(has.size, dtype=np.int64)
+        every[has] = sizes  # a text without a word has no shingle
+        _keep(memo, keyed.select("h1", "h2", pl.Series("size", every)), np.flatnonzero(has), units, done, dep_texts, dep_slices)
+    return P, x1[both], x2[both], found, int(kept.sum())
 
 
 def _search(
@@ -261,15 +282,17 @@ def _search(
 def _keep(
     memo: Memo,
     every: pl.DataFrame,
-    numbered: pl.DataFrame,
+    at: np.ndarray,
     units: pl.DataFrame,
     done: list[SliceResult],
     dep_texts: dict[str, Any],
     dep_slices: dict[str, Any],
 ) -> None:
-    """Write the four entries: the texts (``h1, h2, size``), units, slices and pairs (texts by their row in the first)."""
-    row = numbered.select("h1", "h2", "x").join(every.select("h1", "h2").with_row_index("i"), on=["h1", "h2"]).sort("x")
-    at = row.get_column("i").to_numpy().astype(np.int64)  # text x is row at[x] of the texts' entry
+    """Write the four entries: the texts (``h1, h2, size``), units, slices and pairs.
+
+    Units and pairs name a text by its row in the texts' entry: searched text
+    ``x`` is row ``at[x]``.
+    """
     memo.keep("similar_texts", every, dep_texts)
     memo.keep("similar_units", pl.DataFrame({"k": units.get_column("k"), "i": at[units.get_column("x").to_numpy()]}), dep_slices)
     memo.keep("similar_slices", pl.DataFrame([
