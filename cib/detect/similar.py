@@ -11,9 +11,10 @@ The plan, each step vectorised (no Python loop over posts or texts):
 
 1. **Texts.** The text key of :func:`cib.normalise.text_key` (NFKC, case
    folding, URLs and mentions removed, look-alike letters folded), computed
-   once per distinct text; keys shorter than ``similar.min_chars`` are left
-   out. Words are runs of letters and digits (``\\w+``: Cyrillic, Kazakh and
-   Latin alike), so punctuation and ``#`` do not matter.
+   once per distinct text (and kept for the collection's next run,
+   :func:`cib.detect.memo.text_keys`); keys shorter than ``similar.min_chars``
+   are left out. Words are runs of letters and digits (``\\w+``: Cyrillic,
+   Kazakh and Latin alike), so punctuation and ``#`` do not matter.
 2.–5. **Text pairs** (:mod:`cib.detect.minhash`). Word shingles hashed to
    64 bits, MinHash signatures, LSH band keys within time buckets of
    ``floor(t / window)`` (buckets above ``similar.max_bucket`` texts skipped
@@ -21,6 +22,10 @@ The plan, each step vectorised (no Python loop over posts or texts):
    others, drawn afresh for each band, so candidates grow with the texts, not
    their square), then the exact Jaccard of every candidate pair: only pairs
    at least ``similar.threshold`` survive. Nothing unverified ever makes an edge.
+   Candidates are searched among the texts of every post with a key, one
+   slice of time (at most a day) at a time; only pairs of two texts of posts
+   the participation filter keeps go on. A collection's run takes the slices
+   of its previous run that hold the same posts (:mod:`cib.detect.similar_memo`).
 6. **Post pairs** (:mod:`cib.detect.similar_pairs`). The posts of each
    verified text pair (and of each text with itself) are paired within the
    window: the equi-join on (text, bucket) and (text, neighbouring bucket),
