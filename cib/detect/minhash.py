@@ -2,9 +2,9 @@
 
 Steps 2 to 5 of :mod:`cib.detect.similar`, on NumPy arrays of texts numbered
 ``0..n-1`` (no posts or accounts; time enters only as each text's buckets).
-Public: :func:`shingle_sets`, :func:`signatures`, :func:`verified_pairs`
-(steps 4 and 5, one slice of time at a time: :func:`slices_of`,
-:func:`slice_pairs`, :func:`combine`) and :func:`candidate_probability`;
+Public: :func:`shingle_sets`, :func:`signatures`, steps 4 and 5 one slice
+of time at a time (:func:`slices_of`, :func:`slice_pairs`, :func:`combine`;
+:mod:`cib.detect.similar_memo` runs them) and :func:`candidate_probability`;
 step 5 itself is :mod:`cib.detect.jaccard`.
 
 2. **Shingles.** Each run of ``similar.shingle_words`` consecutive words is
@@ -46,7 +46,6 @@ with probability about 2^-64, so it is exact in practice.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -63,7 +62,6 @@ __all__ = [
     "signatures",
     "slice_pairs",
     "slices_of",
-    "verified_pairs",
 ]
 
 _U64 = np.uint64
@@ -210,76 +208,6 @@ class SliceResult:
     thinned: dict[str, int]
 
 
-def verified_pairs(
-    sig: np.ndarray,
-    ux: np.ndarray,
-    uk: np.ndarray,
-    shingle: np.ndarray,
-    starts: np.ndarray,
-    size: np.ndarray,
-    *,
-    bands: int,
-    rows: int,
-    cap: int,
-    near: int = 0,
-    threshold: float,
-    ident: np.ndarray | None = None,
-    period: int = 0,
-    count: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """Steps 4 and 5: the near-duplicate text pairs, found and verified one slice of time at a time.
-
-    Candidates pair only texts in the same or neighbouring time buckets, so the
-    buckets are cut into consecutive slices (:func:`slices_of`), and each
-    slice's candidates are found and verified before the next
-    (:func:`slice_pairs`): memory follows the busiest slice, not the whole
-    collection. A slice ``[lo, hi]`` also reads bucket ``hi + 1`` for the pairs
-    across its end, and emits the same-bucket pairs of ``lo … hi`` only, so
-    every bucket pair is looked at once. A text pair seen in several slices
-    (texts posted again hours later) is verified again there and kept once
-    (:func:`combine`).
-
-    Parameters
-    ----------
-    sig
-        MinHash signatures (texts × ``bands * rows``).
-    ux, uk
-        The distinct (text, time bucket) units.
-    shingle, starts, size
-        The shingle sets as flat arrays (:func:`shingle_sets`, renumbered).
-    bands, rows, cap, near, threshold
-        ``similar.bands``, ``similar.rows``, ``similar.max_bucket``,
-        ``similar.max_neighbours`` (0: every pair of a bucket), ``similar.threshold``.
-    ident
-        A 64-bit value of each text that does not depend on how texts are
-        numbered (a hash of its key): the order a crowded bucket's texts are
-        paired in is drawn from it. Default: from the text numbers.
-    period
-        Buckets per period (:func:`slices_of`); 0: slices cross periods.
-    count
-        Told ``(slices done, slices)`` after each slice.
-
-    Returns
-    -------
-    x1, x2, jaccard, info
-        The verified pairs (``x1 < x2``, sorted), their Jaccard, and counts
-        (:func:`combine`).
-    """
-    order = np.lexsort((ux, uk))
-    ux, uk = ux[order], uk[order]
-    ident = np.arange(sig.shape[0], dtype=_U64) if ident is None else ident
-    slices = slices_of(uk, period)
-    done: list[SliceResult] = []
-    for i, (lo, hi) in enumerate(slices):
-        if count is not None:
-            count(i, len(slices))
-        sel = slice(int(np.searchsorted(uk, lo, "left")), int(np.searchsorted(uk, hi + 1, "right")))
-        done.append(slice_pairs(sig, ux[sel], uk[sel], shingle, starts, size, ident, (lo, hi), bands=bands, rows=rows, cap=cap, near=near, threshold=threshold))  # fmt: skip
-    if count is not None:
-        count(len(slices), len(slices))
-    return combine(done, cap, near)
-
-
 def slice_pairs(
     sig: np.ndarray,
     ux: np.ndarray,
@@ -298,11 +226,39 @@ def slice_pairs(
 ) -> SliceResult:
     """The verified text pairs of one slice ``span = (lo, hi)``, from its units (those of buckets ``lo … hi + 1``).
 
+    Candidates pair only texts in the same or neighbouring time buckets, so the
+    buckets are cut into consecutive slices (:func:`slices_of`), each found and
+    verified before the next: memory follows the busiest slice, not the whole
+    collection. A slice also reads bucket ``hi + 1`` for the pairs across its
+    end, and emits the same-bucket pairs of ``lo … hi`` only, so every bucket
+    pair is looked at once; a text pair seen in several slices (texts posted
+    again hours later) is verified again there and kept once (:func:`combine`).
+
     The result depends on the slice's units alone — their texts' signatures,
     shingles and ``ident`` and their buckets, in the order of (bucket, text) —
     not on how the texts are numbered nor on the other slices: a slice whose
     units are those of an earlier run gives that run's pairs
     (:mod:`cib.detect.similar_memo`).
+
+    Parameters
+    ----------
+    sig, shingle, starts, size
+        MinHash signatures (texts × ``bands * rows``) and the shingle sets as
+        flat arrays (:func:`shingle_sets`) of the texts the units name.
+    ux, uk
+        The slice's distinct (text, time bucket) units, sorted by bucket, then text.
+    ident
+        Per text, a 64-bit value that does not depend on how texts are numbered
+        (a hash of its key): a crowded bucket's texts are paired in an order drawn from it.
+    span
+        The slice's first and last bucket.
+    bands, rows, cap, near, threshold
+        ``similar.bands``, ``similar.rows``, ``similar.max_bucket``,
+        ``similar.max_neighbours`` (0: every pair of a bucket), ``similar.threshold``.
+
+    Returns
+    -------
+    SliceResult
     """
     tally = {"skipped": {"buckets": 0, "texts": 0, "pairs_upper_bound": 0}, "thinned": {"groups": 0, "rows": 0}}
     q = _candidates(sig, ux, uk, ident, bands, rows, (cap, near), span, tally)
