@@ -92,6 +92,7 @@ def main() -> None:
         "incremental": incremental,
         "full": full,
         "incremental_over_full": round(incremental["seconds"] / full["seconds"], 3),
+        "incremental_over_full_cpu": round(incremental["cpu_seconds"] / full["cpu_seconds"], 3),
         "tables_that_differ": _same(work / "inc" / "c", work / "full" / "c"),
     }
     save("monitor", record)
