@@ -276,6 +276,7 @@ def _search(
         x1, x2 = need[(res.q >> np.uint64(32)).astype(np.int64)], need[(res.q & np.uint64(0xFFFFFFFF)).astype(np.int64)]
         res.q = (x1.astype(np.uint64) << np.uint64(32)) | x2.astype(np.uint64)
         made[(lo, hi)] = res
+    tell("", len(todo), len(todo), "slices")
     return [taken.get(s) or made[s] for s in slices], sizes, int(need.size)
 
 
