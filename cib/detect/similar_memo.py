@@ -222,7 +222,7 @@ def text_pairs(
     units = units.unique().sort("k", "x")
     slices = slices_of(units.get_column("k").to_numpy(), max(1, DAY_US // max(bucket_us, 1)))
     taken = _taken(memo, dep_slices, old, slices, units, searched)
-    done, sizes, shingled = _search(searched, units, slices, taken, cfg, info, tell, lap)
+    done, sizes, shingled = _search(searched, units, slices, taken, cfg, tell, lap)
     y1, y2, jac, found = combine(done, int(cfg["similar.max_bucket"]), int(cfg["similar.max_neighbours"]))
     x_of_y = x_of[np.flatnonzero(has)]
     x1, x2 = x_of_y[y1], x_of_y[y2]
@@ -244,7 +244,6 @@ def _search(
     slices: list[tuple[int, int]],
     taken: dict[tuple[int, int], SliceResult],
     cfg: Config,
-    info: dict[str, Any],
     tell: Teller,
     lap: Callable[[str], None],
 ) -> tuple[list[SliceResult], np.ndarray, int]:
