@@ -44,7 +44,7 @@ def measure(code: str, python: str = sys.executable) -> dict:
 
 
 def measure_command(argv: list[str], *, trace: bool = False) -> dict:
-    """Run a command; return its wall time from start to exit and its peak RSS.
+    """Run a command; return its wall time from start to exit, its CPU time and its peak RSS.
 
     What a person waits for at the prompt, the interpreter's start and exit
     included: how the benchmarks time the peer tools' commands. With ``trace``
@@ -80,7 +80,11 @@ def measure_command(argv: list[str], *, trace: bool = False) -> dict:
         if proc.returncode != 0:
             err.seek(0)
             raise RuntimeError(f"benchmark command failed ({' '.join(argv)}):\n{err.read()[-3000:]}")
-    out = {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024, 1)}
+    out = {
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),  # steadier than wall time on a shared machine
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+    }
     if trace:
         out["rss_trace"] = samples
     return out

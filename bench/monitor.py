@@ -4,8 +4,10 @@
 knob); its last day is cut off into new files (``cib.synth.grow.split_at``). ``cib analyse`` runs
 once on the days before, the outputs are copied, the last day's files are added, and
 ``cib analyse`` runs again on each copy: incremental (the default: unchanged files are taken from
-the last run's tables) and ``--full``. Each run is a fresh process (``measure_command``: wall time
-to exit, peak RSS); the tables of the two are compared byte for byte.
+the last run's tables, and detection takes the work it kept in ``cache/``) and ``--full``. Each run
+is a fresh process (``measure_command``: wall time to exit, peak RSS); the tables of the two are
+compared byte for byte (the cache aside). Each run's record has its stages' seconds and what
+detection took from the cache (``detect.cache``, as the manifest says it).
 
 Run: ``nice .venv/bin/python bench/monitor.py [--posts 200000] [--seed 7] [--keep DIR]``.
 """
@@ -34,14 +36,23 @@ def _analyse(raw: Path, processed: Path, *more: str) -> dict:
     man = json.loads((processed / "c" / "manifest.json").read_text(encoding="utf-8"))
     out["stages_s"] = man["timings_s"]
     out["reuse"] = man["stages"]["ingest"].get("reuse", {}).get("reason")
+    detect = man["stages"].get("detect", {})
+    out["detect"] = {
+        "co_similar_text_s": detect.get("co_similar_text", {}).get("seconds"),
+        "windowed_s": {s: round(sum(v.get("seconds", {}).values()), 3) for s, v in detect.get("signals", {}).items()},
+        "cache": detect.get("cache"),
+    }
     return out
+
+
+def _tables(folder: Path) -> set[Path]:
+    """The tables and the history of an output folder (not the cache, which holds work, not results)."""
+    return {p.relative_to(folder) for p in folder.rglob("*.parquet") if p.relative_to(folder).parts[0] != "cache"}
 
 
 def _same(a: Path, b: Path) -> list[str]:
     """The tables (and the history) that differ between two outputs."""
-    names = sorted(
-        {p.relative_to(a) for p in a.rglob("*.parquet")} | {p.relative_to(b) for p in b.rglob("*.parquet")}
-    )
+    names = sorted(_tables(a) | _tables(b))
     return [
         str(n)
         for n in names
@@ -81,6 +92,7 @@ def main() -> None:
         "incremental": incremental,
         "full": full,
         "incremental_over_full": round(incremental["seconds"] / full["seconds"], 3),
+        "incremental_over_full_cpu": round(incremental["cpu_seconds"] / full["cpu_seconds"], 3),
         "tables_that_differ": _same(work / "inc" / "c", work / "full" / "c"),
     }
     save("monitor", record)

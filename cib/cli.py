@@ -232,6 +232,7 @@ def detect(
     quiet: QuietOpt = False,
 ) -> None:
     """Detect coordination edges on ingested posts (writes edges and evidence)."""
+    from cib.detect.memo import Memo
     from cib.pipeline import build_config, rerun
     from cib.stages import run_detect
 
@@ -252,6 +253,7 @@ def detect(
             run.manifest,
             time_resolution_s=run.time_resolution_s,
             progress=shown.progress,
+            memo=Memo.between(run.folder, run.out.processed),
         )
         shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
 

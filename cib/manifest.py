@@ -223,8 +223,9 @@ def check_run(folder: str | Path) -> None:
 
 
 #: what a run carries over from the folder it replaces: the sweep's own outputs, which it did not make,
-#: and the history of the collection's runs (``runs/``) when this run did not cluster
-KEPT = ("sweep", "sweep.parquet", "clusters_stability.parquet", "runs")
+#: the history of the collection's runs (``runs/``) when this run did not cluster, and the work kept
+#: for the next run (``cache/``, :mod:`cib.detect.memo`) when this run did not detect
+KEPT = ("sweep", "sweep.parquet", "clusters_stability.parquet", "runs", "cache")
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.config import Config, load_config, parse_assignment
+from cib.detect.memo import Memo
 from cib.errors import CibError, ConfigError
 from cib.ingest import IngestResult
 from cib.manifest import Manifest, Staging, check_run, collection_lock, stage_folder
@@ -233,9 +234,10 @@ def _run_staged(
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
+        why = "--full" if run.full else "no previous run"
         run.detected = run_detect(
             ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress,
-            previous=previous,
+            previous=previous, memo=Memo.between(previous, work.processed, why_not=why),
         )  # fmt: skip
         _done(run, "detect", on_stage)
         if not keep and last >= STAGES.index("cluster"):

@@ -289,9 +289,22 @@ def write_table(
     # Statistics carry no information a reader needs and make files differ by
     # writer version; the fixed settings keep output byte-identical across runs.
     # zstd level 1: a third faster to write than the default level, and as small on these tables.
+    table = _one_chunk(table)
     with replacing(path) as tmp:
         table.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False, metadata=meta)
     return path
+
+
+def _one_chunk(table: pl.DataFrame) -> pl.DataFrame:
+    """``table`` with every column in one piece, one column copied at a time.
+
+    The writer cuts row groups at the frame's chunks: the same rows held in other
+    pieces (a day's run joins the previous run's rows to the new file's) would
+    make another file. Columns already in one piece are not copied.
+    """
+    if all(n == 1 for n in table.n_chunks("all")):
+        return table
+    return pl.DataFrame([col if col.n_chunks() == 1 else col.rechunk() for col in table.get_columns()])
 
 
 def table_metadata(path: str | Path) -> dict[str, str]:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from cib.detect import DetectResult, PairCache
+    from cib.detect.memo import Memo
     from cib.manifest import Staging
 
 #: how :func:`run_detect` runs an engine beside the windowed detection:
@@ -251,6 +252,7 @@ def run_detect(
     cache: PairCache | None = None,
     progress: Progress | None = None,
     previous: Path | None = None,
+    memo: Memo | None = None,
 ) -> DetectResult:
     """Detect co-occurrence and timing edges and write ``edges`` and ``evidence``.
 
@@ -274,6 +276,11 @@ def run_detect(
         The collection's outputs before this run: their edges and evidence are
         taken over when the posts and the detection parameters are the same
         (:mod:`cib.detect.previous`); the manifest says so under ``stages.detect.reuse``.
+    memo
+        The collection's cache (:class:`cib.detect.memo.Memo`): the work of its
+        previous run that depends on a value or a slice of time alone is taken
+        from it, and this run's is kept for the next; the same tables. The
+        manifest says what was reused under ``stages.detect.cache``.
 
     Returns
     -------
@@ -303,7 +310,9 @@ def run_detect(
                 shutil.copytree(previous / "cache", out.processed / "cache", dirs_exist_ok=True)
         else:
             # nothing below reads the per-edge diagnostics: they are not kept
-            result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
+            result = detect(
+                posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told, memo=memo
+            )
             in_edges = result.info["accounts_in_edges"]
         for signal, (module, name) in extra.items():
             if signal not in cfg["detect.signals"]:
@@ -318,7 +327,8 @@ def run_detect(
                                            earlier=previous / vectors if previous else None)
                 key = suspects.to_list()
             if engine_call is None:
-                more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told)
+                kept_work = {"memo": memo} if memo is not None and signal == "co_similar_text" else {}
+                more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told, **kept_work)
             else:
                 task("")  # the engine runs untold: the signal is shown all the same
                 more = engine_call(signal, engine, posts, cfg, time_resolution_s, key=key)
@@ -330,6 +340,9 @@ def run_detect(
             result.info[signal] = more.info
             # the window each signal used, in one place for the manifest and the report
             result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
+        if memo is not None and kept is None:
+            memo.keep_used()
+            result.info["cache"] = memo.notes
     stage("writing tables")
     params = cfg.as_dict()
     write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)

@@ -146,3 +146,35 @@ def test_every_parameter_of_a_detector_is_one_a_reused_detection_must_match():
         p.name for p in detect.PARAMS
     ]
     assert [n for n in read if not n.startswith(DETECTION_PARAMS)] == []
+
+
+def test_a_days_run_takes_the_work_kept_from_the_days_before(grown):
+    cache = json.loads((grown / "inc" / "c" / "manifest.json").read_text(encoding="utf-8"))["stages"]["detect"]["cache"]
+    similar = cache["co_similar_text"]
+    assert 1 <= similar["slices_reused"] < similar["slices"] and similar["texts_shingled"] > 0
+    for entry in ("text_keys", "canonical_urls"):
+        assert cache[entry]["read"] and cache[entry]["rows_from_cache"] > cache[entry]["computed"] > 0, entry
+    full = json.loads((grown / "full" / "c" / "manifest.json").read_text(encoding="utf-8"))["stages"]["detect"]["cache"]
+    assert full["co_similar_text"]["slices_reused"] == 0 and full["similar_texts"] == {"read": False, "reason": "--full"}
+    assert full["text_keys"].get("rows_from_cache", 0) == 0 and full["text_keys"]["reason"] == "--full"
+    assert sorted(p.name for p in (grown / "inc" / "c" / "cache").iterdir()) == sorted(
+        f"{n}.parquet" for n in ("canonical_urls", "text_keys", "similar_texts", "similar_units", "similar_slices", "similar_pairs")
+    )
+
+
+def test_other_settings_leave_the_kept_work_that_depends_on_them(grown, tmp_path):
+    # the same posts with other near-duplicate settings: detection runs again, the slices are not taken
+    # (they depend on similar.shingle_words), the text keys are (they do not), and the tables are a full run's
+    for name in ("inc", "full"):
+        shutil.copytree(grown / name, tmp_path / name)
+    raw = grown / "raw" / "c"
+    man = _analyse(raw, tmp_path / "inc", **{"similar.shingle_words": 3})
+    detect = man["stages"]["detect"]
+    assert detect["reuse"] == "the detection parameters changed"
+    assert detect["cache"]["similar_texts"] == {"read": False, "reason": "made with other shingle_words"}
+    assert detect["cache"]["co_similar_text"]["slices_reused"] == 0
+    assert detect["cache"]["text_keys"]["rows_from_cache"] > 0 and detect["cache"]["text_keys"]["computed"] == 0
+    _analyse(raw, tmp_path / "full", full=True, **{"similar.shingle_words": 3})
+    inc, full = _tables(tmp_path / "inc" / "c"), _tables(tmp_path / "full" / "c")
+    assert "edges.parquet" in inc and [n for n in inc if inc[n] != full[n]] == []
+    assert inc["edges.parquet"] != _tables(grown / "inc" / "c")["edges.parquet"]  # the setting mattered

@@ -106,8 +106,8 @@ def test_a_stage_run_again_drops_the_tables_made_after_it(raw, tmp_path):
         run_detect(again.posts, again.out, cfg, again.manifest, time_resolution_s=again.time_resolution_s)
         assert again.out.processed.parent == folder.parent and again.out.processed != folder
     names = sorted(p.name for p in folder.iterdir())
-    # the history of the collection's runs (runs/) is not the stage's to drop either
-    assert names == ["accounts.parquet", "edges.parquet", "evidence.parquet", "manifest.json", "posts.parquet", "profiles.parquet", "rejects.parquet", "runs", "sweep"]
+    # the history of the collection's runs (runs/) is not the stage's to drop either, nor the cache
+    assert names == ["accounts.parquet", "cache", "edges.parquet", "evidence.parquet", "manifest.json", "posts.parquet", "profiles.parquet", "rejects.parquet", "runs", "sweep"]
     manifest = read_manifest(folder)
     assert sorted(manifest["counts"]) == ["detect", "ingest"] and manifest["exports"] == {}
     assert manifest["parameters"]["detect.co_reshare.window"] == 30

@@ -47,6 +47,7 @@ from cib.signals import ALL, ENGINES
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.detect.memo import Memo
 
 __all__ = ["detect", "DetectResult", "insert_signal"]
 
@@ -131,12 +132,12 @@ def _window(sig: str, tr: pl.DataFrame, cfg: Config, resolution: float, info: di
 
 
 def _traces(
-    sig: str, posts: pl.LazyFrame, cfg: Config, cache: PairCache | None
+    sig: str, posts: pl.LazyFrame, cfg: Config, cache: PairCache | None, memo: Memo | None = None
 ) -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
     """How many traces the signal has, its traces ``a, o, p, t`` and its objects (``None`` without traces)."""
 
     def traced() -> tuple[int, pl.DataFrame | None, pl.DataFrame | None]:
-        raw = signal_traces(posts, sig, cfg).collect()
+        raw = signal_traces(posts, sig, cfg, memo).collect()
         return (raw.height, *encode_objects(raw)) if raw.height else (0, None, None)
 
     return cache.get_traces(traces_key(sig, cfg), traced) if cache else traced()
@@ -204,6 +205,7 @@ def _run_signal(
     stats: bool,
     tell: Teller,
     spark: Any = None,
+    memo: Memo | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, dict, np.ndarray]:
     """One signal's edges, evidence, edge stats and info, and the account codes in its kept edges.
 
@@ -211,7 +213,7 @@ def _run_signal(
     """
     info: dict[str, Any] = {"min_days": int(cfg[f"detect.{sig}.min_days"])}  # read by keep_edges
     clock = _Clock(info, tell)
-    n_traces, tr, objects = _traces(sig, posts, cfg, cache)
+    n_traces, tr, objects = _traces(sig, posts, cfg, cache, memo)
     clock("traces")
     info["traces"] = n_traces
     if tr is None or objects is None:
@@ -306,6 +308,7 @@ def detect(
     cache: PairCache | None = None,
     edge_stats: bool = True,
     progress: Progress | None = None,
+    memo: Memo | None = None,
 ) -> DetectResult:
     """Find coordination edges between accounts, signal by signal.
 
@@ -329,6 +332,10 @@ def detect(
     progress
         Told each signal's steps as it starts them, and when it is done
         (:mod:`cib.progress`; from the threads the signals run on).
+    memo
+        A collection's cache (:class:`~cib.detect.memo.Memo`): the text keys and
+        canonical URLs of its previous run are taken from it, and this run's
+        kept; the result is the same with or without it.
 
     Returns
     -------
@@ -374,7 +381,7 @@ def detect(
             said: list[str] = []
             tell = Teller(progress, "detect", sig)
             out = _run_signal(
-                sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell, spark
+                sig, lf, post_ids, accounts, cfg, float(time_resolution_s), said, cache, edge_stats, tell, spark, memo
             )
             tell.finished()
             return (*out, said)

@@ -2,8 +2,10 @@
 
 Steps 2 to 5 of :mod:`cib.detect.similar`, on NumPy arrays of texts numbered
 ``0..n-1`` (no posts or accounts; time enters only as each text's buckets).
-Public: :func:`shingle_sets`, :func:`signatures`, :func:`verified_pairs`
-(steps 4 and 5, one slice of time at a time) and :func:`candidate_probability`.
+Public: :func:`shingle_sets`, :func:`signatures`, steps 4 and 5 one slice
+of time at a time (:func:`slices_of`, :func:`slice_pairs`, :func:`combine`;
+:mod:`cib.detect.similar_memo` runs them) and :func:`candidate_probability`;
+step 5 itself is :mod:`cib.detect.jaccard`.
 
 2. **Shingles.** Each run of ``similar.shingle_words`` consecutive words is
    hashed to 64 bits (a text with fewer words is one shingle); a text is the
@@ -24,10 +26,14 @@ Public: :func:`shingle_sets`, :func:`signatures`, :func:`verified_pairs`
    skipped and reported; in a crowded group (more than ``similar.max_neighbours``
    + 1 texts, typically a stock phrase posted by many in the hour) each text is
    paired with the ``similar.max_neighbours`` that follow it in an order drawn
-   afresh for each band, so its candidates grow with its texts, not their square
-   (counted in ``info["crowded_buckets"]``). The buckets are
-   taken in consecutive slices of time, each slice's candidates verified
-   before the next slice's are found, so memory follows the busiest slice.
+   afresh for each band from a hash of its key, so its candidates grow with its
+   texts, not their square (counted in ``info["crowded_buckets"]``). The
+   buckets are taken in consecutive slices of time, each slice's candidates
+   verified before the next slice's are found, so memory follows the busiest
+   slice. No slice holds buckets of two days (of two periods of
+   ``floor(1 day / window)`` buckets when the window does not divide a day):
+   what a slice finds depends on its own posts alone, so a day's run takes
+   the slices of the days before from the run before (:mod:`cib.detect.similar_memo`).
 5. **Verification.** Candidates are checked with the exact Jaccard of their
    shingle sets (each shingle of the smaller set looked up in the other, sorted,
    set by a binary search run on all rows at once in NumPy); only pairs at least
@@ -40,21 +46,29 @@ with probability about 2^-64, so it is exact in practice.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-__all__ = ["candidate_probability", "shingle_sets", "signatures", "verified_pairs"]
+from cib.detect.jaccard import verify
+
+__all__ = [
+    "SliceResult",
+    "candidate_probability",
+    "combine",
+    "shingle_sets",
+    "signatures",
+    "slice_pairs",
+    "slices_of",
+]
 
 _U64 = np.uint64
 _MUL = _U64(0x9E3779B97F4A7C15)  # golden-ratio multiplier for combining hashes
 _SHINGLES_PER_BLOCK = 1 << 14  # MinHash works on blocks of texts with about this many shingles
-_SHINGLE_ROWS_PER_BATCH = 1 << 22  # shingles of one side of the candidate pairs verified at a time
 _BANDS_PER_BATCH = 4  # LSH bands joined at a time
 _UNITS_PER_SLICE = 400_000  # (text, time bucket) units whose candidates are found and verified together
-_PAIRS_PER_BATCH = 1 << 22  # candidate pairs verified at a time
 _GROUP = _U64(0xFFFFFFFFFF000000)  # the bits of an LSH bucket's id in its texts' sort keys
 
 
@@ -167,101 +181,136 @@ def _band_keys(sig: np.ndarray, band: int, rows: int, texts: np.ndarray) -> np.n
 # --- candidates and verification ------------------------------------------
 
 
-def verified_pairs(
+@dataclass
+class SliceResult:
+    """What one slice of time gave (:func:`slice_pairs`): its verified text pairs and its counts.
+
+    Attributes
+    ----------
+    lo, hi
+        The slice's buckets (it also read bucket ``hi + 1``).
+    q, jaccard
+        The verified pairs (``x1 << 32 | x2``, x1 < x2, sorted) and their Jaccard.
+    candidates, sized
+        Its distinct candidate pairs, and those that passed the size filter.
+    skipped, thinned
+        Its skipped groups (``buckets, texts, pairs_upper_bound``) and crowded
+        ones (``groups, rows``).
+    """
+
+    lo: int
+    hi: int
+    q: np.ndarray
+    jaccard: np.ndarray
+    candidates: int
+    sized: int
+    skipped: dict[str, int]
+    thinned: dict[str, int]
+
+
+def slice_pairs(
     sig: np.ndarray,
     ux: np.ndarray,
     uk: np.ndarray,
     shingle: np.ndarray,
     starts: np.ndarray,
     size: np.ndarray,
+    ident: np.ndarray,
+    span: tuple[int, int],
     *,
     bands: int,
     rows: int,
     cap: int,
-    near: int = 0,
+    near: int,
     threshold: float,
-    count: Callable[[int, int], None] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
-    """Steps 4 and 5: the near-duplicate text pairs, found and verified one slice of time at a time.
+) -> SliceResult:
+    """The verified text pairs of one slice ``span = (lo, hi)``, from its units (those of buckets ``lo … hi + 1``).
 
     Candidates pair only texts in the same or neighbouring time buckets, so the
-    buckets are cut into consecutive slices of at most ``_UNITS_PER_SLICE``
-    (text, bucket) units (one bucket more than that is a slice of its own), and
-    each slice's candidates are found and verified before the next: memory
-    follows the busiest slice, not the whole collection. A slice ``[lo, hi]``
-    also reads bucket ``hi + 1`` for the pairs across its end, and emits the
-    same-bucket pairs of ``lo … hi`` only, so every bucket pair is looked at
-    once. A text pair seen in several slices (texts posted again hours later)
-    is verified again there and kept once.
+    buckets are cut into consecutive slices (:func:`slices_of`), each found and
+    verified before the next: memory follows the busiest slice, not the whole
+    collection. A slice also reads bucket ``hi + 1`` for the pairs across its
+    end, and emits the same-bucket pairs of ``lo … hi`` only, so every bucket
+    pair is looked at once; a text pair seen in several slices (texts posted
+    again hours later) is verified again there and kept once (:func:`combine`).
+
+    The result depends on the slice's units alone — their texts' signatures,
+    shingles and ``ident`` and their buckets, in the order of (bucket, text) —
+    not on how the texts are numbered nor on the other slices: a slice whose
+    units are those of an earlier run gives that run's pairs
+    (:mod:`cib.detect.similar_memo`).
 
     Parameters
     ----------
-    sig
-        MinHash signatures (texts × ``bands * rows``).
+    sig, shingle, starts, size
+        MinHash signatures (texts × ``bands * rows``) and the shingle sets as
+        flat arrays (:func:`shingle_sets`) of the texts the units name.
     ux, uk
-        The distinct (text, time bucket) units.
-    shingle, starts, size
-        The shingle sets as flat arrays (:func:`shingle_sets`, renumbered).
+        The slice's distinct (text, time bucket) units, sorted by bucket, then text.
+    ident
+        Per text, a 64-bit value that does not depend on how texts are numbered
+        (a hash of its key): a crowded bucket's texts are paired in an order drawn from it.
+    span
+        The slice's first and last bucket.
     bands, rows, cap, near, threshold
         ``similar.bands``, ``similar.rows``, ``similar.max_bucket``,
         ``similar.max_neighbours`` (0: every pair of a bucket), ``similar.threshold``.
-    count
-        Told ``(slices done, slices)`` after each slice.
+
+    Returns
+    -------
+    SliceResult
+    """
+    tally = {"skipped": {"buckets": 0, "texts": 0, "pairs_upper_bound": 0}, "thinned": {"groups": 0, "rows": 0}}
+    q = _candidates(sig, ux, uk, ident, bands, rows, (cap, near), span, tally)
+    x1, x2, jac, sized = verify(q, shingle, starts, size, threshold)
+    pairs = (x1.astype(np.uint64) << _U64(32)) | x2.astype(np.uint64)
+    return SliceResult(span[0], span[1], pairs, jac, int(q.size), sized, tally["skipped"], tally["thinned"])
+
+
+def combine(done: list[SliceResult], cap: int, near: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """The verified pairs of all slices, each kept once, in order, and the counts summed over the slices.
 
     Returns
     -------
     x1, x2, jaccard, info
-        The verified pairs (``x1 < x2``, sorted), their Jaccard, and counts:
-        ``slices``, ``candidate_pairs`` and ``candidates_after_size_filter``
+        ``info``: ``slices``, ``candidate_pairs`` and ``candidates_after_size_filter``
         (summed over slices), ``skipped_buckets`` and ``crowded_buckets`` (the
         (band, bucket) groups paired in neighbourhoods, and the rows they held).
     """
-    order = np.lexsort((ux, uk))
-    ux, uk = ux[order], uk[order]
-    skipped = {"limit": cap, "buckets": 0, "texts": 0, "pairs_upper_bound": 0}
-    tally = {"skipped": skipped, "thinned": {"limit": near, "groups": 0, "rows": 0}}
-    found: list[tuple[np.ndarray, np.ndarray]] = []
-    candidates = sized = 0
-    slices = _slices(uk)
-    for i, (lo, hi) in enumerate(slices):
-        if count is not None:
-            count(i, len(slices))
-        sel = slice(int(np.searchsorted(uk, lo, "left")), int(np.searchsorted(uk, hi + 1, "right")))
-        q = _candidates(sig, ux[sel], uk[sel], bands, rows, (cap, near), (lo, hi), tally)
-        x1, x2, jac, n_sized = _verify(q, shingle, starts, size, threshold)
-        candidates += int(q.size)
-        sized += n_sized
-        found.append(((x1.astype(np.uint64) << _U64(32)) | x2.astype(np.uint64), jac))
-        del q
-    if count is not None:
-        count(len(slices), len(slices))
-    q = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=_U64)
-    jac = np.concatenate([f[1] for f in found]) if found else np.zeros(0)
+    q = np.concatenate([d.q for d in done]) if done else np.zeros(0, dtype=_U64)
+    jac = np.concatenate([d.jaccard for d in done]) if done else np.zeros(0)
     # a pair verified by two slices has one Jaccard: keep the pair once, in order
     both = pl.DataFrame({"q": q, "j": jac}).sort("q", maintain_order=True)
     q, jac = both.get_column("q").to_numpy(), both.get_column("j").to_numpy()
     first = _firsts(q)
     q, jac = q[first], jac[first]
+    skipped = {"limit": cap, **{k: sum(d.skipped[k] for d in done) for k in ("buckets", "texts", "pairs_upper_bound")}}
     info = {
-        "slices": len(slices),
-        "candidate_pairs": candidates,
-        "candidates_after_size_filter": sized,
+        "slices": len(done),
+        "candidate_pairs": sum(d.candidates for d in done),
+        "candidates_after_size_filter": sum(d.sized for d in done),
         "skipped_buckets": skipped,
-        "crowded_buckets": tally["thinned"],
+        "crowded_buckets": {"limit": near, **{k: sum(d.thinned[k] for d in done) for k in ("groups", "rows")}},
     }
     return (q >> _U64(32)).astype(np.int64), (q & _U64(0xFFFFFFFF)).astype(np.int64), jac, info
 
 
-def _slices(uk: np.ndarray) -> list[tuple[int, int]]:
-    """Consecutive bucket ranges ``[lo, hi]`` whose units (with bucket ``hi + 1``) stay under the slice size."""
+def slices_of(uk: np.ndarray, period: int = 0) -> list[tuple[int, int]]:
+    """Consecutive bucket ranges ``[lo, hi]`` whose units (with bucket ``hi + 1``) stay under the slice size.
+
+    With ``period`` (buckets), no slice holds buckets of two periods
+    (``k // period``): a day's new posts leave the slices of the days before
+    as they were.
+    """
     buckets, counts = np.unique(uk, return_counts=True)
     out: list[tuple[int, int]] = []
     i = 0
     while i < buckets.size:
         j = i
         held = counts[i]
+        same = (buckets // period == buckets[i] // period) if period > 0 else np.ones(buckets.size, dtype=bool)
         # widen while the next bucket (and the one after it, read for the pairs across the end) fit
-        while j + 1 < buckets.size and held + counts[j + 1] + (counts[j + 2] if j + 2 < buckets.size else 0) <= _UNITS_PER_SLICE:
+        while j + 1 < buckets.size and same[j + 1] and held + counts[j + 1] + (counts[j + 2] if j + 2 < buckets.size else 0) <= _UNITS_PER_SLICE:
             j += 1
             held += counts[j]
         out.append((int(buckets[i]), int(buckets[j])))
@@ -273,6 +322,7 @@ def _candidates(
     sig: np.ndarray,
     ux: np.ndarray,
     uk: np.ndarray,
+    ident: np.ndarray,
     bands: int,
     rows: int,
     limits: tuple[int, int],
@@ -284,7 +334,7 @@ def _candidates(
     A pair found by several bands is kept once.
     """
     found = [
-        _band_pairs(sig, ux, uk, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, limits, span, tally)
+        _band_pairs(sig, ux, uk, ident, range(b0, min(bands, b0 + _BANDS_PER_BATCH)), rows, limits, span, tally)
         for b0 in range(0, bands, _BANDS_PER_BATCH)
     ]
     return _distinct(np.concatenate(found)) if found else np.zeros(0, dtype=_U64)
@@ -307,6 +357,7 @@ def _band_pairs(
     sig: np.ndarray,
     ux: np.ndarray,
     uk: np.ndarray,
+    ident: np.ndarray,
     bs: range,
     rows: int,
     limits: tuple[int, int],
@@ -328,7 +379,7 @@ def _band_pairs(
     dup = pl.Series(keys).is_duplicated().to_numpy()
     keys, k = keys[dup], np.tile(uk, len(bs))[dup]
     x = np.tile(ux, len(bs))[dup]
-    rank = np.concatenate([_mix(ux.astype(_U64) * _MUL + _U64(b + 1)) for b in bs])[dup]
+    rank = np.concatenate([_mix(ident[ux] * _MUL + _U64(b + 1)) for b in bs])[dup]
     del dup
     # A bucket (band key, time bucket) is one group id, its upper 40 bits; two buckets sharing
     # one would only add candidates, which verification removes. The lower 24 bits order the
@@ -384,68 +435,3 @@ def _neighbour_pairs(g: np.ndarray, x: np.ndarray, limits: tuple[int, int], tall
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     q = (lo << _U64(32)) | hi
     return _distinct(q[lo != hi])
-
-
-def _gather(starts: np.ndarray, size: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row indices of the shingles of texts ``x`` and the position in ``x`` each belongs to."""
-    n = size[x]
-    owner = np.repeat(np.arange(x.size, dtype=np.int64), n)
-    off = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    idx = np.repeat(starts[x], n) + (np.arange(int(n.sum()), dtype=np.int64) - np.repeat(off, n))
-    return idx, owner
-
-
-def _verify(
-    q: np.ndarray, shingle: np.ndarray, starts: np.ndarray, size: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Exact Jaccard of candidate pairs; the pairs at least ``threshold``.
-
-    Returns ``x1, x2, jaccard`` of verified pairs (in the order of ``q``) and the
-    number of candidates that passed the size filter (``J ≤ min(|A|, |B|) / max(|A|, |B|)``).
-    The candidates are verified a batch at a time, so memory follows the batch,
-    not the tens of millions of candidates a large collection has.
-    """
-    out = [_verify_batch(q[i : i + _PAIRS_PER_BATCH], shingle, starts, size, threshold) for i in range(0, q.size, _PAIRS_PER_BATCH)]
-    if not out:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0), 0
-    x1, x2, jac = (np.concatenate([o[i] for o in out]) for i in range(3))
-    return x1, x2, jac, sum(o[3] for o in out)
-
-
-def _verify_batch(
-    q: np.ndarray, shingle: np.ndarray, starts: np.ndarray, size: np.ndarray, threshold: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """:func:`_verify` on one batch of candidates."""
-    x1 = (q >> _U64(32)).astype(np.int64)
-    x2 = (q & _U64(0xFFFFFFFF)).astype(np.int64)
-    n1, n2 = size[x1], size[x2]
-    ok = np.minimum(n1, n2) >= threshold * np.maximum(n1, n2) - 1e-9
-    x1, x2, n1, n2 = x1[ok], x2[ok], n1[ok], n2[ok]
-    # Look each shingle of the smaller set up in the other set (sorted within its text):
-    # a binary search run on all rows at once, so exact and without a Python loop per pair.
-    small = np.where(n1 <= n2, x1, x2)
-    big = np.where(n1 <= n2, x2, x1)
-    inter = np.zeros(x1.size, dtype=np.int64)
-    steps = int(np.ceil(np.log2(float(size.max()) + 1.0))) + 1 if size.size else 1
-    batch = max(
-        1024, int(_SHINGLE_ROWS_PER_BATCH / max(1.0, float(np.minimum(n1, n2).mean()) if n1.size else 1.0))
-    )
-    for i0 in range(0, x1.size, batch):
-        sl = slice(i0, i0 + batch)
-        rows, owner = _gather(starts, size, small[sl])
-        want = shingle[rows]
-        lo = starts[big[sl]][owner]
-        end = lo + size[big[sl]][owner]
-        hi = end.copy()
-        for _ in range(steps):
-            mid = (lo + hi) // 2
-            go = (mid < hi) & (shingle[np.minimum(mid, shingle.size - 1)] < want)
-            lo = np.where(go, mid + 1, lo)
-            hi = np.where(go, hi, mid)
-        hit = (lo < end) & (shingle[np.minimum(lo, shingle.size - 1)] == want)
-        inter[sl] = np.bincount(owner[hit], minlength=small[sl].size)
-    union = n1 + n2 - inter
-    jac = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
-    keep = jac >= threshold - 1e-12
-    return x1[keep], x2[keep], jac[keep], int(ok.sum())

@@ -11,9 +11,10 @@ The plan, each step vectorised (no Python loop over posts or texts):
 
 1. **Texts.** The text key of :func:`cib.normalise.text_key` (NFKC, case
    folding, URLs and mentions removed, look-alike letters folded), computed
-   once per distinct text; keys shorter than ``similar.min_chars`` are left
-   out. Words are runs of letters and digits (``\\w+``: Cyrillic, Kazakh and
-   Latin alike), so punctuation and ``#`` do not matter.
+   once per distinct text (and kept for the collection's next run,
+   :func:`cib.detect.memo.text_keys`); keys shorter than ``similar.min_chars``
+   are left out. Words are runs of letters and digits (``\\w+``: Cyrillic,
+   Kazakh and Latin alike), so punctuation and ``#`` do not matter.
 2.–5. **Text pairs** (:mod:`cib.detect.minhash`). Word shingles hashed to
    64 bits, MinHash signatures, LSH band keys within time buckets of
    ``floor(t / window)`` (buckets above ``similar.max_bucket`` texts skipped
@@ -21,6 +22,10 @@ The plan, each step vectorised (no Python loop over posts or texts):
    others, drawn afresh for each band, so candidates grow with the texts, not
    their square), then the exact Jaccard of every candidate pair: only pairs
    at least ``similar.threshold`` survive. Nothing unverified ever makes an edge.
+   Candidates are searched among the texts of every post with a key, one
+   slice of time (at most a day) at a time; only pairs of two texts of posts
+   the participation filter keeps go on. A collection's run takes the slices
+   of its previous run that hold the same posts (:mod:`cib.detect.similar_memo`).
 6. **Post pairs** (:mod:`cib.detect.similar_pairs`). The posts of each
    verified text pair (and of each text with itself) are paired within the
    window: the equi-join on (text, bucket) and (text, neighbouring bucket),
@@ -58,17 +63,19 @@ from cib.detect.edges import (
     participation,
 )
 from cib.detect.evidence import order_pairs, pick_evidence
-from cib.detect.minhash import candidate_probability, shingle_sets, signatures, verified_pairs
+from cib.detect.memo import at_least, text_keys, value_ids
+from cib.detect.minhash import candidate_probability, shingle_sets, signatures
 from cib.detect.resolve import resolve_window
 from cib.detect.significance import tested_edges
+from cib.detect.similar_memo import text_pairs
 from cib.detect.similar_pairs import post_pairs, text_groups
 from cib.detect.window import crowds, thin_crowds
-from cib.normalise import text_key
 from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.detect.memo import Memo
 
 __all__ = [
     "SIGNAL",
@@ -154,15 +161,20 @@ def _start_info(
 
 
 def _texts(
-    posts: pl.DataFrame, cfg: Config, info: dict[str, Any]
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.Series]:
-    """Step 1: each eligible post's text key, after the participation filter.
+    posts: pl.DataFrame, cfg: Config, info: dict[str, Any], memo: Memo | None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series, pl.DataFrame, pl.Series]:
+    """Step 1: each eligible post's text key, before and after the participation filter.
+
+    The keys are :func:`cib.detect.memo.text_keys`: taken from the collection's
+    previous run where it keyed the same text, and shared with ``co_text``.
 
     Returns
     -------
-    traced, texts, accounts, post_ids
-        ``p, a, key, t`` per post; the distinct keys, sorted; ``account_id, a``;
-        the post id of each post code.
+    traced_all, traced, texts, accounts, post_ids
+        ``p, a, tid, t`` per post with a key, before and after the participation
+        filter (``tid`` the key's row in ``texts``); the distinct keys with their
+        two hashes (``h1, h2, key``, sorted by the hashes); ``account_id, a``; the
+        post id of each post code.
     """
     code, post_ids = _post_codes(posts)
     accounts = posts.select(pl.col("account_id").drop_nulls().unique().sort()).with_row_index("a")
@@ -176,90 +188,35 @@ def _texts(
             & pl.col("created_at").is_not_null()
         )
         .select("p", "account_id", "text", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
-    )
-    keys = (
-        eligible.select("text")
-        .unique()
-        .with_columns(text_key(pl.col("text"), min_chars=int(cfg["similar.min_chars"])).alias("key"))
-        .filter(pl.col("key").is_not_null())
-    )
-    traced = (
-        eligible.join(keys, on="text")
-        .join(accounts.lazy(), on="account_id")
-        .select("p", "a", "key", "t")
         .collect()
     )
+    keys = text_keys(eligible.get_column("text"), memo).alias("key")
+    traced = (
+        eligible.lazy()
+        .select("p", "account_id", "t", at_least(pl.lit(keys), int(cfg["similar.min_chars"])).alias("key"))
+        .filter(pl.col("key").is_not_null())
+        .with_columns(*value_ids(pl.col("key")))
+        .join(accounts.lazy(), on="account_id")
+        .collect()
+    )
+    # texts are numbered in the order of their keys' hashes (an order of their own, as the keys' is, and
+    # a sort of numbers, not of strings); every join below is on these numbers
+    texts = traced.select("h1", "h2", "key").unique(["h1", "h2"], keep="first").sort("h1", "h2").with_row_index("tid")
+    traced_all = traced.join(texts.select("h1", "h2", "tid"), on=["h1", "h2"]).select("p", "a", "tid", "t")
     min_part = int(cfg["detect.min_participation"])
-    kept_lf, shares = participation(traced.lazy(), min_part)
-    traced = kept_lf.collect()
+    kept_lf, shares = participation(traced_all.lazy(), min_part)
     info["posts_with_text_key"] = int(shares.get_column("k").sum()) if shares.height else 0
     info["accounts_dropped_min_participation"] = int(shares.filter(pl.col("k") < min_part).height)
-    return traced, traced.select(pl.col("key").unique().sort()), accounts, post_ids
-
-
-def _shingles(
-    traced: pl.DataFrame, texts: pl.DataFrame, cfg: Config, bucket_us: int, info: dict[str, Any]
-) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Step 2: the shingle sets of the texts with a word, numbered ``x``, and their posts.
-
-    Returns
-    -------
-    posts, sx, shingle, size, starts
-        ``p, a, x, t, k`` (``k`` the time bucket) sorted by ``p``; the shingle
-        sets as flat arrays (text of each shingle, its hash, each text's size
-        and where it starts).
-    """
-    seed = int(cfg["run.seed"])
-    sx, shingle, size = shingle_sets(texts.get_column("key"), int(cfg["similar.shingle_words"]), seed)
-    has = size > 0
-    renum = np.cumsum(has) - 1  # texts without a word are left out
-    sx = renum[sx]
-    size = size[has]
-    texts = texts.filter(pl.Series(has)).with_row_index("x")
-    starts = np.concatenate([[0], np.cumsum(size)]).astype(np.int64)
-    P = (
-        traced.join(texts, on="key")
-        .select("p", "a", "x", "t", (pl.col("t") // bucket_us).alias("k"))
-        .sort("p")
-    )
-    info.update(posts_considered=P.height, texts=int(size.size), shingles=int(shingle.size))
-    return P, sx, shingle, size, starts
+    return traced_all, kept_lf.collect(), texts.drop("tid"), accounts, post_ids
 
 
 def _verified(
-    sig: np.ndarray,
-    P: pl.DataFrame,
-    shingle: np.ndarray,
-    starts: np.ndarray,
-    size: np.ndarray,
-    cfg: Config,
-    info: dict[str, Any],
-    warnings: list[str],
-    tell: Teller,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Steps 4 and 5: the text pairs ``x1 < x2`` whose exact Jaccard reaches ``similar.threshold``.
-
-    LSH candidates within time buckets (oversized buckets skipped and reported),
-    verified slice of time by slice (:func:`cib.detect.minhash.verified_pairs`).
-    """
+    x1: np.ndarray, jac: np.ndarray, found: dict[str, Any], cfg: Config, info: dict[str, Any], warnings: list[str]
+) -> None:
+    """What steps 4 and 5 found, into ``info`` and ``warnings``: counts, skipped and crowded buckets, Jaccard."""
     cap = int(cfg["similar.max_bucket"])
-    units = P.select("x", "k").unique()
-    x1, x2, jac, found = verified_pairs(
-        sig,
-        units.get_column("x").to_numpy().astype(np.int64),
-        units.get_column("k").to_numpy(),
-        shingle,
-        starts,
-        size,
-        bands=int(cfg["similar.bands"]),
-        rows=int(cfg["similar.rows"]),
-        cap=cap,
-        near=int(cfg["similar.max_neighbours"]),
-        threshold=float(cfg["similar.threshold"]),
-        count=lambda done, total: tell("", done, total, "slices"),
-    )
     skipped = found["skipped_buckets"]
-    info.update(units=units.height, **found, verified_pairs=int(x1.size))
+    info.update(**found, verified_pairs=int(x1.size))
     if skipped["buckets"]:
         warnings.append(
             f"{SIGNAL}: {skipped['buckets']} LSH bucket(s) above {cap} texts were skipped "
@@ -278,7 +235,6 @@ def _verified(
             "median": round(float(np.median(jac)), 4),
             "mean": round(float(jac.mean()), 4),
         }
-    return x1, x2
 
 
 def _thinned(
@@ -327,7 +283,12 @@ def _edges(
 
 
 def similar_text_edges(
-    posts: pl.DataFrame, cfg: Config, *, time_resolution_s: float = 1.0, progress: Progress | None = None
+    posts: pl.DataFrame,
+    cfg: Config,
+    *,
+    time_resolution_s: float = 1.0,
+    progress: Progress | None = None,
+    memo: Memo | None = None,
 ) -> SimilarResult:
     """Edges between accounts that posted near-duplicate texts within ``similar.window``.
 
@@ -343,6 +304,10 @@ def similar_text_edges(
     progress
         Told each step of :data:`STEPS` as it starts, with the slices of time
         whose candidates are verified counted (:mod:`cib.progress`).
+    memo
+        A collection's cache (:class:`cib.detect.memo.Memo`): the text keys and
+        the slices of time of its previous run that hold the same posts are
+        taken from it (:mod:`cib.detect.similar_memo`); the same result.
 
     Returns
     -------
@@ -381,22 +346,15 @@ def similar_text_edges(
     # 1. texts ---------------------------------------------------------------
     if posts.height == 0:
         return _empty(info)
-    traced, texts, accounts, post_ids = _texts(posts, cfg, info)
+    traced_all, traced, texts, accounts, post_ids = _texts(posts, cfg, info, memo)
     lap("texts")
 
-    # 2. shingles --------------------------------------------------------------
-    P, sx, shingle, size, starts = _shingles(traced, texts, cfg, bucket_us, info)
-    n_texts = int(size.size)
-    lap("shingles")
+    # 2-5. shingles, MinHash, LSH candidates and their verification, slice of time by slice ----------
+    P, x1, x2, found, n_texts = text_pairs(traced_all, traced, texts, cfg, bucket_us, info, tell, lap, memo)
+    del traced_all, traced
     if n_texts == 0:
         return _empty(info)
-
-    # 3-5. MinHash, LSH candidates and their verification --------------------------------------------
-    n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
-    sig = signatures(sx, shingle, n_texts, n_hashes, int(cfg["run.seed"]))
-    lap("minhash")
-    x1, x2 = _verified(sig, P, shingle, starts, size, cfg, info, warnings, tell)
-    del sig
+    _verified(x1, found.pop("jaccard"), found, cfg, info, warnings)
     lap("candidates_and_verify")
 
     # 6. groups, crowds, post pairs ---------------------------------------------

@@ -22,12 +22,17 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from cib.detect.memo import at_least, canonical, text_keys
 from cib.normalise import canonical_urls, cnt_text_key, hashtag_key, in_parts, mention_key, text_key
 from cib.schema import TIME
 from cib.signals import WINDOWED
 
 if TYPE_CHECKING:
     from cib.config import Config
+    from cib.detect.memo import Memo
+
+#: how a signal's traces are built: ``(posts, cfg, memo) → traces``
+Builder = Callable[[pl.LazyFrame, "Config", "Memo | None"], pl.LazyFrame]
 
 __all__ = ["SIGNALS", "TRACES", "signal_traces", "build_traces", "traces_key"]
 
@@ -52,16 +57,16 @@ def _base(posts: pl.LazyFrame) -> list[str]:
     return ["_p", "account_id", "created_at", *(["_a"] if "_a" in names else [])]
 
 
-def _scalar(column: str, *, originals: bool) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
-    def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def _scalar(column: str, *, originals: bool) -> Builder:
+    def build(posts: pl.LazyFrame, cfg: Config, memo: Memo | None) -> pl.LazyFrame:
         lf = posts.filter(_ORIGINAL) if originals else posts
         return lf.select(*_base(posts), pl.col(column).str.strip_chars().alias("object_id"))
 
     return build
 
 
-def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[pl.LazyFrame, Config], pl.LazyFrame]:
-    def build(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Builder:
+    def build(posts: pl.LazyFrame, cfg: Config, memo: Memo | None) -> pl.LazyFrame:
         lf = posts.filter(_ORIGINAL).select(*_base(posts), pl.col(column).alias("object_id"))
         lf = lf.explode("object_id")
         obj = pl.col("object_id").cast(pl.String)
@@ -70,11 +75,14 @@ def _listed(column: str, key: Callable[[pl.Expr], pl.Expr] | None) -> Callable[[
     return build
 
 
-def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def _links(posts: pl.LazyFrame, cfg: Config, memo: Memo | None) -> pl.LazyFrame:
     lf = posts.filter(_ORIGINAL).select(*_base(posts), pl.col("urls").alias("object_id"))
     lf = lf.explode("object_id").filter(pl.col("object_id").is_not_null())
     if cfg["detect.match_keys"] == "cnt":
         return lf  # CNT pairs URLs as written
+    if memo is not None:  # a collection's outputs: each URL canonicalised once, across its runs too
+        links = lf.collect()
+        return links.with_columns(canonical(links.get_column("object_id").cast(pl.String), memo)).lazy()
     # ural is pure Python; map_batches hands it whole columns and canonical_urls
     # calls it once per distinct URL.
     return lf.with_columns(
@@ -82,10 +90,16 @@ def _links(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
     )
 
 
-def _texts(posts: pl.LazyFrame, cfg: Config) -> pl.LazyFrame:
+def _texts(posts: pl.LazyFrame, cfg: Config, memo: Memo | None) -> pl.LazyFrame:
     lf = posts.filter(_ORIGINAL & pl.col("text").is_not_null()).select(*_base(posts), "text")
     if cfg["detect.match_keys"] == "cnt":
         key = cnt_text_key(pl.col("text"))
+    elif memo is not None:  # a collection's outputs: each text keyed once, across its runs too
+        texts = lf.collect()
+        keys = text_keys(texts.get_column("text"), memo).alias("object_id")
+        return texts.with_columns(keys).select(pl.exclude("text")).with_columns(
+            at_least(pl.col("object_id"), int(cfg["detect.co_text.min_chars"]))
+        ).lazy()
     else:
         key = text_key(pl.col("text"), min_chars=cfg["detect.co_text.min_chars"])
     # Every row's key, on all cores: measured faster than keying the distinct texts
@@ -102,7 +116,7 @@ def traces_key(signal: str, cfg: Config) -> tuple:
     return (signal, keys)
 
 
-_BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
+_BUILDERS: dict[str, Builder] = {
     "co_reshare": _scalar("reshare_of", originals=False),
     "co_link": _links,
     "co_text": _texts,
@@ -117,7 +131,7 @@ _BUILDERS: dict[str, Callable[[pl.LazyFrame, Config], pl.LazyFrame]] = {
 _ONE_OBJECT_PER_POST = frozenset({"co_reshare", "co_reply", "co_text"})
 
 
-def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config) -> pl.LazyFrame:
+def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config, memo: Memo | None = None) -> pl.LazyFrame:
     """Internal traces of one signal: ``_p`` (post code), ``account_id`` (or ``_a``), ``object_id``, ``t`` (µs).
 
     Parameters
@@ -129,13 +143,16 @@ def signal_traces(posts: pl.LazyFrame, signal: str, cfg: Config) -> pl.LazyFrame
         A name in :data:`SIGNALS`.
     cfg
         Effective configuration.
+    memo
+        A collection's cache (:class:`cib.detect.memo.Memo`): text keys and
+        canonical URLs are taken from its previous run; the same traces.
 
     Returns
     -------
     pl.LazyFrame
         One row per distinct (post, object); rows without object, account or time dropped.
     """
-    lf = _BUILDERS[signal](posts, cfg)
+    lf = _BUILDERS[signal](posts, cfg, memo)
     account = "_a" if "_a" in posts.collect_schema().names() else "account_id"
     lf = lf.filter(
         pl.col("object_id").is_not_null()

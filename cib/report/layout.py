@@ -48,6 +48,10 @@ Link = tuple[str, str, float]
 _GOLDEN = math.pi * (3.0 - math.sqrt(5.0))
 _PAD = 1.0
 _ASPECT = 2.0
+#: spring layouts made in this process, by everything they depend on: the exports and the report lay
+#: out the same networks, and a spring layout is most of a layout's time (a few hundred at most kept)
+_SPRUNG: dict[tuple, dict[str, tuple[float, float]]] = {}
+_SPRUNG_KEPT = 256
 
 
 @dataclass
@@ -109,11 +113,23 @@ def _unit_layout(
         return {nodes[0]: (0.0, 0.0)}
     if len(nodes) > spring_max:
         return _sunflower(nodes, degree)
+    edges = tuple(sorted(links()))
+    if not edges:
+        return _sunflower(nodes, degree)
+    key = (tuple(nodes), edges, seed)
+    made = _SPRUNG.get(key)
+    if made is None:
+        made = _SPRUNG[key] = _spring(nodes, edges, seed)
+        if len(_SPRUNG) > _SPRUNG_KEPT:
+            del _SPRUNG[next(iter(_SPRUNG))]
+    return dict(made)
+
+
+def _spring(nodes: Sequence[str], edges: Sequence[Link], seed: int) -> dict[str, tuple[float, float]]:
+    """A seeded spring layout of one network, centred and scaled into the unit disc."""
     sub = nx.Graph()
     sub.add_nodes_from(nodes)
-    sub.add_edges_from((a, b, {"weight": w}) for a, b, w in sorted(links()))
-    if sub.number_of_edges() == 0:
-        return _sunflower(nodes, degree)
+    sub.add_edges_from((a, b, {"weight": w}) for a, b, w in edges)
     raw = nx.spring_layout(sub, seed=seed, weight="weight")
     cx = sum(p[0] for p in raw.values()) / len(raw)
     cy = sum(p[1] for p in raw.values()) / len(raw)
