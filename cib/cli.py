@@ -96,7 +96,7 @@ def _ingest_summary(result: Any) -> str:
     n_in = sum(f.rows_in for f in result.files)
     dupes = sum(f.duplicates for f in result.files)
     return (
-        f"ingest: {len(result.files)} file(s), {n_in:,} rows in → {result.posts.height:,} posts, "
+        f"ingest: {len(result.files)} file(s), {n_in:,} rows in → {result.n_posts:,} posts, "
         f"{result.rejects.height:,} rejected, {dupes:,} duplicates removed; {result.accounts.height:,} accounts"
     )
 

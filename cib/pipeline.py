@@ -230,6 +230,9 @@ def _run_staged(
     # unchanged files the previous run read are taken from its tables, unless the run is to be made whole
     previous = None if run.full else staging.final
     run.ingested = run_ingest(run.source, work, run.cfg, run.manifest, fmt=run.fmt, progress=progress, previous=previous)
+    if keep:
+        # posts staged on disk are read back from the staging folder, which is gone once swapped in
+        run.ingested.posts  # noqa: B018
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested

@@ -9,6 +9,8 @@ prints.
 from __future__ import annotations
 
 import importlib
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,15 +158,21 @@ def run_ingest(
 
     check_outputs(out, source)
     old, why = reusable(previous, cfg.as_dict())
-    with manifest.timed("ingest"):
-        reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
-        result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse)
-    tell = Teller(progress, "ingest")
-    tell("writing tables")
-    params = cfg.as_dict()
-    manifest.files = [f.as_dict() for f in result.files]
-    manifest.run_id = run_id_of(manifest.files, params)
-    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params, run_id=manifest.run_id)
+    out.processed.mkdir(parents=True, exist_ok=True)
+    # a large collection's posts are staged beside the outputs, never all in memory (cib.ingest.parts)
+    parts = Path(tempfile.mkdtemp(prefix=".posts-parts-", dir=out.processed))
+    try:
+        with manifest.timed("ingest"):
+            reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
+            result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse, parts=parts)
+        tell = Teller(progress, "ingest")
+        tell("writing tables")
+        params = cfg.as_dict()
+        manifest.files = [f.as_dict() for f in result.files]
+        manifest.run_id = run_id_of(manifest.files, params)
+        result.write_posts(out.processed / "posts.parquet", params=params, run_id=manifest.run_id)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
     write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params, run_id=manifest.run_id)
     write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params, run_id=manifest.run_id)
     profiles = result.profiles if result.profiles is not None else empty("profiles")
@@ -176,13 +184,13 @@ def run_ingest(
     dupes = sum(f.duplicates for f in result.files)
     manifest.counts["ingest"] = {
         "rows_in": rows_in,
-        "posts": result.posts.height,
+        "posts": result.n_posts,
         "rejects": result.rejects.height,
         "duplicates_removed": dupes,
         "account_rows": sum(f.accounts for f in result.files),
         "accounts": result.accounts.height,
         "reconciled": all(f.reconciled for f in result.files)
-        and rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
+        and rows_in == result.n_posts + result.rejects.height + dupes + sum(f.accounts for f in result.files),
         "rule": "rows_in = posts + rejects + duplicates_removed + account_rows, where rows_in is counted "
         "from each file apart from its reader: delimited records (the header and empty lines aside), "
         "non-blank JSON lines, Parquet rows, Telegram messages; a twarc2 page line counts its tweets. "

@@ -44,6 +44,16 @@ PARAMS: tuple[Param, ...] = (
         min=1,
     ),
     Param(
+        "ingest.max_posts_in_memory",
+        2_000_000,
+        "posts",
+        "Posts a run holds in memory while it reads its files; beyond, they are staged on disk in "
+        "parts beside the outputs and posts.parquet is written from them by Polars' streaming engine "
+        "(the same table either way: a memory bound, not a result-changing threshold).",
+        kind="int",
+        min=0,
+    ),
+    Param(
         "ingest.dedupe",
         True,
         "-",
