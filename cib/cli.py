@@ -243,10 +243,12 @@ def detect(
         window=window,
         min_participation=min_participation,
     )
-    with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
+    # a large collection is detected from posts.parquet, a few columns at a time (run.max_posts_in_memory)
+    large = _posts_in(processed) > int(cfg["run.max_posts_in_memory"])
+    with display(quiet) as shown, rerun(processed, cfg, "detect", posts=not large) as run:
         _staging_said(shown, run)
         run_detect(
-            run.posts,
+            run.out.processed / "posts.parquet" if large else run.posts,
             run.out,
             cfg,
             run.manifest,
@@ -254,6 +256,16 @@ def detect(
             progress=shown.progress,
         )
         shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
+
+
+def _posts_in(processed: Path) -> int:
+    """How many posts a processed folder holds (from the Parquet footer; 0 when there is no table)."""
+    import polars as pl
+
+    try:
+        return int(pl.scan_parquet(processed / "posts.parquet").select(pl.len()).collect().item())
+    except (OSError, pl.exceptions.PolarsError):
+        return 0
 
 
 @app.command()

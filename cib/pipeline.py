@@ -236,12 +236,14 @@ def _run_staged(
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
+        # a collection whose posts were staged on disk is detected from posts.parquet, a few columns at a time
+        staged = ing.parts.staged
         run.detected = run_detect(
-            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress,
-            previous=previous,
+            work.processed / "posts.parquet" if staged else ing.posts, work, run.cfg, run.manifest,
+            time_resolution_s=ing.time_resolution_s, progress=progress, previous=previous,
         )  # fmt: skip
         _done(run, "detect", on_stage)
-        if not keep and last >= STAGES.index("cluster"):
+        if not keep and not staged and last >= STAGES.index("cluster"):
             # read back as written: one compact copy, not the detectors' pieces (1 GB less at 3 M posts)
             run.detected = None
             gc.collect()

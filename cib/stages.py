@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.config import Config
+from cib.detect.parts import accounts_in_edges, detect_counts
 from cib.errors import CibError
 from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest, check_run, run_id_of
 from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
-from cib.schema import empty, read_table, write_table
+from cib.schema import empty, read_table, scan_table, write_table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -222,32 +223,25 @@ def load_detected(folder: str | Path) -> DetectResult:
     return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
 
 
-def accounts_in_edges(edges: pl.DataFrame) -> int:
-    """Distinct accounts at either end of the edges."""
-    # a frame's unique runs on every core, a series' on one
-    ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
-    return ids.unique().height
+#: sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
+#: slow to import); :func:`cib.detect.detect` runs the windowed signals
+_ENGINES = {
+    "sync": ("cib.detect.sync", "sync_detect"),
+    "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
+    "amplify": ("cib.detect.amplify", "amplify_detect"),
+}
 
 
-def detect_counts(edges: pl.DataFrame, evidence: pl.DataFrame, in_edges: int | None = None) -> dict[str, Any]:
-    """What the manifest counts of a detection (``in_edges``: the accounts in edges, when known).
-
-    The edges are sorted by signal, so their count per signal comes from runs of
-    that column, not a group-by of millions of strings.
-    """
-    by_signal: dict[str, int] = {}
-    for run in edges.get_column("signal").rle().to_list():
-        by_signal[run["value"]] = by_signal.get(run["value"], 0) + run["len"]
-    return {
-        "edges": edges.height,
-        "edges_by_signal": dict(sorted(by_signal.items())),
-        "accounts_in_edges": in_edges if in_edges is not None else accounts_in_edges(edges),
-        "evidence_rows": evidence.height,
-    }
+def _engine_posts(posts: pl.DataFrame | Path, scan: pl.LazyFrame | None, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The posts an engine is given: all of them in memory, or only its columns read from the scan."""
+    if scan is None:
+        assert isinstance(posts, pl.DataFrame)
+        return posts
+    return scan.select(c for c in columns if c in scan.collect_schema().names()).collect()
 
 
 def run_detect(
-    posts: pl.DataFrame,
+    posts: pl.DataFrame | Path,
     out: Outputs,
     cfg: Config,
     manifest: Manifest,
@@ -263,7 +257,8 @@ def run_detect(
     Parameters
     ----------
     posts, out, cfg, manifest
-        The posts, where to write, the configuration and the manifest to fill.
+        The posts (or the path of ``posts.parquet``: see below), where to
+        write, the configuration and the manifest to fill.
     time_resolution_s
         From ingest.
     engine_call
@@ -286,54 +281,83 @@ def run_detect(
     DetectResult
         With the ``sync``, ``co_similar_text`` and ``amplify`` edges and evidence appended
         when those signals are on.
+
+    Notes
+    -----
+    Given the path of ``posts.parquet`` (a collection above
+    ``run.max_posts_in_memory`` posts), the posts are never all in memory: the
+    windowed signals read their columns from a scan, each other detector gets
+    the columns it reads (its ``POST_COLUMNS``), and each detector's edges and
+    evidence go to disk as it finishes (:class:`cib.detect.parts.ResultParts`);
+    the tables written are the same, and the result is read back from them.
     """
     from cib.detect import detect, insert_signal
+    from cib.detect.parts import ResultParts
     from cib.detect.previous import previous_detection
 
-    # sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
-    # slow to import); detect() runs the windowed signals
-    extra = {
-        "sync": ("cib.detect.sync", "sync_detect"),
-        "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
-        "amplify": ("cib.detect.amplify", "amplify_detect"),
-    }
+    extra = _ENGINES
+    scan = None if isinstance(posts, pl.DataFrame) else scan_table(posts, "posts")
+    parts = ResultParts(tempfile.mkdtemp(prefix=".detect-parts-", dir=out.processed)) if scan is not None else None
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
-    with manifest.timed("detect"):
-        kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
-        if kept is not None:
-            result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
-        else:
-            # nothing below reads the per-edge diagnostics: they are not kept
-            result = detect(posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
-            in_edges = result.info["accounts_in_edges"]
-        for signal, (module, name) in extra.items():
-            if signal not in cfg["detect.signals"]:
-                continue
-            engine = getattr(importlib.import_module(module), name)
-            task = Teller(told, "detect", signal)
-            if engine_call is None:
-                more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told)
+    try:
+        with manifest.timed("detect"):
+            kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
+            if kept is not None:
+                result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
             else:
-                task("")  # the engine runs untold: the signal is shown all the same
-                more = engine_call(signal, engine, posts, cfg, time_resolution_s)
-            task.finished()
-            result.edges = insert_signal(result.edges, more.edges)
-            if more.edges.height:
-                in_edges = None  # counted below, over every signal's ids
-            result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
-            result.info[signal] = more.info
-            # the window each signal used, in one place for the manifest and the report
-            result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
-    stage("writing tables")
-    params = cfg.as_dict()
-    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
-    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
-    manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
+                # nothing below reads the per-edge diagnostics: they are not kept
+                given = posts if scan is None else scan
+                result = detect(given, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told)
+                in_edges = result.info["accounts_in_edges"]
+            if parts is not None:
+                parts.add(result.edges, result.evidence)
+                result.edges, result.evidence = result.edges.clear(), result.evidence.clear()
+            for signal, (module_name, name) in extra.items():
+                if signal not in cfg["detect.signals"]:
+                    continue
+                module = importlib.import_module(module_name)
+                engine, some = getattr(module, name), _engine_posts(posts, scan, module.POST_COLUMNS)
+                task = Teller(told, "detect", signal)
+                if engine_call is None:
+                    more = engine(some, cfg, time_resolution_s=time_resolution_s, progress=told)
+                else:
+                    task("")  # the engine runs untold: the signal is shown all the same
+                    more = engine_call(signal, engine, some, cfg, time_resolution_s)
+                del some
+                task.finished()
+                if more.edges.height:
+                    in_edges = None  # counted below, over every signal's ids
+                if parts is not None:
+                    parts.add(more.edges, more.evidence, in_order=False)
+                else:
+                    result.edges = insert_signal(result.edges, more.edges)
+                    result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
+                result.info[signal] = more.info
+                # the window each signal used, in one place for the manifest and the report
+                result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
+                del more
+        stage("writing tables")
+        params = cfg.as_dict()
+        if parts is not None:
+            parts.write(out.processed, params=params, run_id=manifest.run_id)
+            manifest.counts["detect"] = parts.counts(in_edges)
+        else:
+            write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
+            write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
+            manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
+    finally:
+        if parts is not None:
+            parts.close()
+    if parts is not None:
+        result.info["tables_on_disk"] = "posts read from posts.parquet by columns; each detector's edges and evidence written as it finished"
     manifest.stages["detect"] = {**result.info, **({"reuse": why} if previous else {})}
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)
     stage.finished()
+    if parts is not None:
+        info, result = result.info, load_detected(out.processed)
+        result.info = info
     return result
 
 

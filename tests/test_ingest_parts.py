@@ -1,7 +1,7 @@
 """Posts staged on disk in parts give the tables that posts held in memory give.
 
 Each case is read twice with chunks of a row or two (``ingest.chunk_rows``): every
-post in memory, and with ``ingest.max_posts_in_memory`` at 0, so that every chunk is
+post in memory, and with ``run.max_posts_in_memory`` at 0, so that every chunk is
 a part of its own on disk and ``posts.parquet`` is streamed from them. Posts, accounts,
 rejects, profiles, each file's report and the manifest's counts must be the same,
 and the Parquet files byte for byte.
@@ -27,7 +27,7 @@ HEADER = "post_id,account_id,created_at,text,hashtags,handle,followers\n"
 
 
 #: every post staged on disk, from the first
-STAGED = {"ingest.max_posts_in_memory": 0}
+STAGED = {"run.max_posts_in_memory": 0}
 
 
 def _collection(folder: Path) -> Path:

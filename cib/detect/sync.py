@@ -67,9 +67,11 @@ if TYPE_CHECKING:
 
     from cib.config import Config
 
-__all__ = ["SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
+__all__ = ["POST_COLUMNS", "SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
 
 SIGNAL = "sync"
+#: the posts' columns :func:`sync_detect` reads (a large collection's detection reads only these)
+POST_COLUMNS = ("post_id", "account_id", "created_at", "reshare_of", "reply_to")
 _US = 1_000_000
 # cells of one block of the pair-count product (bounds memory)
 _BLOCK_CELLS = 40_000_000

@@ -1,7 +1,7 @@
 """The posts of a collection as its files are read: held in memory, or staged on disk in parts.
 
 Every chunk a reader finalises is one part, in file order, in the canonical
-posts columns. Up to ``ingest.max_posts_in_memory`` posts the parts stay in
+posts columns. Up to ``run.max_posts_in_memory`` posts the parts stay in
 memory and the posts table is their concatenation, as it always was. Beyond,
 when the caller gave a folder, every part goes to a Parquet file of its own
 there, and ``posts.parquet`` is written from their scans by Polars' streaming

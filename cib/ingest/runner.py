@@ -79,7 +79,7 @@ class IngestResult:
     """Canonical tables of a collection and how each file contributed.
 
     The posts are held by :class:`~cib.ingest.parts.PostParts`: in memory, or
-    staged on disk beyond ``ingest.max_posts_in_memory`` and read back from
+    staged on disk beyond ``run.max_posts_in_memory`` and read back from
     ``posts.parquet`` once :meth:`write_posts` has written it.
     """
 
@@ -340,7 +340,7 @@ def ingest(
         file whose format is sniffed otherwise now is read all the same.
     parts
         A folder where the posts are staged on disk once more than
-        ``ingest.max_posts_in_memory`` have been read (:mod:`cib.ingest.parts`);
+        ``run.max_posts_in_memory`` have been read (:mod:`cib.ingest.parts`);
         :meth:`IngestResult.write_posts` then streams ``posts.parquet`` from
         them. Without it every post is held in memory. The tables are the same.
 
@@ -361,7 +361,7 @@ def ingest(
     forced = by_name(fmt) if fmt else None
     reports: list[FileReport] = []
     reused: list[str] = []
-    read = _Collected(PostParts(parts, int(cfg["ingest.max_posts_in_memory"]), dedupe=bool(cfg["ingest.dedupe"])))
+    read = _Collected(PostParts(parts, int(cfg["run.max_posts_in_memory"]), dedupe=bool(cfg["ingest.dedupe"])))
     stage = Teller(progress, "ingest")
     stage("reading", 0, None, "rows")
     rows_before = 0

@@ -11,6 +11,17 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int", min=0, max=2**32 - 1
     ),
+    Param(
+        "run.max_posts_in_memory",
+        2_000_000,
+        "posts",
+        "Above this many posts a run keeps its large tables on disk between steps: ingest stages the "
+        "posts in parts beside the outputs and streams posts.parquet from them, detection reads from "
+        "posts.parquet only the columns each detector needs and writes each signal's edges and "
+        "evidence as it finishes. The same tables either way: a memory bound, not a result-changing threshold.",
+        kind="int",
+        min=0,
+    ),
     # --- ingest --------------------------------------------------------------
     Param(
         "ingest.columns",
@@ -42,16 +53,6 @@ PARAMS: tuple[Param, ...] = (
         "Rows handed on at a time from text files; files read row by row (those with bad records) hold only this many in Python at once.",
         kind="int",
         min=1,
-    ),
-    Param(
-        "ingest.max_posts_in_memory",
-        2_000_000,
-        "posts",
-        "Posts a run holds in memory while it reads its files; beyond, they are staged on disk in "
-        "parts beside the outputs and posts.parquet is written from them by Polars' streaming engine "
-        "(the same table either way: a memory bound, not a result-changing threshold).",
-        kind="int",
-        min=0,
     ),
     Param(
         "ingest.dedupe",
