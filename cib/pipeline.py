@@ -27,6 +27,7 @@ from cib.manifest import Manifest, Staging, check_run, collection_lock, stage_fo
 from cib.network.events import load_events, parse_event_flag
 from cib.params import PRESETS
 from cib.progress import Progress
+from cib.schema import POSTS
 from cib.signals import windowed_values
 from cib.stages import (
     STAGE_TABLES,
@@ -242,6 +243,8 @@ def _run_staged(
             work.processed / "posts.parquet" if staged else ing.posts, work, run.cfg, run.manifest,
             time_resolution_s=ing.time_resolution_s, progress=progress, previous=previous,
         )  # fmt: skip
+        if keep and isinstance(run.detected.evidence, pl.LazyFrame):
+            run.detected.evidence = run.detected.evidence.collect()  # a scan of the staging folder, gone once swapped in
         _done(run, "detect", on_stage)
         if not keep and not staged and last >= STAGES.index("cluster"):
             # read back as written: one compact copy, not the detectors' pieces (1 GB less at 3 M posts)
@@ -251,9 +254,12 @@ def _run_staged(
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
+        # posts staged on disk are read back without the two columns the network stage never reads
+        posts = ing.post_columns([c for c in POSTS if c not in ("source_file", "source_row")]) if ing.parts.staged else ing.posts
         run.network = run_network(
-            ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
+            posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
         )
+        del posts
         _done(run, "cluster", on_stage)
         if not keep:
             run.ingested = run.detected = run.network = None

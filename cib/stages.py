@@ -215,29 +215,17 @@ def load_ingested(folder: str | Path) -> tuple:
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
-def load_detected(folder: str | Path) -> DetectResult:
-    """Read the edges and evidence written by :func:`run_detect`."""
+def load_detected(folder: str | Path, *, evidence: bool = True) -> DetectResult:
+    """Read the edges and evidence written by :func:`run_detect`.
+
+    ``evidence=False``: the evidence is left on disk, a scan of its table (a
+    large collection's network stage reads from it only what it counts).
+    """
     from cib.detect import DetectResult
 
     folder = Path(folder)
-    return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
-
-
-#: sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
-#: slow to import); :func:`cib.detect.detect` runs the windowed signals
-_ENGINES = {
-    "sync": ("cib.detect.sync", "sync_detect"),
-    "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
-    "amplify": ("cib.detect.amplify", "amplify_detect"),
-}
-
-
-def _engine_posts(posts: pl.DataFrame | Path, scan: pl.LazyFrame | None, columns: tuple[str, ...]) -> pl.DataFrame:
-    """The posts an engine is given: all of them in memory, or only its columns read from the scan."""
-    if scan is None:
-        assert isinstance(posts, pl.DataFrame)
-        return posts
-    return scan.select(c for c in columns if c in scan.collect_schema().names()).collect()
+    ev = read_table(folder / "evidence.parquet", "evidence") if evidence else scan_table(folder / "evidence.parquet", "evidence")
+    return DetectResult(read_table(folder / "edges.parquet", "edges"), ev)  # type: ignore[arg-type]
 
 
 def run_detect(
@@ -289,13 +277,14 @@ def run_detect(
     windowed signals read their columns from a scan, each other detector gets
     the columns it reads (its ``POST_COLUMNS``), and each detector's edges and
     evidence go to disk as it finishes (:class:`cib.detect.parts.ResultParts`);
-    the tables written are the same, and the result is read back from them.
+    the tables written are the same, and the result is read back from them:
+    the edges in memory, the evidence a scan of its table.
     """
     from cib.detect import detect, insert_signal
-    from cib.detect.parts import ResultParts
+    from cib.detect.parts import ENGINES, ResultParts, engine_posts
     from cib.detect.previous import previous_detection
 
-    extra = _ENGINES
+    extra = ENGINES
     scan = None if isinstance(posts, pl.DataFrame) else scan_table(posts, "posts")
     parts = ResultParts(tempfile.mkdtemp(prefix=".detect-parts-", dir=out.processed)) if scan is not None else None
     stage = Teller(progress, "detect")
@@ -317,7 +306,7 @@ def run_detect(
                 if signal not in cfg["detect.signals"]:
                     continue
                 module = importlib.import_module(module_name)
-                engine, some = getattr(module, name), _engine_posts(posts, scan, module.POST_COLUMNS)
+                engine, some = getattr(module, name), engine_posts(posts, scan, module.POST_COLUMNS)
                 task = Teller(told, "detect", signal)
                 if engine_call is None:
                     more = engine(some, cfg, time_resolution_s=time_resolution_s, progress=told)
@@ -356,7 +345,7 @@ def run_detect(
     manifest.write(out.processed)
     stage.finished()
     if parts is not None:
-        info, result = result.info, load_detected(out.processed)
+        info, result = result.info, load_detected(out.processed, evidence=False)
         result.info = info
     return result
 
@@ -422,9 +411,11 @@ def run_network(
         tell("bursts and events")
         from cib.network.events import bursts, event_activity, load_events
 
-        coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
+        # the posts in evidence (the evidence may be a scan of its table: only these two columns are read)
+        ev = detected.evidence.lazy()
+        coordinated = pl.concat([ev.select(pl.col("post_a").alias("p")), ev.select(pl.col("post_b").alias("p"))]).unique().collect()
         # bursts of coordination, not of everything the members posted
-        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
+        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.to_series().implode())), clustering.membership, cfg)
         events = load_events(cfg)
         activity = event_activity(posts, clustering.membership, events) if events else None
     tell("writing tables")

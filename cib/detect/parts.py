@@ -23,9 +23,25 @@ import polars as pl
 
 from cib.schema import EDGES, EVIDENCE, sink_table, write_table
 
-__all__ = ["ResultParts", "accounts_in_edges", "detect_counts"]
+__all__ = ["ENGINES", "ResultParts", "accounts_in_edges", "detect_counts", "engine_posts"]
 
 _PART_WRITE: dict[str, Any] = {"compression": "lz4", "statistics": False}
+
+#: sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
+#: slow to import); :func:`cib.detect.detect` runs the windowed signals
+ENGINES = {
+    "sync": ("cib.detect.sync", "sync_detect"),
+    "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
+    "amplify": ("cib.detect.amplify", "amplify_detect"),
+}
+
+
+def engine_posts(posts: pl.DataFrame | Path, scan: pl.LazyFrame | None, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The posts an engine is given: all of them in memory, or only its columns read from the scan."""
+    if scan is None:
+        assert isinstance(posts, pl.DataFrame)
+        return posts
+    return scan.select(c for c in columns if c in scan.collect_schema().names()).collect()
 
 
 @dataclass
