@@ -96,7 +96,7 @@ def _ingest_summary(result: Any) -> str:
     n_in = sum(f.rows_in for f in result.files)
     dupes = sum(f.duplicates for f in result.files)
     return (
-        f"ingest: {len(result.files)} file(s), {n_in:,} rows in → {result.posts.height:,} posts, "
+        f"ingest: {len(result.files)} file(s), {n_in:,} rows in → {result.n_posts:,} posts, "
         f"{result.rejects.height:,} rejected, {dupes:,} duplicates removed; {result.accounts.height:,} accounts"
     )
 
@@ -244,10 +244,12 @@ def detect(
         window=window,
         min_participation=min_participation,
     )
-    with display(quiet) as shown, rerun(processed, cfg, "detect") as run:
+    # a large collection is detected from posts.parquet, a few columns at a time (run.max_posts_in_memory)
+    large = _posts_in(processed) > int(cfg["run.max_posts_in_memory"])
+    with display(quiet) as shown, rerun(processed, cfg, "detect", posts=not large) as run:
         _staging_said(shown, run)
         run_detect(
-            run.posts,
+            run.out.processed / "posts.parquet" if large else run.posts,
             run.out,
             cfg,
             run.manifest,
@@ -256,6 +258,16 @@ def detect(
             memo=Memo.between(run.folder, run.out.processed),
         )
         shown.say(f"{detect_summary(run.manifest)}; {shown.lap()}")
+
+
+def _posts_in(processed: Path) -> int:
+    """How many posts a processed folder holds (from the Parquet footer; 0 when there is no table)."""
+    import polars as pl
+
+    try:
+        return int(pl.scan_parquet(processed / "posts.parquet").select(pl.len()).collect().item())
+    except (OSError, pl.exceptions.PolarsError):
+        return 0
 
 
 @app.command()

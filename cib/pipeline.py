@@ -28,6 +28,7 @@ from cib.manifest import Manifest, Staging, check_run, collection_lock, stage_fo
 from cib.network.events import load_events, parse_event_flag
 from cib.params import PRESETS
 from cib.progress import Progress
+from cib.schema import POSTS
 from cib.signals import windowed_values
 from cib.stages import (
     STAGE_TABLES,
@@ -231,16 +232,24 @@ def _run_staged(
     # unchanged files the previous run read are taken from its tables, unless the run is to be made whole
     previous = None if run.full else staging.final
     run.ingested = run_ingest(run.source, work, run.cfg, run.manifest, fmt=run.fmt, progress=progress, previous=previous)
+    if keep:
+        # posts staged on disk are read back from the staging folder, which is gone once swapped in
+        run.ingested.posts  # noqa: B018
     _done(run, "ingest", on_stage)
     if last >= STAGES.index("detect"):
         ing = run.ingested
+        # a collection whose posts were staged on disk is detected from posts.parquet, a few columns at a time
+        staged = ing.parts.staged
         why = "--full" if run.full else "no previous run"
         run.detected = run_detect(
-            ing.posts, work, run.cfg, run.manifest, time_resolution_s=ing.time_resolution_s, progress=progress,
-            previous=previous, memo=Memo.between(previous, work.processed, why_not=why),
+            work.processed / "posts.parquet" if staged else ing.posts, work, run.cfg, run.manifest,
+            time_resolution_s=ing.time_resolution_s, progress=progress, previous=previous,
+            memo=Memo.between(previous, work.processed, why_not=why),
         )  # fmt: skip
+        if keep and isinstance(run.detected.evidence, pl.LazyFrame):
+            run.detected.evidence = run.detected.evidence.collect()  # a scan of the staging folder, gone once swapped in
         _done(run, "detect", on_stage)
-        if not keep and last >= STAGES.index("cluster"):
+        if not keep and not staged and last >= STAGES.index("cluster"):
             # read back as written: one compact copy, not the detectors' pieces (1 GB less at 3 M posts)
             run.detected = None
             gc.collect()
@@ -248,9 +257,12 @@ def _run_staged(
     if last >= STAGES.index("cluster"):
         ing, det = run.ingested, run.detected
         assert det is not None
+        # posts staged on disk are read back without the two columns the network stage never reads
+        posts = ing.post_columns([c for c in POSTS if c not in ("source_file", "source_row")]) if ing.parts.staged else ing.posts
         run.network = run_network(
-            ing.posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
+            posts, ing.accounts, det, work, run.cfg, run.manifest, progress=progress, previous=staging.final
         )
+        del posts
         _done(run, "cluster", on_stage)
         if not keep:
             run.ingested = run.detected = run.network = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import importlib
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.config import Config
+from cib.detect.parts import accounts_in_edges, detect_counts
 from cib.errors import CibError
 from cib.ingest import IngestResult, ingest
 from cib.manifest import Manifest, check_run, run_id_of
 from cib.printable import is_invisible
 from cib.progress import Progress, Teller, counting
-from cib.schema import empty, read_table, write_table
+from cib.schema import empty, read_table, scan_table, write_table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -159,15 +161,21 @@ def run_ingest(
 
     check_outputs(out, source)
     old, why = reusable(previous, cfg.as_dict())
-    with manifest.timed("ingest"):
-        reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
-        result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse)
-    tell = Teller(progress, "ingest")
-    tell("writing tables")
-    params = cfg.as_dict()
-    manifest.files = [f.as_dict() for f in result.files]
-    manifest.run_id = run_id_of(manifest.files, params)
-    write_table(result.posts, out.processed / "posts.parquet", "posts", params=params, run_id=manifest.run_id)
+    out.processed.mkdir(parents=True, exist_ok=True)
+    # a large collection's posts are staged beside the outputs, never all in memory (cib.ingest.parts)
+    parts = Path(tempfile.mkdtemp(prefix=".posts-parts-", dir=out.processed))
+    try:
+        with manifest.timed("ingest"):
+            reuse = (lambda sums: reused_files(previous, old, sums)) if old is not None and previous is not None else None
+            result = ingest(source, cfg, fmt=fmt, progress=progress, reuse=reuse, parts=parts)
+        tell = Teller(progress, "ingest")
+        tell("writing tables")
+        params = cfg.as_dict()
+        manifest.files = [f.as_dict() for f in result.files]
+        manifest.run_id = run_id_of(manifest.files, params)
+        result.write_posts(out.processed / "posts.parquet", params=params, run_id=manifest.run_id)
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
     write_table(result.accounts, out.processed / "accounts.parquet", "accounts", params=params, run_id=manifest.run_id)
     write_table(result.rejects, out.processed / "rejects.parquet", "rejects", params=params, run_id=manifest.run_id)
     profiles = result.profiles if result.profiles is not None else empty("profiles")
@@ -179,13 +187,13 @@ def run_ingest(
     dupes = sum(f.duplicates for f in result.files)
     manifest.counts["ingest"] = {
         "rows_in": rows_in,
-        "posts": result.posts.height,
+        "posts": result.n_posts,
         "rejects": result.rejects.height,
         "duplicates_removed": dupes,
         "account_rows": sum(f.accounts for f in result.files),
         "accounts": result.accounts.height,
         "reconciled": all(f.reconciled for f in result.files)
-        and rows_in == result.posts.height + result.rejects.height + dupes + sum(f.accounts for f in result.files),
+        and rows_in == result.n_posts + result.rejects.height + dupes + sum(f.accounts for f in result.files),
         "rule": "rows_in = posts + rejects + duplicates_removed + account_rows, where rows_in is counted "
         "from each file apart from its reader: delimited records (the header and empty lines aside), "
         "non-blank JSON lines, Parquet rows, Telegram messages; a twarc2 page line counts its tweets. "
@@ -209,40 +217,21 @@ def load_ingested(folder: str | Path) -> tuple:
     return read_table(folder / "posts.parquet", "posts"), read_table(folder / "accounts.parquet", "accounts")
 
 
-def load_detected(folder: str | Path) -> DetectResult:
-    """Read the edges and evidence written by :func:`run_detect`."""
+def load_detected(folder: str | Path, *, evidence: bool = True) -> DetectResult:
+    """Read the edges and evidence written by :func:`run_detect`.
+
+    ``evidence=False``: the evidence is left on disk, a scan of its table (a
+    large collection's network stage reads from it only what it counts).
+    """
     from cib.detect import DetectResult
 
     folder = Path(folder)
-    return DetectResult(read_table(folder / "edges.parquet", "edges"), read_table(folder / "evidence.parquet", "evidence"))
-
-
-def accounts_in_edges(edges: pl.DataFrame) -> int:
-    """Distinct accounts at either end of the edges."""
-    # a frame's unique runs on every core, a series' on one
-    ids = pl.concat([edges.select(pl.col("account_a").alias("id")), edges.select(pl.col("account_b").alias("id"))])
-    return ids.unique().height
-
-
-def detect_counts(edges: pl.DataFrame, evidence: pl.DataFrame, in_edges: int | None = None) -> dict[str, Any]:
-    """What the manifest counts of a detection (``in_edges``: the accounts in edges, when known).
-
-    The edges are sorted by signal, so their count per signal comes from runs of
-    that column, not a group-by of millions of strings.
-    """
-    by_signal: dict[str, int] = {}
-    for run in edges.get_column("signal").rle().to_list():
-        by_signal[run["value"]] = by_signal.get(run["value"], 0) + run["len"]
-    return {
-        "edges": edges.height,
-        "edges_by_signal": dict(sorted(by_signal.items())),
-        "accounts_in_edges": in_edges if in_edges is not None else accounts_in_edges(edges),
-        "evidence_rows": evidence.height,
-    }
+    ev = read_table(folder / "evidence.parquet", "evidence") if evidence else scan_table(folder / "evidence.parquet", "evidence")
+    return DetectResult(read_table(folder / "edges.parquet", "edges"), ev)  # type: ignore[arg-type]
 
 
 def run_detect(
-    posts: pl.DataFrame,
+    posts: pl.DataFrame | Path,
     out: Outputs,
     cfg: Config,
     manifest: Manifest,
@@ -259,99 +248,107 @@ def run_detect(
     Parameters
     ----------
     posts, out, cfg, manifest
-        The posts, where to write, the configuration and the manifest to fill.
+        The posts (or the path of ``posts.parquet``: see below), where to
+        write, the configuration and the manifest to fill.
     time_resolution_s
         From ingest.
     engine_call
-        Runs the ``sync``, ``co_similar_text`` and ``amplify`` engines, as
-        ``engine_call(signal, engine, posts, cfg, time_resolution_s)``; a
-        sweep passes one that reuses an earlier result (default: call the engine).
+        Runs the other engines (:data:`cib.detect.parts.ENGINES`), as
+        ``engine_call(signal, engine, posts, cfg, time_resolution_s, key=...)``: a sweep's reuses results.
     cache
         Traces and pairs shared between detections of these posts (a sweep's
         :class:`cib.detect.PairCache`).
     progress
-        Told each signal's steps and how many signals are done (see
-        :mod:`cib.progress`); an ``engine_call`` runs its engine untold.
+        Told each signal's steps and how many signals are done (:mod:`cib.progress`; not by ``engine_call``).
     previous
-        The collection's outputs before this run: their edges and evidence are
-        taken over when the posts and the detection parameters are the same
-        (:mod:`cib.detect.previous`); the manifest says so under ``stages.detect.reuse``.
+        The collection's outputs before this run: their edges and evidence are taken over when the posts and
+        the detection parameters are the same (:mod:`cib.detect.previous`; ``stages.detect.reuse``).
     memo
-        The collection's cache (:class:`cib.detect.memo.Memo`): the work of its
-        previous run that depends on a value or a slice of time alone is taken
-        from it, and this run's is kept for the next; the same tables. The
-        manifest says what was reused under ``stages.detect.cache``.
+        The collection's cache (:class:`cib.detect.memo.Memo`): work of the previous run that depends on a
+        value or a slice of time alone is taken from it (the same tables; ``stages.detect.cache`` says what).
 
     Returns
     -------
     DetectResult
-        With the ``sync``, ``co_similar_text`` and ``amplify`` edges and evidence appended
-        when those signals are on.
+        With the other engines' edges and evidence appended when their signals are on.
+
+    Notes
+    -----
+    Given the path of ``posts.parquet`` (above ``run.max_posts_in_memory`` posts), each
+    detector reads its columns (``POST_COLUMNS``) and its edges and evidence go to disk
+    as it finishes (:class:`cib.detect.parts.ResultParts`): the same tables.
     """
     from cib.detect import detect, insert_signal
+    from cib.detect.parts import ENGINES, ResultParts, account_ids, engine_posts, run_engine
     from cib.detect.previous import previous_detection
 
-    # sync, co_similar_text and amplify have engines of their own, imported only when on (scipy is
-    # slow to import); detect() runs the windowed signals
-    extra = {
-        "sync": ("cib.detect.sync", "sync_detect"),
-        "co_similar_text": ("cib.detect.similar", "similar_text_edges"),
-        "amplify": ("cib.detect.amplify", "amplify_detect"),
-        # last: it compares the accounts the others put in edges
-        "co_paraphrase": ("cib.detect.paraphrase", "paraphrase_edges"),
-    }
+    extra = ENGINES
+    scan = None if isinstance(posts, pl.DataFrame) else scan_table(posts, "posts")
+    parts = ResultParts(tempfile.mkdtemp(prefix=".detect-parts-", dir=out.processed)) if scan is not None else None
     stage = Teller(progress, "detect")
     told = counting(stage, len(set(cfg["detect.signals"])), "signals")
-    with manifest.timed("detect"):
-        kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
-        if kept is not None:
-            result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
-            if previous is not None and (previous / "cache").is_dir():  # the vectors stay for the next run
-                shutil.copytree(previous / "cache", out.processed / "cache", dirs_exist_ok=True)
-        else:
-            # nothing below reads the per-edge diagnostics: they are not kept
-            result = detect(
-                posts, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told, memo=memo
-            )
-            in_edges = result.info["accounts_in_edges"]
-        for signal, (module, name) in extra.items():
-            if signal not in cfg["detect.signals"]:
-                continue
-            engine = getattr(importlib.import_module(module), name)
-            task = Teller(told, "detect", signal)
-            key = None
-            if signal == "co_paraphrase":
-                suspects = pl.concat([result.edges["account_a"], result.edges["account_b"]]).unique().sort()
-                vectors = Path("cache", "paraphrase.parquet")  # texts embedded once, over runs
-                engine = functools.partial(engine, suspects=suspects, store=out.processed / vectors,
-                                           earlier=previous / vectors if previous else None)
-                key = suspects.to_list()
-            if engine_call is None:
-                kept_work = {"memo": memo} if memo is not None and signal == "co_similar_text" else {}
-                more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told, **kept_work)
+    try:
+        with manifest.timed("detect"):
+            kept, old, why = previous_detection(previous, manifest.run_id, cfg.as_dict()) if previous else (None, {}, "")
+            if kept is not None:
+                result, in_edges, extra = kept, old["counts"]["detect"]["accounts_in_edges"], {}
+                if previous is not None and (previous / "cache").is_dir():  # the kept work stays for the next run
+                    shutil.copytree(previous / "cache", out.processed / "cache", dirs_exist_ok=True)
             else:
-                task("")  # the engine runs untold: the signal is shown all the same
-                more = engine_call(signal, engine, posts, cfg, time_resolution_s, key=key)
-            task.finished()
-            result.edges = insert_signal(result.edges, more.edges)
-            if more.edges.height:
-                in_edges = None  # counted below, over every signal's ids
-            result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
-            result.info[signal] = more.info
-            # the window each signal used, in one place for the manifest and the report
-            result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
-        if memo is not None and kept is None:
-            memo.keep_used()
-            result.info["cache"] = memo.notes
-    stage("writing tables")
-    params = cfg.as_dict()
-    write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
-    write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
-    manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
+                # nothing below reads the per-edge diagnostics: they are not kept
+                given = posts if scan is None else scan
+                result = detect(
+                    given, cfg, time_resolution_s=time_resolution_s, cache=cache, edge_stats=False, progress=told, memo=memo
+                )
+                in_edges = result.info["accounts_in_edges"]
+            if parts is not None:
+                parts.add(result.edges, result.evidence)
+                result.edges, result.evidence = result.edges.clear(), result.evidence.clear()
+            for signal, (module_name, name) in extra.items():
+                if signal not in cfg["detect.signals"]:
+                    continue
+                module = importlib.import_module(module_name)
+                engine, some = getattr(module, name), engine_posts(posts, scan, module.POST_COLUMNS)
+                key = None  # what else the engine reads: co_paraphrase, the accounts the others found
+                if signal == "co_paraphrase":
+                    suspects = parts.account_ids() if parts is not None else account_ids(result.edges)
+                    engine, key = functools.partial(engine, **module.run_inputs(suspects, out.processed, previous)), suspects.to_list()
+                more = run_engine(signal, engine, some, cfg, time_resolution_s, told, engine_call, memo, key)
+                del some
+                if more.edges.height:
+                    in_edges = None  # counted below, over every signal's ids
+                if parts is not None:
+                    parts.add(more.edges, more.evidence, in_order=False)
+                else:
+                    result.edges = insert_signal(result.edges, more.edges)
+                    result.evidence = pl.concat([result.evidence, more.evidence.cast(result.evidence.schema)])
+                result.info[signal] = more.info
+                # the window each signal used, in one place for the manifest and the report
+                result.info.setdefault("windows_s", {})[signal] = more.info.get("window_s", more.info.get("grids"))
+                del more
+            if memo is not None and kept is None:
+                memo.keep_used()
+                result.info["cache"] = memo.notes
+        stage("writing tables")
+        params = cfg.as_dict()
+        if parts is not None:
+            parts.write(out.processed, params=params, run_id=manifest.run_id)
+            manifest.counts["detect"] = parts.counts(in_edges)
+            result.info["tables_on_disk"] = "posts read from posts.parquet by columns; each detector's edges and evidence written as it finished"
+        else:
+            write_table(result.edges, out.processed / "edges.parquet", "edges", params=params, run_id=manifest.run_id)
+            write_table(result.evidence, out.processed / "evidence.parquet", "evidence", params=params, run_id=manifest.run_id)
+            manifest.counts["detect"] = detect_counts(result.edges, result.evidence, in_edges)
+    finally:
+        if parts is not None:
+            parts.close()
     manifest.stages["detect"] = {**result.info, **({"reuse": why} if previous else {})}
     manifest.warnings += [str(w) for w in result.info.get("warnings", [])]
     manifest.write(out.processed)
     stage.finished()
+    if parts is not None:
+        info, result = result.info, load_detected(out.processed, evidence=False)
+        result.info = info
     return result
 
 
@@ -416,9 +413,11 @@ def run_network(
         tell("bursts and events")
         from cib.network.events import bursts, event_activity, load_events
 
-        coordinated = pl.concat([detected.evidence["post_a"], detected.evidence["post_b"]]).unique()
+        # the posts in evidence (the evidence may be a scan of its table: only these two columns are read)
+        ev = detected.evidence.lazy()
+        coordinated = pl.concat([ev.select(pl.col("post_a").alias("p")), ev.select(pl.col("post_b").alias("p"))]).unique().collect()
         # bursts of coordination, not of everything the members posted
-        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.implode())), clustering.membership, cfg)
+        burst_table = bursts(posts.filter(pl.col("post_id").is_in(coordinated.to_series().implode())), clustering.membership, cfg)
         events = load_events(cfg)
         activity = event_activity(posts, clustering.membership, events) if events else None
     tell("writing tables")

@@ -14,7 +14,6 @@ import pytest
 
 from cib.config import load_config
 from cib.detect import detect
-from cib.detect.edges import cnt_directed
 from cib.ingest import ingest
 from cib.pipeline import build_config
 from tests.conftest import real_path
@@ -22,6 +21,21 @@ from tests.conftest import real_path
 FIXTURES = Path(__file__).parent / "data" / "real"
 RU = "coortweet-russian-coord-tweets"
 DE = "coortweet-german-elections"
+
+
+def cnt_directed(edge_stats: pl.DataFrame, signal: str | None = None) -> pl.DataFrame:
+    """coordination-network-toolkit's directed rows from ``edge_stats``.
+
+    Returns
+    -------
+    pl.DataFrame
+        ``signal, source, target, weight`` where weight = distinct posts of
+        ``source`` with a co-occurring post by ``target``; sorted.
+    """
+    es = edge_stats if signal is None else edge_stats.filter(pl.col("signal") == signal)
+    forward = es.select("signal", pl.col("account_a").alias("source"), pl.col("account_b").alias("target"), pl.col("n_posts_a").alias("weight"))
+    backward = es.select("signal", pl.col("account_b").alias("source"), pl.col("account_a").alias("target"), pl.col("n_posts_b").alias("weight"))
+    return pl.concat([forward, backward]).sort(["signal", "source", "target"])
 
 
 def _run(path: Path, preset: str, min_participation: int | None) -> tuple:

@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = [
+    "POST_COLUMNS",
     "AmplifyResult",
     "amplify_detect",
     "amplify_events",
@@ -73,6 +74,8 @@ __all__ = [
 ]
 
 SIGNAL = "amplify"
+#: the posts' columns :func:`amplify_detect` reads (a large collection's detection reads only these)
+POST_COLUMNS = ("post_id", "account_id", "created_at", "reshare_of", "quote_of")
 _US = 1_000_000
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-__all__ = ["PostIds", "post_codes", "account_codes", "encode_objects"]
+__all__ = ["PostIds", "POST_KEYS", "TIE_KEYS", "post_codes", "account_codes", "encode_objects"]
 
 _HASH_SEED = 0x5EED
 
@@ -33,13 +33,27 @@ class PostIds:
         return self.column.gather(self.order[codes.to_numpy()])
 
 
-def post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, PostIds]:
-    """Number the posts: a ``UInt32`` code per post, beside the posts as column ``_p``.
+#: the columns that say what a post is, and those that break ties between copies of one post
+POST_KEYS = ("post_id", "platform", "account_id", "created_at")
+TIE_KEYS = ("source_file", "source_row")
+
+
+def post_codes(posts: pl.DataFrame, ties: pl.LazyFrame | None = None) -> tuple[np.ndarray, PostIds]:
+    """Number the posts: a ``UInt32`` code per post, in row order.
+
+    Parameters
+    ----------
+    posts
+        The posts, in :data:`POST_KEYS` at least.
+    ties
+        Where the columns that break ties (:data:`TIE_KEYS`) are read from
+        when ``posts`` lacks them: a scan of the same posts, read only should
+        two posts hash alike.
 
     Returns
     -------
-    posts, post_ids
-        The posts (lazy) with ``_p``, and the way from a code back to its post id.
+    codes, post_ids
+        Each post's code, and the way from a code back to its post id.
     """
     # Posts are numbered in the order of a 64-bit hash of what they are (id,
     # platform, account, time; not where they sit in the input), so that
@@ -47,8 +61,9 @@ def post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, PostIds]:
     # sorting one integer column is cheaper than sorting the id strings. Should
     # two posts hash alike, the keys themselves are sorted instead (the source
     # file and row break ties between copies of one post).
-    keys = [c for c in ("post_id", "platform", "account_id", "created_at", "source_file", "source_row") if c in posts.columns]
-    what = [c for c in keys if c not in ("source_file", "source_row")]
+    source = ties if ties is not None and not set(TIE_KEYS) <= set(posts.columns) else posts.lazy()
+    keys = [c for c in (*POST_KEYS, *TIE_KEYS) if c in source.collect_schema().names()]
+    what = [c for c in keys if c not in TIE_KEYS]
     # one hash per column, mixed: hashing a struct of them encodes every row first (95 MB for a
     # million posts)
     columns = posts.select(pl.col(c).hash(_HASH_SEED + i) for i, c in enumerate(what))
@@ -59,12 +74,11 @@ def post_codes(posts: pl.DataFrame) -> tuple[pl.LazyFrame, PostIds]:
     order = pl.Series(hashed).arg_sort().to_numpy()
     in_order = hashed[order]
     if (in_order[1:] == in_order[:-1]).any():
-        order = posts.select(pl.arg_sort_by(keys, nulls_last=True)).to_series().to_numpy()
+        order = source.select(pl.arg_sort_by(keys, nulls_last=True)).collect().to_series().to_numpy()
     code = np.empty(posts.height, dtype=np.uint32)
     code[order] = np.arange(posts.height, dtype=np.uint32)
-    lf = posts.lazy().with_columns(pl.Series("_p", code))
     # a gather from a chunked column is many times slower than from one chunk
-    return lf, PostIds(posts.get_column("post_id").rechunk(), order)
+    return code, PostIds(posts.get_column("post_id").rechunk(), order)
 
 
 def _hash64(values: pl.Series) -> pl.Series:

@@ -68,7 +68,6 @@ __all__ = [
     "choose_weight",
     "keep_edges",
     "name_edges",
-    "cnt_directed",
 ]
 
 #: per-edge diagnostics beyond the edges table
@@ -491,18 +490,3 @@ def name_edges(
         (pl.col("delta_us") / 1e6).alias("delta_s"),
     )
     return out_edges.cast(EDGES), ev.cast(EVIDENCE), diagnostics.cast(EDGE_STATS)  # type: ignore[arg-type]
-
-
-def cnt_directed(edge_stats: pl.DataFrame, signal: str | None = None) -> pl.DataFrame:
-    """coordination-network-toolkit's directed rows from ``edge_stats``.
-
-    Returns
-    -------
-    pl.DataFrame
-        ``signal, source, target, weight`` where weight = distinct posts of
-        ``source`` with a co-occurring post by ``target``; sorted.
-    """
-    es = edge_stats if signal is None else edge_stats.filter(pl.col("signal") == signal)
-    forward = es.select("signal", pl.col("account_a").alias("source"), pl.col("account_b").alias("target"), pl.col("n_posts_a").alias("weight"))
-    backward = es.select("signal", pl.col("account_b").alias("source"), pl.col("account_a").alias("target"), pl.col("n_posts_b").alias("weight"))
-    return pl.concat([forward, backward]).sort(["signal", "source", "target"])

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
-from cib.detect.codes import PostIds, account_codes, encode_objects, post_codes
+from cib.detect.codes import POST_KEYS, PostIds, account_codes, encode_objects, post_codes
 from cib.detect.edges import (
     EDGE_STATS,
     keep_edges,
@@ -300,8 +300,21 @@ def _decode(
     return name_edges(sig, edges, ev, accounts, stats=stats)
 
 
+def _with_codes(posts: pl.DataFrame | pl.LazyFrame, post: np.ndarray, account: pl.Series) -> pl.LazyFrame:
+    """The posts (lazy) with each one's post code ``_p`` and account code ``_a`` beside it."""
+    if isinstance(posts, pl.DataFrame):
+        return posts.lazy().with_columns(pl.Series("_p", post), account.alias("_a"))
+    # a scan: the codes are gathered by row number, so a filter is never pushed beneath them
+    row = pl.col("__row")
+    return (
+        posts.with_row_index("__row")
+        .with_columns(pl.lit(pl.Series("_p", post)).gather(row).alias("_p"), pl.lit(account).gather(row).alias("_a"))
+        .drop("__row")
+    )
+
+
 def detect(
-    posts: pl.DataFrame,
+    posts: pl.DataFrame | pl.LazyFrame,
     cfg: Config,
     *,
     time_resolution_s: float = 1.0,
@@ -315,7 +328,8 @@ def detect(
     Parameters
     ----------
     posts
-        Canonical posts (``POSTS`` schema).
+        Canonical posts (``POSTS`` schema), or a scan of them (``posts.parquet``):
+        then the posts are never all in memory, each signal reads its columns.
     cfg
         Effective configuration (``detect.*``, ``run.seed``).
     time_resolution_s
@@ -347,9 +361,12 @@ def detect(
         For an unknown signal name.
     """
     run, elsewhere = _signals(cfg)
+    scan = posts if isinstance(posts, pl.LazyFrame) else None
+    base = posts if scan is None else scan.select(c for c in POST_KEYS if c in scan.collect_schema().names()).collect()
+    n_posts = base.height
     warnings: list[str] = []
     info: dict[str, Any] = {
-        "posts": posts.height,
+        "posts": n_posts,
         "time_resolution_s": float(time_resolution_s),
         "signals_run": run,
         "signals": {},
@@ -359,7 +376,7 @@ def detect(
     if elsewhere:
         info["signals_not_in_this_stage"] = elsewhere
     spark = None
-    if cfg["detect.engine"] == "spark" and posts.height and run:
+    if cfg["detect.engine"] == "spark" and n_posts and run:
         from cib.detect.spark import engine_info, spark_session
 
         spark = spark_session(cfg)
@@ -368,14 +385,14 @@ def detect(
         info["engine"] = {"name": "polars"}
     edges, evidence, stats = [], [], []
     in_edges = 0
-    if posts.height:
+    if n_posts:
         # Post codes and account codes are independent: one on a thread beside the other.
         with ThreadPoolExecutor(max_workers=1) as side:
-            numbered = side.submit(post_codes, posts)
-            accounts, codes = account_codes(posts)
-            lf, post_ids = numbered.result()
-        lf = lf.with_columns(codes.alias("_a"))
-        del codes
+            numbered = side.submit(post_codes, base, scan)
+            accounts, codes = account_codes(base)
+            pcodes, post_ids = numbered.result()
+        lf = _with_codes(posts, pcodes, codes)
+        del codes, pcodes, base
 
         def one(sig: str) -> tuple:
             said: list[str] = []

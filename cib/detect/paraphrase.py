@@ -55,9 +55,11 @@ from cib.schema import TIME
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["SIGNAL", "STEPS", "clean_texts", "paraphrase_edges", "close_pairs"]
+__all__ = ["SIGNAL", "STEPS", "POST_COLUMNS", "clean_texts", "paraphrase_edges", "close_pairs", "run_inputs"]
 
 SIGNAL = "co_paraphrase"
+#: the columns of the posts it reads (a large collection's detectors get only theirs)
+POST_COLUMNS = ("post_id", "platform", "account_id", "created_at", "source_file", "source_row", "text", "reshare_of")
 #: the steps of :func:`paraphrase_edges`, in order (their seconds are in ``info["seconds"]``)
 STEPS = ("texts", "embed", "pairs", "edges")
 _ROWS = 2048  # rows of one block of the similarity matrix
@@ -300,3 +302,13 @@ def paraphrase_edges(
     lap("edges")
     info["seconds_total"] = round(sum(timings.values()), 3)
     return SimilarResult(out[0], out[1], info, out[2])
+
+
+def run_inputs(suspects: pl.Series, processed: Path, previous: Path | None) -> dict[str, Any]:
+    """What a run passes :func:`paraphrase_edges`: the suspects, where its vectors go and where they were kept.
+
+    Texts are embedded once over a collection's runs: the vectors are kept in
+    ``cache/paraphrase.parquet`` beside its tables.
+    """
+    vectors = Path("cache", "paraphrase.parquet")
+    return {"suspects": suspects, "store": processed / vectors, "earlier": previous / vectors if previous else None}

@@ -79,6 +79,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SIGNAL",
+    "POST_COLUMNS",
     "SimilarResult",
     "similar_text_edges",
     "candidate_probability",
@@ -87,6 +88,8 @@ __all__ = [
 ]
 
 SIGNAL = "co_similar_text"
+#: the posts' columns :func:`similar_text_edges` reads (a large collection's detection reads only these)
+POST_COLUMNS = ("post_id", "platform", "account_id", "created_at", "source_file", "source_row", "text", "reshare_of")
 #: the steps of :func:`similar_text_edges`, in order (their seconds are in ``info["seconds"]``)
 STEPS = ("texts", "shingles", "minhash", "candidates_and_verify", "pairs", "edges")
 

@@ -67,9 +67,11 @@ if TYPE_CHECKING:
 
     from cib.config import Config
 
-__all__ = ["SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
+__all__ = ["POST_COLUMNS", "SyncResult", "sync_detect", "sync_edges", "benjamini_hochberg"]
 
 SIGNAL = "sync"
+#: the posts' columns :func:`sync_detect` reads (a large collection's detection reads only these)
+POST_COLUMNS = ("post_id", "account_id", "created_at", "reshare_of", "reply_to")
 _US = 1_000_000
 # cells of one block of the pair-count product (bounds memory)
 _BLOCK_CELLS = 40_000_000
@@ -295,23 +297,26 @@ def sync_detect(
 def _describe(
     best: pl.DataFrame, act: pl.DataFrame, codes: pl.DataFrame, grids: list[tuple[str, int, int]], keep: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Edge statistics and evidence from the posts of each surviving pair's shared bins."""
+    """Edge statistics and evidence from the posts of each surviving pair's shared bins.
+
+    The post pairs carry each post as its rank among the post ids (so they sort as
+    the ids do) and their bin as a number: the ids and the bins' names are written
+    only for the evidence kept (a bin's pairs can run to tens of millions).
+    """
+    ids = act.get_column("post_id").unique().sort()
+    cells = act.select("a", pl.col("post_id").rank("dense").cast(pl.UInt32).alias("r"), "t")
     pieces = []
-    for g, (name, size, offset) in enumerate(grids):
+    for g, (_name, size, offset) in enumerate(grids):
         sel = best.filter(pl.col("grid") == g).select("i", "j")
         if sel.height == 0:
             continue
-        cells = act.select("a", "post_id", "t", ((pl.col("t") - offset) // size).alias("bin"))
-        left = sel.join(cells.rename({"a": "i", "post_id": "post_a", "t": "t_a"}), on="i")
-        both = left.join(cells.rename({"a": "j", "post_id": "post_b", "t": "t_b"}), on=["j", "bin"])
+        binned = cells.with_columns(((pl.col("t") - offset) // size).alias("bin"))
+        left = sel.join(binned.rename({"a": "i", "r": "r_a", "t": "t_a"}), on="i")
+        both = left.join(binned.rename({"a": "j", "r": "r_b", "t": "t_b"}), on=["j", "bin"])
         pieces.append(
             both.with_columns(
                 pl.lit(g, pl.Int64).alias("grid"),
                 ((pl.col("t_b") - pl.col("t_a")).abs().cast(pl.Float64) / _US).alias("delta_s"),
-                pl.concat_str(
-                    pl.lit(f"sync/{name}/"),
-                    (pl.col("bin") * size + offset).cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                ).alias("object_id"),
             )
         )
     pairs = pl.concat(pieces)
@@ -339,13 +344,29 @@ def _describe(
     )
     edges = conform(edges, "edges")
     # one evidence row per shared bin (its closest post pair), fastest bins first
-    ev = (
-        pairs.sort(["i", "j", "bin", "delta_s", "post_a", "post_b"])
+    kept = (
+        pairs.sort(["i", "j", "bin", "delta_s", "r_a", "r_b"])
         .group_by(["i", "j", "bin"], maintain_order=True)
         .first()
         .sort(["i", "j", "delta_s", "bin"])
         .group_by(["i", "j"], maintain_order=True)
         .head(max(keep, 0))
+    )
+    del pairs
+    grid = pl.col("grid")
+    start = pl.col("bin") * grid.replace_strict({g: s for g, (_, s, _) in enumerate(grids)}, return_dtype=pl.Int64)
+    start = start + grid.replace_strict({g: o for g, (_, _, o) in enumerate(grids)}, return_dtype=pl.Int64)
+    ev = (
+        kept.with_columns(
+            ids.gather(kept.get_column("r_a") - 1).alias("post_a"),
+            ids.gather(kept.get_column("r_b") - 1).alias("post_b"),
+            pl.concat_str(
+                pl.lit("sync/"),
+                grid.replace_strict({g: n for g, (n, _, _) in enumerate(grids)}, return_dtype=pl.String),
+                pl.lit("/"),
+                start.cast(pl.Datetime("us", "UTC")).dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            ).alias("object_id"),
+        )
         .join(names, on="i")
         .join(names_b, on="j")
         .with_columns(pl.lit(SIGNAL).alias("signal"))

@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from cib.errors import InputError
-from cib.ingest.base import Chunk, Format, as_text, count_of, finalise, parse_time
+from cib.ingest.base import Chunk, Format, finalise
 from cib.ingest.count import count_records
 from cib.ingest.head import read_head
+from cib.ingest.parts import PostParts
+from cib.ingest.profiles import accounts_table, cast_profiles, finalise_accounts, last_per_account
 from cib.ingest.registry import by_name, forced_format, sniff
 from cib.ingest.textio import release_arrow_memory
 from cib.progress import Progress, Teller
-from cib.schema import ACCOUNTS, POSTS, PROFILE_COLUMNS, PROFILES, REJECTS, TIME, empty
+from cib.schema import PROFILE_COLUMNS, PROFILES, REJECTS, empty
 
 if TYPE_CHECKING:
     from cib.config import Config
@@ -73,18 +75,51 @@ class FileReport:
         return asdict(self)
 
 
-@dataclass
 class IngestResult:
-    """Canonical tables of a collection and how each file contributed."""
+    """Canonical tables of a collection and how each file contributed.
 
-    posts: pl.DataFrame
-    accounts: pl.DataFrame
-    rejects: pl.DataFrame
-    files: list[FileReport] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    profiles: pl.DataFrame | None = None
-    reused: list[str] = field(default_factory=list)
+    The posts are held by :class:`~cib.ingest.parts.PostParts`: in memory, or
+    staged on disk beyond ``run.max_posts_in_memory`` and read back from
+    ``posts.parquet`` once :meth:`write_posts` has written it.
+    """
+
+    def __init__(
+        self,
+        parts: PostParts,
+        accounts: pl.DataFrame,
+        rejects: pl.DataFrame,
+        files: list[FileReport] | None = None,
+        ignored: list[str] | None = None,
+        warnings: list[str] | None = None,
+        profiles: pl.DataFrame | None = None,
+        reused: list[str] | None = None,
+    ) -> None:
+        self.parts = parts
+        self.accounts = accounts
+        self.rejects = rejects
+        self.files = files or []
+        self.ignored = ignored or []
+        self.warnings = warnings or []
+        self.profiles = profiles
+        self.reused = reused or []
+
+    @property
+    def posts(self) -> pl.DataFrame:
+        """Every post, in file order (read from ``posts.parquet`` when the posts were staged on disk)."""
+        return self.parts.frame()
+
+    @property
+    def n_posts(self) -> int:
+        """How many posts, without reading them."""
+        return self.parts.rows
+
+    def post_columns(self, names: list[str]) -> pl.DataFrame:
+        """The posts in these columns only."""
+        return self.parts.columns(names)
+
+    def write_posts(self, path: str | Path, *, params: dict[str, Any], run_id: str | None) -> None:
+        """Write ``posts.parquet`` (streamed from the staged parts, which are then removed)."""
+        self.parts.write(path, params=params, run_id=run_id)
 
     @property
     def time_resolution_s(self) -> float:
@@ -166,64 +201,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _resolution(times: pl.Series, declared: float) -> float:
-    """The time step the data really has: 60 s when every time falls on a minute."""
+def _on_minute(times: pl.Series) -> tuple[int, bool]:
+    """How many times a chunk has, and whether every one falls on a minute."""
     times = times.drop_nulls()
-    if times.len() >= 2 and (times.dt.second() == 0).all() and (times.dt.microsecond() == 0).all():
-        return max(declared, 60.0)
-    return declared
+    return times.len(), bool(((times.dt.second() == 0) & (times.dt.microsecond() == 0)).all())
 
 
-def _finalise_accounts(chunk: Chunk, file: str, cfg: Config) -> tuple[pl.DataFrame, pl.DataFrame]:
-    rows = chunk.rows
-    rejects = [chunk.rejects]
-    if "account_id" not in rows.columns:
-        return _empty_profiles(), pl.concat(rejects)
-    rows = rows.with_columns(as_text(pl.col("account_id"), rows.schema["account_id"]).str.strip_chars().replace("", None))
-    missing = rows.filter(pl.col("account_id").is_null())
-    if missing.height:
-        rejects.append(
-            pl.DataFrame(
-                {
-                    "source_file": [file] * missing.height,
-                    "source_row": missing["source_row"],
-                    "column": ["account_id"] * missing.height,
-                    "reason": ["missing account id"] * missing.height,
-                    "raw": [""] * missing.height,
-                },
-                schema=REJECTS,
-            )
-        )
-    rows = rows.filter(pl.col("account_id").is_not_null())
-    tz = cfg["ingest.default_timezone"]
-    schema = rows.schema
-    exprs = [pl.col("account_id"), as_text(pl.col("platform"), schema["platform"]) if "platform" in rows.columns else pl.lit(None, pl.String).alias("platform")]
-    for col in PROFILE_COLUMNS:
-        if col not in rows.columns:
-            exprs.append(pl.lit(None).alias(col))
-        elif col == "account_created_at":
-            timed = isinstance(schema[col], pl.Datetime)
-            exprs.append(pl.col(col).cast(TIME) if timed else parse_time(as_text(pl.col(col), schema[col]), tz).alias(col))
-        elif col.endswith(("followers", "following", "post_count")):
-            exprs.append(count_of(pl.col(col), schema[col]).alias(col))
-        else:
-            exprs.append(as_text(pl.col(col), schema[col]))
-    return _cast_profiles(rows.select(exprs)), pl.concat(rejects)
-
-
-def _profile_schema() -> dict[str, pl.DataType]:
-    schema: dict[str, pl.DataType] = {"account_id": pl.String(), "platform": pl.String()}
-    for col in PROFILE_COLUMNS:
-        schema[col] = ACCOUNTS[col.removeprefix("account_")]
-    return schema
-
-
-def _empty_profiles() -> pl.DataFrame:
-    return pl.DataFrame(schema=_profile_schema())
-
-
-def _cast_profiles(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select([pl.col(c).cast(t) for c, t in _profile_schema().items()])
+def _resolution(n_times: int, on_minute: bool, declared: float) -> float:
+    """The time step the data really has: 60 s when every time (two or more) falls on a minute."""
+    return max(declared, 60.0) if n_times >= 2 and on_minute else declared
 
 
 def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 2) -> Iterator[Any]:
@@ -244,10 +230,17 @@ def _in_order(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 2) 
 
 @dataclass
 class _Read:
-    """What the reader of one file gave: posts, profile rows, rejects, and the rows merged and expanded."""
+    """What the reader of one file gave besides its posts (which go to the parts as they come).
 
-    posts: list[pl.DataFrame] = field(default_factory=list)
+    Profile rows are folded to one row per account as each chunk comes
+    (:func:`_last_per_account`); ``account_rows`` counts them before.
+    """
+
+    posts: int = 0
+    n_times: int = 0
+    on_minute: bool = True
     profiles: list[pl.DataFrame] = field(default_factory=list)
+    account_rows: int = 0
     rejects: list[pl.DataFrame] = field(default_factory=list)
     merged: int = 0
     expanded: int = 0
@@ -255,28 +248,24 @@ class _Read:
 
 @dataclass
 class _Collected:
-    """The rows of every file so far, in file order: posts and rejects canonical, profiles one row per account."""
+    """The rows of every file so far, in file order: posts in parts, rejects canonical, profiles one row per account and file."""
 
-    posts: list[pl.DataFrame] = field(default_factory=list)
+    parts: PostParts
     profiles: list[pl.DataFrame] = field(default_factory=list)
     rejects: list[pl.DataFrame] = field(default_factory=list)
 
-    def add(self, posts: pl.DataFrame | None, profiles: list[pl.DataFrame], rejects: list[pl.DataFrame], file: str) -> None:
-        """Add one file's rows (its profile rows as the last value of each field per account)."""
-        if posts is not None:
-            self.posts.append(posts.select(list(POSTS)).cast(POSTS))
+    def add(self, profiles: list[pl.DataFrame], rejects: list[pl.DataFrame], file: str) -> None:
+        """Add one file's profile rows (as the last value of each field per account) and rejects."""
         self.rejects += [r.cast(REJECTS) for r in rejects]
         if not profiles:
             return
-        rows = pl.concat([p.select(list(PROFILES)[:-1]) for p in profiles])
         # the accounts table takes each field's last value in file order: one row per account and file says as much
-        fields = [c for c in PROFILES if c not in ("account_id", "source_file")]
-        last = rows.group_by("account_id", maintain_order=True).agg(pl.col(c).last(ignore_nulls=True) for c in fields)
+        last = last_per_account(pl.concat([p.select(list(PROFILES)[:-1]) for p in profiles]))
         self.profiles.append(last.with_columns(pl.lit(file, pl.String).alias("source_file")).cast(PROFILES))
 
 
-def _read_file(path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None) -> _Read:
-    """Read one file: posts, profile rows and rejects, and how many rows were merged into others.
+def _read_file(path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], None] | None, parts: PostParts) -> _Read:
+    """Read one file: its posts into ``parts`` chunk by chunk; its profile rows, rejects, and rows merged.
 
     ``rows_read`` is told the rows of the file read so far, chunk by chunk.
     """
@@ -287,19 +276,24 @@ def _read_file(path: Path, fmt: Format, cfg: Config, rows_read: Callable[[int], 
 
     def finish(chunk: Chunk) -> tuple[Chunk, pl.DataFrame | None, pl.DataFrame, pl.DataFrame]:
         if fmt.kind == "accounts":
-            good, bad = _finalise_accounts(chunk, label, cfg)
+            good, bad = finalise_accounts(chunk, label, cfg)
             return chunk, None, good, bad
         good, bad = finalise(chunk, label, cfg, platform)
         # Only rows that say something about the account: the posts count every account anyway.
         said = good.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in PROFILE_COLUMNS))
-        return chunk, good, _cast_profiles(said.select(["account_id", "platform", *PROFILE_COLUMNS])), bad
+        return chunk, good, cast_profiles(said.select(["account_id", "platform", *PROFILE_COLUMNS])), bad
 
     for chunk, good, said, bad in _in_order(finish, fmt.read(path, cfg)):
         out.merged += chunk.merged
         out.expanded += chunk.expanded
         if good is not None:
-            out.posts.append(good)
-        out.profiles.append(said)
+            n, minute = _on_minute(good.get_column("created_at"))
+            out.n_times += n
+            out.on_minute &= minute
+            out.posts += good.height
+            parts.add(good, label)
+        out.account_rows += said.height
+        out.profiles.append(last_per_account(said) if said.height else said)
         out.rejects.append(bad)
         done += (good.height if good is not None else said.height) + bad.height + chunk.merged
         if rows_read:
@@ -325,6 +319,7 @@ def ingest(
     fmt: str | None = None,
     progress: Progress | None = None,
     reuse: Callable[[dict[str, str]], Mapping[str, Reused]] | None = None,
+    parts: str | Path | None = None,
 ) -> IngestResult:
     """Read a file, a folder or several of them into canonical tables.
 
@@ -343,6 +338,11 @@ def ingest(
         Given each file's sha256 by path, the files not to read again, with
         their rows as the previous run read them (:mod:`cib.ingest.reuse`); a
         file whose format is sniffed otherwise now is read all the same.
+    parts
+        A folder where the posts are staged on disk once more than
+        ``run.max_posts_in_memory`` have been read (:mod:`cib.ingest.parts`);
+        :meth:`IngestResult.write_posts` then streams ``posts.parquet`` from
+        them. Without it every post is held in memory. The tables are the same.
 
     Returns
     -------
@@ -361,7 +361,7 @@ def ingest(
     forced = by_name(fmt) if fmt else None
     reports: list[FileReport] = []
     reused: list[str] = []
-    read = _Collected()
+    read = _Collected(PostParts(parts, int(cfg["run.max_posts_in_memory"]), dedupe=bool(cfg["ingest.dedupe"])))
     stage = Teller(progress, "ingest")
     stage("reading", 0, None, "rows")
     rows_before = 0
@@ -379,28 +379,29 @@ def ingest(
             if old is not None and old.report["format"] == chosen.name:
                 reports.append(FileReport(**old.report))
                 rows_before += reports[-1].rows_in
-                read.add(old.posts, [old.profiles], [old.rejects], str(path))
+                read.parts.add(old.posts, str(path))
+                read.add([old.profiles], [old.rejects], str(path))
                 reused.append(str(path))
                 continue
             counted = counting.submit(count_records, path, head.kind, chosen.name)
             if chosen.name == "telegram" or head.kind == "json":
                 counted.result()  # a JSON document is parsed whole: never twice at once
             told = _rows_read(stage, path.name, rows_before) if progress else None
-            one = _read_file(path, chosen, cfg, told)
+            one = _read_file(path, chosen, cfg, told, read.parts)
             stage.of(path.name).finished()
             release_arrow_memory()  # the file's raw columns, replaced by the canonical ones
             report = _report(path, digest.result(), chosen, one, counted.result())
             reports.append(report)
             rows_before += report.rows_in
-            read.add(pl.concat(one.posts) if one.posts else None, one.profiles, one.rejects, str(path))
+            read.add(one.profiles, one.rejects, str(path))
     finally:
         hashing.shutdown(wait=False, cancel_futures=True)
         counting.shutdown(wait=False, cancel_futures=True)
-    staged = pl.concat(read.posts) if read.posts else pl.DataFrame(schema={**POSTS})
-    posts = _dedupe(staged, reports, cfg)
-    kept = dict(posts.group_by("source_file").len().iter_rows()) if posts.height else {}
+    repeats = read.parts.find_repeats()
+    kept = read.parts.kept_per_file()
     warnings = list(found.warnings)
     for report in reports:
+        report.duplicates += repeats.get(report.path, 0)
         if report.format != "accounts":
             report.posts = kept.get(report.path, 0)
         report.reconciled = report.accounted() == report.rows_in
@@ -410,9 +411,9 @@ def ingest(
                 "(posts, rejects, duplicates): rows were lost, a bug in cib"
             )
     rejects = pl.concat(read.rejects).cast(REJECTS) if read.rejects else empty("rejects")
-    accounts = _accounts(posts, read.profiles)
+    accounts = accounts_table(read.parts.columns(["account_id", "platform"]), read.profiles)
     profiles = pl.concat(read.profiles) if read.profiles else empty("profiles")
-    return IngestResult(posts, accounts, rejects, reports, [str(p) for p in found.ignored], warnings, profiles, reused)
+    return IngestResult(read.parts, accounts, rejects, reports, [str(p) for p in found.ignored], warnings, profiles, reused)
 
 
 def _report(path: Path, digest: str, fmt: Format, read: _Read, counted: int) -> FileReport:
@@ -423,54 +424,7 @@ def _report(path: Path, digest: str, fmt: Format, read: _Read, counted: int) -> 
     report.expanded = read.expanded
     report.rows_in = counted + read.expanded
     if fmt.kind == "accounts":
-        report.accounts = sum(p.height for p in read.profiles)
+        report.accounts = read.account_rows
     if read.posts:
-        times = pl.concat([p.select("created_at") for p in read.posts]).to_series()
-        report.time_resolution_s = _resolution(times, fmt.time_resolution_s)
+        report.time_resolution_s = _resolution(read.n_times, read.on_minute, fmt.time_resolution_s)
     return report
-
-
-def _dedupe(posts: pl.DataFrame, reports: list[FileReport], cfg: Config) -> pl.DataFrame:
-    """Drop repeated ``(platform, post_id)`` (the first in file order is kept), counted per file."""
-    if not (cfg["ingest.dedupe"] and posts.height and _may_repeat(posts)):
-        return posts
-    first = posts.select(pl.struct("platform", "post_id").is_first_distinct()).to_series()
-    if first.all():
-        return posts  # no duplicates, the usual case: no filtered copy of every post
-    per_file = dict(posts.filter(~first).group_by("source_file").len().iter_rows())
-    for report in reports:
-        report.duplicates += per_file.get(report.path, 0)
-    return posts.filter(first)
-
-
-def _may_repeat(posts: pl.DataFrame) -> bool:
-    """Whether two posts may share ``(platform, post_id)``: false when their 64-bit hashes all differ.
-
-    Marking first occurrences of a struct column encodes every row (170 MB and
-    0.1 s for a million posts); distinct hashes prove there is nothing to mark.
-    """
-    hashed = posts.select(pl.struct("platform", "post_id").hash(0x5EED)).to_series()
-    return hashed.n_unique() != hashed.len()
-
-
-def _accounts(posts: pl.DataFrame, profiles: list[pl.DataFrame]) -> pl.DataFrame:
-    """One row per account: profile values from the latest row that has them, post counts from the posts."""
-    prof = pl.concat(profiles) if profiles else _empty_profiles()
-    fields = ["platform", *PROFILE_COLUMNS]
-    # rows keep their input order within a group (the groups' order does not matter: the
-    # table is sorted below), so the last non-null value is the latest
-    merged = prof.group_by("account_id").agg([pl.col(c).last(ignore_nulls=True) for c in fields])
-    counts = posts.group_by("account_id").agg(pl.len().alias("__n"), pl.col("platform").first().alias("__platform"))
-    out = merged.join(counts, on="account_id", how="full", coalesce=True)
-    out = out.select(
-        pl.col("account_id"),
-        pl.col("account_handle").alias("handle"),
-        pl.col("account_display_name").alias("display_name"),
-        pl.col("account_created_at").alias("created_at"),
-        pl.col("account_followers").alias("followers"),
-        pl.col("account_following").alias("following"),
-        pl.coalesce("account_post_count", pl.col("__n").cast(pl.Int64)).alias("post_count"),
-        pl.col("account_description").alias("description"),
-        pl.coalesce("__platform", "platform").alias("platform"),
-    )
-    return out.cast(ACCOUNTS).sort("account_id")

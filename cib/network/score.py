@@ -154,6 +154,8 @@ class _Measured:
     co: tuple[pl.DataFrame, pl.DataFrame]
     intra: pl.DataFrame
     intra_evidence: pl.DataFrame | None
+    #: the objects of ``intra_evidence``, whose ``object_id`` is a code: the row number here
+    evidence_objects: pl.Series | None
     cluster_features: pl.DataFrame
     context: _Context
 
@@ -175,7 +177,7 @@ def score(
     graph: nx.Graph | None,
     clustering: ClusterResult,
     cfg: Config,
-    evidence: pl.DataFrame | None = None,
+    evidence: pl.DataFrame | pl.LazyFrame | None = None,
 ) -> ScoreResult:
     """Label clusters and accounts, with scores and reasons.
 
@@ -195,7 +197,8 @@ def score(
     cfg
         Effective configuration.
     evidence
-        The evidence table (recommended: counts of objects and speeds come from it).
+        The evidence table (recommended: counts of objects and speeds come from it), or
+        a scan of it: only the pairs inside clusters are read, in five columns.
 
     Returns
     -------
@@ -219,14 +222,23 @@ def score(
     co = co_shared(posts, members, int(cfg["detect.co_text.min_chars"]), urls)
     # each cluster's own edges and evidence, joined once for every feature that reads them
     intra = intra_edges(edges, members)
-    intra_ev = intra_evidence_of(evidence, members) if evidence is not None and evidence.height else None
+    intra_ev, ev_objects = intra_evidence_of(evidence, members) if _has_rows(evidence) else (None, None)
     cfeat = cluster_features(posts, acc_feats, edges, clustering, cfg, evidence, attach=attach, co=co,
                              intra=intra, intra_evidence=intra_ev)  # fmt: skip
-    measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, cfeat, context)
+    measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, ev_objects, cfeat, context)
     clusters, judged_by_id = _judge_clusters(measured, cfg)
     acc = _account_frame(measured, judged_by_id, weak_signals(cfg))
     account_table = account_scores(acc, judged_by_id, cfg)
     return _result(posts, measured, clusters, acc, account_table, cfg)
+
+
+def _has_rows(frame: pl.DataFrame | pl.LazyFrame | None) -> bool:
+    """Whether a table (or a scan of one) has rows."""
+    if frame is None:
+        return False
+    if isinstance(frame, pl.LazyFrame):
+        return bool(frame.select(pl.len()).collect().item())
+    return frame.height > 0
 
 
 def _judge_clusters(m: _Measured, cfg: Config) -> tuple[pl.DataFrame, dict[int, dict[str, Any]]]:
@@ -248,7 +260,9 @@ def _judge_clusters(m: _Measured, cfg: Config) -> tuple[pl.DataFrame, dict[int, 
         cluster_rows.append(cluster_row)
 
     clusters = pl.DataFrame(cluster_rows, schema=_JUDGED_CLUSTERS)
-    clusters = _spans_and_objects(clusters, m.intra, m.intra_evidence, m.members, int(cfg["score.top_objects"]))
+    clusters = _spans_and_objects(
+        clusters, m.intra, m.intra_evidence, m.evidence_objects, m.members, int(cfg["score.top_objects"])
+    )
     return clusters, judged_by_id
 
 
@@ -431,16 +445,25 @@ def _signal_stats(intra: pl.DataFrame, intra_evidence: pl.DataFrame | None) -> p
 
 
 def _spans_and_objects(
-    clusters: pl.DataFrame, intra: pl.DataFrame, intra_evidence: pl.DataFrame | None, members: pl.DataFrame, top: int
+    clusters: pl.DataFrame,
+    intra: pl.DataFrame,
+    intra_evidence: pl.DataFrame | None,
+    objects: pl.Series | None,
+    members: pl.DataFrame,
+    top: int,
 ) -> pl.DataFrame:
-    """Fill first/last coordinated activity and the most co-shared objects (from :func:`intra_edges`)."""
+    """Fill first/last coordinated activity and the most co-shared objects (from :func:`intra_edges`).
+
+    ``intra_evidence`` names its objects by code (:func:`intra_evidence_of`): codes sort
+    as the objects do, and only the top objects are named.
+    """
     if members.height == 0 or clusters.height == 0:
         return clusters
     span = intra.group_by("cluster_id").agg(pl.col("first_at").min().alias("_f"), pl.col("last_at").max().alias("_l"))
     out = clusters.join(span, on="cluster_id", how="left").with_columns(
         pl.col("_f").alias("first_at"), pl.col("_l").alias("last_at")
     ).drop("_f", "_l")
-    if intra_evidence is None:
+    if intra_evidence is None or objects is None:
         return out
     ev = intra_evidence.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
     if ev.height == 0:
@@ -454,9 +477,9 @@ def _spans_and_objects(
         .sort(["cluster_id", "n", "signal", "object_id"], descending=[False, True, False, False])
         .group_by("cluster_id", maintain_order=True)
         .head(top)
-        .group_by("cluster_id", maintain_order=True)
-        .agg(pl.concat_str("signal", pl.lit(":"), "object_id").alias("_top"))
     )
+    named = tops.with_columns(objects.gather(tops.get_column("object_id")).alias("object_id"))
+    tops = named.group_by("cluster_id", maintain_order=True).agg(pl.concat_str("signal", pl.lit(":"), "object_id").alias("_top"))
     return out.join(tops, on="cluster_id", how="left").with_columns(
         pl.col("_top").fill_null(pl.lit([], pl.List(pl.String))).alias("top_objects")
     ).drop("_top")

@@ -11,6 +11,17 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "run.seed", 42, "-", "Seed for everything random (null models, clustering, layouts).", kind="int", min=0, max=2**32 - 1
     ),
+    Param(
+        "run.max_posts_in_memory",
+        2_000_000,
+        "posts",
+        "Above this many posts a run keeps its large tables on disk between steps: ingest stages the "
+        "posts in parts beside the outputs and streams posts.parquet from them, detection reads from "
+        "posts.parquet only the columns each detector needs and writes each signal's edges and "
+        "evidence as it finishes. The same tables either way: a memory bound, not a result-changing threshold.",
+        kind="int",
+        min=0,
+    ),
     # --- ingest --------------------------------------------------------------
     Param(
         "ingest.columns",

@@ -54,7 +54,7 @@ from cib.manifest import collection_lock, record_export
 from cib.progress import Progress, Teller
 from cib.report.data import ReportData, load
 from cib.report.safety import neutralise_frame
-from cib.report.scope import POSITION_SCALE, Scope, ScopeTables, evidence_detail, scope_tables
+from cib.report.scope import POSITION_SCALE, POST_COLUMNS, Scope, ScopeTables, evidence_detail, scope_tables
 from cib.report.xmlgraph import GraphTables, not_xml_count, write_gexf, write_graphml
 
 __all__ = [
@@ -434,7 +434,8 @@ def _export(
 ) -> ExportResult:
     tell = Teller(progress, "report", "exports")
     tell("tables")
-    d = load(processed, cfg)
+    # the posts in the columns the exports read, the evidence scanned for the scope's rows
+    d = load(processed, cfg, post_columns=POST_COLUMNS, scan=("evidence",))
     per_file = _csv_rows(d.cfg)
     _check_folder(folder, processed, formats)
     result = _write(d, scope_tables(d, scope), folder, formats, per_file, tell)

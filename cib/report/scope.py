@@ -29,7 +29,10 @@ from cib.report.build import account_model
 from cib.report.data import UNCLUSTERED, ReportData
 from cib.report.layout import GREY, hex_to_rgb, node_size
 
-__all__ = ["POSITION_SCALE", "Scope", "ScopeTables", "scope_tables", "evidence_detail"]
+__all__ = ["POSITION_SCALE", "POST_COLUMNS", "Scope", "ScopeTables", "scope_tables", "evidence_detail"]
+
+#: the posts' columns the exports read (the accounts' post counts, the evidence's posts)
+POST_COLUMNS = ("post_id", "account_id", "created_at", "text", "source_file", "source_row")
 
 #: report layout units → Gephi coordinates (so that the report's marker sizes do not overlap)
 POSITION_SCALE = 30.0
@@ -270,18 +273,21 @@ def _nodes(d: ReportData, node_ids: list[str], links: pl.DataFrame, scores: pl.D
 
 def _evidence(d: ReportData, scope: Scope, links: pl.DataFrame, scores: pl.DataFrame) -> pl.DataFrame:
     """The evidence rows behind ``links``, with the network both accounts belong to, sorted by network."""
-    rows = d.evidence if scope.signal is None else d.evidence.filter(pl.col("signal") == scope.signal)
-    rows = rows.join(links.select(_PAIR), on=_PAIR, how="semi", maintain_order="left")
+    # read from the evidence's scan when the table was left on disk: only the scope's rows are held
+    rows = d.lazy("evidence")
+    if scope.signal is not None:
+        rows = rows.filter(pl.col("signal") == scope.signal)
+    rows = rows.join(links.lazy().select(_PAIR), on=_PAIR, how="semi", maintain_order="left")
     network = scores.select("account_id", "cluster_id")
     for side in ("a", "b"):
         rows = rows.join(
-            network.rename({"account_id": f"account_{side}", "cluster_id": f"_c{side}"}),
+            network.lazy().rename({"account_id": f"account_{side}", "cluster_id": f"_c{side}"}),
             on=f"account_{side}",
             how="left",
             maintain_order="left",
         )
     rows = rows.select(pl.when(pl.col("_ca") == pl.col("_cb")).then(pl.col("_ca")).alias("cluster_id"), *d.evidence.columns)
-    return rows.sort("cluster_id", nulls_last=True, maintain_order=True)
+    return rows.collect().sort("cluster_id", nulls_last=True, maintain_order=True)
 
 
 def evidence_detail(d: ReportData, rows: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
