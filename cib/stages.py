@@ -306,14 +306,14 @@ def run_detect(
                 if signal not in cfg["detect.signals"]:
                     continue
                 module = importlib.import_module(module_name)
-                engine, some = getattr(module, name), engine_posts(posts, scan, module.POST_COLUMNS)
+                engine = getattr(module, name)
                 task = Teller(told, "detect", signal)
+                # handed over unnamed: an engine can let go of columns it read from posts.parquet
                 if engine_call is None:
-                    more = engine(some, cfg, time_resolution_s=time_resolution_s, progress=told)
+                    more = engine(engine_posts(posts, scan, module.POST_COLUMNS), cfg, time_resolution_s=time_resolution_s, progress=told)
                 else:
                     task("")  # the engine runs untold: the signal is shown all the same
-                    more = engine_call(signal, engine, some, cfg, time_resolution_s)
-                del some
+                    more = engine_call(signal, engine, engine_posts(posts, scan, module.POST_COLUMNS), cfg, time_resolution_s)
                 task.finished()
                 if more.edges.height:
                     in_edges = None  # counted below, over every signal's ids

@@ -253,6 +253,7 @@ def sync_detect(
         .select("post_id", "account_id", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
         .collect()
     )
+    del posts, lf  # a caller that handed over the only reference lets the posts go for the steps below
     n_posts = base.group_by("account_id").agg(pl.len().alias("n"))
     eligible = n_posts.filter(pl.col("n") >= int(cfg["sync.min_posts"])).sort("account_id")["account_id"]
     n_acc = eligible.len()
