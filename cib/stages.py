@@ -308,13 +308,12 @@ def run_detect(
                 if signal not in cfg["detect.signals"]:
                     continue
                 module = importlib.import_module(module_name)
-                engine, some = getattr(module, name), engine_posts(posts, scan, module.POST_COLUMNS)
-                key = None  # what else the engine reads: co_paraphrase, the accounts the others found
+                engine, key = getattr(module, name), None  # key: what else the engine reads (co_paraphrase: the accounts the others found)
                 if signal == "co_paraphrase":
                     suspects = parts.account_ids() if parts is not None else account_ids(result.edges)
                     engine, key = functools.partial(engine, **module.run_inputs(suspects, out.processed, previous)), suspects.to_list()
-                more = run_engine(signal, engine, some, cfg, time_resolution_s, told, engine_call, memo, key)
-                del some
+                read = functools.partial(engine_posts, posts, scan, module.POST_COLUMNS)
+                more = run_engine(signal, engine, read, cfg, time_resolution_s, told, engine_call, memo, key)
                 if more.edges.height:
                     in_edges = None  # counted below, over every signal's ids
                 if parts is not None:

@@ -378,6 +378,7 @@ def amplify_detect(
     window.record(info)
     info.setdefault("warnings", []).extend(window.warnings)
     events = amplify_events(posts.lazy(), window.seconds, quotes=bool(cfg["amplify.quotes"])).collect()
+    del posts  # a caller that handed over the only reference lets the posts go for the steps below
     info["events"] = events.height
     if events.height == 0:
         info.update(edges_found=0, edges_kept=0, tests=0)

@@ -53,21 +53,23 @@ def engine_posts(posts: pl.DataFrame | Path, scan: pl.LazyFrame | None, columns:
 
 
 def run_engine(
-    signal: str, engine: Callable[..., Any], posts: pl.DataFrame, cfg: Config, time_resolution_s: float,
+    signal: str, engine: Callable[..., Any], posts: Callable[[], pl.DataFrame], cfg: Config, time_resolution_s: float,
     told: Progress | None, engine_call: Callable[..., Any] | None, memo: Memo | None, key: Any,
 ) -> Any:
     """One engine's result: run here (told, with the kept work it takes) or through ``engine_call`` (a sweep's).
 
+    ``posts`` reads the engine's columns when called; the table is handed over unnamed,
+    so an engine that lets go of it once read frees it (nothing here holds it).
     ``key`` is what else the engine read, for ``engine_call`` to tell results apart
     (``co_paraphrase``: the accounts the other signals found).
     """
     task = Teller(told, "detect", signal)
     if engine_call is None:
         kept_work = {"memo": memo} if memo is not None and signal == "co_similar_text" else {}
-        more = engine(posts, cfg, time_resolution_s=time_resolution_s, progress=told, **kept_work)
+        more = engine(posts(), cfg, time_resolution_s=time_resolution_s, progress=told, **kept_work)
     else:
         task("")  # the engine runs untold: the signal is shown all the same
-        more = engine_call(signal, engine, posts, cfg, time_resolution_s, key=key)
+        more = engine_call(signal, engine, posts(), cfg, time_resolution_s, key=key)
     task.finished()
     return more
 

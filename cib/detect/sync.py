@@ -75,6 +75,8 @@ POST_COLUMNS = ("post_id", "account_id", "created_at", "reshare_of", "reply_to")
 _US = 1_000_000
 # cells of one block of the pair-count product (bounds memory)
 _BLOCK_CELLS = 40_000_000
+# account pairs whose posts are paired at a time to describe them (bounds memory, not the result)
+_PAIRS_PER_SLICE = 50_000
 
 
 @dataclass
@@ -251,6 +253,7 @@ def sync_detect(
         .select("post_id", "account_id", pl.col("created_at").cast(TIME).dt.epoch("us").alias("t"))
         .collect()
     )
+    del posts, lf  # a caller that handed over the only reference lets the posts go for the steps below
     n_posts = base.group_by("account_id").agg(pl.len().alias("n"))
     eligible = n_posts.filter(pl.col("n") >= int(cfg["sync.min_posts"])).sort("account_id")["account_id"]
     n_acc = eligible.len()
@@ -294,6 +297,33 @@ def sync_detect(
     return SyncResult(edges, evidence, info)
 
 
+def _slice_pairs(sel: pl.DataFrame, binned: pl.DataFrame, keep: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """For account pairs ``i, j`` of one grid: each pair's statistics, and its evidence (one post pair per shared bin).
+
+    The evidence is each shared bin's closest post pair, the fastest bins first,
+    at most ``keep`` per pair; posts are ranks of their ids (``r_a, r_b``).
+    """
+    left = sel.join(binned.rename({"a": "i", "r": "r_a", "t": "t_a"}), on="i")
+    pairs = left.join(binned.rename({"a": "j", "r": "r_b", "t": "t_b"}), on=["j", "bin"]).with_columns(
+        ((pl.col("t_b") - pl.col("t_a")).abs().cast(pl.Float64) / _US).alias("delta_s")
+    )
+    stats_ = pairs.group_by("i", "j").agg(
+        pl.len().alias("n_pairs"),
+        pl.min_horizontal("t_a", "t_b").min().alias("first_us"),
+        pl.max_horizontal("t_a", "t_b").max().alias("last_us"),
+        pl.col("delta_s").min().alias("min_delta_s"),
+    )
+    kept = (
+        pairs.sort(["i", "j", "bin", "delta_s", "r_a", "r_b"])
+        .group_by(["i", "j", "bin"], maintain_order=True)
+        .first()
+        .sort(["i", "j", "delta_s", "bin"])
+        .group_by(["i", "j"], maintain_order=True)
+        .head(max(keep, 0))
+    )
+    return stats_, kept
+
+
 def _describe(
     best: pl.DataFrame, act: pl.DataFrame, codes: pl.DataFrame, grids: list[tuple[str, int, int]], keep: int
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -301,31 +331,21 @@ def _describe(
 
     The post pairs carry each post as its rank among the post ids (so they sort as
     the ids do) and their bin as a number: the ids and the bins' names are written
-    only for the evidence kept (a bin's pairs can run to tens of millions).
+    only for the evidence kept. They are made for a slice of the account pairs at a
+    time (:func:`_slice_pairs`): at 10 M posts they run to tens of millions.
     """
     ids = act.get_column("post_id").unique().sort()
     cells = act.select("a", pl.col("post_id").rank("dense").cast(pl.UInt32).alias("r"), "t")
-    pieces = []
+    stats_parts, kept_parts = [], []
     for g, (_name, size, offset) in enumerate(grids):
-        sel = best.filter(pl.col("grid") == g).select("i", "j")
-        if sel.height == 0:
-            continue
+        chosen = best.filter(pl.col("grid") == g).select("i", "j")
         binned = cells.with_columns(((pl.col("t") - offset) // size).alias("bin"))
-        left = sel.join(binned.rename({"a": "i", "r": "r_a", "t": "t_a"}), on="i")
-        both = left.join(binned.rename({"a": "j", "r": "r_b", "t": "t_b"}), on=["j", "bin"])
-        pieces.append(
-            both.with_columns(
-                pl.lit(g, pl.Int64).alias("grid"),
-                ((pl.col("t_b") - pl.col("t_a")).abs().cast(pl.Float64) / _US).alias("delta_s"),
-            )
-        )
-    pairs = pl.concat(pieces)
-    stats_ = pairs.group_by("i", "j").agg(
-        pl.len().alias("n_pairs"),
-        pl.min_horizontal("t_a", "t_b").min().alias("first_us"),
-        pl.max_horizontal("t_a", "t_b").max().alias("last_us"),
-        pl.col("delta_s").min().alias("min_delta_s"),
-    )
+        # a slice of the pairs at a time: each pair's posts are described within its slice alone
+        for sel in chosen.iter_slices(_PAIRS_PER_SLICE):
+            stats_part, kept_part = _slice_pairs(sel, binned, keep)
+            stats_parts.append(stats_part)
+            kept_parts.append(kept_part.with_columns(pl.lit(g, pl.Int64).alias("grid")))
+    stats_ = pl.concat(stats_parts)
     names = codes.rename({"a": "i", "account_id": "account_a"})
     names_b = codes.rename({"a": "j", "account_id": "account_b"})
     edges = (
@@ -343,16 +363,7 @@ def _describe(
         .sort(["account_a", "account_b"])
     )
     edges = conform(edges, "edges")
-    # one evidence row per shared bin (its closest post pair), fastest bins first
-    kept = (
-        pairs.sort(["i", "j", "bin", "delta_s", "r_a", "r_b"])
-        .group_by(["i", "j", "bin"], maintain_order=True)
-        .first()
-        .sort(["i", "j", "delta_s", "bin"])
-        .group_by(["i", "j"], maintain_order=True)
-        .head(max(keep, 0))
-    )
-    del pairs
+    kept = pl.concat(kept_parts)
     grid = pl.col("grid")
     start = pl.col("bin") * grid.replace_strict({g: s for g, (_, s, _) in enumerate(grids)}, return_dtype=pl.Int64)
     start = start + grid.replace_strict({g: o for g, (_, _, o) in enumerate(grids)}, return_dtype=pl.Int64)
