@@ -340,3 +340,22 @@ def test_crowded_buckets_are_paired_in_bounded_neighbourhoods():
     wide = run(rows, similar__max_neighbours=40)
     assert wide.info["crowded_buckets"]["groups"] == 0
     assert wide.edges.equals(whole.edges) and wide.evidence.equals(whole.evidence)
+
+
+@pytest.mark.parametrize("significance", [True, False])
+@pytest.mark.parametrize("budget", [1, 40])
+def test_post_pairs_spilled_in_shards_give_the_same_tables(significance, budget):
+    # With a budget of post pairs the pairs are made a slice of near-duplicate groups at a time
+    # and aggregated from disk by account pair: every table is what the pairs held at once give.
+    rows = _synthetic(seed=4)
+    # one text posted by seven accounts within an hour, above the crowd limit of 5
+    rows += [{"id": f"c{i}", "acct": f"u{i}", "t": 7200 + 60 * i, "text": LEADER[1]} for i in range(7)]
+    settings = {"detect__significance": significance, "detect__max_object_shares_per_window": 5}
+    whole = run(rows, **settings, **{"detect.max_pairs_in_memory": 0})
+    split = run(rows, **settings, **{"detect.max_pairs_in_memory": budget})
+    assert whole.edges.height > 10 and "pair_shards" not in whole.info
+    assert split.info["pair_shards"] >= (20 if budget == 1 else 2)
+    assert split.edges.equals(whole.edges) and split.evidence.equals(whole.evidence)
+    for key in ("pairs", "same_account_pairs", "edges_found", "edges_kept", "evidence_kept", "null_model", "crowds"):
+        assert split.info.get(key) == whole.info.get(key), key
+    assert whole.info["crowds"]["texts"] == 1

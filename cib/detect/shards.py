@@ -45,7 +45,7 @@ from cib.detect.window import co_occurrences, object_pairs_bound, self_pairs_per
 if TYPE_CHECKING:
     from cib.config import Config
 
-__all__ = ["pair_budget", "Spill", "spilled", "sharded"]
+__all__ = ["pair_budget", "Spill", "spilled", "sharded", "spill_edges"]
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 
@@ -103,17 +103,17 @@ class Spill:
             objects = slices.filter(pl.col("slice") == i).select("o")
             if objects.height == 0:
                 continue
-            pairs = co_occurrences(thinned.join(objects.lazy(), on="o", how="semi"), window_us).collect()
-            if pairs.height == 0:
-                continue
-            self.pairs += pairs.height
-            self.per_object.append(per_object(pairs))
-            shard = pl.Series("_shard", _shard_of(pairs, self.shards))
-            for (s,), part in (
-                pairs.with_columns(shard).partition_by("_shard", as_dict=True, include_key=False).items()
-            ):
-                part.write_ipc(self.folder / f"s{s:05d}-{i:06d}.arrow")
-            del pairs
+            self.add(co_occurrences(thinned.join(objects.lazy(), on="o", how="semi"), window_us).collect(), i)
+
+    def add(self, pairs: pl.DataFrame, part: int) -> None:
+        """Write one slice's pairs of two accounts (``a, b, o, pa, pb, ta, tb``) by shard, as part ``part``."""
+        if pairs.height == 0:
+            return
+        self.pairs += pairs.height
+        self.per_object.append(per_object(pairs))
+        shard = pl.Series("_shard", _shard_of(pairs, self.shards))
+        for (s,), piece in pairs.with_columns(shard).partition_by("_shard", as_dict=True, include_key=False).items():
+            piece.write_ipc(self.folder / f"s{s:05d}-{part:06d}.arrow")
 
     def object_pairs(self) -> pl.DataFrame:
         """``o, n``: pairs of shares of different accounts per object."""
@@ -245,8 +245,6 @@ def sharded(
     """
     shards, slices = plan
     significance = bool(cfg["detect.significance"])
-    # with the scaled null an edge on one object is never significant: counted, not listed
-    drop = significance and bool(cfg["detect.null.scaled"])
     with spilled(shards) as spill:
         spill.write(thinned, slices, window_us)
         own = self_pairs_per_object(thinned, window_us) if significance else None
@@ -255,20 +253,50 @@ def sharded(
         clock("pairs")
         if spill.pairs == 0:
             return None
+        return spill_edges(spill, kept, n_objects, null_pairs, cfg, info, clock, tfidf, population)
 
-        def edges_of(drop_singles: bool) -> tuple[pl.DataFrame, Singles]:
-            return spill.edges(
-                kept, tfidf=tfidf, population=population, weight=str(cfg["detect.weight"]),
-                min_weight=float(cfg["detect.min_weight"]), drop_singles=drop_singles, n_objects=n_objects,
-            )  # fmt: skip
 
-        edges, singles = edges_of(drop)
-        n_acc = kept.get_column("a").n_unique()
-        if drop and edges.height + singles.total >= n_acc * (n_acc - 1) // 2:
-            # every pair of accounts co-occurs: the test cannot speak and single-object edges may stand
-            edges, singles = edges_of(False)
-        clock("edges")
-        edges = keep_edges(tested_edges(edges, kept, null_pairs, cfg, info, singles), cfg, info, singles)
-        clock("significance")
-        evidence = spill.evidence(edges, int(cfg["detect.evidence_per_edge"]))
-    return edges, evidence
+def spill_edges(
+    spill: Spill,
+    kept: pl.DataFrame,
+    n_objects: int,
+    null_pairs: pl.DataFrame | None,
+    cfg: Config,
+    info: dict,
+    clock: Callable[[str], None],
+    tfidf: bool,
+    population: int,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The kept edges and their evidence (in codes) of a signal whose pairs are in ``spill`` (at least one).
+
+    Parameters
+    ----------
+    spill
+        The signal's pairs of two accounts, by shard.
+    kept
+        The signal's traces after the participation filter (``a, o, p, t``).
+    n_objects
+        The signal's objects (codes ``0 … n_objects - 1``).
+    null_pairs
+        The null model's pairs per object (``o, n``), or ``None`` without the significance test.
+    cfg, info, clock, tfidf, population
+        As for :func:`sharded`.
+    """
+    # with the scaled null an edge on one object is never significant: counted, not listed
+    drop = null_pairs is not None and bool(cfg["detect.null.scaled"])
+
+    def edges_of(drop_singles: bool) -> tuple[pl.DataFrame, Singles]:
+        return spill.edges(
+            kept, tfidf=tfidf, population=population, weight=str(cfg["detect.weight"]),
+            min_weight=float(cfg["detect.min_weight"]), drop_singles=drop_singles, n_objects=n_objects,
+        )  # fmt: skip
+
+    edges, singles = edges_of(drop)
+    n_acc = kept.get_column("a").n_unique()
+    if drop and edges.height + singles.total >= n_acc * (n_acc - 1) // 2:
+        # every pair of accounts co-occurs: the test cannot speak and single-object edges may stand
+        edges, singles = edges_of(False)
+    clock("edges")
+    edges = keep_edges(tested_edges(edges, kept, null_pairs, cfg, info, singles), cfg, info, singles)
+    clock("significance")
+    return edges, spill.evidence(edges, int(cfg["detect.evidence_per_edge"]))

@@ -66,9 +66,10 @@ from cib.detect.evidence import order_pairs, pick_evidence
 from cib.detect.memo import at_least, text_keys, value_ids
 from cib.detect.minhash import candidate_probability, shingle_sets, signatures
 from cib.detect.resolve import resolve_window
+from cib.detect.shards import spill_edges, spilled
 from cib.detect.significance import tested_edges
 from cib.detect.similar_memo import text_pairs
-from cib.detect.similar_pairs import post_pairs, text_groups
+from cib.detect.similar_pairs import pair_plan, post_pairs, spill_pairs, text_groups
 from cib.detect.window import crowds, thin_crowds
 from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME
@@ -370,20 +371,36 @@ def similar_text_edges(
     # 6. groups, crowds, post pairs ---------------------------------------------
     obj = text_groups(x1, x2, n_texts, P, info)
     thinned, crowd = _thinned(P, window_us, bucket_us, cfg, info, warnings)
-    pairs, window_pairs, lookup = post_pairs(x1, x2, obj, thinned, crowd, window_us, info)
-    lap("pairs")
-    if pairs.height == 0:
-        info.update(edges_found=0, edges_kept=0, evidence_kept=0)
-        return _empty(info)
-
-    # 7. edges -----------------------------------------------------------------
-    tr = P.select("a", pl.col("x"), "p", "t").join(lookup.collect(), on="x").drop("x")
-    # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
-    in_order = not bool(cfg["detect.significance"])
-    ordered = order_pairs(pairs, evidence_order=in_order)
-    del pairs
     population = max(accounts.height, int(cfg["detect.reference_accounts"]))
-    edges, evidence = _edges(ordered, tr, window_pairs, cfg, info, evidence_order=in_order, population=population)
+    plan = pair_plan(x1, x2, obj, thinned, int(cfg["detect.max_pairs_in_memory"]))
+    if plan is not None:
+        # 6-7 with the pairs on disk in shards of account pairs (cib.detect.shards): the same edges
+        with spilled(plan[0]) as spill:
+            window_pairs, lookup = spill_pairs(spill, x1, x2, obj, thinned, crowd, window_us, plan[1], info)
+            info["pair_shards"] = plan[0]
+            lap("pairs")
+            if spill.pairs == 0:
+                info.update(edges_found=0, edges_kept=0, evidence_kept=0)
+                return _empty(info)
+            tr = P.select("a", pl.col("x"), "p", "t").join(lookup.collect(), on="x").drop("x")
+            null = window_pairs if bool(cfg["detect.significance"]) else None
+            edges, evidence = spill_edges(spill, tr, len(post_ids), null, cfg, info, lambda _: None, True, population)
+        info["evidence_kept"] = evidence.height
+        info["evidence_pairs_total"] = int(edges["n_pairs"].sum())
+    else:
+        pairs, window_pairs, lookup = post_pairs(x1, x2, obj, thinned, crowd, window_us, info)
+        lap("pairs")
+        if pairs.height == 0:
+            info.update(edges_found=0, edges_kept=0, evidence_kept=0)
+            return _empty(info)
+
+        # 7. edges -----------------------------------------------------------------
+        tr = P.select("a", pl.col("x"), "p", "t").join(lookup.collect(), on="x").drop("x")
+        # With the significance filter few edges survive: their evidence is ordered then, not every pair now.
+        in_order = not bool(cfg["detect.significance"])
+        ordered = order_pairs(pairs, evidence_order=in_order)
+        del pairs
+        edges, evidence = _edges(ordered, tr, window_pairs, cfg, info, evidence_order=in_order, population=population)
     out = _decode(edges, evidence, accounts, post_ids)
     lap("edges")
     info["seconds_total"] = round(sum(timings.values()), 3)
