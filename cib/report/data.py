@@ -88,7 +88,7 @@ class ReportData:
     scans: dict[str, pl.LazyFrame] = field(default_factory=dict)
 
     def lazy(self, name: str) -> pl.LazyFrame:
-        """The table ``name`` (``edges``, ``evidence``) as a lazy frame: the scan of its file when
+        """The table ``name`` (``posts``, ``edges``, ``evidence``) as a lazy frame: the scan of its file when
         :func:`load` left it on disk, else the frame in memory."""
         return self.scans[name] if name in self.scans else getattr(self, name).lazy()
 
@@ -219,9 +219,9 @@ def load(
     post_columns
         Only these columns of the posts table (default: all of them).
     scan
-        Tables among ``edges`` and ``evidence`` left on disk: their field holds an
-        empty frame and :meth:`ReportData.lazy` scans the file (for a reader that
-        needs a part of a large table).
+        Tables among ``posts``, ``edges`` and ``evidence`` left on disk: their
+        field holds an empty frame and :meth:`ReportData.lazy` scans the file (for
+        a reader that needs a part of a large table).
 
     Returns
     -------
@@ -255,8 +255,10 @@ def load(
             if name in _MISSING_NOTE:
                 notes.append(_MISSING_NOTE[name])
             continue
-        if name in scan and name in ("edges", "evidence"):
+        if name in scan:
             scans[name] = scan_table(path, name)
+            if name == "posts" and post_columns is not None:
+                scans[name] = scans[name].select(post_columns)
             tables[name] = empty(name)
             rows = scans[name].select(pl.len()).collect().item()
         else:

@@ -434,8 +434,8 @@ def _export(
 ) -> ExportResult:
     tell = Teller(progress, "report", "exports")
     tell("tables")
-    # the posts in the columns the exports read, the evidence scanned for the scope's rows
-    d = load(processed, cfg, post_columns=POST_COLUMNS, scan=("evidence",))
+    # the posts and the evidence scanned: only the scope's rows and the texts of its posts are held
+    d = load(processed, cfg, post_columns=POST_COLUMNS, scan=("posts", "evidence"))
     per_file = _csv_rows(d.cfg)
     _check_folder(folder, processed, formats)
     result = _write(d, scope_tables(d, scope), folder, formats, per_file, tell)

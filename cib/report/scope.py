@@ -239,10 +239,12 @@ def _nodes(d: ReportData, node_ids: list[str], links: pl.DataFrame, scores: pl.D
     ids = pl.DataFrame({"id": node_ids}, schema={"id": pl.String})
     people = d.accounts.select(pl.col("account_id").alias("id"), "handle", "display_name").unique("id", keep="first")
     posts = (
-        d.posts.select(pl.col("account_id").alias("id"))
-        .join(ids, on="id", how="semi")
+        d.lazy("posts")
+        .select(pl.col("account_id").alias("id"))
+        .join(ids.lazy(), on="id", how="semi")
         .group_by("id")
         .agg(pl.len().cast(pl.Int64).alias("posts"))
+        .collect()
     )
     score = scores.select(pl.col("account_id").alias("id"), "cluster_id", pl.col("label").alias("cib_label"), "score", "flagged")
     table = (
@@ -314,9 +316,11 @@ def evidence_detail(d: ReportData, rows: pl.DataFrame, size: int) -> Iterator[pl
     """
     who = d.accounts.select("account_id", "handle").unique("account_id", keep="first")
     wanted = pl.concat([rows.select(pl.col("post_a").alias("post_id")), rows.select(pl.col("post_b").alias("post_id"))])
+    # read from the posts' scan when the table was left on disk: only the texts of the scope's posts are held
     what = (
-        d.posts.select("post_id", "created_at", "text", "source_file", "source_row")
-        .join(wanted.unique(), on="post_id", how="semi")
+        d.lazy("posts")
+        .select("post_id", "created_at", "text", "source_file", "source_row")
+        .join(wanted.unique().lazy(), on="post_id", how="semi")
         .unique("post_id", keep="first")
         .select(
             "post_id",
@@ -325,6 +329,7 @@ def evidence_detail(d: ReportData, rows: pl.DataFrame, size: int) -> Iterator[pl
             pl.concat_str(pl.col("source_file").fill_null("?"), pl.col("source_row").cast(pl.String).fill_null("?"),
                           separator=":").alias("source"),
         )
+        .collect()
     )  # fmt: skip
     cols = ["cluster_id", "signal", "object_id", "delta_s"] + [
         f"{c}_{side}" for side in ("a", "b") for c in ("account", "handle", "post", "time", "text", "source")
