@@ -180,12 +180,12 @@ def intra_evidence_of(evidence: pl.DataFrame | pl.LazyFrame, members: pl.DataFra
             pl.col("ca").alias("cluster_id"), "signal", "object_id", "delta_s",
             pl.col("a").alias("account_a"), pl.col("b").alias("account_b"),
         )  # fmt: skip
-        .collect()
     )
-    objects = inside.get_column("object_id").drop_nulls().unique().sort()
-    lookup = objects.to_frame().with_row_index("_code")
+    # the distinct objects first, then the pairs with their codes: the objects' text is never held per pair
+    objects = inside.select(pl.col("object_id").drop_nulls().unique().sort()).collect().to_series()
+    lookup = objects.to_frame().with_row_index("_code").lazy()
     coded = inside.join(lookup, on="object_id", how="left", maintain_order="left")
-    return coded.with_columns(pl.col("_code").alias("object_id")).drop("_code"), objects
+    return coded.with_columns(pl.col("_code").alias("object_id")).drop("_code").collect(), objects
 
 
 def _creation(acc: pl.DataFrame, days: float) -> pl.DataFrame:
@@ -382,17 +382,19 @@ def _repeated_co_action(content: pl.DataFrame, sizes: pl.DataFrame) -> tuple[pl.
 
 def _objects_from_evidence(ev: pl.DataFrame, sig: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Distinct objects co-shared inside each cluster and the speed, from its evidence; objects of its top signal."""
-    objects = ev.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
+    # lazily, so that the filtered and joined copies of millions of pairs are never held
+    objects = ev.lazy().filter(~pl.col("signal").is_in(list(TIMING_SIGNALS))).group_by("cluster_id").agg(
         pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("objects"),
         pl.col("delta_s").median().alias("median_delta_s"),
     )
     top_objects = (
-        ev.join(sig.select("cluster_id", "top_signal"), on="cluster_id")
+        ev.lazy()
+        .join(sig.lazy().select("cluster_id", "top_signal"), on="cluster_id")
         .filter(pl.col("signal") == pl.col("top_signal"))
         .group_by("cluster_id")
         .agg(pl.col("object_id").n_unique().cast(pl.Int64).alias("top_signal_objects"))
     )
-    return objects, top_objects
+    return objects.collect(), top_objects.collect()
 
 
 def _objects_from_edges(intra: pl.DataFrame, content: pl.DataFrame, sig: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

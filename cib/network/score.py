@@ -364,15 +364,16 @@ def _participation(m: _Measured, weak: frozenset[str]) -> pl.DataFrame:
     schema = {"account_id": pl.String, "own_objects": pl.Int64, "top_objects_in_cluster": pl.Int64}
     if m.intra_evidence is None or m.intra_evidence.height == 0:
         return pl.DataFrame(schema=schema)
-    ev = m.intra_evidence.filter(~pl.col("signal").is_in(sorted(weak | set(TIMING_SIGNALS))))
+    ev = m.intra_evidence.lazy().filter(~pl.col("signal").is_in(sorted(weak | set(TIMING_SIGNALS))))
     codes = m.members.with_row_index("code").select(pl.col("code").cast(pl.UInt32), "account_id")
     sides = pl.concat([ev.select("cluster_id", "signal", "object_id", pl.col(f"account_{e}").cast(pl.UInt32).alias("code"))
                        for e in ("a", "b")])
     per = sides.group_by("cluster_id", "code").agg(pl.struct("signal", "object_id").n_unique().cast(pl.Int64).alias("own_objects"))
     return (
         per.with_columns(pl.col("own_objects").max().over("cluster_id").alias("top_objects_in_cluster"))
-        .join(codes, on="code")
+        .join(codes.lazy(), on="code")
         .select(list(schema))
+        .collect()
     )
 
 
@@ -433,9 +434,9 @@ def _signal_stats(intra: pl.DataFrame, intra_evidence: pl.DataFrame | None) -> p
     )
     out = base.join(acc, on=["cluster_id", "signal"])
     if intra_evidence is not None:
-        ev = intra_evidence.group_by("cluster_id", "signal").agg(
+        ev = intra_evidence.lazy().group_by("cluster_id", "signal").agg(
             pl.col("object_id").n_unique().alias("objects"), pl.col("delta_s").median().alias("delta")
-        )
+        ).collect()
         out = out.join(ev, on=["cluster_id", "signal"], how="left")
     else:
         out = out.with_columns(pl.col("max_pair_objects").alias("objects"), pl.col("edge_delta").alias("delta"))
@@ -465,9 +466,8 @@ def _spans_and_objects(
     ).drop("_f", "_l")
     if intra_evidence is None or objects is None:
         return out
-    ev = intra_evidence.filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
-    if ev.height == 0:
-        return out
+    # lazily: the pairs inside clusters run to tens of millions on a large collection, and are not copied
+    ev = intra_evidence.lazy().filter(~pl.col("signal").is_in(list(TIMING_SIGNALS)))
     accs = pl.concat(
         [ev.select("cluster_id", "signal", "object_id", pl.col("account_a").alias("a")), ev.select("cluster_id", "signal", "object_id", pl.col("account_b").alias("a"))]
     )
@@ -477,7 +477,10 @@ def _spans_and_objects(
         .sort(["cluster_id", "n", "signal", "object_id"], descending=[False, True, False, False])
         .group_by("cluster_id", maintain_order=True)
         .head(top)
+        .collect()
     )
+    if tops.height == 0:
+        return out
     named = tops.with_columns(objects.gather(tops.get_column("object_id")).alias("object_id"))
     tops = named.group_by("cluster_id", maintain_order=True).agg(pl.concat_str("signal", pl.lit(":"), "object_id").alias("_top"))
     return out.join(tops, on="cluster_id", how="left").with_columns(
