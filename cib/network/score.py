@@ -42,6 +42,7 @@ import networkx as nx
 import polars as pl
 
 from cib.network.account_scores import account_scores
+from cib.network.attach import attach_accounts
 from cib.network.features import (
     ACCOUNT_FEATURES,
     TIMING_SIGNALS,
@@ -228,7 +229,7 @@ def score(
     measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, ev_objects, cfeat, context)
     clusters, judged_by_id = _judge_clusters(measured, cfg)
     acc = _account_frame(measured, judged_by_id, weak_signals(cfg))
-    account_table = account_scores(acc, judged_by_id, cfg)
+    account_table = attach_accounts(posts, account_scores(acc, judged_by_id, cfg), judged_by_id, cfg)
     return _result(posts, measured, clusters, acc, account_table, cfg)
 
 
