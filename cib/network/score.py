@@ -7,7 +7,8 @@ words, with every threshold):
    least ``score.min_objects`` distinct objects through strong signals (not
    timing, hashtags or mentions alone, see ``score.weak_signals``) and be
    grouped together in at least ``score.min_stability`` of the clustering
-   re-runs. Its *coordination* is ``(1 − exp(−objects / score.objects_scale)) ×
+   re-runs, and its links must not all run through one member (a star: one
+   account and part of its audience). Its *coordination* is ``(1 − exp(−objects / score.objects_scale)) ×
    stability``.
 2. **What does it look like?** An *automation* score (bot) and a
    *human-operation* score (troll) are weighted means of indicators, each a
@@ -21,7 +22,9 @@ words, with every threshold):
    otherwise. Everything else is ``organic``.
 
 An account is flagged when its cluster is flagged and it is attached to it
-(:mod:`cib.network.account_scores`).
+(:mod:`cib.network.account_scores`), or when it is in no cluster and its
+co-actions with a flagged network, pooled, are beyond chance
+(:mod:`cib.network.attach`).
 
 Coordination is evidence to examine, not proof of inauthenticity: every label
 carries its reasons, and the evidence table leads to the posts.
@@ -125,7 +128,8 @@ class ScoreResult:
     clusters
         ``CLUSTERS`` table.
     account_scores
-        ``ACCOUNT_SCORES`` table: one row per account in any edge.
+        ``ACCOUNT_SCORES`` table: one row per account in any edge, and per
+        account attached to a flagged network (:mod:`cib.network.attach`).
     features
         Frames for notebooks and tests (:class:`LazyFrames`: narratives and
         items are computed when first read): ``"clusters"`` (cluster features,
