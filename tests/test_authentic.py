@@ -102,3 +102,32 @@ def test_two_outlets_in_one_cluster_each_reshare_their_own_site():
     assert row["own_articles"] == pytest.approx(200 / 201)
     # 30 articles of three journalists against 20 of two, each reshared by the four others
     assert row["own_domain"] == "dala-news.kz"
+
+
+def test_one_account_and_its_audience_is_not_a_network():
+    """A fan account five fans reshare and echo (a star) is organic; six accounts all linked, or one link among the fans, are a network."""
+    import networkx as nx
+
+    from cib.network.cluster import cluster_graph
+    from cib.network.features import _structure
+
+    # one cluster whatever the shape (at resolution 1 Louvain cuts the linked fans off the star)
+    cfg = load_config(overrides={"cluster.stability_runs": 0, "cluster.resolution": 0.5})
+    star = nx.Graph()
+    star.add_edges_from((("hub", f"fan{i}") for i in range(5)), weight=1.0)
+    net = nx.complete_graph([f"op{i}" for i in range(6)])
+    nx.set_edge_attributes(net, 1.0, "weight")
+    shapes = {}
+    for name, g in (("star", star), ("net", net)):
+        shapes[name] = _structure(cluster_graph(g, cfg)).row(0, named=True)
+    assert (shapes["star"]["edges"], shapes["star"]["hub_share"]) == (5, 1.0)
+    assert (shapes["net"]["edges"], shapes["net"]["hub_share"]) == (15, pytest.approx(5 / 15))
+    row = {"strong_objects": 40, "script_objects": 0, "stability": 1.0, "coverage": 1.0, "size": 6}
+    audience = judge({**row, **shapes["star"]}, 0.0, 0.9, 0.0, cfg)
+    assert not audience["flagged"] and audience["why_not"].startswith("organic: every link runs through one of its 6")
+    assert judge({**row, **shapes["net"]}, 0.0, 0.9, 0.0, cfg)["label"] == "troll"
+    # the same star with one link between two fans is no longer one account's audience
+    star.add_edge("fan0", "fan1", weight=1.0)
+    linked = _structure(cluster_graph(star, cfg)).row(0, named=True)
+    assert linked["hub_share"] == pytest.approx(5 / 6)
+    assert judge({**row, **linked}, 0.0, 0.9, 0.0, cfg)["flagged"]

@@ -40,7 +40,7 @@ def test_short_names_resolve_to_the_unique_registry_name():
 @pytest.mark.parametrize(
     "name, words",
     [
-        ("max_fdr", "ambiguous, it could be detect.max_fdr or sync.max_fdr"),
+        ("max_fdr", "ambiguous, it could be detect.max_fdr or score.attach.max_fdr or sync.max_fdr"),
         ("co_nothing.window", "unknown parameter"),
         ("raw_chars", "cannot be swept"),
         ("sweep.max_points", "cannot be swept"),

@@ -74,6 +74,7 @@ CLUSTER_FEATURES: dict[str, pl.DataType] = {
     "stability": pl.Float64(),
     "density": pl.Float64(),
     "edges": pl.Int64(),
+    "hub_share": pl.Float64(),
     "mean_weight": pl.Float64(),
     "n_posts": pl.Int64(),
     "first_at": TIME,
@@ -311,13 +312,13 @@ def cluster_features(
 
 
 def _structure(clustering: ClusterResult) -> pl.DataFrame:
-    """Edges, density, mean weight and stability of each cluster in the fused graph."""
+    """Edges, density, mean weight, hub share (the most-linked member's share of the links) and stability of each cluster in the fused graph."""
     sizes = pl.DataFrame(
         {"cluster_id": list(clustering.sizes), "size": list(clustering.sizes.values())},
         schema={"cluster_id": pl.Int64, "size": pl.Int64},
     ).sort("cluster_id")
     stability = pl.Series("stability", [float(clustering.stability.get(c, 1.0)) for c in sizes["cluster_id"]], pl.Float64)
-    inside = pl.DataFrame(schema={"cluster_id": pl.Int64, "edges": pl.UInt32, "weight": pl.Float64})
+    inside = pl.DataFrame(schema={"cluster_id": pl.Int64, "edges": pl.UInt32, "weight": pl.Float64, "hub": pl.UInt32})
     links = clustering.table().table
     if links.height:
         member = cluster_members(clustering.membership)
@@ -327,7 +328,10 @@ def _structure(clustering: ClusterResult) -> pl.DataFrame:
             .join(member.rename({"account_id": "account_b"}), on="account_b")
             .filter(pl.col("ca") == pl.col("cluster_id"))
             .group_by("cluster_id")
-            .agg(pl.len().alias("edges"), pl.col("weight").sum())
+            .agg(pl.len().alias("edges"), pl.col("weight").sum(),
+                 # the links of the member in most of them: 1 for a star, one account and its audience
+                 pl.concat_list("account_a", "account_b").list.explode(keep_nulls=False, empty_as_null=False)
+                 .unique_counts().max().alias("hub"))
         )
     m = pl.col("edges").fill_null(0).cast(pl.Int64)
     return (
@@ -338,6 +342,7 @@ def _structure(clustering: ClusterResult) -> pl.DataFrame:
             m.alias("edges"),
             pl.when(pl.col("size") > 1).then(2.0 * m / (pl.col("size") * (pl.col("size") - 1))).otherwise(0.0).alias("density"),
             pl.when(m > 0).then(pl.col("weight") / m).otherwise(0.0).alias("mean_weight"),
+            pl.when(m > 0).then(pl.col("hub").cast(pl.Int64) / m).otherwise(0.0).alias("hub_share"),
             "stability",
         )
     )

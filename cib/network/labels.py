@@ -286,6 +286,12 @@ def judge(
             f"organic: only {pct(coverage)} of the accounts take part in the co-sharing; the rest are linked "
             "by timing, hashtags or mentions alone"
         )
+    elif int(row.get("edges") or 0) >= 2 and float(row.get("hub_share") or 0.0) >= 1.0:
+        why_not = (
+            f"organic: every link runs through one of its {int(row.get('size') or 0)} accounts, and none, not even "
+            "timing, links the others: one account and part of its audience resharing or echoing it, not a group "
+            "acting together"
+        )
     elif value < threshold and published > 0 and published >= explained and value / max(discount, 1e-9) >= threshold:
         why_not = (
             f"organic: coordinated in public, as a newsroom is: established accounts resharing each other's articles "

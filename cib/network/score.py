@@ -7,7 +7,8 @@ words, with every threshold):
    least ``score.min_objects`` distinct objects through strong signals (not
    timing, hashtags or mentions alone, see ``score.weak_signals``) and be
    grouped together in at least ``score.min_stability`` of the clustering
-   re-runs. Its *coordination* is ``(1 − exp(−objects / score.objects_scale)) ×
+   re-runs, and its links must not all run through one member (a star: one
+   account and part of its audience). Its *coordination* is ``(1 − exp(−objects / score.objects_scale)) ×
    stability``.
 2. **What does it look like?** An *automation* score (bot) and a
    *human-operation* score (troll) are weighted means of indicators, each a
@@ -21,7 +22,9 @@ words, with every threshold):
    otherwise. Everything else is ``organic``.
 
 An account is flagged when its cluster is flagged and it is attached to it
-(:mod:`cib.network.account_scores`).
+(:mod:`cib.network.account_scores`), or when it is in no cluster and its
+co-actions with a flagged network, pooled, are beyond chance
+(:mod:`cib.network.attach`).
 
 Coordination is evidence to examine, not proof of inauthenticity: every label
 carries its reasons, and the evidence table leads to the posts.
@@ -42,6 +45,7 @@ import networkx as nx
 import polars as pl
 
 from cib.network.account_scores import account_scores
+from cib.network.attach import attach_accounts
 from cib.network.features import (
     ACCOUNT_FEATURES,
     TIMING_SIGNALS,
@@ -124,7 +128,8 @@ class ScoreResult:
     clusters
         ``CLUSTERS`` table.
     account_scores
-        ``ACCOUNT_SCORES`` table: one row per account in any edge.
+        ``ACCOUNT_SCORES`` table: one row per account in any edge, and per
+        account attached to a flagged network (:mod:`cib.network.attach`).
     features
         Frames for notebooks and tests (:class:`LazyFrames`: narratives and
         items are computed when first read): ``"clusters"`` (cluster features,
@@ -228,7 +233,7 @@ def score(
     measured = _Measured(ids, acc_feats, members, attach, urls, co, intra, intra_ev, ev_objects, cfeat, context)
     clusters, judged_by_id = _judge_clusters(measured, cfg)
     acc = _account_frame(measured, judged_by_id, weak_signals(cfg))
-    account_table = account_scores(acc, judged_by_id, cfg)
+    account_table = attach_accounts(posts, account_scores(acc, judged_by_id, cfg), judged_by_id, cfg)
     return _result(posts, measured, clusters, acc, account_table, cfg)
 
 

@@ -360,6 +360,24 @@ PARAMS: tuple[Param, ...] = (
         min=0, max=1,
     ),
     Param(
+        "score.attach.max_fdr",
+        0.01,
+        "false discovery rate",
+        "An account in no cluster is flagged as a member of a flagged network when its replies to the posts the "
+        "network's flagged members replied to and its reshares of their own posts, pooled, are beyond chance at "
+        "this Benjamini-Hochberg level over every such account and network (0 = never).",
+        min=0, max=1,
+    ),
+    Param(
+        "score.attach.min_days",
+        2,
+        "days",
+        "Fewest distinct days (UTC) an account's pooled co-actions with a network must fall on for it to be "
+        "attached (score.attach.max_fdr): one busy evening is not a habit.",
+        kind="int",
+        min=1,
+    ),
+    Param(
         "score.account_own_weight",
         0.3,
         "fraction",
