@@ -189,9 +189,9 @@ PARAMS: tuple[Param, ...] = (
         "detect.max_pairs_in_memory",
         20_000_000,
         "pairs",
-        "A signal whose pairs of shares could pass this many (counted from shares per object and window) makes "
-        "them slice by slice and aggregates them from disk in shards of account pairs: the same edges in bounded "
-        "memory; 0 = always in memory.",
+        "A signal whose pairs of shares could pass this many (counted from shares per object and window; for "
+        "co_similar_text, posts per text and time bucket) makes them slice by slice and aggregates them from disk "
+        "in shards of account pairs: the same edges in bounded memory; 0 = always in memory.",
         kind="int",
         min=0,
     ),
