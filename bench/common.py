@@ -36,7 +36,9 @@ def measure(code: str, python: str = sys.executable) -> dict:
     start = time.perf_counter()
     proc = subprocess.run([python, "-c", _WRAPPER, code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        raise RuntimeError(f"benchmark step failed:\n{proc.stderr[-3000:]}")
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "failed_step.log").write_text(proc.stderr)  # a JVM's first error can be far from the end
+        raise RuntimeError(f"benchmark step failed (all of its stderr: {RESULTS / 'failed_step.log'}):\n{proc.stderr[-3000:]}")
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH "))
     out = json.loads(line[6:])
     out["process_seconds"] = round(time.perf_counter() - start, 2)

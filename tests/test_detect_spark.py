@@ -155,6 +155,26 @@ def test_days_before_1970_are_counted_as_polars_counts_them(spark):
     assert spark_res.edges.select("account_a", "account_b", "n_pairs").rows() == [("a", "b", 2)]
 
 
+def test_a_failed_job_shows_its_own_error_not_the_stopped_context(spark, monkeypatch):
+    # a job that runs out of heap stops the context; cleaning up its cached pairs then fails as well,
+    # and that second error used to be the one raised
+    from pyspark.sql.classic.dataframe import DataFrame
+
+    import cib.detect.spark as on_spark
+
+    def failed_job(*args, **kwargs):
+        raise RuntimeError("java.lang.OutOfMemoryError: Java heap space")
+
+    def stopped_context(self, blocking=False):
+        raise RuntimeError("Cannot call methods on a stopped SparkContext")
+
+    monkeypatch.setattr(on_spark, "edge_sums", failed_job)
+    monkeypatch.setattr(DataFrame, "unpersist", stopped_context)
+    params = {**RAW, "detect.signals": ["co_reshare"], "detect.engine": "spark"}
+    with pytest.raises(RuntimeError, match="OutOfMemoryError"):
+        detect(posts_frame(HAND), build_config(params=params))
+
+
 @pytest.fixture(scope="module")
 def synthetic_folder(tmp_path_factory):
     return synth_collection(tmp_path_factory, "spark", 6000, 11)

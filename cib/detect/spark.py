@@ -34,6 +34,7 @@ imported only when the Spark engine runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -362,8 +363,13 @@ def spark_edges(
             if per_edge > 0 and sums.height
             else pl.DataFrame(schema=_EVIDENCE)
         )
-    finally:
-        pairs.unpersist()
+    except BaseException:
+        # a job that failed (a heap too small) may have stopped the context, and unpersist then
+        # fails too: the job's own error is the one to see
+        with contextlib.suppress(Exception):
+            pairs.unpersist()
+        raise
+    pairs.unpersist()
     if active is not None:
         before = int(sums.get_column("n_pairs").sum())
         sums = sums.filter(pl.col("a").is_in(active.implode()) | pl.col("b").is_in(active.implode()))
