@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-__all__ = ["RESULTS", "measure", "measure_command", "save"]
+__all__ = ["RESULTS", "measure", "measure_command", "measure_tree", "save"]
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -36,7 +36,9 @@ def measure(code: str, python: str = sys.executable) -> dict:
     start = time.perf_counter()
     proc = subprocess.run([python, "-c", _WRAPPER, code], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        raise RuntimeError(f"benchmark step failed:\n{proc.stderr[-3000:]}")
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "failed_step.log").write_text(proc.stderr)  # a JVM's first error can be far from the end
+        raise RuntimeError(f"benchmark step failed (all of its stderr: {RESULTS / 'failed_step.log'}):\n{proc.stderr[-3000:]}")
     line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH "))
     out = json.loads(line[6:])
     out["process_seconds"] = round(time.perf_counter() - start, 2)
@@ -88,6 +90,76 @@ def measure_command(argv: list[str], *, trace: bool = False) -> dict:
     if trace:
         out["rss_trace"] = samples
     return out
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (a local Spark's JVM and its workers)."""
+    out, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        out.append(one)
+        try:
+            for task in os.listdir(f"/proc/{one}/task"):
+                with open(f"/proc/{one}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def _rss_and_cpu(pid: int) -> tuple[int, float]:
+    """Resident KiB and CPU seconds (user + system) of one process; zeros once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            rss = next((int(ln.split()[1]) for ln in f if ln.startswith("VmRSS:")), 0)
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0, 0.0
+
+
+def measure_tree(argv: list[str], env: dict[str, str] | None = None) -> dict:
+    """Run a command; its wall time, and the CPU seconds and peak resident memory of its process tree.
+
+    The tree (the command and every process it starts: a local Spark's JVM) is
+    sampled every 100 ms; its peak is the largest sum of the processes'
+    resident memory at one sample. CPU is each process's last sampled figure,
+    summed, or the exit's own account of the command and the children it waited
+    for, whichever is larger (a process that ends between samples loses at most
+    100 ms).
+    """
+    import threading
+
+    cpu: dict[int, float] = {}
+    peak = [0]
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            total = 0
+            for pid in _tree(proc.pid):
+                rss, secs = _rss_and_cpu(pid)
+                total += rss
+                cpu[pid] = max(cpu.get(pid, 0.0), secs)
+            peak[0] = max(peak[0], total)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    err = proc.stderr.read() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"benchmark command failed ({' '.join(argv)}):\n{err[-3000:]}")
+    return {
+        "seconds": round(seconds, 2),
+        "tree_cpu_seconds": round(max(sum(cpu.values()), usage.ru_utime + usage.ru_stime), 2),
+        "peak_tree_mb": round(peak[0] / 1024, 1),
+    }
 
 
 def stage_peaks(trace: list[list[float]], manifest: dict, seconds: float) -> dict[str, float]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -136,11 +137,73 @@ def test_evidence_cap_keeps_the_same_fastest_pairs(spark):
     assert spark_res.edges["n_pairs"].to_list() == [8]
 
 
+def test_days_before_1970_are_counted_as_polars_counts_them(spark):
+    # a and b reshare X an hour before 1970-01-01 and Y an hour after: two UTC days (-1 and 0), so the edge
+    # passes min_days = 2; Spark's `div` truncates towards zero and counted both as day 0, dropping it
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    rows = [
+        {"id": "x_a", "acct": "a", "t": 0, "reshare_of": "X"},
+        {"id": "x_b", "acct": "b", "t": 10, "reshare_of": "X"},
+        {"id": "y_a", "acct": "a", "t": 7200, "reshare_of": "Y"},
+        {"id": "y_b", "acct": "b", "t": 7205, "reshare_of": "Y"},
+    ]
+    posts = posts_frame(rows)
+    posts = posts.with_columns(pl.col("created_at") - (posts["created_at"].min() - (epoch - timedelta(hours=1))))
+    params = {**RAW, "detect.signals": ["co_reshare"], "detect.co_reshare.min_days": 2}
+    polars_res, spark_res = _both(posts, params)
+    _same(polars_res, spark_res)
+    assert spark_res.edges.select("account_a", "account_b", "n_pairs").rows() == [("a", "b", 2)]
+
+
+def test_a_failed_job_shows_its_own_error_not_the_stopped_context(spark, monkeypatch):
+    # a job that runs out of heap stops the context; cleaning up its cached pairs then fails as well,
+    # and that second error used to be the one raised
+    from pyspark.sql.classic.dataframe import DataFrame
+
+    import cib.detect.spark as on_spark
+
+    def failed_job(*args, **kwargs):
+        raise RuntimeError("java.lang.OutOfMemoryError: Java heap space")
+
+    def stopped_context(self, blocking=False):
+        raise RuntimeError("Cannot call methods on a stopped SparkContext")
+
+    monkeypatch.setattr(on_spark, "edge_sums", failed_job)
+    monkeypatch.setattr(DataFrame, "unpersist", stopped_context)
+    params = {**RAW, "detect.signals": ["co_reshare"], "detect.engine": "spark"}
+    with pytest.raises(RuntimeError, match="OutOfMemoryError"):
+        detect(posts_frame(HAND), build_config(params=params))
+
+
 @pytest.fixture(scope="module")
-def synthetic(tmp_path_factory):
-    folder = synth_collection(tmp_path_factory, "spark", 6000, 11)
-    res = ingest(folder, load_config())
+def synthetic_folder(tmp_path_factory):
+    return synth_collection(tmp_path_factory, "spark", 6000, 11)
+
+
+@pytest.fixture(scope="module")
+def synthetic(synthetic_folder):
+    res = ingest(synthetic_folder, load_config())
     return res.posts, res.time_resolution_s
+
+
+def test_whole_analysis_same_tables_with_the_default_signals(spark, synthetic_folder, tmp_path):
+    # every stage with every default signal: the windowed ones paired on Spark, co_similar_text, sync and
+    # amplify on the driver; clusters, scores and networks are made from the same edges
+    import cib
+
+    runs = {
+        engine: cib.analyse(synthetic_folder, name="x", engine=engine, processed_dir=tmp_path / engine, report=False)
+        for engine in ("polars", "spark")
+    }
+    assert runs["spark"].manifest["stages"]["detect"]["engine"]["name"] == "spark"
+    tables = sorted(p.relative_to(tmp_path / "polars") for p in (tmp_path / "polars").rglob("*.parquet"))
+    tables = [t for t in tables if "cache" not in t.parts and "runs" not in t.parts]
+    names = {t.name for t in tables}
+    assert {"edges.parquet", "evidence.parquet", "clusters.parquet", "account_scores.parquet"} <= names
+    for table in tables:
+        assert pl.read_parquet(tmp_path / "polars" / table).equals(pl.read_parquet(tmp_path / "spark" / table)), table
+    edges = pl.read_parquet(tmp_path / "spark" / "x" / "edges.parquet")
+    assert set(edges["signal"].unique()) >= {"co_reshare", "co_link", "co_reply", "co_similar_text", "sync"}
 
 
 @pytest.mark.parametrize(("preset", "partitions"), [(None, "2"), ("coortweet", "5"), ("cnt", "3")])

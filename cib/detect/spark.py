@@ -34,6 +34,7 @@ imported only when the Spark engine runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -137,12 +138,20 @@ def _to_polars(df: DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.from_arrow(table).select(list(schema)).cast(schema)  # type: ignore[union-attr, arg-type]
 
 
+def _floor_div(column: str, width: int) -> str:
+    """``floor(column / width)`` in Spark SQL integers, as Polars' and numpy's ``//`` give it.
+
+    Spark's ``div`` truncates towards zero (-1 div 10 = 0); ``pmod`` is never
+    negative, so subtracting it first makes the quotient the floor for any sign
+    (times before 1970 are negative).
+    """
+    return f"({column} - pmod({column}, {width})) div {width}"
+
+
 def _buckets(tr: DataFrame, window_us: int) -> DataFrame:
     from pyspark.sql import functions as F
 
-    width = max(window_us, 1)
-    # floor division in integers: pmod is never negative, so this is floor(t / width) for any t
-    return tr.select("a", "o", "p", "t", F.expr(f"(t - pmod(t, {width})) div {width}").alias("k"))
+    return tr.select("a", "o", "p", "t", F.expr(_floor_div("t", max(window_us, 1))).alias("k"))
 
 
 def co_occurrences(tr: DataFrame, window_us: int) -> DataFrame:
@@ -252,7 +261,7 @@ def edge_sums(pairs: DataFrame, idf2: DataFrame | None) -> DataFrame:
         F.min(delta).alias("min_delta_us"),
         F.sum(delta).alias("sum_delta_us"),
         F.min("o").alias("min_object"),
-        F.countDistinct(F.expr(f"least(ta, tb) div {DAY_US}")).alias("n_days"),
+        F.countDistinct(F.expr(_floor_div("least(ta, tb)", DAY_US))).alias("n_days"),
         dot.alias("dot"),
     )
 
@@ -354,8 +363,13 @@ def spark_edges(
             if per_edge > 0 and sums.height
             else pl.DataFrame(schema=_EVIDENCE)
         )
-    finally:
-        pairs.unpersist()
+    except BaseException:
+        # a job that failed (a heap too small) may have stopped the context, and unpersist then
+        # fails too: the job's own error is the one to see
+        with contextlib.suppress(Exception):
+            pairs.unpersist()
+        raise
+    pairs.unpersist()
     if active is not None:
         before = int(sums.get_column("n_pairs").sum())
         sums = sums.filter(pl.col("a").is_in(active.implode()) | pl.col("b").is_in(active.implode()))
