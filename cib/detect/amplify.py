@@ -32,7 +32,9 @@ Null model
     *reciprocity*, ``P(X_ab ≥ x_ab) · P(X_ba ≥ x_ba)``. Two accounts that
     amplify each other inside a closed group are far less likely by chance
     than a fan resharing a star, and the second test says so. The family of
-    tests is every (resharer, author) pair.
+    tests is every (resharer, author) pair. With ``detect.null.time_of_week``
+    the expectation also knows the hours of the week in which each account
+    reshares and is reshared: ``λ_ab = (r_a s_b / R) F_ab`` (:mod:`cib.detect.week`).
 
 Caveat
     Newsrooms reshare their colleagues' articles every working day, and that
@@ -53,10 +55,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from cib.detect.resolve import resolve_window
 from cib.detect.significance import benjamini_hochberg, poisson_pvalues
+from cib.detect.week import HOURS, hour_of_week, week_profiles
 from cib.progress import Progress, Teller
 from cib.schema import TIME, conform, empty
 
@@ -198,13 +202,17 @@ def _poisson_tail(observed: pl.Expr, expected: pl.Expr) -> pl.Expr:
     return pl.struct(observed.alias("k"), expected.alias("lam")).map_batches(tail, return_dtype=pl.Float64)
 
 
-def pair_tests(events: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
+def pair_tests(events: pl.LazyFrame, week_prior: float | None = None) -> tuple[pl.DataFrame, int]:
     """Every unordered pair linked by amplification, with its counts, days and p-value.
 
     Parameters
     ----------
     events
         :func:`amplify_events`.
+    week_prior
+        With a value, the null model knows the hours of the week in which each
+        account reshares and is reshared (:func:`_week_factors`), with this
+        ``detect.null.week_prior``; without, every account's week is everyone's.
 
     Returns
     -------
@@ -223,6 +231,8 @@ def pair_tests(events: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
         made_df.join(received_df.rename({"b": "a"}), on="a", how="full", coalesce=True)
         .with_columns(pl.col("r").fill_null(0), pl.col("s").fill_null(0))
         .rename({"a": "acc"})
+        .sort("acc")
+        .with_row_index("row")
     )
     u, v = pl.min_horizontal("a", "b"), pl.max_horizontal("a", "b")
     days = (
@@ -241,15 +251,20 @@ def pair_tests(events: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
         .collect()
     )
     pairs = (
-        pairs.join(activity.rename({"acc": "u", "r": "r_u", "s": "s_u"}), on="u", how="left")
-        .join(activity.rename({"acc": "v", "r": "r_v", "s": "s_v"}), on="v", how="left")
-        .with_columns(
+        pairs.join(activity.rename({"acc": "u", "r": "r_u", "s": "s_u", "row": "row_u"}), on="u", how="left")
+        .join(activity.rename({"acc": "v", "r": "r_v", "s": "s_v", "row": "row_v"}), on="v", how="left")
+        .sort(["u", "v"])
+    )
+    f_uv, f_vu = _week_factors(events, activity, pairs, week_prior)
+    pairs = (
+        pairs.with_columns(
             (pl.col("x_uv") + pl.col("x_vu")).alias("x"),
             (pl.col("r_u") + pl.col("s_u")).alias("k_u"),
             (pl.col("r_v") + pl.col("s_v")).alias("k_v"),
-            (pl.col("r_u").cast(pl.Float64) * pl.col("s_v") / max(total, 1.0)).alias("lam_uv"),
-            (pl.col("r_v").cast(pl.Float64) * pl.col("s_u") / max(total, 1.0)).alias("lam_vu"),
+            (pl.col("r_u").cast(pl.Float64) * pl.col("s_v") / max(total, 1.0) * f_uv).alias("lam_uv"),
+            (pl.col("r_v").cast(pl.Float64) * pl.col("s_u") / max(total, 1.0) * f_vu).alias("lam_vu"),
         )
+        .drop("row_u", "row_v")
         .with_columns(
             _poisson_tail(pl.col("x"), pl.col("lam_uv") + pl.col("lam_vu")).alias("p_volume"),
             (
@@ -268,6 +283,36 @@ def pair_tests(events: pl.LazyFrame) -> tuple[pl.DataFrame, int]:
         .sort(["u", "v"])
     )
     return pairs, max(tests, pairs.height)
+
+
+def _week_factors(
+    events: pl.LazyFrame, activity: pl.DataFrame, pairs: pl.DataFrame, prior: float | None
+) -> tuple[pl.Series | float, pl.Series | float]:
+    """``F_uv`` and ``F_vu`` of :mod:`cib.detect.week` per pair (1 without ``prior``).
+
+    An event in hour ``h`` has its resharer drawn by how much each account reshares
+    in ``h`` and its author by how much each is reshared in ``h``, so
+    ``λ_uv = (r_u s_v / R) Σ_h ρ_u(h) σ_v(h) / W_h``; everyone's week gives ``F = 1``.
+    """
+    if prior is None or pairs.height == 0:
+        return 1.0, 1.0
+    rows = activity.select("acc", "row")
+    timed = (
+        events.select("a", "b", hour_of_week(pl.col("t")).alias("h"))
+        .join(rows.lazy().rename({"acc": "a", "row": "ra"}), on="a")
+        .join(rows.lazy().rename({"acc": "b", "row": "rb"}), on="b")
+        .select("ra", "rb", "h")
+        .collect()
+    )
+    hours = timed.get_column("h").to_numpy()
+    per_hour = np.bincount(hours, minlength=HOURS).astype(np.float64)
+    share = per_hour / per_hour.sum()
+    weight = np.divide(1.0, share, out=np.zeros(HOURS), where=share > 0)
+    made = week_profiles(timed.get_column("ra").to_numpy(), hours, activity.height, weight, prior, share)
+    received = week_profiles(timed.get_column("rb").to_numpy(), hours, activity.height, weight, prior, share)
+    u = pairs.get_column("row_u").to_numpy().astype(np.int64)
+    v = pairs.get_column("row_v").to_numpy().astype(np.int64)
+    return pl.Series(made.factor(u, v, received)), pl.Series(made.factor(v, u, received))
 
 
 def kept_pairs(pairs: pl.DataFrame, tests: int, cfg: Config, info: dict[str, Any]) -> pl.DataFrame:
@@ -384,7 +429,8 @@ def amplify_detect(
         info.update(edges_found=0, edges_kept=0, tests=0)
         return AmplifyResult(empty("edges"), empty("evidence"), info)
     tell("tests")
-    pairs, tests = pair_tests(events.lazy())
+    prior = float(cfg["detect.null.week_prior"]) if cfg["detect.null.time_of_week"] else None
+    pairs, tests = pair_tests(events.lazy(), prior)
     info["tests"] = tests
     tell("edges")
     kept = kept_pairs(pairs, tests, cfg, info)

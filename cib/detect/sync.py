@@ -23,6 +23,10 @@ Null model
     which is the hypergeometric mean ``k_a k_c / B`` when all ``B`` bins are
     equally busy. The p-value is the Poisson upper tail ``P(X ≥ x | λ)``; it is
     conservative for very active accounts (whose bin probabilities saturate).
+    With ``detect.null.time_of_week`` each account also keeps its own week
+    (:mod:`cib.detect.week`): it lands in bin ``b`` of hour-of-the-week ``h``
+    with probability ``π_a(h) k_b / K_h``, so ``λ_ac = k_a k_c F_ac`` and two
+    accounts keeping the same working hours are expected to share more bins.
     Across grids the smallest p-value is kept, times the number of grids
     (Bonferroni). Benjamini–Hochberg then runs over *every* pair of eligible
     accounts (pairs never sharing ``sync.min_common_bins`` bins count as
@@ -58,6 +62,7 @@ import numpy as np
 import polars as pl
 
 from cib.detect.resolve import resolve_window
+from cib.detect.week import HOURS, WeekProfiles, hour_of_week, week_profiles
 from cib.errors import ConfigError
 from cib.progress import Progress, Teller
 from cib.schema import EDGES, EVIDENCE, TIME, conform, empty
@@ -149,13 +154,20 @@ def _grids(cfg: Config, time_resolution_s: float | None, info: dict[str, Any]) -
 
 
 def _pair_counts(
-    a: sparse.csr_matrix, min_common: int, k: np.ndarray, collision: float, max_p: float
+    a: sparse.csr_matrix,
+    min_common: int,
+    k: np.ndarray,
+    collision: float,
+    max_p: float,
+    week: WeekProfiles | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Pairs ``i < j`` of columns of binary ``a`` sharing at least ``min_common`` rows, with p ≤ ``max_p``.
 
     A pair whose own p-value exceeds the FDR level can never pass Benjamini–Hochberg
     (its adjusted p-value is at least its p-value), so it is dropped block by block
-    and memory follows the pairs that can survive, not all that co-occur.
+    and memory follows the pairs that can survive, not all that co-occur. With
+    ``week``, a pair's expectation is ``k_i k_j F_ij`` (:mod:`cib.detect.week`);
+    pairs are screened on the bound of ``F`` first, which only ever raises it.
     """
     from scipy.special import pdtrc  # SciPy loads on first use: most runs of cib never need it
 
@@ -164,6 +176,7 @@ def _pair_counts(
     a_csc = a.tocsc()
     block = max(1, _BLOCK_CELLS // max(n, 1))
     kf = k.astype(np.float64)
+    bound = week.bound() if week is not None else None
     out: list[tuple[np.ndarray, ...]] = []
     for j0 in range(0, n, block):
         j1 = min(n, j0 + block)
@@ -172,7 +185,13 @@ def _pair_counts(
         r, c, v = prod.row, prod.col + j0, prod.data
         keep = (r < c) & (v >= min_common)
         r, c, v = r[keep].astype(np.int64), c[keep].astype(np.int64), v[keep].astype(np.int64)
-        p = pdtrc(v - 1, kf[r] * kf[c] * collision)  # Poisson P(X >= v), as scipy.stats.poisson.sf
+        if week is None:
+            p = pdtrc(v - 1, kf[r] * kf[c] * collision)  # Poisson P(X >= v), as scipy.stats.poisson.sf
+        else:
+            # a larger expectation gives a larger p-value: pairs failing on the bound fail on F too
+            near = pdtrc(v - 1, kf[r] * kf[c] * bound[r] * bound[c]) <= max_p
+            p = np.ones(len(v))
+            p[near] = pdtrc(v[near] - 1, kf[r[near]] * kf[c[near]] * week.factor(r[near], c[near]))
         ok = p <= max_p
         out.append((r[ok], c[ok], v[ok], p[ok]))
     if not out:
@@ -199,6 +218,7 @@ def _grid_pairs(
         return pl.DataFrame(schema=schema), crowd
     collision = float(((per_bin["k_b"].cast(pl.Float64) / total) ** 2).sum())
     k = np.bincount(cells["a"].to_numpy(), minlength=n_acc)
+    week = _week(cells, per_bin, n_acc, size, offset, total, cfg) if cfg["detect.null.time_of_week"] else None
     # bins where a single account is active cannot pair anybody
     paired = cells.join(per_bin.filter(pl.col("k_b") > 1), on="bin", how="semi")
     if paired.height == 0:
@@ -210,9 +230,33 @@ def _grid_pairs(
     mat = sparse.csr_matrix(
         (np.ones(len(acc), dtype=np.int32), (bin_code, acc)), shape=(int(bin_code.max()) + 1, n_acc)
     )
-    i, j, x, p = _pair_counts(mat, int(cfg["sync.min_common_bins"]), k, collision, max_p)
+    i, j, x, p = _pair_counts(mat, int(cfg["sync.min_common_bins"]), k, collision, max_p, week)
     out = pl.DataFrame({"i": i, "j": j, "x": x, "p": p, "k_i": k[i], "k_j": k[j]}, schema=schema)
     return out, crowd
+
+
+def _week(
+    cells: pl.DataFrame, per_bin: pl.DataFrame, n_acc: int, size: int, offset: int, total: float, cfg: Config
+) -> WeekProfiles:
+    """The accounts' weeks on one grid: active bins per hour of the week, each hour weighed by its bins' collision.
+
+    An account lands in bin ``b`` of hour ``h`` with probability ``π_a(h) k_b / K_h``
+    (``K_h`` the activity of all bins of ``h``), so two accounts share a bin of ``h``
+    with ``c_h = Σ_{b ∈ h} (k_b / K_h)²``.
+    """
+    hour = hour_of_week(pl.col("bin") * size + offset).alias("h")
+    # integer sums: exact, so the same in any order
+    hours = per_bin.select(hour, pl.col("k_b").cast(pl.Int64)).group_by("h").agg(
+        pl.col("k_b").sum().alias("K"), (pl.col("k_b") ** 2).sum().alias("K2")
+    )
+    h = hours["h"].to_numpy()
+    activity = np.zeros(HOURS)
+    activity[h] = hours["K"].to_numpy()
+    weight = np.zeros(HOURS)
+    weight[h] = hours["K2"].to_numpy().astype(np.float64) / activity[h] ** 2
+    cell_hours = cells.select(hour)["h"].to_numpy()
+    prior = float(cfg["detect.null.week_prior"])
+    return week_profiles(cells["a"].to_numpy(), cell_hours, n_acc, weight, prior, share=activity / total)
 
 
 def sync_detect(

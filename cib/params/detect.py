@@ -125,6 +125,24 @@ PARAMS: tuple[Param, ...] = (
         kind="bool",
     ),
     Param(
+        "detect.null.time_of_week",
+        True,
+        "-",
+        "In sync's and amplify's null models, expect accounts active in the same hours of the week to meet "
+        "more often (each account keeps its own week, shrunk towards everyone's by detect.null.week_prior): "
+        "a shared working day is explained, a shared minute within it again and again is not.",
+        kind="bool",
+    ),
+    Param(
+        "detect.null.week_prior",
+        24.0,
+        "activities",
+        "Weight of everyone's week in an account's profile over the 168 hours of the week, as if the account "
+        "had this many more activities spread like everyone's: an account seen a few times gets mostly "
+        "everyone's week, one seen hundreds of times mostly its own.",
+        min=0,
+    ),
+    Param(
         "detect.reference_accounts",
         0,
         "accounts",
