@@ -4,7 +4,9 @@ An account is flagged when its cluster is flagged and it is attached to it:
 at least ``score.min_links`` links inside the cluster carrying at least
 ``score.min_share_in`` of its fused weight, and it takes part in the
 co-sharing (a strong link inside, or ``score.min_account_co_share`` of its
-posts repeating another member's). Its label mixes the cluster's bot/troll
+posts repeating another member's), unless it reads as the audience of a bot
+network (its label would be ``bot`` but it shows no automation of its own and is
+linked to few members: ``score.audience.*``). Its label mixes the cluster's bot/troll
 scores with its own (``score.account_own_weight``); its score is its own: the
 cluster's, scaled by the square root of its share of weight inside and by its
 part in the co-sharing (``0.5 + 0.5 ×`` its co-shared objects over those of the
@@ -40,6 +42,8 @@ class _AccountRules:
     min_share: float
     min_co: float
     digits: int
+    audience_own: float
+    audience_links: float
 
 
 def account_scores(acc: pl.DataFrame, judged_by_id: Mapping[int, dict[str, Any]], cfg: Config) -> pl.DataFrame:
@@ -68,6 +72,8 @@ def account_scores(acc: pl.DataFrame, judged_by_id: Mapping[int, dict[str, Any]]
         min_share=float(cfg["score.min_share_in"]),
         min_co=float(cfg["score.min_account_co_share"]),
         digits=int(cfg["score.handle_digits"]),
+        audience_own=float(cfg["score.audience.max_own_automation"]),
+        audience_links=float(cfg["score.audience.max_linked_share"]),
     )
     rows = []
     for r in acc.iter_rows(named=True):
@@ -75,6 +81,18 @@ def account_scores(acc: pl.DataFrame, judged_by_id: Mapping[int, dict[str, Any]]
         j = judged_by_id.get(cid) if cid is not None else None
         rows.append(_account_row(r, j, rules, cfg))
     return conform(pl.DataFrame(rows, schema=ACCOUNT_SCORES), "account_scores").sort("account_id")
+
+
+def _audience(own_bot: float, degree_in: int, others: int, rules: _AccountRules) -> bool:
+    """A member of an automation-like network that behaves like none of its bots and touches few of them.
+
+    Automated accounts carry automation in their own conduct (night posting, reshares,
+    co-actions seconds apart, accounts made together, digit handles); an ordinary
+    account that reshares and links what a bot network seeds is tied to a few of
+    its members by that content alone. Such an account is the network's audience,
+    not one of its accounts.
+    """
+    return own_bot <= rules.audience_own and degree_in < rules.audience_links * others
 
 
 def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRules, cfg: Config) -> dict[str, Any]:
@@ -106,10 +124,13 @@ def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRul
     part = objects / top if top else 0.0
     value = float(j["score"]) * math.sqrt(min(1.0, share_in)) * (0.5 + 0.5 * part)
     words = LABEL_WORDS.get(j["label"], j["label"])
+    others = max(int(j.get("size") or 0) - 1, 0)
+    own_w = rules.own_weight
+    bot = (1 - own_w) * j["bot"] + own_w * own_bot
+    troll = (1 - own_w) * j["troll"] + own_w * own_troll
+    audience = flagged and bot >= troll and _audience(own_bot, degree_in, others, rules)
+    flagged = flagged and not audience
     if flagged:
-        own_w = rules.own_weight
-        bot = (1 - own_w) * j["bot"] + own_w * own_bot
-        troll = (1 - own_w) * j["troll"] + own_w * own_troll
         label = "bot" if bot >= troll else "troll"
         reasons.append(
             f"in network {cid} ({words}, {j.get('confidence') or 'low'} confidence, network score {j['score']:.2f}); "
@@ -121,7 +142,12 @@ def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRul
         )
     else:
         label = "organic" if j["label"] == "organic" else None
-        if j["flagged"] and not attached:
+        if audience:
+            reasons.append(
+                f"in network {cid} ({words}) but reads as its audience: no automation of its own "
+                f"(automation-like {own_bot:.2f}) and linked to {degree_in} of its {others} other accounts"
+            )
+        elif j["flagged"] and not attached:
             reasons.append(
                 f"in network {cid} ({words}) but loosely attached: {degree_in} link(s) inside, "
                 f"{pct(share_in)} of its weight"
@@ -133,7 +159,6 @@ def _account_row(r: dict[str, Any], j: dict[str, Any] | None, rules: _AccountRul
             )
         else:
             reasons.append(f"member of network {cid}, not flagged")
-    others = max(int(j.get("size") or 0) - 1, 0)
     reasons.append(f"linked to {degree_in} of the network's {others} other accounts ({pct(share_in)} of its link weight inside)")
     if j.get("strong_objects"):
         reasons.append(

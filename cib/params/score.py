@@ -160,6 +160,23 @@ PARAMS: tuple[Param, ...] = (
         min=(0, 0), max=(1, 1),
     ),
     Param(
+        "score.audience.max_own_automation",
+        0.1,
+        "indicator score",
+        "A member of a network read as automation-like is its audience, not flagged, when its own "
+        "automation-like indicators score at most this and it is linked to under "
+        "score.audience.max_linked_share of the other members: an ordinary account taking up what bots seed.",
+        min=0, max=1,
+    ),
+    Param(
+        "score.audience.max_linked_share",
+        0.25,
+        "fraction",
+        "See score.audience.max_own_automation: the share of a network's other members an account must be "
+        "linked to, at least, to be flagged with no automation of its own; 0 turns the rule off.",
+        min=0, max=1,
+    ),
+    Param(
         "score.min_account_co_share",
         0.05,
         "fraction",
