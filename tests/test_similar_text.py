@@ -297,6 +297,25 @@ def test_slices_of_time_give_the_same_answer(monkeypatch, per_slice):
     assert cut.info["candidate_pairs"] >= whole.info["candidate_pairs"]  # a pair may be seen by two slices
 
 
+@pytest.mark.parametrize("budget", [1, 30])
+def test_texts_signed_a_batch_of_slices_at_a_time_give_the_same_answer(monkeypatch, budget):
+    # Shingles and signatures made for a few slices at a time (down to one slice a batch, a text
+    # posted in several slices signed once in each) give the tables of every text signed at once.
+    import cib.detect.minhash as minhash
+    import cib.detect.similar_memo as similar_memo
+
+    rows = _synthetic(seed=4)
+    rows += [{"id": f"d{d}", "acct": f"day{d}", "t": d * 86_400 + 60.0 * d, "text": LEADER[0]} for d in range(4)]
+    monkeypatch.setattr(minhash, "_UNITS_PER_SLICE", 5)
+    whole = run(rows)
+    monkeypatch.setattr(similar_memo, "_TEXTS_PER_BATCH", budget)
+    cut = run(rows)
+    assert cut.info["slices"] > 4
+    assert cut.edges.equals(whole.edges) and cut.evidence.equals(whole.evidence)
+    for key in ("verified_pairs", "verified_jaccard", "candidate_pairs", "shingles", "texts"):
+        assert cut.info[key] == whole.info[key], key
+
+
 def test_default_settings_give_p_values_and_serialisable_info():
     rows = _synthetic(seed=9)
     res = similar_text_edges(

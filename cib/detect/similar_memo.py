@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from cib.config import Config
 
 __all__ = ["text_pairs", "DAY_US"]
+# units (a text in a time bucket) shingled and signed at a time (bounds memory, not the result)
+_TEXTS_PER_BATCH = 1_000_000
 
 #: a day in µs: no slice of time holds buckets of two days
 DAY_US = 86_400 * 10**6
@@ -249,34 +251,60 @@ def _search(
 ) -> tuple[list[SliceResult], np.ndarray, int]:
     """Every slice's result, taken or computed; each text's number of shingles; how many texts were shingled.
 
-    Only the texts of the units of the slices computed are shingled and signed.
+    Only the texts of the units of the slices computed are shingled and signed,
+    a run of consecutive slices at a time (:func:`_batches`): their shingles and
+    signatures are what a large collection's memory holds here, and a text's
+    signature is the same whichever batch signs it. The steps ``shingles`` and
+    ``minhash`` time the first batch; later batches count in the verification.
     """
     ux, uk = units.get_column("x").to_numpy().astype(np.int64), units.get_column("k").to_numpy()
     todo = [s for s in slices if s not in taken]
     lows = np.searchsorted(uk, [lo for lo, _ in todo], "left")
     highs = np.searchsorted(uk, [hi + 1 for _, hi in todo], "right")
-    need = np.unique(np.concatenate([ux[a:b] for a, b in zip(lows, highs, strict=True)])) if todo else np.zeros(0, np.int64)
-    sx, shingle, size, starts = _shingled(searched.get_column("key"), need, cfg)
     sizes = searched.get_column("size").to_numpy().copy().astype(np.float64) if searched.height else np.zeros(0)
-    sizes[need] = size
-    sizes = np.nan_to_num(sizes).astype(np.int64)  # a text not shingled here was in the previous run
-    lap("shingles")
+    seen = np.zeros(searched.height, dtype=bool)
     n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
-    sig = signatures(sx, shingle, int(need.size), n_hashes, int(cfg["run.seed"]))
-    lap("minhash")
-    ident = searched.get_column("h1").to_numpy()[need]
     settings = {"bands": int(cfg["similar.bands"]), "rows": int(cfg["similar.rows"]), "threshold": float(cfg["similar.threshold"])}
     made: dict[tuple[int, int], SliceResult] = {}
-    for i, ((lo, hi), a, b) in enumerate(zip(todo, lows, highs, strict=True)):
-        tell("", i, len(todo), "slices")
-        res = slice_pairs(sig, np.searchsorted(need, ux[a:b]), uk[a:b], shingle, starts, size, ident, (lo, hi),
-                          cap=int(cfg["similar.max_bucket"]), near=int(cfg["similar.max_neighbours"]), **settings)  # fmt: skip
-        # back to the numbers of every text (need is sorted: x1 < x2 still)
-        x1, x2 = need[(res.q >> np.uint64(32)).astype(np.int64)], need[(res.q & np.uint64(0xFFFFFFFF)).astype(np.int64)]
-        res.q = (x1.astype(np.uint64) << np.uint64(32)) | x2.astype(np.uint64)
-        made[(lo, hi)] = res
+    for first, batch in enumerate(_batches(lows, highs, _TEXTS_PER_BATCH) or [range(0)]):
+        need = np.unique(np.concatenate([ux[lows[i] : highs[i]] for i in batch])) if len(batch) else np.zeros(0, np.int64)
+        sx, shingle, size, starts = _shingled(searched.get_column("key"), need, cfg)
+        sizes[need] = size
+        seen[need] = True
+        if first == 0:
+            lap("shingles")
+        sig = signatures(sx, shingle, int(need.size), n_hashes, int(cfg["run.seed"]))
+        del sx
+        if first == 0:
+            lap("minhash")
+        ident = searched.get_column("h1").to_numpy()[need]
+        for i in batch:
+            (lo, hi), a, b = todo[i], lows[i], highs[i]
+            tell("", i, len(todo), "slices")
+            res = slice_pairs(sig, np.searchsorted(need, ux[a:b]), uk[a:b], shingle, starts, size, ident, (lo, hi),
+                              cap=int(cfg["similar.max_bucket"]), near=int(cfg["similar.max_neighbours"]), **settings)  # fmt: skip
+            # back to the numbers of every text (need is sorted: x1 < x2 still)
+            x1, x2 = need[(res.q >> np.uint64(32)).astype(np.int64)], need[(res.q & np.uint64(0xFFFFFFFF)).astype(np.int64)]
+            res.q = (x1.astype(np.uint64) << np.uint64(32)) | x2.astype(np.uint64)
+            made[(lo, hi)] = res
+        del sig, shingle, starts, size
     tell("", len(todo), len(todo), "slices")
-    return [taken.get(s) or made[s] for s in slices], sizes, int(need.size)
+    sizes = np.nan_to_num(sizes).astype(np.int64)  # a text not shingled here was in the previous run
+    return [taken.get(s) or made[s] for s in slices], sizes, int(seen.sum())
+
+
+def _batches(lows: np.ndarray, highs: np.ndarray, budget: int) -> list[range]:
+    """Runs of consecutive slices whose units (texts in a bucket) add up to about ``budget`` (one slice at least)."""
+    out: list[range] = []
+    start, held = 0, 0
+    for i, n in enumerate((highs - lows).tolist()):
+        if i > start and held + n > budget:
+            out.append(range(start, i))
+            start, held = i, 0
+        held += n
+    if len(lows):
+        out.append(range(start, len(lows)))
+    return out
 
 
 def _keep(
