@@ -253,7 +253,6 @@ def pair_tests(events: pl.LazyFrame, week_prior: float | None = None) -> tuple[p
     pairs = (
         pairs.join(activity.rename({"acc": "u", "r": "r_u", "s": "s_u", "row": "row_u"}), on="u", how="left")
         .join(activity.rename({"acc": "v", "r": "r_v", "s": "s_v", "row": "row_v"}), on="v", how="left")
-        .sort(["u", "v"])
     )
     f_uv, f_vu = _week_factors(events, activity, pairs, week_prior)
     pairs = (

@@ -265,6 +265,7 @@ def _search(
     seen = np.zeros(searched.height, dtype=bool)
     n_hashes = int(cfg["similar.bands"]) * int(cfg["similar.rows"])
     settings = {"bands": int(cfg["similar.bands"]), "rows": int(cfg["similar.rows"]), "threshold": float(cfg["similar.threshold"])}
+    idents = searched.get_column("h1").to_numpy()
     made: dict[tuple[int, int], SliceResult] = {}
     for first, batch in enumerate(_batches(lows, highs, _TEXTS_PER_BATCH) or [range(0)]):
         need = np.unique(np.concatenate([ux[lows[i] : highs[i]] for i in batch])) if len(batch) else np.zeros(0, np.int64)
@@ -277,7 +278,7 @@ def _search(
         del sx
         if first == 0:
             lap("minhash")
-        ident = searched.get_column("h1").to_numpy()[need]
+        ident = idents[need]
         for i in batch:
             (lo, hi), a, b = todo[i], lows[i], highs[i]
             tell("", i, len(todo), "slices")

@@ -40,6 +40,7 @@ habits differ. Expanded, ``F`` needs one sparse product per pair:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -86,32 +87,43 @@ class WeekProfiles:
     weight: np.ndarray
     prior: float
 
-    @property
+    @cached_property
     def uniform(self) -> float:
         """``Z = Σ W_h² c_h``: the factor of two accounts with everyone's week."""
         return float((self.share**2 * self.weight).sum())
 
+    @cached_property
+    def _weighted(self) -> sparse.csr_matrix:
+        """``n_a(h) c_h``: the left side of every ``X_ab``."""
+        from scipy import sparse  # SciPy loads on first use, as in the detectors
+
+        return (self.counts @ sparse.diags(self.weight)).tocsr()
+
+    @cached_property
+    def _towards_all(self) -> np.ndarray:
+        """``Y_a = Σ_h n_a(h) W_h c_h`` per account."""
+        return np.asarray(self.counts @ (self.share * self.weight)).reshape(-1)
+
     def bound(self) -> np.ndarray:
         """Per account, a bound ``B_a`` with ``F_ab ≤ B_a B_b`` (Cauchy–Schwarz), for cheap screening."""
-        weighted = self.counts.multiply(self.weight[None, :]).multiply(self.counts).sum(axis=1)
+        weighted = self._weighted.multiply(self.counts).sum(axis=1)
         own = np.sqrt(np.asarray(weighted).reshape(-1))
         m = self.prior
         return (own + m * np.sqrt(self.uniform)) / (self.totals + m)
 
     def factor(self, i: np.ndarray, j: np.ndarray, other: WeekProfiles | None = None) -> np.ndarray:
-        """``F_ij`` for the pairs of rows ``i`` (of these profiles) and ``j`` (of ``other``, by default these)."""
-        from scipy import sparse  # SciPy loads on first use, as in the detectors
+        """``F_ij`` for the pairs of rows ``i`` (of these profiles) and ``j`` (of ``other``, by default these).
 
+        The parts that depend on one account only are computed once per profiles
+        (``sync`` asks for the pairs of each block of its product in turn).
+        """
         b = other if other is not None else self
         m = self.prior
-        w = sparse.diags(self.weight)
-        y_a = np.asarray(self.counts @ (self.share * self.weight)).reshape(-1)
-        y_b = y_a if other is None else np.asarray(b.counts @ (b.share * b.weight)).reshape(-1)
-        left = (self.counts @ w).tocsr()
+        y_a, y_b = self._towards_all, b._towards_all
         out = np.empty(len(i))
         for s in range(0, len(i), _PAIRS_PER_SLICE):
             ii, jj = i[s : s + _PAIRS_PER_SLICE], j[s : s + _PAIRS_PER_SLICE]
-            x = np.asarray(left[ii].multiply(b.counts[jj]).sum(axis=1)).reshape(-1)
+            x = np.asarray(self._weighted[ii].multiply(b.counts[jj]).sum(axis=1)).reshape(-1)
             top = x + m * (y_a[ii] + y_b[jj]) + m * m * self.uniform
             below = (self.totals[ii] + m) * (b.totals[jj] + m)
             # an account never seen, without a prior, has no week: its expectation is nil anyway
