@@ -224,7 +224,7 @@ def spill_pairs(
     """
     verified = pl.DataFrame({"x1": x1.astype(np.uint32), "x2": x2.astype(np.uint32), "o": obj[x1]})
     lookup = _lookup(obj)
-    text_slice = pl.DataFrame({"x": np.arange(obj.size, dtype=np.uint32), "o": obj}).join(slices, on="o")
+    text_slice = lookup.collect().join(slices, on="o")
     counted, own = [], 0
     for (i,), texts in text_slice.partition_by("slice", as_dict=True).items():
         mine = texts.select("x").lazy()
